@@ -1,0 +1,122 @@
+"""gradlab — build, train and explain neural networks from matrix calculus up.
+
+The public API, re-exported explicitly. Conventions: data is batch-first
+(X is (N, features)); ``Linear`` holds ``weight`` (out, in) and ``bias`` (out,)
+and computes ``x @ W.T + b``; gradients have their variable's shape
+(denominator layout); Jacobians are ``out.shape + in.shape`` (numerator
+layout); float64 by default.
+"""
+
+from __future__ import annotations
+
+from .check import GradCheckReport, GradientCheckError, assert_grad, check_grad, numerical_jacobian
+from .core.errors import (
+    DerivationError,
+    DivergenceError,
+    GradlabError,
+    GraphError,
+    InputTypeError,
+    MissingExtraError,
+    ModelFileError,
+    NonFiniteError,
+    ParameterError,
+    ParseError,
+    ShapeError,
+)
+from .core.graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .core.primitive import PRIMITIVES, Primitive, register
+from .core.tensor import Tensor, tensor
+from .ops.api import (
+    abs,
+    add,
+    broadcast_to,
+    clip,
+    concatenate,
+    cos,
+    det,
+    diag,
+    div,
+    dot,
+    exp,
+    getitem,
+    heaviside,
+    inv,
+    leaky_relu,
+    linear,
+    log,
+    log_sigmoid,
+    log_softmax,
+    logdet,
+    logsumexp,
+    matmul,
+    matrix_transpose,
+    max,
+    maximum,
+    mean,
+    minimum,
+    mse,
+    mul,
+    neg,
+    norm,
+    outer,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    slogdet,
+    softmax,
+    softplus,
+    sqrt,
+    square,
+    stack,
+    step,
+    sub,
+    sum,
+    tanh,
+    trace,
+    transpose,
+    where,
+)
+from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
+
+__version__ = "0.1.0"
+
+# Sub-packages and their main names load on first use, so `import gradlab`
+# stays fast (no plotting, rich or torch import at import time).
+_LAZY = {
+    "nn": ("gradlab.nn", None),
+    "optim": ("gradlab.optim", None),
+    "data": ("gradlab.data", None),
+    "train": ("gradlab.train", None),
+    "explain_pkg": ("gradlab.explain", None),
+    "symbolic": ("gradlab.symbolic", None),
+    "viz": ("gradlab.viz", None),
+    "io": ("gradlab.io", None),
+    "fit": ("gradlab.train", "fit"),
+    "evaluate": ("gradlab.train", "evaluate"),
+    "History": ("gradlab.train", "History"),
+    "Perceptron": ("gradlab.train", "Perceptron"),
+    "save": ("gradlab.io", "save"),
+    "load": ("gradlab.io", "load"),
+    "explain": ("gradlab.explain", "explain"),
+    "explain_graph": ("gradlab.explain", "explain_graph"),
+    "Explanation": ("gradlab.explain", "Explanation"),
+    "derive": ("gradlab.symbolic", "derive"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(module)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

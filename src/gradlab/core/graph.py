@@ -1,0 +1,204 @@
+"""The backward pass: an iterative topological sort and cotangent accumulation.
+
+Reverse-mode differentiation visits the nodes from the output back to the
+leaves. Each node hands its upstream gradient ``g`` to the VJP rule of every
+input that needs a gradient; when a value fans out to several consumers
+their contributions are added (``+=``), so no special case is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from .errors import GraphError, ShapeError
+from .primitive import unbroadcast
+from .tensor import MODE, Tensor, _check_graph_alive, check_finite
+
+
+def toposort(root: Tensor) -> list:
+    """Non-leaf nodes reachable from ``root``, inputs before outputs.
+
+    Iterative (an explicit stack), so a chain of any length works.
+    """
+    order = []
+    seen = set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        _check_graph_alive(node)
+        stack.append((node, True))
+        for inp in node._inputs:
+            if type(inp) is Tensor and inp._op is not None and inp.requires_grad and id(inp) not in seen:
+                stack.append((inp, False))
+    return order
+
+
+def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):
+    """Propagate ``gradient`` from ``root`` back through the graph.
+
+    Args:
+        root: the output Tensor.
+        gradient: upstream gradient with the shape of ``root`` (array or Tensor).
+        wrt: None to accumulate into ``.grad`` of every leaf that requires it
+            (``Tensor.backward``); or a list of Tensors whose gradients are
+            returned instead, leaving every ``.grad`` untouched (transforms).
+        retain_graph: keep the saved inputs so the graph can be reused.
+        create_graph: run the rules on Tensors so the result is differentiable.
+        record: optional dict filled with ``id(tensor) -> gradient`` for every
+            tensor reached (the explainer's graph view reads it).
+
+    Returns:
+        With ``wrt``: the list of gradients (None where ``wrt[i]`` is unreached).
+    """
+    if root._op is None:
+        order = []
+    else:
+        order = toposort(root)
+    targets = None if wrt is None else {id(t): i for i, t in enumerate(wrt)}
+    results = None if wrt is None else [None] * len(wrt)
+    grads = {id(root): gradient}
+    anomaly = MODE.anomaly
+    prev = MODE.grad_enabled
+    MODE.grad_enabled = bool(create_graph)
+    try:
+        if targets is not None and id(root) in targets:
+            results[targets[id(root)]] = gradient
+            return results
+        if record is not None:
+            record[id(root)] = gradient
+        if root._op is None and targets is None and root.requires_grad:
+            _accumulate(root, gradient)
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            prim = node._op
+            inputs = node._inputs
+            params = node._params
+            if create_graph:
+                out = node
+                args = inputs
+            else:
+                out = node.data
+                args = [x.data if type(x) is Tensor else x for x in inputs]
+            for i, inp in enumerate(inputs):
+                if type(inp) is not Tensor or not inp.requires_grad:
+                    continue
+                gi = prim.vjps[i](g, out, *args, **params)
+                if tuple(gi.shape) != tuple(inp.data.shape):
+                    gi = unbroadcast(gi, inp.data.shape)
+                if anomaly:
+                    check_finite(prim.name, "backward", gi)
+                key = id(inp)
+                if record is not None:
+                    record[key] = record[key] + gi if key in record else gi
+                if targets is not None and key in targets:
+                    j = targets[key]
+                    results[j] = gi if results[j] is None else results[j] + gi
+                elif inp._op is None:
+                    if targets is None:
+                        _accumulate(inp, gi, g)
+                else:
+                    prev_g = grads.get(key)
+                    grads[key] = gi if prev_g is None else prev_g + gi
+            if not retain_graph:
+                node._inputs = None
+                node._params = None
+    finally:
+        MODE.grad_enabled = prev
+    return results
+
+
+def _accumulate(leaf, gi, g=None):
+    if leaf.grad is None:
+        if isinstance(gi, Tensor):
+            leaf.grad = gi
+        else:
+            # never share one array between two .grad attributes or with g
+            leaf.grad = gi.copy() if (gi is g or not getattr(gi, "flags", None) or not gi.flags.owndata) else gi
+    else:
+        leaf.grad = leaf.grad + gi
+
+
+def backward(root, gradient=None, retain_graph=False, create_graph=False):
+    """``Tensor.backward`` with PyTorch semantics; see :meth:`Tensor.backward`."""
+    if not root.requires_grad:
+        raise GraphError(
+            "backward: this tensor does not require a gradient and has no graph; "
+            "create its inputs with requires_grad=True (and not inside gl.no_grad())"
+        )
+    shape = tuple(root.data.shape)
+    if gradient is None:
+        if int(np.prod(shape)) != 1:
+            raise GraphError(
+                f"backward: the output has shape {shape}; a gradient can be implied only for a "
+                "one-element output. Pass gradient= with that shape, or reduce first (e.g. .sum())"
+            )
+        gradient = np.ones(shape, dtype=root.data.dtype)
+    else:
+        if isinstance(gradient, Tensor) and not create_graph:
+            gradient = gradient.data
+        gshape = tuple(np.shape(gradient.data if isinstance(gradient, Tensor) else gradient))
+        if gshape != shape:
+            raise ShapeError(f"backward: gradient has shape {gshape} but the output has shape {shape}")
+        if not isinstance(gradient, Tensor):
+            gradient = np.asarray(gradient, dtype=root.data.dtype)
+    if create_graph and not isinstance(gradient, Tensor):
+        gradient = Tensor(gradient)
+    backprop(root, gradient, retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Context in which operations are not recorded (inference, updates)."""
+    prev = MODE.grad_enabled
+    MODE.grad_enabled = False
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = prev
+
+
+@contextlib.contextmanager
+def enable_grad():
+    """Context in which operations are recorded, even inside ``no_grad``."""
+    prev = MODE.grad_enabled
+    MODE.grad_enabled = True
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = prev
+
+
+@contextlib.contextmanager
+def detect_anomaly():
+    """Context that checks every forward output and every backward gradient.
+
+    The first operation whose forward or backward pass produces NaN or inf
+    raises :class:`~gradlab.NonFiniteError` naming that operation. NumPy's
+    own floating-point warnings are silenced inside, since the check reports
+    the problem precisely.
+    """
+    prev = MODE.anomaly
+    MODE.anomaly = True
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        MODE.anomaly = prev
+
+
+def is_grad_enabled() -> bool:
+    return MODE.grad_enabled
+
+
+__all__ = ["toposort", "backprop", "backward", "no_grad", "enable_grad", "detect_anomaly", "GraphError"]

@@ -1,0 +1,323 @@
+"""The Tensor: an array, its gradient, and the node of the graph that made it.
+
+A Tensor made by an operation remembers the :class:`~gradlab.core.primitive.Primitive`
+that produced it (``_op``), its inputs (``_inputs``: Tensors or constants) and
+the primitive's static parameters (``_params``). Nothing else is stored: the
+output value is the tensor's own ``data``, which the VJP rules may reuse
+(σ′ = σ(1 − σ) from σ).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import GraphError, InputTypeError, NonFiniteError, ShapeError
+
+
+class _Mode:
+    """Global switches: gradient recording and anomaly detection."""
+
+    __slots__ = ("grad_enabled", "anomaly")
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+MODE = _Mode()
+
+_FLOATS = (np.float64, np.float32, np.float16)
+_DTYPES = {
+    None: None,
+    "float64": np.float64,
+    "float32": np.float32,
+    "float16": np.float16,
+    "double": np.float64,
+    "float": np.float32,
+}
+
+
+def _resolve_dtype(dtype):
+    if dtype is None or dtype in _FLOATS:
+        return dtype
+    if isinstance(dtype, str) and dtype in _DTYPES:
+        return _DTYPES[dtype]
+    try:
+        dt = np.dtype(dtype).type
+    except TypeError:
+        dt = None
+    if dt in _FLOATS:
+        return dt
+    raise InputTypeError(f"tensor: dtype {dtype!r} is not supported; use 'float64' (the default) or 'float32'")
+
+
+def as_array(data, dtype=None, op="tensor"):
+    """Convert ``data`` (number, nested list, array, Tensor) to a float array.
+
+    Integers and booleans become float64; float arrays keep their precision
+    unless ``dtype`` says otherwise. Strings, None and other objects raise
+    :class:`InputTypeError` naming ``op``.
+    """
+    dtype = _resolve_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (str, bytes)) or data is None:
+        raise InputTypeError(f"{op}: expected numbers (a number, a nested list or an array), got {type(data).__name__} {data!r}")
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError) as exc:
+        raise InputTypeError(f"{op}: could not read {type(data).__name__} as a numeric array ({exc})") from None
+    if arr.dtype.kind == "f":
+        if dtype is not None and arr.dtype.type is not dtype:
+            arr = arr.astype(dtype)
+        return arr
+    if arr.dtype.kind in "biu":
+        return arr.astype(dtype or np.float64)
+    if arr.dtype.kind == "c":
+        raise InputTypeError(f"{op}: complex numbers are not supported (got dtype {arr.dtype})")
+    raise InputTypeError(
+        f"{op}: expected numbers, got an array of dtype {arr.dtype}"
+        + (" (ragged nested lists?)" if arr.dtype == object else "")
+    )
+
+
+class Tensor:
+    """An array that can record the operations applied to it and backpropagate.
+
+    Attributes:
+        data: the values, a NumPy (or array-API) array of any shape.
+        grad: the accumulated gradient, same shape as ``data`` (denominator
+            layout), or None before the first ``backward``.
+        requires_grad: whether operations on this tensor are recorded.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_op", "_inputs", "_params", "name", "__weakref__")
+
+    # NumPy defers binary operators to Tensor (ndarray + Tensor -> Tensor.__radd__)
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = as_array(data, dtype) if not (type(data) is np.ndarray and dtype is None and data.dtype.kind == "f") else data
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self._inputs = None
+        self._params = None
+        self.name = name
+
+    # ------------------------------------------------------------------ info
+    @property
+    def shape(self) -> tuple:
+        """Shape of ``data``."""
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        """dtype of ``data`` (float64 unless float32 was asked for)."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.data.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.data.shape))
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an operation."""
+        return self._op is None
+
+    @property
+    def op(self):
+        """The primitive that made this tensor (None for leaves)."""
+        return self._op
+
+    @property
+    def inputs(self) -> tuple:
+        """The inputs of the operation that made this tensor (empty for leaves)."""
+        return self._inputs or ()
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (no copy, no graph)."""
+        return np.asarray(self.data)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.size != 1:
+            raise ShapeError(f"item: only a tensor with one element can be converted to a number, got shape {self.shape}")
+        return float(np.asarray(self.data).reshape(()))
+
+    def tolist(self):
+        return np.asarray(self.data).tolist()
+
+    def detach(self) -> "Tensor":
+        """A new leaf tensor sharing ``data``, cut from the graph."""
+        return Tensor(self.data, requires_grad=False)
+
+    def requires_grad_(self, flag=True) -> "Tensor":
+        self.requires_grad = bool(flag)
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self.data)
+        return a if dtype is None else a.astype(dtype)
+
+    def __len__(self):
+        if not self.data.shape:
+            raise InputTypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __float__(self):
+        return self.item()
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ShapeError(f"the truth value of a tensor with shape {self.shape} is ambiguous; use .any() or .all() on .data")
+        return bool(np.asarray(self.data).reshape(()))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        body = np.array2string(np.asarray(self.data), precision=4, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        if self._op is not None:
+            extra += f", op={self._op.name}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------- autodiff
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Backpropagate from this tensor, accumulating into ``.grad`` of leaves.
+
+        Args:
+            gradient: upstream gradient, shape of this tensor. May be omitted
+                only for a one-element output (it is then 1).
+            retain_graph: keep the graph so ``backward`` can run through it again.
+            create_graph: record the backward pass itself, for higher derivatives.
+        """
+        from .graph import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def apply(prim, *args, **params):
+    """Run ``prim`` forward on ``args`` and record the node when needed.
+
+    ``args`` are Tensors or constants (Python numbers, arrays). The result is
+    a Tensor; it is part of the graph when gradient recording is on and any
+    Tensor argument requires a gradient.
+    """
+    datas = []
+    needs = False
+    for a in args:
+        if type(a) is Tensor:
+            datas.append(a.data)
+            if a.requires_grad:
+                needs = True
+        else:
+            datas.append(_constant(a, prim))
+    try:
+        out = prim.forward(*datas, **params)
+    except GradlabErrorTypes:
+        raise
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _forward_error(prim, datas, params, exc) from None
+    t = Tensor.__new__(Tensor)
+    t.data = out
+    t.grad = None
+    t.name = None
+    if needs and MODE.grad_enabled:
+        t.requires_grad = True
+        t._op = prim
+        t._inputs = args
+        t._params = params
+    else:
+        t.requires_grad = False
+        t._op = None
+        t._inputs = None
+        t._params = None
+    if MODE.anomaly:
+        check_finite(prim.name, "forward", out)
+    return t
+
+
+def _constant(a, prim):
+    ta = type(a)
+    if ta is float or ta is int or ta is np.ndarray or a is None or ta is bool:
+        return a
+    if isinstance(a, Tensor):  # subclass
+        return a.data
+    if isinstance(a, numbers.Number):
+        if isinstance(a, complex):
+            raise InputTypeError(f"{prim.name}: complex numbers are not supported, got {a!r}")
+        return a
+    if isinstance(a, (list, tuple)):
+        return as_array(a, op=prim.name)
+    if hasattr(a, "__array_namespace__"):
+        return a
+    raise InputTypeError(f"{prim.name}: expected a Tensor, a number or an array, got {type(a).__name__} {a!r}")
+
+
+def check_finite(opname, stage, value):
+    """Raise :class:`NonFiniteError` when ``value`` holds NaN or inf (anomaly mode)."""
+    arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        raise NonFiniteError(f"detect_anomaly: the {stage} pass of '{opname}' produced {bad} (shape {arr.shape})")
+
+
+from .errors import GradlabError as _GE  # noqa: E402
+
+GradlabErrorTypes = _GE
+
+# per-primitive explanations of a failed forward (e.g. matmul's inner dimensions)
+ERROR_HINTS: dict = {}
+
+
+def _shape_of(d):
+    return tuple(np.shape(d)) if d is not None else None
+
+
+def _forward_error(prim, datas, params, exc):
+    hint = ERROR_HINTS.get(prim.name)
+    if hint is not None:
+        msg = hint(datas, params)
+        if msg:
+            return ShapeError(msg)
+    shapes = " and ".join(str(_shape_of(d)) for d in datas if d is not None and hasattr(d, "shape") or isinstance(d, (int, float)))
+    text = str(exc)
+    if "broadcast" in text:
+        return ShapeError(f"{prim.name}: shapes {shapes} cannot be broadcast together (each axis must match or be 1)")
+    if isinstance(exc, TypeError):
+        return InputTypeError(f"{prim.name}: {text}")
+    return ShapeError(f"{prim.name}: inputs of shapes {shapes}: {text}")
+
+
+def tensor(data, requires_grad=False, dtype=None, name=None) -> Tensor:
+    """Make a leaf :class:`Tensor`.
+
+    Args:
+        data: a number, nested list or array of any shape.
+        requires_grad: record operations for ``backward``.
+        dtype: None (float64 for numbers and integers; float arrays keep their
+            precision), 'float64' or 'float32'.
+    """
+    return Tensor(as_array(data, dtype), requires_grad=requires_grad, name=name)
+
+
+def _check_graph_alive(t):
+    if t._op is not None and t._inputs is None:
+        raise GraphError(
+            f"backward: the graph through '{t._op.name}' was already freed by an earlier backward(); "
+            "pass retain_graph=True to the first backward() to backpropagate twice"
+        )

@@ -1,0 +1,566 @@
+"""Public functions over the rule tables, Tensor operators, and the array namespace.
+
+Every function takes Tensors or array-likes and returns a Tensor; the
+gradient flows to every Tensor argument that requires it. Shapes follow
+NumPy broadcasting; each function's docstring says what it expects.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+from ..core.errors import InputTypeError, ParameterError, ShapeError
+from ..core.tensor import ERROR_HINTS, Tensor, apply, as_array
+from . import elementwise as E
+from . import linalg as LA
+from . import nn as NN
+from . import reduce as R
+from . import shape as S
+
+
+__all__ = [
+    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
+    "relu", "leaky_relu", "heaviside", "step", "maximum", "minimum", "where", "clip", "softplus", "log_sigmoid",
+    "sum", "mean", "max", "logsumexp", "softmax", "log_softmax", "matmul", "transpose", "matrix_transpose",
+    "trace", "diag", "inv", "det", "logdet", "slogdet", "outer", "dot", "reshape", "broadcast_to", "getitem",
+    "concatenate", "stack", "linear", "square", "mse", "norm",
+]
+
+
+# --------------------------------------------------------------- helpers
+def _ndim(x):
+    return len(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def _axes(axis, ndim, op):
+    """Normalise ``axis`` (None, int or sequence) to None or a sorted tuple."""
+    if axis is None:
+        return None
+    items = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = []
+    for a in items:
+        if not isinstance(a, numbers.Integral):
+            raise ParameterError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
+            raise ShapeError(f"{op}: axis {a} is out of range for an input with {ndim} dimensions")
+        out.append(int(a) % builtins.max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _as_tensor_arg(x, op):
+    if isinstance(x, Tensor):
+        return x
+    return as_array(x, op=op)
+
+
+# ------------------------------------------------------------ element-wise
+def add(x, y):
+    """x + y with broadcasting."""
+    return apply(E.ADD, x, y)
+
+
+def sub(x, y):
+    """x − y with broadcasting."""
+    return apply(E.SUB, x, y)
+
+
+def mul(x, y):
+    """x ⊙ y (element-wise, Hadamard) with broadcasting."""
+    return apply(E.MUL, x, y)
+
+
+def div(x, y):
+    """x / y element-wise with broadcasting."""
+    return apply(E.DIV, x, y)
+
+
+def neg(x):
+    """−x."""
+    return apply(E.NEG, x)
+
+
+def pow(x, p):  # noqa: A001 - mirrors the operator
+    """x ** p element-wise; ``p`` a number or a tensor (then ∂/∂p = xᵖ ln x, for x > 0)."""
+    return apply(E.POW, x, p)
+
+
+def exp(x):
+    """eˣ element-wise; d/dx = eˣ."""
+    return apply(E.EXP, x)
+
+
+def log(x):
+    """Natural logarithm element-wise; d/dx = 1/x."""
+    return apply(E.LOG, x)
+
+
+def sqrt(x):
+    """√x element-wise; d/dx = 1/(2√x)."""
+    return apply(E.SQRT, x)
+
+
+def abs(x):  # noqa: A001
+    """|x| element-wise; the gradient at 0 is 0."""
+    return apply(E.ABS, x)
+
+
+def sin(x):
+    """sin x element-wise."""
+    return apply(E.SIN, x)
+
+
+def cos(x):
+    """cos x element-wise."""
+    return apply(E.COS, x)
+
+
+def tanh(x):
+    """tanh x element-wise; d/dx = 1 − tanh²x."""
+    return apply(E.TANH, x)
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e⁻ˣ) element-wise, stable for any x; σ′ = σ(1 − σ)."""
+    return apply(E.SIGMOID, x)
+
+
+def relu(x):
+    """max(0, x) element-wise; the gradient is H(x) (0 at x = 0)."""
+    return apply(E.RELU, x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x for x > 0, negative_slope·x otherwise."""
+    return apply(E.LEAKY_RELU, x, negative_slope=float(negative_slope))
+
+
+def heaviside(x):
+    """The unit step H(x) = 1 for x > 0, else 0. Its gradient is zero everywhere."""
+    return apply(E.HEAVISIDE, x)
+
+
+step = heaviside
+
+
+def maximum(x, y):
+    """Element-wise maximum; at ties the gradient is split half and half."""
+    return apply(E.MAXIMUM, x, y)
+
+
+def minimum(x, y):
+    """Element-wise minimum; at ties the gradient is split half and half."""
+    return apply(E.MINIMUM, x, y)
+
+
+def where(condition, x, y):
+    """x where ``condition`` (boolean, broadcastable) holds, else y."""
+    c = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if getattr(c, "dtype", None) is not None and c.dtype != bool:
+        c = c.astype(bool)
+    return apply(E.WHERE, c, x, y)
+
+
+def clip(x, min=None, max=None):  # noqa: A002
+    """x limited to [min, max]; gradient 1 inside (bounds included), 0 outside."""
+    if min is not None and max is not None and min > max:
+        raise ParameterError(f"clip: min {min} is greater than max {max}")
+    return apply(E.CLIP, x, min=min, max=max)
+
+
+def softplus(x):
+    """ln(1 + eˣ), stable for any x (no overflow at ±1e4); d/dx = σ(x)."""
+    return apply(E.SOFTPLUS, x)
+
+
+def log_sigmoid(x):
+    """ln σ(x) = −softplus(−x), stable for any x; d/dx = 1 − σ(x)."""
+    return apply(E.LOG_SIGMOID, x)
+
+
+# -------------------------------------------------------------- reductions
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum over ``axis`` (None: all). Gradient: g broadcast back (a row of ones)."""
+    return apply(R.SUM, x, axis=_axes(axis, _ndim(x), "sum"), keepdims=bool(keepdims))
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis`` (None: all). Gradient: g/n broadcast back."""
+    return apply(R.MEAN, x, axis=_axes(axis, _ndim(x), "mean"), keepdims=bool(keepdims))
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    """Maximum over ``axis``. Ties share the gradient evenly (k equal maxima get g/k each)."""
+    return apply(R.MAX, x, axis=_axes(axis, _ndim(x), "max"), keepdims=bool(keepdims))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """ln Σ eˣ over ``axis``, stable for any input; gradient softmax(x)."""
+    return apply(R.LOGSUMEXP, x, axis=_axes(axis, _ndim(x), "logsumexp"), keepdims=bool(keepdims))
+
+
+def softmax(x, axis=-1):
+    """softmax along ``axis`` (default the last), stable for any input."""
+    nd = _ndim(x)
+    return apply(R.SOFTMAX, x, axis=_axes(axis, nd, "softmax")[0])
+
+
+def log_softmax(x, axis=-1):
+    """ln softmax(x) along ``axis``, stable (x − logsumexp x)."""
+    nd = _ndim(x)
+    return apply(R.LOG_SOFTMAX, x, axis=_axes(axis, nd, "log_softmax")[0])
+
+
+# ----------------------------------------------------------- linear algebra
+def matmul(a, b):
+    """Matrix product ``a @ b``: vector·vector → scalar, (m,k)@(k,) → (m,),
+    (k,)@(k,n) → (n,), (m,k)@(k,n) → (m,n), and batched (..., m, k) @ (..., k, n)."""
+    return apply(LA.MATMUL, a, b)
+
+
+def transpose(x, axes=None):
+    """Permute axes (default: reverse them; for a matrix, Aᵀ)."""
+    nd = _ndim(x)
+    axes = tuple(range(nd))[::-1] if axes is None else tuple(int(a) % nd for a in axes)
+    if sorted(axes) != list(range(nd)):
+        raise ShapeError(f"transpose: axes {axes} are not a permutation of {tuple(range(nd))}")
+    return apply(LA.TRANSPOSE, x, axes=axes)
+
+
+def matrix_transpose(x):
+    """Swap the last two axes (``x.mT``)."""
+    nd = _ndim(x)
+    if nd < 2:
+        raise ShapeError(f"matrix_transpose: needs at least 2 dimensions, got shape {np.shape(getattr(x, 'data', x))}")
+    axes = tuple(range(nd - 2)) + (nd - 1, nd - 2)
+    return apply(LA.TRANSPOSE, x, axes=axes)
+
+
+def _square(x, op):
+    shp = tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    if len(shp) < 2 or shp[-1] != shp[-2]:
+        raise ShapeError(f"{op}: expected a square matrix (n, n), got shape {shp}")
+
+
+def trace(x):
+    """tr X for a square matrix (n, n); gradient g·I."""
+    _square(x, "trace")
+    return apply(LA.TRACE, x)
+
+
+def diag(x):
+    """Vector (n,) → diagonal matrix Diag(x) (n, n); square matrix (n, n) → its diagonal (n,)."""
+    nd = _ndim(x)
+    if nd == 1:
+        return apply(LA.DIAG, x)
+    _square(x, "diag")
+    return apply(LA.DIAGONAL, x)
+
+
+def inv(x):
+    """Inverse of a square matrix (n, n) (batched: (..., n, n)); gradient −X⁻ᵀ G X⁻ᵀ."""
+    _square(x, "inv")
+    return apply(LA.INV, x)
+
+
+def det(x):
+    """Determinant of a square matrix (n, n); gradient g det(X) X⁻ᵀ."""
+    _square(x, "det")
+    return apply(LA.DET, x)
+
+
+def logdet(x):
+    """ln |det X| of a square matrix (n, n); gradient g X⁻ᵀ."""
+    _square(x, "logdet")
+    return apply(LA.LOGDET, x)
+
+
+def slogdet(x):
+    """(sign, ln|det X|): the sign as a plain array, the log-magnitude as a Tensor."""
+    data = x.data if isinstance(x, Tensor) else as_array(x)
+    return np.sign(np.linalg.det(data)), logdet(x)
+
+
+def outer(a, b):
+    """Outer product a bᵀ of two vectors (m,), (n,) → (m, n)."""
+    if _ndim(a) != 1 or _ndim(b) != 1:
+        raise ShapeError(f"outer: expected two vectors, got shapes {np.shape(getattr(a, 'data', a))} and "
+                         f"{np.shape(getattr(b, 'data', b))}")
+    return apply(LA.OUTER, a, b)
+
+
+def dot(a, b):
+    """Inner product of two vectors (n,), (n,) → scalar."""
+    return matmul(a, b)
+
+
+# ------------------------------------------------------------------- shape
+def reshape(x, shape):
+    """The same values in a new ``shape`` (one entry may be −1)."""
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
+    old = tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    n_old = int(np.prod(old))
+    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    if shape.count(-1) > 1 or (-1 not in shape and known != n_old) or (-1 in shape and (known == 0 or n_old % known)):
+        raise ShapeError(f"reshape: cannot reshape {old} ({n_old} values) into {shape}")
+    if -1 in shape:
+        shape = tuple(n_old // known if s == -1 else s for s in shape)
+    return apply(S.RESHAPE, x, shape=shape)
+
+
+def broadcast_to(x, shape):
+    """Repeat ``x`` along new or length-1 axes to ``shape``; the gradient sums them back."""
+    shape = tuple(int(s) for s in shape)
+    old = tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    try:
+        np.broadcast_shapes(old, shape)
+        ok = np.broadcast_shapes(old, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {old} to {shape}")
+    return apply(S.BROADCAST_TO, x, shape=shape)
+
+
+def _index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, Tensor):
+            i = i.data
+        if isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and i.dtype.kind == "f":
+            raise InputTypeError(f"getitem: indices must be integers or booleans, got an array of dtype {i.dtype}")
+        out.append(i)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def getitem(x, index):
+    """``x[index]`` with NumPy indexing; the gradient scatter-adds (repeated indices accumulate)."""
+    index = _index(index)
+    try:
+        return apply(S.GETITEM, x, index=index)
+    except ShapeError as exc:
+        raise ShapeError(f"getitem: index {index!r} does not fit shape {tuple(np.shape(x.data))}: {exc}") from None
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing ``axis``; shapes must agree elsewhere."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ParameterError("concatenate: needs at least one tensor")
+    shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    nd = len(shapes[0])
+    ax = _axes(axis, nd, "concatenate")[0]
+    for s in shapes[1:]:
+        if len(s) != nd or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != ax):
+            raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {ax}")
+    return apply(S.CONCATENATE, *tensors, axis=ax)
+
+
+def stack(tensors, axis=0):
+    """Stack same-shape tensors along a new ``axis``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ParameterError("stack: needs at least one tensor")
+    shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    if len(set(shapes)) != 1:
+        raise ShapeError(f"stack: all tensors must have the same shape, got {shapes}")
+    ax = _axes(axis, len(shapes[0]) + 1, "stack")[0]
+    return apply(S.STACK, *tensors, axis=ax)
+
+
+# ------------------------------------------------------------------- fused
+def linear(x, weight, bias=None):
+    """x Wᵀ + b: x (..., in), weight (out, in), bias (out,) or None → (..., out)."""
+    return apply(NN.LINEAR, x, weight, bias)
+
+
+# ------------------------------------------------------- derived (no rows)
+def square(x):
+    """x² element-wise (a derived op: mul)."""
+    return mul(x, x)
+
+
+def mse(prediction, target):
+    """Mean squared error (1/N)Σ(ŷ − y)², built from primitives."""
+    d = sub(prediction, target)
+    return mean(mul(d, d))
+
+
+def norm(x, axis=None):
+    """Euclidean (vector) or Frobenius (matrix) norm √Σx², built from primitives."""
+    return sqrt(sum(mul(x, x), axis=axis))
+
+
+# ---------------------------------------------------------- error messages
+def _shape(d):
+    return tuple(np.shape(d))
+
+
+def _matmul_hint(datas, params):
+    a, b = _shape(datas[0]), _shape(datas[1])
+    if not a or not b:
+        return f"matmul: {a} @ {b}: both operands need at least one dimension (use * for scalars)"
+    ka = a[-1]
+    kb = b[-2] if len(b) >= 2 else b[0]
+    if ka != kb:
+        return f"matmul: {a} @ {b}: inner dimensions {ka} and {kb} differ"
+    return f"matmul: {a} @ {b}: batch dimensions {a[:-2]} and {b[:-2]} cannot be broadcast"
+
+
+def _linear_hint(datas, params):
+    x, w = _shape(datas[0]), _shape(datas[1])
+    b = _shape(datas[2]) if datas[2] is not None else None
+    if len(w) != 2:
+        return f"linear: weight must be a matrix (out_features, in_features), got shape {w}"
+    if not x or x[-1] != w[1]:
+        return (f"linear: input of shape {x} has {x[-1] if x else 0} features but the weight of shape {w} "
+                f"expects in_features = {w[1]}")
+    if b is not None and b not in ((w[0],), ()):
+        return f"linear: bias of shape {b} does not match out_features = {w[0]} (expected ({w[0]},))"
+    return None
+
+
+ERROR_HINTS["matmul"] = _matmul_hint
+ERROR_HINTS["linear"] = _linear_hint
+
+
+# ------------------------------------------------------ Tensor operators
+def _rsub(self, other):
+    return apply(E.SUB, other, self)
+
+
+def _rdiv(self, other):
+    return apply(E.DIV, other, self)
+
+
+def _rpow(self, other):
+    return apply(E.POW, other, self)
+
+
+def _rmatmul(self, other):
+    return apply(LA.MATMUL, other, self)
+
+
+def _cmp(fn):
+    def compare(self, other):
+        o = other.data if isinstance(other, Tensor) else other
+        return Tensor(fn(self.data, o))
+
+    return compare
+
+
+def _install():
+    T = Tensor
+    T.__add__ = add
+    T.__radd__ = add
+    T.__sub__ = sub
+    T.__rsub__ = _rsub
+    T.__mul__ = mul
+    T.__rmul__ = mul
+    T.__truediv__ = div
+    T.__rtruediv__ = _rdiv
+    T.__pow__ = pow
+    T.__rpow__ = _rpow
+    T.__matmul__ = matmul
+    T.__rmatmul__ = _rmatmul
+    T.__neg__ = neg
+    T.__pos__ = lambda self: self
+    T.__getitem__ = getitem
+    T.__abs__ = abs
+    for name, fn in (("__lt__", np.less), ("__le__", np.less_equal), ("__gt__", np.greater),
+                     ("__ge__", np.greater_equal), ("__eq__", np.equal), ("__ne__", np.not_equal),
+                     ("__and__", np.logical_and), ("__or__", np.logical_or)):
+        setattr(T, name, _cmp(fn))
+    T.__invert__ = lambda self: Tensor(np.logical_not(self.data))
+    T.T = property(transpose, doc="Reversed axes (Aᵀ for a matrix).")
+    T.mT = property(matrix_transpose, doc="The last two axes swapped.")
+    for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "log_sigmoid",
+                 "sum", "mean", "max", "logsumexp", "softmax", "log_softmax", "reshape", "clip", "leaky_relu",
+                 "heaviside", "trace", "inv", "det", "logdet", "square", "norm"):
+        setattr(T, name, globals()[name])
+    T.abs = abs
+    T.transpose = transpose
+    T.__array_namespace__ = lambda self, api_version=None: XP
+
+
+# ---------------------------------------------------- the Tensor namespace
+class _Linalg:
+    """``xp.linalg`` for Tensors."""
+
+    inv = staticmethod(inv)
+    det = staticmethod(det)
+    diagonal = staticmethod(diag)
+    trace = staticmethod(trace)
+
+    @staticmethod
+    def slogdet(x):
+        return slogdet(x)
+
+
+class _Namespace:
+    """The array namespace of gradlab Tensors (``Tensor.__array_namespace__``).
+
+    The VJP rules call ``namespace(x).exp(x)`` and friends; when they are
+    given Tensors (``create_graph=True``) this namespace records the backward
+    pass itself, which is how Hessians and forward-mode products work.
+    Constants it creates (zeros, eye) are plain NumPy arrays.
+    """
+
+    linalg = _Linalg()
+    exp = staticmethod(exp)
+    log = staticmethod(log)
+    sqrt = staticmethod(sqrt)
+    abs = staticmethod(abs)
+    sin = staticmethod(sin)
+    cos = staticmethod(cos)
+    tanh = staticmethod(tanh)
+    maximum = staticmethod(maximum)
+    minimum = staticmethod(minimum)
+    where = staticmethod(where)
+    clip = staticmethod(clip)
+    sum = staticmethod(sum)
+    mean = staticmethod(mean)
+    max = staticmethod(max)
+    reshape = staticmethod(reshape)
+    broadcast_to = staticmethod(broadcast_to)
+    matmul = staticmethod(matmul)
+    permute_dims = staticmethod(transpose)
+    concat = staticmethod(concatenate)
+    stack = staticmethod(stack)
+
+    @staticmethod
+    def log1p(x):
+        return log(1 + x)
+
+    @staticmethod
+    def sign(x):
+        return Tensor(np.sign(x.data if isinstance(x, Tensor) else x))
+
+    @staticmethod
+    def isfinite(x):
+        return Tensor(np.isfinite(x.data if isinstance(x, Tensor) else x))
+
+    @staticmethod
+    def astype(x, dtype):
+        return Tensor(np.asarray(x.data if isinstance(x, Tensor) else x).astype(dtype))
+
+    @staticmethod
+    def zeros(shape, dtype=None):
+        return np.zeros(shape, dtype=dtype or np.float64)
+
+    @staticmethod
+    def eye(n, m=None, dtype=None):
+        return np.eye(n, m, dtype=dtype or np.float64)
+
+    @staticmethod
+    def asarray(x, dtype=None):
+        return Tensor(x, dtype=dtype)
+
+
+XP = _Namespace()
+_install()
