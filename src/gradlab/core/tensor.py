@@ -107,6 +107,16 @@ class Tensor:
         self._params = None
         self.name = name
 
+    @classmethod
+    def wrap(cls, data) -> "Tensor":
+        """A leaf tensor around ``data`` as is (no conversion: booleans stay boolean)."""
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = False
+        t._op = t._inputs = t._params = t.name = None
+        return t
+
     # ------------------------------------------------------------------ info
     @property
     def shape(self) -> tuple:

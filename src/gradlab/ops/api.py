@@ -449,7 +449,7 @@ def _rmatmul(self, other):
 def _cmp(fn):
     def compare(self, other):
         o = other.data if isinstance(other, Tensor) else other
-        return Tensor(fn(self.data, o))
+        return Tensor.wrap(fn(self.data, o))
 
     return compare
 
@@ -476,7 +476,7 @@ def _install():
                      ("__ge__", np.greater_equal), ("__eq__", np.equal), ("__ne__", np.not_equal),
                      ("__and__", np.logical_and), ("__or__", np.logical_or)):
         setattr(T, name, _cmp(fn))
-    T.__invert__ = lambda self: Tensor(np.logical_not(self.data))
+    T.__invert__ = lambda self: Tensor.wrap(np.logical_not(self.data))
     T.T = property(transpose, doc="Reversed axes (Aᵀ for a matrix).")
     T.mT = property(matrix_transpose, doc="The last two axes swapped.")
     for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "log_sigmoid",
@@ -539,15 +539,15 @@ class _Namespace:
 
     @staticmethod
     def sign(x):
-        return Tensor(np.sign(x.data if isinstance(x, Tensor) else x))
+        return Tensor.wrap(np.sign(x.data if isinstance(x, Tensor) else x))
 
     @staticmethod
     def isfinite(x):
-        return Tensor(np.isfinite(x.data if isinstance(x, Tensor) else x))
+        return Tensor.wrap(np.isfinite(x.data if isinstance(x, Tensor) else x))
 
     @staticmethod
     def astype(x, dtype):
-        return Tensor(np.asarray(x.data if isinstance(x, Tensor) else x).astype(dtype))
+        return Tensor.wrap(np.asarray(x.data if isinstance(x, Tensor) else x).astype(dtype))
 
     @staticmethod
     def zeros(shape, dtype=None):

@@ -73,7 +73,7 @@ def concatenate_dx(i, g, out, *xs, axis=0):
     start = sum(x.shape[axis] for x in xs[:i])
     stop = start + xs[i].shape[axis]
     ax = axis % len(g.shape)
-    return g[(slice(None),) * ax + (slice(start, stop),)]
+    return g[(slice(None),) * ax + (slice(start, stop), Ellipsis)]
 
 
 def stack_fwd(*xs, axis=0):
@@ -82,7 +82,7 @@ def stack_fwd(*xs, axis=0):
 
 def stack_dx(i, g, out, *xs, axis=0):
     ax = axis % len(g.shape)
-    return g[(slice(None),) * ax + (i,)]
+    return g[(slice(None),) * ax + (i, Ellipsis)]
 
 
 RESHAPE = register("reshape", reshape_fwd, (reshape_dx,), latex=r"\operatorname{reshape}($x)",
