@@ -9,6 +9,7 @@ their contributions are added (``+=``), so no special case is needed.
 from __future__ import annotations
 
 import contextlib
+import math
 
 import numpy as np
 
@@ -17,29 +18,64 @@ from .primitive import unbroadcast
 from .tensor import MODE, Tensor, _check_graph_alive, check_finite
 
 
+def _seq(node):
+    return node._seq
+
+
 def toposort(root: Tensor) -> list:
     """Non-leaf nodes reachable from ``root``, inputs before outputs.
 
-    Iterative (an explicit stack), so a chain of any length works.
+    A breadth-first sweep with an explicit list collects the nodes (no
+    recursion, so a chain of any length works); sorting them by creation
+    order then gives a topological order, since every input of an operation
+    exists before its output.
     """
-    order = []
-    seen = set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+    _check_graph_alive(root)
+    nodes = [root]
+    seen = {id(root)}
+    i = 0
+    while i < len(nodes):
+        for inp in nodes[i]._inputs:
+            if type(inp) is Tensor and inp._op is not None:
+                key = id(inp)
+                if key not in seen:
+                    if inp._inputs is None:
+                        _check_graph_alive(inp)
+                    seen.add(key)
+                    nodes.append(inp)
+        i += 1
+    nodes.sort(key=_seq)
+    return nodes
+
+
+def _backprop_plain(order, root, gradient, retain_graph):
+    """The training path of ``backward``: arrays only, gradients into ``.grad`` of leaves."""
+    grads = {id(root): gradient}
+    for node in reversed(order):
+        g = grads.pop(id(node), None)
+        if g is None:
             continue
-        key = id(node)
-        if key in seen:
-            continue
-        seen.add(key)
-        _check_graph_alive(node)
-        stack.append((node, True))
-        for inp in node._inputs:
-            if type(inp) is Tensor and inp._op is not None and inp.requires_grad and id(inp) not in seen:
-                stack.append((inp, False))
-    return order
+        inputs = node._inputs
+        params = node._params
+        vjps = node._op.vjps
+        out = node.data
+        args = [x.data if type(x) is Tensor else x for x in inputs]
+        for i, inp in enumerate(inputs):
+            if type(inp) is not Tensor or not inp.requires_grad:
+                continue
+            gi = vjps[i](g, out, *args, **params)
+            shape = inp.data.shape
+            if gi.shape != shape:
+                gi = unbroadcast(gi, shape)
+            if inp._op is None:
+                _accumulate(inp, gi, g)
+            else:
+                key = id(inp)
+                prev = grads.get(key)
+                grads[key] = gi if prev is None else prev + gi
+        if not retain_graph:
+            node._inputs = None
+            node._params = None
 
 
 def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):
@@ -63,6 +99,9 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
         order = []
     else:
         order = toposort(root)
+    if wrt is None and record is None and not create_graph and not MODE.anomaly:
+        _backprop_plain(order, root, gradient, retain_graph)
+        return None
     targets = None if wrt is None else {id(t): i for i, t in enumerate(wrt)}
     results = None if wrt is None else [None] * len(wrt)
     grads = {id(root): gradient}
@@ -120,11 +159,9 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
 
 def _accumulate(leaf, gi, g=None):
     if leaf.grad is None:
-        if isinstance(gi, Tensor):
-            leaf.grad = gi
-        else:
-            # never share one array between two .grad attributes or with g
-            leaf.grad = gi.copy() if (gi is g or not getattr(gi, "flags", None) or not gi.flags.owndata) else gi
+        if type(gi) is np.ndarray and (gi is g or not gi.flags.owndata):
+            gi = gi.copy()  # never share one array between two .grad attributes, or hand out a view
+        leaf.grad = gi
     else:
         leaf.grad = leaf.grad + gi
 
@@ -138,7 +175,7 @@ def backward(root, gradient=None, retain_graph=False, create_graph=False):
         )
     shape = tuple(root.data.shape)
     if gradient is None:
-        if int(np.prod(shape)) != 1:
+        if math.prod(shape) != 1:
             raise GraphError(
                 f"backward: the output has shape {shape}; a gradient can be implied only for a "
                 "one-element output. Pass gradient= with that shape, or reduce first (e.g. .sum())"

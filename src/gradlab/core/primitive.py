@@ -90,7 +90,7 @@ def register(name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", ar
 
 def namespace(a):
     """The array namespace of ``a`` (NumPy for NumPy arrays and scalars)."""
-    if type(a) is np.ndarray:
+    if type(a) is np.ndarray or isinstance(a, np.generic):
         return np
     try:
         return a.__array_namespace__()

@@ -9,6 +9,7 @@ output value is the tensor's own ``data``, which the VJP rules may reuse
 
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import numpy as np
@@ -27,6 +28,10 @@ class _Mode:
 
 
 MODE = _Mode()
+
+# creation order of recorded nodes: inputs are always created before outputs,
+# so sorting reachable nodes by it gives a topological order
+_next_seq = itertools.count().__next__
 
 _FLOATS = (np.float64, np.float32, np.float16)
 _DTYPES = {
@@ -93,7 +98,7 @@ class Tensor:
         requires_grad: whether operations on this tensor are recorded.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_op", "_inputs", "_params", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_op", "_inputs", "_params", "_seq", "name", "__weakref__")
 
     # NumPy defers binary operators to Tensor (ndarray + Tensor -> Tensor.__radd__)
     __array_ufunc__ = None
@@ -251,6 +256,7 @@ def apply(prim, *args, **params):
         t._op = prim
         t._inputs = args
         t._params = params
+        t._seq = _next_seq()
     else:
         t.requires_grad = False
         t._op = None

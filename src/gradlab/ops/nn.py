@@ -10,13 +10,18 @@ With X of shape (N, in), W (out, in), b (out,) and G = ∂L/∂Z of shape (N, ou
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..core.primitive import namespace, register
 
 
 def linear_fwd(x, w, b=None):
     out = x @ w.mT
     if b is not None:
-        out = out + b
+        if type(out) is np.ndarray and out.dtype == np.result_type(out, b):
+            out += b  # out is a fresh array: add in place, no temporary
+        else:
+            out = out + b
     return out
 
 
@@ -37,6 +42,8 @@ def linear_dw(g, out, x, w, b=None):
 def linear_db(g, out, x, w, b=None):
     if g.ndim == 1:
         return g
+    if type(g) is np.ndarray and g.ndim == 2:
+        return g.sum(axis=0)
     return namespace(g).sum(g, axis=tuple(range(g.ndim - 1)))
 
 

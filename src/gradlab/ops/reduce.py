@@ -8,6 +8,8 @@ spreads it over the reduced axes: the gradient of a sum is a row of ones.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..core.primitive import namespace, register
 
 
@@ -25,6 +27,15 @@ def expand(g, x, axis, keepdims):
     return namespace(g).reshape(g, kept_shape(tuple(x.shape), axis))
 
 
+def spread(g_kept, shape):
+    """``g_kept`` (keepdims shape) repeated over ``shape``: a fresh array on NumPy."""
+    if type(g_kept) is np.ndarray or isinstance(g_kept, np.generic):
+        out = np.empty(shape, dtype=g_kept.dtype)
+        out[...] = g_kept
+        return out
+    return namespace(g_kept).broadcast_to(g_kept, shape)
+
+
 def count(x, axis):
     n = 1
     for i, d in enumerate(x.shape):
@@ -34,19 +45,25 @@ def count(x, axis):
 
 
 def sum_fwd(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:
+        return x.sum(axis=axis, keepdims=keepdims)
     return namespace(x).sum(x, axis=axis, keepdims=keepdims)
 
 
 def sum_dx(g, out, x, axis=None, keepdims=False):
-    return namespace(g).broadcast_to(expand(g, x, axis, keepdims), tuple(x.shape))
+    return spread(expand(g, x, axis, keepdims), tuple(x.shape))
 
 
 def mean_fwd(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:  # the ndarray method skips NumPy's Python-level dispatch
+        return x.mean(axis=axis, keepdims=keepdims)
     return namespace(x).mean(x, axis=axis, keepdims=keepdims)
 
 
 def mean_dx(g, out, x, axis=None, keepdims=False):
-    return namespace(g).broadcast_to(expand(g, x, axis, keepdims) / count(x, axis), tuple(x.shape))
+    if axis is None and type(x) is np.ndarray:  # the common loss case: one value spread evenly
+        return np.full(x.shape, g / x.size, dtype=x.dtype)
+    return spread(expand(g, x, axis, keepdims) / count(x, axis), tuple(x.shape))
 
 
 def max_fwd(x, axis=None, keepdims=False):
