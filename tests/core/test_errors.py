@@ -60,3 +60,10 @@ def test_other_shape_errors():
 def test_parameter_errors_use_the_template():
     with pytest.raises(gl.ParameterError, match="The 'mode' parameter of check_grad must be one of"):
         gl.check_grad(lambda x: x, np.ones(2), mode="fast")
+
+
+def test_non_finite_inputs_to_check_grad_are_rejected():
+    with pytest.raises(gl.NonFiniteError, match="input 0 .* contains NaN"):
+        gl.check_grad(gl.exp, np.array([1.0, np.nan]))
+    with pytest.raises(gl.NonFiniteError, match="f returned NaN or inf"):
+        gl.check_grad(gl.log, np.array([-1.0]))

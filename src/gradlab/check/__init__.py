@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import GradlabError, ParameterError
+from ..core.errors import GradlabError, NonFiniteError, ParameterError
 from ..core.tensor import Tensor, as_array
 from ..transforms import jacobian as _jacobian
 from ..transforms import vjp as _vjp
@@ -104,7 +104,13 @@ def check_grad(f, *inputs, eps=None, rtol=None, atol=None, mode="auto", seed=0, 
     atol = DEFAULT_ATOL if atol is None else float(atol)
     base = 1e-6 if eps is None else float(eps)
     xs = [np.array(as_array(x, "float64", op="check_grad"), dtype=np.float64) for x in inputs]
+    for k, x in enumerate(xs):
+        if not np.all(np.isfinite(x)):
+            raise NonFiniteError(f"check_grad: input {k} (shape {x.shape}) contains NaN or inf; "
+                                 "finite differences need finite inputs")
     out0 = _fval(f, xs)
+    if not np.all(np.isfinite(out0)):
+        raise NonFiniteError(f"check_grad: f returned NaN or inf at the given point (output shape {out0.shape})")
     results = []
     rng = np.random.default_rng(seed)
     for i, x in enumerate(xs):

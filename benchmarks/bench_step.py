@@ -1,0 +1,372 @@
+"""Benchmark: one training step of a ReLU MLP with MSE, gradlab vs hand-written NumPy vs PyTorch.
+
+A step is forward pass, backward pass computing every parameter gradient,
+and an SGD update. gradlab runs through its public API exactly as a user
+writes it (``nn.Sequential``, ``loss.backward()``, ``optim.SGD.step()``);
+the NumPy step is the lean lower bound (explicit δ recursion, in-place
+updates); PyTorch runs eagerly on the CPU with the same thread count.
+
+Before timing, the three implementations must compute the same gradients
+from the same weights (float64: 1e-9 relative). Each cell warms up, then
+repeats until it has at least ``--min-time`` seconds of samples; the table
+reports the median and the spread (interquartile range) in ms per step,
+ratios, GFLOP/s (6 × batch × Σ in·out per step) and the peak memory of one
+step (tracemalloc).
+
+Usage:
+    python benchmarks/bench_step.py            # every size, float64 and float32
+    python benchmarks/bench_step.py --quick    # tiny and small only (a smoke test)
+    python benchmarks/bench_step.py --write benchmarks/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+import gradlab as gl
+
+CONFIGS = [
+    ("tiny", 1, (1, 2, 3, 1)),
+    ("small", 32, (2, 16, 16, 1)),
+    ("mnist-like", 64, (784, 128, 10)),
+    ("medium", 256, (784, 256, 256, 10)),
+    ("large", 1024, (1024, 1024, 1024, 10)),
+    ("wide-batch", 4096, (512, 512, 512)),
+]
+LR = 1e-3
+
+
+def make_problem(batch, sizes, dtype, seed=0):
+    """Weights (out, in), biases (out,), inputs (batch, in) and targets (batch, out)."""
+    rng = np.random.default_rng(seed)
+    Ws = [(rng.standard_normal((o, i)) / np.sqrt(i)).astype(dtype) for i, o in zip(sizes[:-1], sizes[1:])]
+    bs = [(rng.standard_normal(o) * 0.1).astype(dtype) for o in sizes[1:]]
+    X = rng.standard_normal((batch, sizes[0])).astype(dtype)
+    Y = rng.standard_normal((batch, sizes[-1])).astype(dtype)
+    return Ws, bs, X, Y
+
+
+# ------------------------------------------------------------------ NumPy
+class NumpyStep:
+    """The hand-written lower bound: explicit δ recursion, in-place SGD."""
+
+    def __init__(self, Ws, bs, X, Y):
+        self.Ws = [W.copy() for W in Ws]
+        self.bs = [b.copy() for b in bs]
+        self.X, self.Y = X, Y
+        self.grads = None
+
+    def __call__(self):
+        Ws, bs = self.Ws, self.bs
+        acts = [self.X]
+        h = self.X
+        last = len(Ws) - 1
+        for k in range(len(Ws)):
+            z = h @ Ws[k].T
+            z += bs[k]
+            if k < last:
+                np.maximum(z, 0, out=z)
+            acts.append(z)
+            h = z
+        g = (h - self.Y) * (2.0 / h.size)
+        grads = [None] * len(Ws)
+        for k in range(last, -1, -1):
+            dW = g.T @ acts[k]
+            db = g.sum(axis=0)
+            if k > 0:
+                g = g @ Ws[k]
+                g *= acts[k] > 0
+            grads[k] = (dW, db)
+            Ws[k] -= LR * dW
+            bs[k] -= LR * db
+        self.grads = grads
+
+
+# ---------------------------------------------------------------- gradlab
+class GradlabStep:
+    """The public API as users write it."""
+
+    def __init__(self, Ws, bs, X, Y):
+        layers = []
+        for k, (W, b) in enumerate(zip(Ws, bs)):
+            lin = gl.nn.Linear(W.shape[1], W.shape[0], dtype=W.dtype) if _linear_takes_dtype() else \
+                gl.nn.Linear(W.shape[1], W.shape[0])
+            lin.weight.data = W.copy()
+            lin.bias.data = b.copy()
+            layers.append(lin)
+            if k < len(Ws) - 1:
+                layers.append(gl.nn.ReLU())
+        self.model = gl.nn.Sequential(*layers)
+        self.loss_fn = gl.nn.MSELoss()
+        self.opt = gl.optim.SGD(self.model.parameters(), lr=LR)
+        self.X, self.Y = gl.tensor(X), gl.tensor(Y)
+
+    def __call__(self):
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.X), self.Y)
+        loss.backward()
+        self.opt.step()
+
+    def gradients(self):
+        ps = self.model.parameters()
+        return [(ps[2 * k].grad, ps[2 * k + 1].grad) for k in range(len(ps) // 2)]
+
+
+def _linear_takes_dtype():
+    import inspect
+
+    return "dtype" in inspect.signature(gl.nn.Linear).parameters
+
+
+# ---------------------------------------------------------------- PyTorch
+class TorchStep:
+    def __init__(self, Ws, bs, X, Y):
+        import torch
+
+        self.torch = torch
+        layers = []
+        dt = torch.float64 if Ws[0].dtype == np.float64 else torch.float32
+        for k, (W, b) in enumerate(zip(Ws, bs)):
+            lin = torch.nn.Linear(W.shape[1], W.shape[0], dtype=dt)
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(W))
+                lin.bias.copy_(torch.from_numpy(b))
+            layers.append(lin)
+            if k < len(Ws) - 1:
+                layers.append(torch.nn.ReLU())
+        self.model = torch.nn.Sequential(*layers)
+        self.loss_fn = torch.nn.MSELoss()
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=LR)
+        self.X, self.Y = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def __call__(self):
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.X), self.Y)
+        loss.backward()
+        self.opt.step()
+
+    def gradients(self):
+        ps = list(self.model.parameters())
+        return [(ps[2 * k].grad.numpy(), ps[2 * k + 1].grad.numpy()) for k in range(len(ps) // 2)]
+
+
+def have_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ checks
+def check_same_gradients(batch, sizes):
+    """One step from the same float64 weights: every gradient agrees to 1e-9 relative."""
+    Ws, bs, X, Y = make_problem(batch, sizes, np.float64)
+    ref = NumpyStep(Ws, bs, X, Y)
+    ref()
+    impls = {"gradlab": GradlabStep(Ws, bs, X, Y)}
+    if have_torch():
+        impls["torch"] = TorchStep(Ws, bs, X, Y)
+    worst = 0.0
+    for name, impl in impls.items():
+        impl()
+        for (dW, db), (eW, eb) in zip(impl.gradients(), ref.grads):
+            for a, e in ((dW, eW), (db, eb)):
+                err = float(np.max(np.abs(a - e)) / max(np.max(np.abs(e)), 1e-300))
+                worst = max(worst, err)
+                if err > 1e-9:
+                    raise SystemExit(f"gradient mismatch: {name} on {sizes} batch {batch}: relative error {err:.2e}")
+    return worst
+
+
+# ------------------------------------------------------------------ timing
+def time_step(step, min_time):
+    for _ in range(3):
+        step()
+    samples = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < min_time or len(samples) < 5:
+        n = 1
+        t0 = time.perf_counter()
+        step()
+        dt = time.perf_counter() - t0
+        if dt < 1e-3:  # batch fast steps so timer resolution does not matter
+            n = max(1, int(1e-3 / max(dt, 1e-7)))
+            t0 = time.perf_counter()
+            for _ in range(n):
+                step()
+            dt = time.perf_counter() - t0
+        samples.append(dt / n)
+    samples.sort()
+    q1, q3 = samples[len(samples) // 4], samples[(3 * len(samples)) // 4]
+    return statistics.median(samples), q3 - q1
+
+
+def peak_memory(step):
+    step()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    step()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return peak
+
+
+def machine():
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    blas = "?"
+    try:
+        cfg = np.show_config(mode="dicts")
+        b = cfg["Build Dependencies"]["blas"]
+        blas = f"{b.get('name')} {b.get('version')}"
+    except Exception:  # noqa: BLE001 - informational only
+        pass
+    torch_v = "not installed"
+    if have_torch():
+        import torch
+
+        torch_v = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": f"{np.__version__}, BLAS {blas}",
+        "torch": torch_v,
+        "gradlab": gl.__version__,
+    }
+
+
+def run(configs, min_time, dtypes):
+    rows = []
+    if have_torch():
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)
+    for name, batch, sizes in configs:
+        worst = check_same_gradients(batch, sizes)
+        flops = 6 * batch * sum(i * o for i, o in zip(sizes[:-1], sizes[1:]))
+        for dtype in dtypes:
+            Ws, bs, X, Y = make_problem(batch, sizes, dtype)
+            impls = {"numpy": NumpyStep(Ws, bs, X, Y), "gradlab": GradlabStep(Ws, bs, X, Y)}
+            if have_torch():
+                impls["torch"] = TorchStep(Ws, bs, X, Y)
+            res = {}
+            for iname, step in impls.items():
+                med, spread = time_step(step, min_time)
+                res[iname] = (med, spread, peak_memory(step))
+            rows.append((name, batch, sizes, np.dtype(dtype).name, res, flops, worst))
+            g, n = res["gradlab"][0], res["numpy"][0]
+            t = res.get("torch", (float("nan"),))[0]
+            print(f"{name:11s} {np.dtype(dtype).name:7s} gradlab {g * 1e3:9.4f} ms  numpy {n * 1e3:9.4f} ms  "
+                  f"torch {t * 1e3:9.4f} ms  gradlab/numpy {g / n:5.2f}  gradlab/torch {g / t:5.2f}  "
+                  f"mem {res['gradlab'][2] / max(res['numpy'][2], 1):4.2f}x", flush=True)
+    return rows
+
+
+TARGETS = {"tiny": 1.5, "small": 1.5, "mnist-like": 1.15, "medium": 1.15, "large": 1.05, "wide-batch": 1.05}
+
+
+def table(rows):
+    out = ["| size | batch | layers | dtype | gradlab ms (IQR) | NumPy ms (IQR) | PyTorch ms (IQR) | gradlab / NumPy "
+           "| gradlab / PyTorch | gradlab GFLOP/s | peak mem gradlab / NumPy | target |",
+           "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for name, batch, sizes, dt, res, flops, _ in rows:
+        g, n = res["gradlab"], res["numpy"]
+        t = res.get("torch")
+        ratio = g[0] / n[0]
+        mem = g[2] / max(n[2], 1)
+        ok = ratio <= TARGETS[name] and mem <= 1.3
+        cell = lambda r: f"{r[0] * 1e3:.4f} ({r[1] * 1e3:.4f})"  # noqa: E731
+        out.append(
+            f"| {name} | {batch} | {'-'.join(map(str, sizes))} | {dt} | {cell(g)} | {cell(n)} | "
+            f"{cell(t) if t else 'n/a'} | {ratio:.2f} | {g[0] / t[0]:.2f} | {flops / g[0] / 1e9:.2f} | "
+            f"{g[2] / 1e6:.2f} MB / {n[2] / 1e6:.2f} MB = {mem:.2f} | "
+            f"≤ {TARGETS[name]}× {'holds' if ok else 'MISSED'} |"
+        )
+    return "\n".join(out)
+
+
+def end_to_end(epochs=20):
+    """gl.fit on digits (64–128–10 ReLU, Adam, batch 32) against scikit-learn's MLPClassifier."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = gl.data.digits()
+    Xtr, Xte, ytr, yte = gl.data.train_test_split(X, y, test_size=0.25, seed=0)
+    scaler = gl.data.Standardizer().fit(Xtr)
+    Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
+    model = gl.nn.MLP([64, 128, 10], activation="relu", rng=0)
+    opt = gl.optim.Adam(model.parameters(), lr=1e-3)
+    t0 = time.perf_counter()
+    gl.fit(model, gl.nn.CrossEntropyLoss(), opt, Xtr, ytr, epochs=epochs, batch_size=32, seed=0, verbose=0)
+    t_gl = time.perf_counter() - t0
+    acc_gl = float(np.mean(np.argmax(model.predict(Xte), axis=1) == yte))
+    clf = MLPClassifier(hidden_layer_sizes=(128,), solver="adam", batch_size=32, max_iter=epochs,
+                        learning_rate_init=1e-3, alpha=0.0, random_state=0, tol=0.0, n_iter_no_change=epochs + 1)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(Xtr, ytr)
+    t_sk = time.perf_counter() - t0
+    acc_sk = float(clf.score(Xte, yte))
+    return t_gl, acc_gl, t_sk, acc_sk
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="only tiny and small (a smoke test)")
+    p.add_argument("--min-time", type=float, default=1.0, help="seconds of samples per cell (default 1)")
+    p.add_argument("--dtype", choices=["float64", "float32", "both"], default="both")
+    p.add_argument("--no-e2e", action="store_true", help="skip the end-to-end digits row")
+    p.add_argument("--write", metavar="FILE", help="write the Markdown results to FILE")
+    args = p.parse_args(argv)
+    configs = CONFIGS[:2] if args.quick else CONFIGS
+    dtypes = [np.float64, np.float32] if args.dtype == "both" else [np.dtype(args.dtype).type]
+    env = machine()
+    for k, v in env.items():
+        print(f"{k:8s} {v}")
+    rows = run(configs, args.min_time, dtypes)
+    md = table(rows)
+    print()
+    print(md)
+    e2e = None
+    if not args.quick and not args.no_e2e:
+        e2e = end_to_end()
+        print(f"\ndigits end-to-end: gradlab fit {e2e[0]:.2f} s, test accuracy {e2e[1]:.4f}; "
+              f"scikit-learn MLPClassifier {e2e[2]:.2f} s, test accuracy {e2e[3]:.4f}; speed-up {e2e[2] / e2e[0]:.2f}x")
+    if args.write:
+        with open(args.write, "w") as f:
+            f.write("# Benchmark results\n\n")
+            f.write(f"Command: `python benchmarks/bench_step.py{' --quick' if args.quick else ''}`, "
+                    f"{time.strftime('%Y-%m-%d')}.\n\n")
+            for k, v in env.items():
+                f.write(f"- {k}: {v}\n")
+            f.write("\n" + md + "\n")
+            if e2e:
+                f.write(f"\nEnd to end, digits (64–128–10 ReLU, Adam lr 1e-3, batch 32, 20 epochs): gradlab `fit` "
+                        f"{e2e[0]:.2f} s, test accuracy {e2e[1]:.4f}; scikit-learn MLPClassifier {e2e[2]:.2f} s, "
+                        f"test accuracy {e2e[3]:.4f}: gradlab is {e2e[2] / e2e[0]:.2f}× faster.\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
