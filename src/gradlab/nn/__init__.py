@@ -1,0 +1,36 @@
+"""Neural-network building blocks, named as in ``torch.nn``.
+
+Modules (``Module``, ``Linear``, ``Sequential``, ``MLP``), activations with
+their derivatives, losses, initialisers (``gl.nn.init``), functional forms
+(``gl.nn.functional``), configs (``from_config``) and PyTorch interop
+(``to_torch`` / ``from_torch``; torch is imported only when they are called).
+"""
+
+from __future__ import annotations
+
+from . import functional, init
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    GradientWarning,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Step,
+    Tanh,
+    get_activation,
+)
+from .interop import from_torch, to_torch
+from .layers import MLP, Linear
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
+from .module import MODULE_TYPES, Module, Sequential, configurable, from_config
+
+__all__ = [
+    "Module", "Sequential", "Linear", "MLP", "from_config", "configurable", "MODULE_TYPES",
+    "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "ACTIVATIONS",
+    "get_activation", "GradientWarning",
+    "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+    "init", "functional", "to_torch", "from_torch",
+]

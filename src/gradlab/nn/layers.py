@@ -1,0 +1,173 @@
+"""Layers with parameters: Linear, and the MLP convenience network."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.tensor import Tensor
+from ..ops import api as F
+from . import init as I
+from .activations import get_activation
+from .module import Module, Sequential, configurable
+
+
+def _init_weight(init, shape, rng):
+    if callable(init):
+        arr = np.asarray(init(shape, rng=rng), dtype=np.float64)
+        if arr.shape != shape:
+            raise ShapeError(f"Linear: the init function returned shape {arr.shape}, expected {shape}")
+        return arr
+    if init == "default":  # PyTorch's: kaiming_uniform(a=√5), i.e. U(−1/√in, 1/√in)
+        return I.kaiming_uniform(shape, a=math.sqrt(5), rng=rng)
+    return I.INITIALISERS[init](shape, rng=rng)
+
+
+@configurable
+class Linear(Module):
+    """Affine layer z = x Wᵀ + b, as ``torch.nn.Linear``.
+
+    Args:
+        in_features: size of each input row.
+        out_features: size of each output row.
+        bias: learn a bias b (out_features,) when True.
+        init: 'default' (PyTorch's: W and b ~ U(−1/√in, 1/√in)), one of
+            'xavier_uniform', 'xavier_normal', 'kaiming_uniform',
+            'kaiming_normal', 'zeros' (then b = 0), or a function
+            ``f(shape, rng=) -> array``.
+        rng: seed or numpy Generator (None: the global generator, see
+            ``gl.nn.init.manual_seed``).
+        dtype: 'float64' (default) or 'float32'.
+
+    Attributes:
+        weight: Tensor (out_features, in_features), requires_grad.
+        bias: Tensor (out_features,) or None.
+
+    Shapes: x (N, in_features) or (in_features,) → (N, out_features) or (out_features,).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init="default", rng=None,
+                 dtype=None):
+        super().__init__()
+        for pname, v in (("in_features", in_features), ("out_features", out_features)):
+            check_param("Linear", pname, v, isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0,
+                        "an int > 0")
+        check_param("Linear", "init", init, callable(init) or init == "default" or init in I.INITIALISERS,
+                    f"'default', one of {sorted(I.INITIALISERS)} or a function")
+        gen = I.as_generator(rng, "Linear")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        shape = (self.out_features, self.in_features)
+        w = _init_weight(init, shape, gen)
+        dtype = np.float64 if dtype is None else np.dtype(dtype).type
+        self.weight = Tensor(w.astype(dtype), requires_grad=True)
+        if bias:
+            if init == "default":
+                bound = 1.0 / math.sqrt(self.in_features)
+                b = gen.uniform(-bound, bound, size=(self.out_features,))
+            else:
+                b = np.zeros(self.out_features)
+            self.bias = Tensor(b.astype(dtype), requires_grad=True)
+        else:
+            self.bias = None
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def set_parameters(self, weight=None, bias=None) -> "Linear":
+        """Set the weight (out, in) and/or bias (out,) to given values, in place.
+
+        The worked examples use this to start from exact numbers.
+        """
+        if weight is not None:
+            w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=np.float64)
+            if w.shape != self.weight.shape:
+                raise ShapeError(f"Linear.set_parameters: weight must have shape {self.weight.shape} "
+                                 f"(out_features, in_features), got {w.shape}")
+            self.weight.data[...] = w
+        if bias is not None:
+            if self.bias is None:
+                raise ParameterError("Linear.set_parameters: this layer was built with bias=False")
+            b = np.asarray(bias.data if isinstance(bias, Tensor) else bias, dtype=np.float64)
+            if b.shape != self.bias.shape:
+                raise ShapeError(f"Linear.set_parameters: bias must have shape {self.bias.shape} "
+                                 f"(out_features,), got {b.shape}")
+            self.bias.data[...] = b
+        return self
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+    def to_config(self):
+        return {"type": "Linear", "in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.bias is not None}
+
+    @classmethod
+    def from_config(cls, config):
+        try:
+            return cls(config["in_features"], config["out_features"], bias=bool(config.get("bias", True)),
+                       init="zeros")
+        except KeyError as exc:
+            raise ParameterError(f"from_config: a Linear config needs {exc}") from None
+
+
+@configurable
+class MLP(Sequential):
+    """Multi-layer perceptron: Linear layers with an activation between them.
+
+    ``MLP([2, 16, 16, 1])`` is Linear(2,16), ReLU, Linear(16,16), ReLU, Linear(16,1).
+
+    Args:
+        sizes: layer widths [in, hidden..., out] (at least two).
+        activation: hidden activation: a name ('relu', 'sigmoid', 'tanh',
+            'leaky_relu', 'identity', 'step') or an activation module.
+        output_activation: None (raw outputs, e.g. logits for
+            BCEWithLogitsLoss/CrossEntropyLoss) or a name/module.
+        rng: seed or Generator for every layer's initial weights.
+        init: passed to every Linear.
+
+    Shapes: x (N, sizes[0]) → (N, sizes[-1]).
+    """
+
+    def __init__(self, sizes, activation="relu", output_activation=None, rng=None, init="default", bias=True):
+        try:
+            sizes = [int(s) for s in sizes]
+        except (TypeError, ValueError):
+            raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints. Got {sizes!r}.") from None
+        check_param("MLP", "sizes", sizes, len(sizes) >= 2 and all(s > 0 for s in sizes),
+                    "a list of at least two ints > 0")
+        gen = I.as_generator(rng, "MLP")
+        hidden = get_activation(activation)
+        out_act = None if output_activation is None else get_activation(output_activation)
+        layers = []
+        for i in range(len(sizes) - 1):
+            layers.append(Linear(sizes[i], sizes[i + 1], bias=bias, init=init, rng=gen))
+            if i < len(sizes) - 2:
+                layers.append(type(hidden).from_config(hidden.to_config()))
+        if out_act is not None:
+            layers.append(out_act)
+        super().__init__(*layers)
+        object.__setattr__(self, "sizes", sizes)
+        object.__setattr__(self, "_activation", hidden.to_config())
+        object.__setattr__(self, "_output_activation", None if out_act is None else out_act.to_config())
+        object.__setattr__(self, "_bias", bool(bias))
+
+    def to_config(self):
+        return {"type": "MLP", "sizes": list(self.sizes), "activation": self._activation,
+                "output_activation": self._output_activation, "bias": self._bias}
+
+    @classmethod
+    def from_config(cls, config):
+        from .module import from_config
+
+        try:
+            act = from_config(config["activation"]) if isinstance(config["activation"], dict) else config["activation"]
+            out = config.get("output_activation")
+            out = from_config(out) if isinstance(out, dict) else out
+            return cls(config["sizes"], activation=act, output_activation=out, init="zeros",
+                       bias=bool(config.get("bias", True)))
+        except KeyError as exc:
+            raise ParameterError(f"from_config: an MLP config needs {exc}") from None

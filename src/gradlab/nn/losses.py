@@ -1,0 +1,237 @@
+"""Loss modules: ``loss_fn(prediction, target) -> scalar Tensor``.
+
+All take ``reduction='mean' | 'sum' | 'none'``:
+
+* 'mean' averages the per-element (MSE, BCE) or per-sample (cross-entropy)
+  losses: (1/N)Σ, as in the slides;
+* 'sum' adds them: ‖ŷ − y‖² for MSE, as in the homework;
+* 'none' returns them unreduced (prediction's shape; (N,) for cross-entropy).
+
+``target`` may be a NumPy array, a nested list or a Tensor. Each loss also
+gives ``derivative(prediction, target)``: ∂L/∂ŷ as a NumPy array of the
+prediction's shape, with the reduction's 1/N included, and ``name``,
+``latex``, ``dlatex`` for the explainer.
+
+Shape convenience: a prediction (N, 1) with a target (N,) (or the reverse)
+is accepted — the target is reshaped to the prediction's shape. Any other
+shape mismatch is an error (PyTorch would silently broadcast to (N, N)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.tensor import Tensor, apply, as_array
+from ..ops import api as F
+from ..ops import losses as L
+from ..ops.elementwise import sigmoid_array
+from .module import Module
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+class Loss(Module):
+    """Base class: validates ``reduction`` and converts inputs."""
+
+    name = "loss"
+    latex = "L"
+    dlatex = r"\partial L / \partial \hat{y}"
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        check_param(type(self).__name__, "reduction", reduction, reduction in REDUCTIONS,
+                    "one of 'mean', 'sum', 'none'")
+        self.reduction = reduction
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"
+
+    # ----------------------------------------------------------- helpers
+    def _prediction(self, prediction):
+        if isinstance(prediction, Tensor):
+            return prediction
+        return Tensor(as_array(prediction, op=type(self).__name__))
+
+    def _target(self, target, prediction):
+        """Target as a Tensor (kept if it is one) or an array of the prediction's dtype and shape."""
+        owner = type(self).__name__
+        if isinstance(target, Tensor):
+            t = target
+        else:
+            t = as_array(target, op=owner)
+            if t.dtype != prediction.data.dtype:
+                t = t.astype(prediction.data.dtype)
+        pshape, tshape = tuple(prediction.data.shape), tuple(_data(t).shape)
+        if pshape != tshape:
+            if _squeezed(pshape) == _squeezed(tshape) and len(pshape) <= 2 and len(tshape) <= 2:
+                t = F.reshape(t, pshape) if isinstance(t, Tensor) else t.reshape(pshape)
+            else:
+                raise ShapeError(f"{owner}: prediction has shape {pshape} but target has shape {tshape}; "
+                                 "expected the same shape")
+        return t
+
+    def _reduce(self, per):
+        if self.reduction == "mean":
+            return F.mean(per)
+        if self.reduction == "sum":
+            return F.sum(per)
+        return per
+
+    def _scale(self, per_shape):
+        """The factor the reduction puts on each element's derivative."""
+        if self.reduction == "mean":
+            return 1.0 / max(int(np.prod(per_shape)), 1)
+        return 1.0
+
+    def __call__(self, prediction, target):
+        return self.forward(prediction, target)
+
+
+def _squeezed(shape):
+    return tuple(s for s in shape if s != 1)
+
+
+def _check_unit_interval(values, owner, what):
+    v = np.asarray(values)
+    if v.size and (np.isnan(v).any() or v.min() < 0 or v.max() > 1):
+        lo, hi = np.nanmin(v), np.nanmax(v)
+        raise ParameterError(f"{owner}: {what} must lie in [0, 1]; got values in [{lo:.6g}, {hi:.6g}]"
+                             + (" (and NaN)" if np.isnan(v).any() else ""))
+
+
+class MSELoss(Loss):
+    """Mean squared error: 'mean' (1/n)Σ(ŷ − y)² over all n elements; 'sum' ‖ŷ − y‖².
+
+    prediction and target: same shape, e.g. (N, outputs).
+    ∂L/∂ŷ = 2(ŷ − y)/n ('mean') or 2(ŷ − y) ('sum').
+    """
+
+    name = "mse"
+    latex = r"\frac{1}{n}\sum_i (\hat{y}_i - y_i)^{2}"
+    dlatex = r"\frac{2}{n}(\hat{y} - y)"
+
+    def forward(self, prediction, target):
+        p = self._prediction(prediction)
+        t = self._target(target, p)
+        d = F.sub(p, t)
+        return self._reduce(F.mul(d, d))
+
+    def derivative(self, prediction, target) -> np.ndarray:
+        p = self._prediction(prediction)
+        t = np.asarray(_data(self._target(target, p)))
+        return 2.0 * (p.data - t) * self._scale(p.shape)
+
+
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities: −[y ln ŷ + (1 − y) ln(1 − ŷ)].
+
+    prediction: probabilities in [0, 1] (e.g. a Sigmoid output), any shape;
+    target: same shape, labels in [0, 1]. Each log is clamped at −100 (as
+    PyTorch does), so ŷ = 0 or 1 gives a finite loss (≤ 100) rather than inf;
+    prefer :class:`BCEWithLogitsLoss` on logits for stability.
+    ∂L/∂ŷ = (ŷ − y)/(ŷ(1 − ŷ)) (over n for 'mean'); through a sigmoid it
+    becomes ŷ − y with respect to the logit, as the slides derive.
+    """
+
+    name = "bce"
+    latex = r"-[y \ln \hat{y} + (1 - y) \ln(1 - \hat{y})]"
+    dlatex = r"-\frac{y}{\hat{y}} + \frac{1 - y}{1 - \hat{y}}"
+
+    def forward(self, prediction, target):
+        p = self._prediction(prediction)
+        t = self._target(target, p)
+        _check_unit_interval(p.data, "BCELoss", "predictions (probabilities; use BCEWithLogitsLoss for logits)")
+        _check_unit_interval(_data(t), "BCELoss", "target labels")
+        return self._reduce(apply(L.BCE, p, t))
+
+    def derivative(self, prediction, target) -> np.ndarray:
+        p = self._prediction(prediction)
+        t = np.asarray(_data(self._target(target, p)))
+        return L.bce_dp(np.ones_like(p.data), None, p.data, t) * self._scale(p.shape)
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (ŷ = σ(z)): max(z, 0) − z y + ln(1 + e^{−|z|}).
+
+    prediction: logits, any shape; target: same shape, labels in [0, 1].
+    Stable for logits of ±1e4. ∂L/∂z = σ(z) − y (over n for 'mean').
+    """
+
+    name = "bce_with_logits"
+    latex = r"-[y \ln \sigma(z) + (1 - y) \ln(1 - \sigma(z))]"
+    dlatex = r"\sigma(z) - y"
+
+    def forward(self, prediction, target):
+        p = self._prediction(prediction)
+        t = self._target(target, p)
+        _check_unit_interval(_data(t), "BCEWithLogitsLoss", "target labels")
+        return self._reduce(apply(L.BCE_LOGITS, p, t))
+
+    def derivative(self, prediction, target) -> np.ndarray:
+        p = self._prediction(prediction)
+        t = np.asarray(_data(self._target(target, p)))
+        return (sigmoid_array(p.data) - t) * self._scale(p.shape)
+
+
+class CrossEntropyLoss(Loss):
+    """Cross-entropy of logits, as ``torch.nn.CrossEntropyLoss``: −Σ_c p_c ln softmax(z)_c.
+
+    prediction: logits (N, C) (or (C,) for one sample).
+    target: class indices (N,) of ints in [0, C) (or a scalar for one sample),
+    or class probabilities (N, C) (e.g. one-hot rows).
+    'mean' averages over the N samples. ∂L/∂z = (softmax(z) − p)/N for
+    'mean', p the one-hot (or given) target rows.
+    """
+
+    name = "cross_entropy"
+    latex = r"-\sum_c y_c \ln \operatorname{softmax}(z)_c"
+    dlatex = r"\operatorname{softmax}(z) - y"
+
+    def _probabilities(self, target, p):
+        """Target as probabilities of the prediction's shape (one-hot rows for indices)."""
+        pshape = tuple(p.data.shape)
+        if len(pshape) not in (1, 2):
+            raise ShapeError(f"CrossEntropyLoss: expected logits of shape (N, C) or (C,), got {pshape}")
+        if isinstance(target, Tensor) and tuple(target.shape) == pshape:
+            return target
+        raw = np.asarray(_data(target))
+        if raw.dtype.kind not in "biuf":
+            raise InputTypeError(f"CrossEntropyLoss: target must be class indices or probabilities, "
+                                 f"got dtype {raw.dtype}")
+        if raw.shape == pshape:  # probabilities (one-hot rows included)
+            return raw.astype(p.data.dtype)
+        if raw.shape != pshape[:-1]:
+            raise ShapeError(f"CrossEntropyLoss: logits of shape {pshape} need class indices of shape "
+                             f"{pshape[:-1]} or probabilities of shape {pshape}; got a target of shape {raw.shape}")
+        if raw.dtype.kind == "f" and not np.all(raw == np.round(raw)):
+            raise InputTypeError("CrossEntropyLoss: class indices must be whole numbers; got non-integer values")
+        idx = raw.astype(np.int64)
+        C = pshape[-1]
+        if idx.size and (idx.min() < 0 or idx.max() >= C):
+            bad = idx[(idx < 0) | (idx >= C)].ravel()[0]
+            raise ParameterError(f"CrossEntropyLoss: class index {bad} is out of range; expected indices in "
+                                 f"[0, {C - 1}] for {C} classes")
+        onehot = np.zeros(pshape, dtype=p.data.dtype)
+        if len(pshape) == 1:
+            onehot[idx] = 1.0
+        else:
+            onehot[np.arange(pshape[0]), idx] = 1.0
+        return onehot
+
+    def forward(self, prediction, target):
+        p = self._prediction(prediction)
+        t = self._probabilities(target, p)
+        return self._reduce(apply(L.SOFTMAX_CE, p, t))
+
+    def derivative(self, prediction, target) -> np.ndarray:
+        p = self._prediction(prediction)
+        t = np.asarray(_data(self._probabilities(target, p)))
+        z = p.data
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        s = e / e.sum(axis=-1, keepdims=True)
+        return (s * t.sum(axis=-1, keepdims=True) - t) * self._scale(z.shape[:-1])

@@ -1,0 +1,313 @@
+"""Module: parameter discovery, modes, state dicts, configs; and Sequential.
+
+A :class:`Module` finds its parameters the way ``torch.nn.Module`` does:
+every :class:`~gradlab.Tensor` assigned as an attribute is a parameter, every
+Module assigned as an attribute is a child, in assignment order. Names are
+dotted paths: ``'0.weight'`` is the weight of child ``'0'`` of a Sequential.
+
+Architectures that can be written down (Sequential and MLP of Linear layers
+and activations) describe themselves with :meth:`Module.to_config` — a JSON
+dict — and :func:`from_config` rebuilds them; model files store that dict, so
+loading one runs no code.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError, check_param
+from ..core.graph import no_grad
+from ..core.tensor import Tensor
+
+# type name in a config -> Module class (filled by @configurable)
+MODULE_TYPES: dict = {}
+
+
+def configurable(cls):
+    """Class decorator: make ``cls`` buildable by :func:`from_config` under its class name."""
+    MODULE_TYPES[cls.__name__] = cls
+    return cls
+
+
+def from_config(config) -> "Module":
+    """Rebuild a Module from the dict :meth:`Module.to_config` returned.
+
+    ``config`` is JSON data: ``{"type": "Sequential", "layers": [...]}``,
+    ``{"type": "Linear", "in_features": 2, "out_features": 3, "bias": true}``,
+    ``{"type": "ReLU"}``... The new module's weights are freshly initialised;
+    load a state dict to set them.
+    """
+    if not isinstance(config, dict) or not isinstance(config.get("type"), str):
+        raise ParameterError(f"from_config: expected a dict with a 'type' string, got {config!r:.200}")
+    cls = MODULE_TYPES.get(config["type"])
+    if cls is None:
+        raise ParameterError(f"from_config: unknown module type {config['type']!r}; known: {sorted(MODULE_TYPES)}")
+    return cls.from_config(config)
+
+
+class Module:
+    """Base class of layers, activations, losses and networks.
+
+    Subclasses call ``super().__init__()`` first, assign parameters (Tensors)
+    and children (Modules) as attributes, and define ``forward``.
+
+    Attributes:
+        training: True after ``train()`` (the default), False after ``eval()``.
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_param_names", [])
+        object.__setattr__(self, "_module_names", [])
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------- registration
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        if "_param_names" not in d:
+            raise GraphError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        params, mods = d["_param_names"], d["_module_names"]
+        if isinstance(value, Tensor) or (value is None and name in params):
+            if name in mods:
+                mods.remove(name)
+            if name not in params:
+                params.append(name)
+        elif isinstance(value, Module):
+            if name in params:
+                params.remove(name)
+            if name not in mods:
+                mods.append(name)
+        else:
+            if name in params:
+                params.remove(name)
+            if name in mods:
+                mods.remove(name)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        for reg in (self._param_names, self._module_names):
+            if name in reg:
+                reg.remove(name)
+        object.__delattr__(self, name)
+
+    # ---------------------------------------------------------- discovery
+    def named_children(self) -> list:
+        """[(name, child Module)] in assignment order."""
+        return [(n, self.__dict__[n]) for n in self._module_names]
+
+    def children(self) -> list:
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix: str = "") -> list:
+        """[(dotted name, Module)] of this module ('' ) and every descendant."""
+        out = [(prefix, self)]
+        for name, child in self.named_children():
+            out.extend(child.named_modules(f"{prefix}.{name}" if prefix else name))
+        return out
+
+    def modules(self) -> list:
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix: str = "") -> list:
+        """[(dotted name, Tensor)] in a stable order: own parameters, then children's.
+
+        A Tensor shared by two modules appears once, under its first name.
+        """
+        out, seen = [], set()
+        self._collect(prefix, out, seen)
+        return out
+
+    def _collect(self, prefix, out, seen):
+        d = self.__dict__
+        for n in self._param_names:
+            p = d[n]
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                out.append((f"{prefix}.{n}" if prefix else n, p))
+        for n in self._module_names:
+            d[n]._collect(f"{prefix}.{n}" if prefix else n, out, seen)
+
+    def parameters(self) -> list:
+        """The parameter Tensors, in the order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """Total number of scalar parameters."""
+        return int(sum(p.data.size for p in self.parameters()))
+
+    # -------------------------------------------------------------- modes
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (``.grad = None``)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode on this module and its descendants; returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        """Set evaluation mode (``training = False``); returns self."""
+        return self.train(False)
+
+    # -------------------------------------------------------- state dicts
+    def state_dict(self) -> dict:
+        """{dotted name: a copy of the parameter's values (NumPy array)}."""
+        return {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> "Module":
+        """Copy values into the parameters, in place (optimizers keep working).
+
+        Args:
+            state: {dotted name: array-like of the parameter's shape}.
+            strict: when True, missing and unexpected names are errors.
+        Raises:
+            ShapeError naming the parameter and both shapes; ParameterError for
+            missing or unexpected names.
+        """
+        if not isinstance(state, dict):
+            raise InputTypeError(f"load_state_dict: expected a dict name -> array, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        if strict:
+            missing = [n for n in params if n not in state]
+            unexpected = [n for n in state if n not in params]
+            if missing or unexpected:
+                raise ParameterError(f"load_state_dict of {type(self).__name__}: missing parameters {missing}, "
+                                     f"unexpected parameters {unexpected}")
+        arrays = {}
+        for name, p in params.items():
+            if name not in state:
+                continue
+            arr = np.asarray(state[name])
+            if arr.shape != p.data.shape:
+                raise ShapeError(f"load_state_dict of {type(self).__name__}: parameter {name!r} has shape "
+                                 f"{p.data.shape} in the model but {arr.shape} in the state dict")
+            if arr.dtype.kind not in "fiub":
+                raise InputTypeError(f"load_state_dict: parameter {name!r} has non-numeric dtype {arr.dtype}")
+            arrays[name] = arr
+        for name, arr in arrays.items():  # all checked first: nothing half-loaded
+            params[name].data[...] = arr
+        return self
+
+    # ------------------------------------------------------------ running
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def predict(self, X, batch_size: int = 1024) -> np.ndarray:
+        """Outputs for the rows of ``X`` (N, ...) as a NumPy array (N, ...).
+
+        Runs under ``gl.no_grad()`` (no graph is built) in batches of
+        ``batch_size`` rows.
+        """
+        check_param("predict", "batch_size", batch_size,
+                    isinstance(batch_size, numbers.Integral) and batch_size > 0, "an int > 0")
+        data = X.data if isinstance(X, Tensor) else np.asarray(X)
+        if data.dtype.kind != "f":
+            data = data.astype(np.float64)
+        n = data.shape[0] if data.ndim else 1
+        outs = []
+        with no_grad():
+            for start in range(0, max(n, 1), batch_size):
+                out = self.forward(Tensor(data[start:start + batch_size]) if data.ndim else Tensor(data))
+                outs.append(np.asarray(out.data if isinstance(out, Tensor) else out))
+        return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)
+
+    # ---------------------------------------------------------- describing
+    def extra_repr(self) -> str:
+        """Arguments shown between the parentheses of ``repr``."""
+        return ""
+
+    def _repr_lines(self) -> list:
+        own = ", ".join(f"{n} {tuple(self.__dict__[n].shape)}" for n in self._param_names
+                        if self.__dict__[n] is not None)
+        head = f"{type(self).__name__}({self.extra_repr()})"
+        if own:
+            head += f"  # {own}"
+        if not self._module_names:
+            return [head]
+        lines = [f"{type(self).__name__}("]
+        for name, child in self.named_children():
+            sub = child._repr_lines()
+            lines.append(f"  ({name}): {sub[0]}")
+            lines.extend("  " + s for s in sub[1:])
+        lines.append(")")
+        return lines
+
+    def __repr__(self):
+        lines = self._repr_lines()
+        n = self.num_parameters()
+        if n or self._module_names:
+            lines[-1] += f"  [{n} parameters]"
+        return "\n".join(lines)
+
+    def to_config(self) -> dict:
+        """A JSON-able description of the architecture (see :func:`from_config`)."""
+        raise InputTypeError(
+            f"{type(self).__name__} cannot describe itself as a config: only Sequential/MLP networks of "
+            "Linear layers and the built-in activations can; save its state_dict() instead"
+        )
+
+    @classmethod
+    def from_config(cls, config):
+        """Build from a config with no arguments but its type (activations override this)."""
+        return cls()
+
+
+@configurable
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(Linear(2, 3), ReLU(), Linear(3, 1))``.
+
+    Children are named '0', '1', ...; parameters '0.weight', '0.bias', '2.weight'...
+    Indexable (``net[0]``, ``net[1:]`` is a Sequential), ``len(net)``, iterable.
+    Input (N, in_features of the first layer) → output of the last module.
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
+            modules = tuple(modules[0])
+        for m in modules:
+            self.append(m)
+
+    def append(self, module: Module) -> "Sequential":
+        if not isinstance(module, Module):
+            raise InputTypeError(f"Sequential: every layer must be a gradlab Module, got {type(module).__name__} "
+                                 f"{module!r:.80}")
+        setattr(self, str(len(self._module_names)), module)
+        return self
+
+    def forward(self, x):
+        for name in self._module_names:
+            x = self.__dict__[name](x)
+        return x
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(self.children())
+
+    def __getitem__(self, index):
+        layers = self.children()
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        if not isinstance(index, numbers.Integral):
+            raise InputTypeError(f"Sequential indices must be ints or slices, got {type(index).__name__}")
+        if not -len(layers) <= index < len(layers):
+            raise IndexError(f"Sequential: index {index} out of range for {len(layers)} layers")
+        return layers[index]
+
+    def to_config(self) -> dict:
+        return {"type": "Sequential", "layers": [m.to_config() for m in self.children()]}
+
+    @classmethod
+    def from_config(cls, config):
+        layers = config.get("layers")
+        if not isinstance(layers, list):
+            raise ParameterError(f"from_config: a Sequential config needs a 'layers' list, got {layers!r:.100}")
+        return cls(*[from_config(c) for c in layers])

@@ -1,0 +1,106 @@
+"""Fused loss primitives: the three losses whose gradient is "prediction − target".
+
+Each row computes a per-element (or per-sample) loss; the loss modules in
+``gradlab.nn.losses`` reduce it with ``mean`` or ``sum``. They are fused
+(one row instead of log, sigmoid, multiply...) for two reasons the slides
+point at: numerical stability, and the clean gradient they derive:
+
+* ``binary_cross_entropy(p, y)``: ℓ = −[y ln p + (1 − y) ln(1 − p)] on
+  probabilities p. Each log is clamped at −100 (as PyTorch does), so p = 0
+  or 1 gives a finite loss of at most 100 instead of inf.
+  ∂ℓ/∂p = (p − y) / (p(1 − p)) (denominator clamped at 1e-12).
+* ``bce_with_logits(z, y)``: the same loss on a logit, p = σ(z), written
+  ℓ = max(z, 0) − z y + ln(1 + e^{−|z|}) so logits of ±1e4 neither overflow
+  nor lose the loss. ∂ℓ/∂z = σ(z) − y: the slides' "ŷ − y".
+* ``softmax_cross_entropy(z, p)``: ℓ = −Σ_c p_c ln softmax(z)_c along the
+  last axis, z (..., C) logits, p (..., C) target probabilities (one-hot
+  rows for class indices). Output (...,). ∂ℓ/∂z = softmax(z)·Σ_c p_c − p,
+  which is softmax(z) − p when each target row sums to 1.
+"""
+
+from __future__ import annotations
+
+from ..core.primitive import elementwise_jacobian as EJ
+from ..core.primitive import namespace, register
+from .elementwise import sigmoid_array
+
+LOG_FLOOR = -100.0  # PyTorch's clamp of each log in BCELoss
+_EXP_FLOOR = 3.720075976020836e-44  # e^-100: smaller probabilities would give log < -100
+PROB_EPS = 1e-12  # PyTorch's floor of p(1 - p) in the BCE gradient
+
+
+def clamped_log(p):
+    """max(ln p, −100) without evaluating ln 0."""
+    xp = namespace(p)
+    return xp.maximum(xp.log(xp.maximum(p, _EXP_FLOOR)), LOG_FLOOR)
+
+
+# ------------------------------------------------------ binary cross-entropy
+def bce_fwd(p, y):
+    return -(y * clamped_log(p) + (1 - y) * clamped_log(1 - p))
+
+
+def bce_dp(g, out, p, y):
+    xp = namespace(p)
+    return g * (p - y) / xp.maximum(p * (1 - p), PROB_EPS)
+
+
+def bce_dy(g, out, p, y):
+    return g * (clamped_log(1 - p) - clamped_log(p))
+
+
+# ------------------------------------------ binary cross-entropy on logits
+def bce_logits_fwd(z, y):
+    xp = namespace(z)
+    return xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def bce_logits_dz(g, out, z, y):
+    return g * (sigmoid_array(z) - y)
+
+
+def bce_logits_dy(g, out, z, y):
+    return -g * z
+
+
+# ---------------------------------------------- softmax cross-entropy
+def _log_softmax_last(z):
+    xp = namespace(z)
+    m = xp.max(z, axis=-1, keepdims=True)
+    shifted = z - m
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
+
+
+def _column(g):
+    """g of shape (...,) as (..., 1), to broadcast over the classes."""
+    return namespace(g).reshape(g, tuple(g.shape) + (1,))
+
+
+def softmax_ce_fwd(z, p):
+    xp = namespace(z)
+    return -xp.sum(p * _log_softmax_last(z), axis=-1)
+
+
+def softmax_ce_dz(g, out, z, p):
+    xp = namespace(z)
+    s = xp.exp(_log_softmax_last(z))
+    return _column(g) * (s * xp.sum(p, axis=-1, keepdims=True) - p)
+
+
+def softmax_ce_dp(g, out, z, p):
+    return -_column(g) * _log_softmax_last(z)
+
+
+BCE = register("binary_cross_entropy", bce_fwd, (bce_dp, bce_dy), EJ,
+               latex=r"-[$y \ln $p + (1 - $y) \ln(1 - $p)]",
+               dlatex=(r"\frac{$p - $y}{$p(1 - $p)}", r"\ln(1 - $p) - \ln $p"),
+               doc="binary cross-entropy on probabilities, logs clamped at -100", argnames=("p", "y"))
+BCE_LOGITS = register("bce_with_logits", bce_logits_fwd, (bce_logits_dz, bce_logits_dy), EJ,
+                      latex=r"\max($z, 0) - $z $y + \ln(1 + e^{-|$z|})",
+                      dlatex=(r"\sigma($z) - $y", r"-$z"),
+                      doc="binary cross-entropy on logits, stable for any logit", argnames=("z", "y"))
+SOFTMAX_CE = register("softmax_cross_entropy", softmax_ce_fwd, (softmax_ce_dz, softmax_ce_dp),
+                      latex=r"-\sum_c $p_c \ln \operatorname{softmax}($z)_c",
+                      dlatex=(r"\operatorname{softmax}($z) - $p", r"-\ln \operatorname{softmax}($z)"),
+                      doc="cross-entropy of logits against target probabilities, along the last axis",
+                      argnames=("z", "p"))
