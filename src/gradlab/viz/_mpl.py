@@ -1,0 +1,115 @@
+"""Shared plumbing for every picture: lazy matplotlib, one style, atomic saving.
+
+matplotlib is an optional extra (``gradlab[plot]``). It is imported only when
+a picture is drawn, never by ``import gradlab``; figures are built with
+``matplotlib.figure.Figure`` directly (the Agg renderer, no pyplot state, no
+window), so drawing works on a headless machine and in threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..core.errors import ParameterError, require
+
+# Colours: blue for positive / class 1, orange-red for negative / class 0
+# (distinguishable by most colour-blind readers), grey for neutral things.
+POSITIVE = "#1f5fbf"
+NEGATIVE = "#d9480f"
+NEUTRAL = "#555555"
+CLASS_COLORS = ("#d9480f", "#1f5fbf", "#2b8a3e", "#7048e8", "#e67700", "#0b7285")
+
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "legend.fontsize": 10,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "figure.titlesize": 14,
+    "figure.titleweight": "bold",
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.15,
+    "svg.fonttype": "none",
+}
+
+FORMATS = (".png", ".svg", ".pdf")
+DPI = 110
+
+
+def matplotlib():
+    """Import matplotlib (or raise MissingExtraError naming ``gradlab[plot]``)."""
+    mpl = require("matplotlib", "plot")
+    require("matplotlib.figure", "plot")
+    return mpl
+
+
+@contextlib.contextmanager
+def style():
+    """Context in which figures get gradlab's fonts, grid and spines."""
+    mpl = matplotlib()
+    with mpl.rc_context(STYLE):
+        yield mpl
+
+
+def new_figure(width: float, height: float):
+    """A new Agg-backed ``Figure`` of ``width`` × ``height`` inches (call inside :func:`style`)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def check_path(path, owner: str) -> Path:
+    """``path`` as a Path whose suffix is a picture format matplotlib writes."""
+    p = Path(path)
+    if p.suffix.lower() not in FORMATS:
+        raise ParameterError(
+            f"The 'path' parameter of {owner} must be a file name ending in {', '.join(FORMATS)}. Got {str(path)!r}."
+        )
+    return p
+
+
+def save(fig, path, owner: str = "save") -> Path:
+    """Write ``fig`` to ``path`` (.png, .svg or .pdf) atomically and return the path.
+
+    The picture is written to a temporary file in the same folder and then
+    renamed, so a reader never sees half a file. Parent folders are created.
+    """
+    p = check_path(path, owner)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=p.suffix, dir=p.parent)
+    os.close(fd)
+    try:
+        with style():
+            fig.savefig(tmp, format=p.suffix[1:].lower(), dpi=DPI)
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+def finish(fig, path, owner: str):
+    """Save ``fig`` when ``path`` is given; return the figure either way."""
+    if path is not None:
+        save(fig, path, owner)
+    return fig
+
+
+def to_png_bytes(fig) -> bytes:
+    """The figure as PNG bytes (for embedding in HTML reports)."""
+    import io
+
+    buf = io.BytesIO()
+    with style():
+        fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
