@@ -1,0 +1,397 @@
+"""Derivation by differentials: dL = Σ Gᵢ : dEᵢ until dL = G : dX, then ∂L/∂X = G.
+
+The state of a derivation is a list of terms ``(G, D)`` read ``G : D``, where
+D holds exactly one differential ``dE``. Each step applies one rule to one
+term and records the whole right-hand side of dL:
+
+1. *rearrange*: while an operation stands between the colon and dE, move it to
+   the left with a trace/Frobenius identity (``A : BC = ACᵀ : B``, ...);
+2. *collect*: terms with the same differential are added (A : dZ + B : dZ);
+3. *differentiate*: replace the outermost dE (E not the variable) by its
+   differential (product rule, chain rule for an element-wise function, ...).
+
+When only ``G : dX`` is left, G is the gradient, with the shape of X
+(denominator layout). The Jacobian of a vector-valued f with respect to a
+vector x follows from the gradient of uᵀf: it is Jᵀu, and J is read off.
+"""
+
+from __future__ import annotations
+
+from ..core.errors import DerivationError, ParseError
+from . import expr as X
+from . import shapes as S
+from .expr import Expr
+from .naming import choose_names, used_definitions
+from .printing import to_latex, to_text
+from .rules import DIFFERENTIALS, REARRANGE
+from .simplify import simplify
+
+MAX_STEPS = 400
+
+
+class Step:
+    """One line of a derivation: the rule applied and the resulting right-hand side."""
+
+    __slots__ = ("rule", "expr", "lhs")
+
+    def __init__(self, rule, expr, lhs):
+        self.rule, self.expr, self.lhs = rule, expr, lhs
+
+    def __iter__(self):
+        return iter((self.rule, self.expr))
+
+    def __repr__(self):
+        return f"Step({self.rule!r}, {to_text(self.expr)!r})"
+
+
+class Derivation:
+    """The result of :func:`derive`.
+
+    Attributes: ``expr`` (the expression, shape 1×1 for a gradient or k×1 for
+    a Jacobian), ``wrt`` (the symbol), ``result`` (an :class:`Expr`: the
+    gradient, shape of ``wrt`` in denominator layout, its transpose in
+    numerator layout; or the k×n Jacobian), ``kind`` ('gradient' or
+    'jacobian'), ``layout``, ``steps`` (list of :class:`Step`, each a
+    ``(rule name, expression)`` pair) and ``names`` (short names used in the
+    printout, e.g. ŷ = relu(z)).
+    """
+
+    def __init__(self, expr, wrt, result, kind, layout, steps, names):
+        self.expr, self.wrt, self.result = expr, wrt, result
+        self.kind, self.layout, self.steps, self.names = kind, layout, steps, names
+
+    @property
+    def shape(self):
+        return self.result.shape
+
+    @property
+    def symbol(self):
+        """∂L/∂X as text."""
+        return f"∂L/∂{self.wrt.attrs[0]}" if self.kind == "gradient" else f"∂f/∂{self.wrt.attrs[0]}"
+
+    def layout_note(self):
+        n = self.wrt.attrs[0]
+        if self.kind == "gradient":
+            if self.layout == "denominator":
+                return f"denominator layout: the gradient has the shape of {n} ({S.fmt(self.result.shape)})"
+            return f"numerator layout: the gradient is the transpose of {n}'s shape ({S.fmt(self.result.shape)})"
+        if self.layout == "numerator":
+            return f"numerator layout: the Jacobian is (size of f)×(size of {n}) = {S.fmt(self.result.shape)}"
+        return f"denominator layout: the Jacobian is (size of {n})×(size of f) = {S.fmt(self.result.shape)}"
+
+    def definitions(self):
+        """[(name text, name LaTeX, definition Expr)] for the names used in the result and steps."""
+        exprs = [self.result] + [s.expr for s in self.steps]
+        return used_definitions(exprs, self.names)
+
+    def result_text(self):
+        return to_text(self.result, self.names)
+
+    def __str__(self):
+        return f"{self.symbol} = {self.result_text()}"
+
+    def __repr__(self):
+        return f"Derivation({self})"
+
+    def to_text(self, steps=True):
+        from .render import derivation_text
+
+        return derivation_text(self, steps)
+
+    def to_markdown(self, steps=True):
+        from .render import derivation_markdown
+
+        return derivation_markdown(self, steps)
+
+    def to_latex(self, steps=True):
+        from .render import derivation_latex
+
+        return derivation_latex(self, steps)
+
+    def to_json(self):
+        from .render import derivation_dict
+
+        return derivation_dict(self)
+
+
+# ----------------------------------------------------------------- terms
+def _display(terms):
+    """The right-hand side Σ G : D as one expression (G D for scalars)."""
+    out = None
+    for g, d in terms:
+        t = Expr("frob", (g, d), (), (1, 1))
+        out = t if out is None else Expr("add", (out, t), (), (1, 1))
+    return out if out is not None else X.num(0)
+
+
+def _append(steps, step):
+    """Add a step; a rule that leaves the printed right-hand side unchanged joins the previous step."""
+    if steps and to_text(steps[-1].expr) == to_text(step.expr) and steps[-1].lhs == step.lhs:
+        steps[-1] = Step(steps[-1].rule + "; " + step.rule, step.expr, step.lhs)
+    else:
+        steps.append(step)
+
+
+def _contains(big, small):
+    return any(n == small for n in big.walk())
+
+
+def _differentiate_scalar(expr, wrt, record):
+    """Run the three-phase loop; returns the gradient (simplified), shape of wrt."""
+    name = wrt.attrs[0]
+
+    def dep(e):
+        return e.depends_on(name)
+
+    terms = [(X.num(1), X.diff(expr))]
+    for _ in range(MAX_STEPS):
+        pending = [i for i, (g, d) in enumerate(terms) if d.op != "diff"]
+        if pending:
+            i = pending[0]
+            g, d = terms[i]
+            rule = REARRANGE.get(d.op)
+            if rule is None:
+                raise DerivationError(f"no rearrangement rule moves {d.op} off the differential in "
+                                      f"{to_text(d)}")
+            rname, new = rule(g, d)
+            new = [(simplify(g2), d2) for g2, d2 in new]
+            terms[i:i + 1] = new
+            record(rname, terms)
+            continue
+        merged = {}
+        order = []
+        for g, d in terms:
+            if d in merged:
+                merged[d] = Expr("add", (merged[d], g), (), g.shape)
+            else:
+                merged[d] = g
+                order.append(d)
+        if len(order) < len(terms):
+            terms = [(simplify(merged[d]), d) for d in order]
+            record("collect terms with the same differential: A : dZ + B : dZ = (A + B) : dZ", terms)
+            continue
+        open_terms = [i for i, (g, d) in enumerate(terms) if d.args[0] != wrt]
+        if not open_terms:
+            break
+        inner = [d.args[0] for g, d in terms]
+        pick = None
+        for i in open_terms:
+            e = terms[i][1].args[0]
+            if not any(o != e and _contains(o, e) for o in inner):
+                pick = i
+                break
+        g, d = terms[pick]
+        e = d.args[0]
+        rule = DIFFERENTIALS.get(e.op)
+        if rule is None:
+            raise DerivationError(f"no differential rule for {e.op} in {to_text(e)}")
+        rname, de = rule(e, dep)
+        terms[pick:pick + 1] = [] if de is None else [(g, de)]
+        record(rname, terms)
+    else:  # pragma: no cover - guarded by MAX_STEPS
+        raise DerivationError("derivation did not finish within the step limit")
+    total = None
+    for g, d in terms:
+        total = g if total is None else Expr("add", (total, g), (), g.shape)
+    return simplify(total) if total is not None else X.zero(wrt.shape)
+
+
+# ---------------------------------------------------------------- Jacobian
+def linear_coefficient(e, u):
+    """M with e = M u, for e (k×1 or 1×1) linear in the column vector u; else DerivationError."""
+    name = u.attrs[0]
+    if not e.depends_on(name):
+        return None
+    op = e.op
+    if e == u:
+        return X.eye(u.shape[0])
+    if op == "add":
+        parts = [linear_coefficient(a, u) for a in e.args]
+        parts = [p for p in parts if p is not None]
+        return parts[0] if len(parts) == 1 else X.add(parts[0], parts[1])
+    if op == "matmul":
+        a, b = e.args
+        if b.depends_on(name):
+            return X.matmul(a, linear_coefficient(b, u))
+        if b.is_scalar:
+            return X.scale(b, linear_coefficient(a, u))
+    if op == "scale":
+        c, a = e.args
+        if a.depends_on(name):
+            return X.scale(c, linear_coefficient(a, u))
+        if a.shape[1] == 1:
+            return X.matmul(a, linear_coefficient(c, u))
+    if op == "had" and e.shape[1] == 1:
+        a, b = e.args
+        if b.depends_on(name) and not a.depends_on(name):
+            return X.matmul(X.diag(a), linear_coefficient(b, u))
+        if a.depends_on(name) and not b.depends_on(name):
+            return X.matmul(X.diag(b), linear_coefficient(a, u))
+    if op == "T" and e.is_scalar:
+        return linear_coefficient(e.args[0], u)
+    if op == "frob" and e.args[1].shape[1] == 1 and not e.args[0].depends_on(name):
+        return X.matmul(X.transpose(e.args[0]), linear_coefficient(e.args[1], u))
+    raise DerivationError(f"could not write {to_text(e)} as a matrix times {name}")
+
+
+def forward_differential(e, wrt):
+    """dE as an expression in dX (for any shapes): the differential form."""
+    name = wrt.attrs[0]
+
+    def go(x):
+        if not x.depends_on(name):
+            return None
+        if x == wrt:
+            return X.diff(wrt)
+        rule = DIFFERENTIALS.get(x.op)
+        if rule is None:
+            raise DerivationError(f"no differential rule for {x.op}")
+        _, de = rule(x, lambda c: c.depends_on(name))
+        return None if de is None else substitute(de)
+
+    def substitute(d):
+        if d.op == "diff":
+            inner = d.args[0]
+            out = go(inner)
+            return out if out is not None else X.zero(d.shape)
+        if not any(n.op == "diff" for n in d.walk()):
+            return d
+        return Expr(d.op, tuple(substitute(a) for a in d.args), d.attrs, d.shape)
+
+    out = go(e)
+    return simplify(out) if out is not None else X.zero(e.shape)
+
+
+def _is_vector(shape):
+    return shape[1] == 1 or shape[0] == 1
+
+
+def _tensor_error(expr, wrt):
+    d = forward_differential(expr, wrt)
+    n = wrt.attrs[0]
+    order = 2 + sum(1 for s in (expr.shape, wrt.shape) if not _is_vector(s)) + \
+        sum(1 for s in (expr.shape, wrt.shape) if _is_vector(s) and s != S.SCALAR) - 2
+    err = DerivationError(
+        f"∂F/∂{n} for F = {to_text(expr)} ({S.fmt(expr.shape)}) and {n} ({S.fmt(wrt.shape)}) is a "
+        f"tensor of order {order + 2 if order < 2 else order} with no matrix form. The differential form "
+        f"carries the same information: dF = {to_text(d)}. Differentiate a scalar (e.g. sum(F), tr(F) or "
+        f"a loss of F) to get a gradient.")
+    err.differential = d
+    raise err
+
+
+def _fresh(name, taken):
+    while name in taken:
+        name += "_"
+    return name
+
+
+# ------------------------------------------------------------------ entry
+def derive(expr, wrt, layout=None, shapes=None):
+    """Differentiate ``expr`` with respect to the symbol ``wrt`` in matrix form, with the steps.
+
+    ``expr``: an :class:`Expr` or a string (then ``shapes`` maps names to
+    shapes, e.g. ``{'X': ('m', 'n'), 'w': ('n', 1), 'b': 1}``). ``wrt``: a
+    symbol or its name; a list gives a list of derivations.
+
+    * scalar expr (1×1): the gradient; ``layout='denominator'`` (default) gives
+      the shape of wrt, ``'numerator'`` its transpose;
+    * vector expr (k×1) and vector or scalar wrt (n×1): the Jacobian, k×n in
+      ``'numerator'`` layout (default), n×k in ``'denominator'``;
+    * otherwise the derivative is a higher-order tensor: DerivationError,
+      whose message and ``.differential`` give the differential form dF.
+    """
+    if isinstance(expr, str):
+        from .parse import parse
+
+        expr = parse(expr, shapes or {})
+    if not isinstance(expr, Expr):
+        raise DerivationError(f"derive: expected an expression or a string, got {type(expr).__name__}")
+    if isinstance(wrt, (list, tuple)):
+        return [derive(expr, w, layout) for w in wrt]
+    wrt = _resolve_wrt(expr, wrt)
+    if layout not in (None, "denominator", "numerator"):
+        raise DerivationError(f"derive: layout must be 'denominator' or 'numerator', got {layout!r}")
+    if expr.is_scalar:
+        return _gradient(expr, wrt, layout or "denominator")
+    if _is_vector(expr.shape) and _is_vector(wrt.shape):
+        return _jacobian(expr, wrt, layout or "numerator")
+    _tensor_error(expr, wrt)
+
+
+def _resolve_wrt(expr, wrt):
+    syms = {n.attrs[0]: n for n in expr.walk() if n.op == "sym"}
+    if isinstance(wrt, Expr):
+        if wrt.op != "sym":
+            raise DerivationError(f"derive: differentiate with respect to a symbol, not {to_text(wrt)}")
+        name = wrt.attrs[0]
+    elif isinstance(wrt, str):
+        name = wrt.strip()
+    else:
+        raise DerivationError(f"derive: wrt must be a symbol or its name, got {wrt!r}")
+    if name not in syms:
+        known = ", ".join(sorted(syms)) or "none"
+        raise DerivationError(f"derive: the expression does not contain the symbol {name!r} "
+                              f"(its symbols: {known})")
+    if isinstance(wrt, Expr) and wrt.shape != syms[name].shape:
+        raise DerivationError(f"derive: {name} is {S.fmt(wrt.shape)} here but {S.fmt(syms[name].shape)} in "
+                              "the expression")
+    return syms[name]
+
+
+def _gradient(expr, wrt, layout):
+    base = simplify(expr)
+    names = choose_names(base)
+    steps = []
+
+    def record(rule, terms):
+        _append(steps, Step(rule, _display(terms), "dL"))
+
+    steps.append(Step("the differential of L", _display([(X.num(1), X.diff(base))]), "dL"))
+    g = _differentiate_scalar(base, wrt, record)
+    steps.append(Step(f"dL = G : d{wrt.attrs[0]} ⟺ ∂L/∂{wrt.attrs[0]} = G", g, f"∂L/∂{wrt.attrs[0]}"))
+    if layout == "numerator":
+        g = simplify(X.transpose(g))
+        steps.append(Step("numerator layout: transpose the gradient", g, f"∂L/∂{wrt.attrs[0]}"))
+    names = _keep_if_shorter(g, names)
+    return Derivation(expr, wrt, g, "gradient", layout, steps, names)
+
+
+def _jacobian(expr, wrt, layout):
+    base = simplify(expr)
+    column = base if base.shape[1] == 1 else simplify(X.transpose(base))
+    taken = expr.symbols()
+    u = X.sym(_fresh("u", taken), (column.shape[0], 1))
+    names = choose_names(base)
+    steps = [Step(f"df = J d{wrt.attrs[0]}, so for any u: uᵀdf = (Jᵀu) : d{wrt.attrs[0]}; "
+                  "differentiate uᵀf", _display([(u, X.diff(column))]), "uᵀdf")]
+
+    def record(rule, terms):
+        _append(steps, Step(rule, _display(terms), "uᵀdf"))
+
+    loss = Expr("frob", (u, column), (), (1, 1))
+    g = _differentiate_scalar(loss, wrt, lambda r, t: record(r, [(gg, dd) for gg, dd in t]))
+    gcol = g if g.shape[1] == 1 else simplify(X.transpose(g))
+    m = linear_coefficient(gcol, u)
+    if m is None:
+        n = wrt.shape[0] if wrt.shape[1] == 1 else wrt.shape[1]
+        jac = X.zero((column.shape[0], n))
+    else:
+        jac = simplify(X.transpose(m))
+    steps.append(Step(f"Jᵀu = {to_text(gcol, names)}, so J = ∂f/∂{wrt.attrs[0]} (numerator layout)", jac, "J"))
+    result = jac if layout == "numerator" else simplify(X.transpose(jac))
+    if layout == "denominator":
+        steps.append(Step("denominator layout: transpose the Jacobian", result, "J"))
+    names = _keep_if_shorter(result, names)
+    return Derivation(expr, wrt, result, "jacobian", layout, steps, names)
+
+
+def _keep_if_shorter(result, names):
+    if not names:
+        return names
+    plain = to_text(result)
+    named = to_text(result, names)
+    return names if len(named) < len(plain) else {}
+
+
+__all__ = ["derive", "Derivation", "Step", "forward_differential", "linear_coefficient", "ParseError"]

@@ -1,0 +1,464 @@
+"""Symbolic matrix expressions: one immutable node type, keyed by ``op``.
+
+Every node has a shape ``(rows, cols)`` (see :mod:`.shapes`). The ops:
+
+===========  ==========================================  =====================
+op           meaning                                     shape
+===========  ==========================================  =====================
+sym          a named symbol X                            declared
+dim          the size of a named dimension, as a scalar  1×1
+num          a rational constant (Fraction)              1×1
+ones, eye    the ones vector 𝟏ₖ, the identity Iₖ         k×1, k×k
+zero         the zero matrix                             any
+add          A + B (same shapes)                         shape of A
+scale        β A, β a 1×1 expression                     shape of A
+matmul       A B                                         rows(A)×cols(B)
+had          A ⊙ B (Hadamard)                            shape of A
+T            Aᵀ                                          transposed
+fn           f(A) element-wise (relu, exp, ...)          shape of A
+pow          A^p element-wise, p a Fraction              shape of A
+sum          the sum of all entries                      1×1
+tr, det, logdet, inv                                     1×1, 1×1, 1×1, n×n
+diag         Diag(v): vector → diagonal matrix           n×n
+diagvec      the diagonal of a square matrix, a vector   n×1
+norm2        ‖A‖ (Euclidean / Frobenius)                 1×1
+softmax, logsoftmax  of a column vector                  n×1
+bcast        a scalar β repeated over a shape            any
+frob         A : B = tr(AᵀB) (Frobenius product)         1×1
+diff         the differential dA                         shape of A
+===========  ==========================================  =====================
+
+Build expressions with :func:`Matrix`, :func:`Vector`, :func:`Scalar` and the
+operators ``+ - * / @ ** .T`` (``*`` between same-shape arrays is the
+Hadamard product; a scalar times an array scales it).
+"""
+
+from __future__ import annotations
+
+import numbers
+from fractions import Fraction
+
+from ..core.errors import ShapeError
+from . import shapes as S
+
+MAX_EXPONENT = 64
+
+ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "heaviside", "abs", "sign", "softplus")
+
+
+class Expr:
+    """An immutable node of a matrix expression. ``shape`` is ``(rows, cols)``."""
+
+    __slots__ = ("op", "args", "attrs", "shape", "_hash", "_syms")
+
+    def __init__(self, op, args=(), attrs=(), shape=S.SCALAR):
+        self.op = op
+        self.args = tuple(args)
+        self.attrs = tuple(attrs)
+        self.shape = shape
+        self._hash = hash((op, self.args, self.attrs, shape))
+        self._syms = None
+
+    # -- identity
+    def key(self):
+        return (self.op, self.args, self.attrs, self.shape)
+
+    def __eq__(self, other):
+        if self is other:
+            return True
+        return isinstance(other, Expr) and self._hash == other._hash and self.key() == other.key()
+
+    def __hash__(self):
+        return self._hash
+
+    def __repr__(self):
+        return f"Expr({self.to_text()!r}, shape={S.fmt(self.shape)})"
+
+    def __str__(self):
+        return self.to_text()
+
+    def __bool__(self):
+        return True
+
+    def to_text(self, names=None):
+        """Unicode text, e.g. ``(2/m)XᵀH(ŷ − y)``."""
+        from .printing import to_text
+
+        return to_text(self, names)
+
+    def to_latex(self, names=None):
+        """LaTeX source (no surrounding ``$``)."""
+        from .printing import to_latex
+
+        return to_latex(self, names)
+
+    # -- structure
+    @property
+    def name(self):
+        return self.attrs[0] if self.op in ("sym", "dim", "fn") else None
+
+    def symbols(self):
+        """The set of symbol names this expression depends on."""
+        if self._syms is None:
+            if self.op == "sym":
+                found = frozenset([self.attrs[0]])
+            else:
+                found = frozenset()
+                for a in self.args:
+                    found = found | a.symbols()
+            self._syms = found
+        return self._syms
+
+    def depends_on(self, name) -> bool:
+        return name in self.symbols()
+
+    def walk(self):
+        """Every node, children before parents."""
+        for a in self.args:
+            yield from a.walk()
+        yield self
+
+    def size(self) -> int:
+        return 1 + sum(a.size() for a in self.args)
+
+    @property
+    def is_scalar(self):
+        return self.shape == S.SCALAR
+
+    # -- operators
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return sub(self, other)
+
+    def __rsub__(self, other):
+        return sub(other, self)
+
+    def __neg__(self):
+        return neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        return mul(other, self)
+
+    def __truediv__(self, other):
+        return div(self, other)
+
+    def __rtruediv__(self, other):
+        return div(other, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __pow__(self, p):
+        return power(self, p)
+
+    @property
+    def T(self):  # noqa: N802 - mirrors NumPy
+        return transpose(self)
+
+
+# ---------------------------------------------------------------- leaves
+def Matrix(name, rows, cols):  # noqa: N802 - reads like the maths
+    """A matrix symbol ``name`` of shape rows × cols (names or ints)."""
+    return sym(name, (rows, cols))
+
+
+def Vector(name, n):  # noqa: N802
+    """A column-vector symbol ``name`` of shape n × 1."""
+    return sym(name, (n, 1))
+
+
+def Scalar(name):  # noqa: N802
+    """A scalar symbol ``name`` (1 × 1)."""
+    return sym(name, S.SCALAR)
+
+
+def Dim(name):  # noqa: N802
+    """The size of dimension ``name`` as a scalar (e.g. the m in ``/ m``)."""
+    return Expr("dim", (), (S.norm_dim(name, "Dim"),), S.SCALAR)
+
+
+def sym(name, shape):
+    """A symbol with a declared shape, e.g. ``sym('X', ('m', 'n'))``."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ShapeError(f"symbol: a name must be an identifier like 'X' or 'W1', got {name!r}")
+    return Expr("sym", (), (name,), S.norm_shape(shape, f"symbol {name}"))
+
+
+def num(value):
+    """A rational constant."""
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ShapeError(f"constant: expected a number, got {value!r}")
+    frac = Fraction(value) if isinstance(value, (int, Fraction)) else Fraction(float(value)).limit_denominator(10**9)
+    return Expr("num", (), (frac,), S.SCALAR)
+
+
+def dim_value(d):
+    """A dimension as a scalar expression: a ``dim`` node or a number."""
+    return num(d) if isinstance(d, int) else Expr("dim", (), (d,), S.SCALAR)
+
+
+def ones(k):
+    """The ones vector 𝟏 of length k (k × 1)."""
+    return Expr("ones", (), (), (S.norm_dim(k, "ones"), 1))
+
+
+def eye(k):
+    """The identity matrix I of size k × k."""
+    k = S.norm_dim(k, "eye")
+    return Expr("eye", (), (), (k, k))
+
+
+def zero(shape):
+    return Expr("zero", (), (), shape)
+
+
+def diff(e):
+    """The differential dE (internal: used in derivations)."""
+    return Expr("diff", (e,), (), e.shape)
+
+
+def as_expr(x):
+    return x if isinstance(x, Expr) else num(x)
+
+
+# ------------------------------------------------------------- operations
+def _desc(e):
+    return f"{e.to_text()} is {S.fmt(e.shape)}"
+
+
+def _same(op, a, b):
+    if a.shape != b.shape:
+        raise ShapeError(f"{a.to_text()} {op} {b.to_text()}: {_desc(a)}, {_desc(b)} — shapes differ "
+                         f"({op} needs equal shapes; a scalar may be combined with anything)")
+
+
+def bcast(s, shape):
+    """The scalar s repeated over ``shape``."""
+    return Expr("bcast", (s,), (), shape)
+
+
+def add(a, b):
+    """A + B (equal shapes; a scalar is broadcast over the other operand)."""
+    a, b = as_expr(a), as_expr(b)
+    if a.shape != b.shape:
+        if a.is_scalar:
+            a = bcast(a, b.shape)
+        elif b.is_scalar:
+            b = bcast(b, a.shape)
+        else:
+            _same("+", a, b)
+    return Expr("add", (a, b), (), a.shape)
+
+
+def neg(a):
+    return scale(num(-1), as_expr(a))
+
+
+def sub(a, b):
+    """A − B."""
+    a, b = as_expr(a), as_expr(b)
+    if a.shape != b.shape and not (a.is_scalar or b.is_scalar):
+        _same("-", a, b)
+    return add(a, neg(b))
+
+
+def scale(c, a):
+    """β A with β a scalar expression."""
+    c, a = as_expr(c), as_expr(a)
+    if not c.is_scalar:
+        raise ShapeError(f"scale: the factor {c.to_text()} must be a scalar, it is {S.fmt(c.shape)}")
+    return Expr("scale", (c, a), (), a.shape)
+
+
+def mul(a, b):
+    """``*``: scalar times array, or the Hadamard product of equal shapes."""
+    a, b = as_expr(a), as_expr(b)
+    if a.is_scalar:
+        return scale(a, b)
+    if b.is_scalar:
+        return scale(b, a)
+    _same("*", a, b)
+    return Expr("had", (a, b), (), a.shape)
+
+
+def hadamard(a, b):
+    """A ⊙ B, equal shapes."""
+    a, b = as_expr(a), as_expr(b)
+    _same("⊙", a, b)
+    return Expr("had", (a, b), (), a.shape)
+
+
+def div(a, b):
+    """``/``: by a scalar, or element-wise between equal shapes."""
+    a, b = as_expr(a), as_expr(b)
+    if b.is_scalar:
+        return scale(power(b, -1), a)
+    if a.is_scalar:
+        return scale(a, power(b, -1))
+    _same("/", a, b)
+    return Expr("had", (a, power(b, -1)), (), a.shape)
+
+
+def matmul(a, b):
+    """A @ B, inner dimensions must agree."""
+    a, b = as_expr(a), as_expr(b)
+    if a.shape[1] != b.shape[0]:
+        raise ShapeError(f"{a.to_text()} @ {b.to_text()}: {_desc(a)}, {_desc(b)} — inner dimensions "
+                         f"{a.shape[1]} and {b.shape[0]} differ")
+    return Expr("matmul", (a, b), (), (a.shape[0], b.shape[1]))
+
+
+def transpose(a):
+    """Aᵀ."""
+    a = as_expr(a)
+    return Expr("T", (a,), (), S.transpose(a.shape))
+
+
+def power(a, p):
+    """A ** p element-wise, p a number with |p| <= 64."""
+    a = as_expr(a)
+    if isinstance(p, Expr):
+        if p.op == "num":
+            p = p.attrs[0]
+        else:
+            raise ShapeError(f"{a.to_text()} ** {p.to_text()}: the exponent must be a constant number")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise ShapeError(f"power: the exponent must be a number, got {p!r}")
+    p = Fraction(p) if isinstance(p, (int, Fraction)) else Fraction(float(p)).limit_denominator(1000)
+    if abs(p) > MAX_EXPONENT:
+        raise ShapeError(f"power: the exponent {p} is too large (|p| <= {MAX_EXPONENT} allowed)")
+    return Expr("pow", (a,), (p,), a.shape)
+
+
+def fn(name, a):
+    """An element-wise function f(A)."""
+    a = as_expr(a)
+    if name not in ELEMENTWISE:
+        raise ShapeError(f"unknown element-wise function {name!r}")
+    return Expr("fn", (a,), (name,), a.shape)
+
+
+def _square(op, a):
+    if a.shape[0] != a.shape[1]:
+        raise ShapeError(f"{op}({a.to_text()}): {_desc(a)} — {op} needs a square matrix")
+
+
+def _column(op, a):
+    if a.shape[1] != 1:
+        raise ShapeError(f"{op}({a.to_text()}): {_desc(a)} — {op} needs a column vector (n×1)")
+
+
+def total(a):
+    """The sum of all entries (1 × 1)."""
+    return Expr("sum", (as_expr(a),), (), S.SCALAR)
+
+
+def mean(a):
+    """The mean of all entries: sum(A) / (rows · cols)."""
+    a = as_expr(a)
+    count = scale(dim_value(a.shape[0]), dim_value(a.shape[1]))
+    return scale(power(count, -1), total(a))
+
+
+def trace(a):
+    a = as_expr(a)
+    _square("tr", a)
+    return Expr("tr", (a,), (), S.SCALAR)
+
+
+def det(a):
+    a = as_expr(a)
+    _square("det", a)
+    return Expr("det", (a,), (), S.SCALAR)
+
+
+def logdet(a):
+    a = as_expr(a)
+    _square("logdet", a)
+    return Expr("logdet", (a,), (), S.SCALAR)
+
+
+def inv(a):
+    a = as_expr(a)
+    _square("inv", a)
+    return Expr("inv", (a,), (), a.shape)
+
+
+def diag(v):
+    """Diag(v): a column vector n×1 → the n×n diagonal matrix."""
+    v = as_expr(v)
+    _column("Diag", v)
+    return Expr("diag", (v,), (), (v.shape[0], v.shape[0]))
+
+
+def diagvec(a):
+    """The diagonal of a square matrix as a column vector."""
+    a = as_expr(a)
+    _square("diagvec", a)
+    return Expr("diagvec", (a,), (), (a.shape[0], 1))
+
+
+def norm2(a):
+    """‖A‖: Euclidean norm of a vector, Frobenius norm of a matrix."""
+    return Expr("norm2", (as_expr(a),), (), S.SCALAR)
+
+
+def softmax(v):
+    v = as_expr(v)
+    _column("softmax", v)
+    return Expr("softmax", (v,), (), v.shape)
+
+
+def logsoftmax(v):
+    v = as_expr(v)
+    _column("log_softmax", v)
+    return Expr("logsoftmax", (v,), (), v.shape)
+
+
+def frob(a, b):
+    """A : B = tr(AᵀB), equal shapes."""
+    a, b = as_expr(a), as_expr(b)
+    _same(":", a, b)
+    return Expr("frob", (a, b), (), S.SCALAR)
+
+
+def _fn_builder(name):
+    def build(a):
+        return fn(name, a)
+
+    build.__name__ = name
+    build.__doc__ = f"{name}(A) element-wise; the result has the shape of A."
+    return build
+
+
+exp = _fn_builder("exp")
+log = _fn_builder("log")
+sin = _fn_builder("sin")
+cos = _fn_builder("cos")
+tanh = _fn_builder("tanh")
+sigmoid = _fn_builder("sigmoid")
+relu = _fn_builder("relu")
+heaviside = _fn_builder("heaviside")
+abs_ = _fn_builder("abs")
+softplus = _fn_builder("softplus")
+
+
+def sqrt(a):
+    """√A element-wise (A^(1/2))."""
+    return power(a, Fraction(1, 2))

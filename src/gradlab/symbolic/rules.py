@@ -1,0 +1,279 @@
+"""The rule tables of the deriver: differentials and Frobenius rearrangements.
+
+Two registries, keyed by op, each row a flat named function:
+
+* ``DIFFERENTIALS[op](E, dep)`` → ``(rule name, dE)`` where ``dE`` is written
+  with ``diff(child)`` for each child that depends on the variable
+  (``dep(child)`` is true): d(AB) = dA B + A dB, d f(Z) = f′(Z) ⊙ dZ, ...
+* ``REARRANGE[op](G, D)`` → ``(rule name, [(G′, D′), ...])``: rewrites the
+  term ``G : D`` so that one operation less stands between the colon and the
+  differential, e.g. ``A : BC = ACᵀ : B`` when the differential is in B.
+
+Element-wise derivatives f′ live in :data:`FPRIME`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import expr as X
+from .expr import Expr
+
+
+def _has_diff(e):
+    return any(n.op == "diff" for n in e.walk())
+
+
+# ------------------------------------------------------- element-wise f′
+def _d_exp(a):
+    return X.exp(a)
+
+
+def _d_log(a):
+    return X.power(a, -1)
+
+
+def _d_sin(a):
+    return X.cos(a)
+
+
+def _d_cos(a):
+    return X.neg(X.sin(a))
+
+
+def _d_tanh(a):
+    return X.sub(1, X.power(X.tanh(a), 2))
+
+
+def _d_sigmoid(a):
+    s = X.sigmoid(a)
+    return X.hadamard(s, X.sub(1, s)) if not a.is_scalar else X.mul(s, X.sub(1, s))
+
+
+def _d_relu(a):
+    return X.heaviside(a)
+
+
+def _d_abs(a):
+    return X.fn("sign", a)
+
+
+def _d_softplus(a):
+    return X.sigmoid(a)
+
+
+FPRIME = {"exp": _d_exp, "log": _d_log, "sin": _d_sin, "cos": _d_cos, "tanh": _d_tanh, "sigmoid": _d_sigmoid,
+          "relu": _d_relu, "abs": _d_abs, "softplus": _d_softplus}
+FPRIME_TEXT = {"exp": "exp′ = exp", "log": "log′(z) = 1/z", "sin": "sin′ = cos", "cos": "cos′ = −sin",
+               "tanh": "tanh′ = 1 − tanh²", "sigmoid": "σ′ = σ ⊙ (1 − σ)", "relu": "relu′ = 𝓗 (Heaviside step)",
+               "abs": "abs′ = sign", "softplus": "softplus′ = σ"}
+
+
+def fprime(name, a):
+    """f′(A) for an element-wise function, or None when f′ = 0 almost everywhere."""
+    rule = FPRIME.get(name)
+    return rule(a) if rule else None
+
+
+# ----------------------------------------------------------- differentials
+def _sum(parts, shape):
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out = Expr("add", (out, p), (), shape)
+    return out
+
+
+def _mm(a, b):
+    return Expr("matmul", (a, b), (), (a.shape[0], b.shape[1]))
+
+
+def _scale(c, a):
+    return Expr("scale", (c, a), (), a.shape)
+
+
+def d_add(e, dep):
+    a, b = e.args
+    return "sum rule d(A + B) = dA + dB", _sum([X.diff(a) if dep(a) else None, X.diff(b) if dep(b) else None],
+                                               e.shape)
+
+
+def d_scale(e, dep):
+    c, a = e.args
+    return "product rule d(βA) = dβ A + β dA", _sum(
+        [_scale(X.diff(c), a) if dep(c) else None, _scale(c, X.diff(a)) if dep(a) else None], e.shape)
+
+
+def d_matmul(e, dep):
+    a, b = e.args
+    return "product rule d(AB) = dA B + A dB", _sum(
+        [_mm(X.diff(a), b) if dep(a) else None, _mm(a, X.diff(b)) if dep(b) else None], e.shape)
+
+
+def d_had(e, dep):
+    a, b = e.args
+    return "product rule d(A ⊙ B) = dA ⊙ B + A ⊙ dB", _sum(
+        [Expr("had", (b, X.diff(a)), (), e.shape) if dep(a) else None,
+         Expr("had", (a, X.diff(b)), (), e.shape) if dep(b) else None], e.shape)
+
+
+def d_T(e, dep):  # noqa: N802
+    return "d(Aᵀ) = (dA)ᵀ", X.transpose(X.diff(e.args[0]))
+
+
+def d_fn(e, dep):
+    a = e.args[0]
+    name = e.attrs[0]
+    f1 = fprime(name, a)
+    if f1 is None:
+        return f"d {name}(Z) = 0 almost everywhere (a step function)", None
+    rule = f"chain rule for an element-wise function d f(Z) = f′(Z) ⊙ dZ, {FPRIME_TEXT[name]}"
+    if a.is_scalar:
+        return rule, _scale(f1, X.diff(a))
+    if a.shape[1] == 1:
+        return rule + "; Hadamard to Diag: h ⊙ dz = Diag(h) dz", _mm(X.diag(f1), X.diff(a))
+    return rule, Expr("had", (f1, X.diff(a)), (), e.shape)
+
+
+def d_pow(e, dep):
+    a, p = e.args[0], e.attrs[0]
+    if a.op == "norm2" and p == 2:
+        inner = a.args[0]
+        return "d‖A‖² = 2A : dA", _scale(X.num(2), X.frob(inner, X.diff(inner)))
+    coef = _scale(X.num(p), X.power(a, p - 1)) if p != 2 else _scale(X.num(2), a)
+    if a.is_scalar:
+        return "power rule d(a^p) = p a^(p−1) da", _scale(coef, X.diff(a))
+    return "power rule d(A^p) = pA^(p−1) ⊙ dA (element-wise)", Expr("had", (coef, X.diff(a)), (), e.shape)
+
+
+def d_sum(e, dep):
+    return "d sum(A) = sum(dA)", X.total(X.diff(e.args[0]))
+
+
+def d_tr(e, dep):
+    return "d tr(A) = tr(dA)", Expr("tr", (X.diff(e.args[0]),), (), e.shape)
+
+
+def d_det(e, dep):
+    a = e.args[0]
+    return "d det(X) = det(X) tr(X⁻¹ dX)", _scale(e, Expr("tr", (_mm(X.inv(a), X.diff(a)),), (), (1, 1)))
+
+
+def d_logdet(e, dep):
+    a = e.args[0]
+    return "d log det(X) = tr(X⁻¹ dX)", Expr("tr", (_mm(X.inv(a), X.diff(a)),), (), (1, 1))
+
+
+def d_inv(e, dep):
+    a = e.args[0]
+    return "d(X⁻¹) = −X⁻¹ dX X⁻¹", _scale(X.num(-1), _mm(_mm(e, X.diff(a)), e))
+
+
+def d_diag(e, dep):
+    return "d Diag(v) = Diag(dv)", Expr("diag", (X.diff(e.args[0]),), (), e.shape)
+
+
+def d_diagvec(e, dep):
+    return "d diag(A) = diag(dA)", Expr("diagvec", (X.diff(e.args[0]),), (), e.shape)
+
+
+def d_norm2(e, dep):
+    a = e.args[0]
+    return "d‖A‖ = (A : dA)/‖A‖", _scale(X.power(e, -1), X.frob(a, X.diff(a)))
+
+
+def d_softmax(e, dep):
+    a = e.args[0]
+    jac = X.sub(X.diag(e), X.matmul(e, X.transpose(e)))
+    return "d softmax(z) = (Diag(s) − ssᵀ) dz, s = softmax(z)", _mm(jac, X.diff(a))
+
+
+def d_logsoftmax(e, dep):
+    a = e.args[0]
+    s = X.softmax(a)
+    jac = X.sub(X.eye(a.shape[0]), X.matmul(X.ones(a.shape[0]), X.transpose(s)))
+    return "d log_softmax(z) = (I − 𝟏sᵀ) dz, s = softmax(z)", _mm(jac, X.diff(a))
+
+
+def d_bcast(e, dep):
+    return "d(β𝟏𝟏ᵀ) = dβ 𝟏𝟏ᵀ", Expr("bcast", (X.diff(e.args[0]),), (), e.shape)
+
+
+def d_frob(e, dep):
+    a, b = e.args
+    return "product rule d(A : B) = dA : B + A : dB", _sum(
+        [Expr("frob", (b, X.diff(a)), (), (1, 1)) if dep(a) else None,
+         Expr("frob", (a, X.diff(b)), (), (1, 1)) if dep(b) else None], (1, 1))
+
+
+DIFFERENTIALS = {"add": d_add, "scale": d_scale, "matmul": d_matmul, "had": d_had, "T": d_T, "fn": d_fn,
+                 "pow": d_pow, "sum": d_sum, "tr": d_tr, "det": d_det, "logdet": d_logdet, "inv": d_inv,
+                 "diag": d_diag, "diagvec": d_diagvec, "norm2": d_norm2, "softmax": d_softmax,
+                 "logsoftmax": d_logsoftmax, "bcast": d_bcast, "frob": d_frob}
+
+
+# ------------------------------------------------------- rearrangements
+def r_add(g, d):
+    return "linearity: A : (B + C) = A : B + A : C", [(g, p) for p in d.args if _has_diff(p)]
+
+
+def r_matmul(g, d):
+    b, c = d.args
+    if _has_diff(b):
+        return "Frobenius rearrangement A : BC = ACᵀ : B", [(_mm(g, X.transpose(c)), b)]
+    return "Frobenius rearrangement A : BC = BᵀA : C", [(_mm(X.transpose(b), g), c)]
+
+
+def r_T(g, d):  # noqa: N802
+    return "Frobenius rearrangement A : Bᵀ = Aᵀ : B", [(X.transpose(g), d.args[0])]
+
+
+def r_had(g, d):
+    b, c = d.args
+    if _has_diff(c):
+        return "Hadamard rearrangement A : (B ⊙ C) = (A ⊙ B) : C", [(Expr("had", (g, b), (), g.shape), c)]
+    return "Hadamard rearrangement A : (B ⊙ C) = (A ⊙ C) : B", [(Expr("had", (g, c), (), g.shape), b)]
+
+
+def r_scale(g, d):
+    c, b = d.args
+    if _has_diff(b):
+        return "scalar factors move across the product: A : βB = βA : B", [(_scale(c, g), b)]
+    return "A : (dβ B) = (B : A) dβ", [(Expr("frob", (b, g), (), (1, 1)), c)]
+
+
+def r_tr(g, d):
+    b = d.args[0]
+    return "α tr(B) = αI : B", [(_scale(g, X.eye(b.shape[0])), b)]
+
+
+def r_sum(g, d):
+    b = d.args[0]
+    return "α sum(B) = α𝟏𝟏ᵀ : B", [(Expr("bcast", (g,), (), b.shape), b)]
+
+
+def r_frob(g, d):
+    b, c = d.args
+    if _has_diff(c):
+        return "α (B : dC) = αB : dC", [(_scale(g, b), c)]
+    return "α (dB : C) = αC : dB", [(_scale(g, c), b)]
+
+
+def r_diag(g, d):
+    return "A : Diag(b) = diag(A) : b", [(X.diagvec(g), d.args[0])]
+
+
+def r_diagvec(g, d):
+    return "a : diag(B) = Diag(a) : B", [(X.diag(g), d.args[0])]
+
+
+def r_bcast(g, d):
+    return "A : β𝟏𝟏ᵀ = sum(A) β", [(X.total(g), d.args[0])]
+
+
+REARRANGE = {"add": r_add, "matmul": r_matmul, "T": r_T, "had": r_had, "scale": r_scale, "tr": r_tr,
+             "sum": r_sum, "frob": r_frob, "diag": r_diag, "diagvec": r_diagvec, "bcast": r_bcast}
+
+HALF = Fraction(1, 2)

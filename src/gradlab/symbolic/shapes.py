@@ -1,0 +1,73 @@
+"""Symbolic shapes: every value is a matrix ``(rows, cols)``.
+
+A dimension is a name (``'m'``) or a positive int. Scalars are ``(1, 1)``,
+column vectors ``(n, 1)``. Two dimensions agree when they are the same name
+or the same number; ``'n'`` and ``3`` are different.
+"""
+
+from __future__ import annotations
+
+from ..core.errors import ShapeError
+
+SCALAR = (1, 1)
+
+
+def norm_dim(d, where="shape"):
+    """A dimension from user input: a name (identifier) or an int >= 1."""
+    if isinstance(d, bool):
+        raise ShapeError(f"{where}: a dimension must be a name or a positive int, got {d!r}")
+    if isinstance(d, int):
+        if d < 1 or d > 10**6:
+            raise ShapeError(f"{where}: a dimension must be between 1 and 1000000, got {d}")
+        return d
+    if isinstance(d, str):
+        s = d.strip()
+        if s.isdigit():
+            return norm_dim(int(s), where)
+        if s.isidentifier() and len(s) <= 32:
+            return s
+    raise ShapeError(f"{where}: a dimension must be a name like 'm' or a positive int, got {d!r}")
+
+
+def norm_shape(shape, where="shape"):
+    """A (rows, cols) tuple from a tuple/list/str; ``()`` or ``1`` means a scalar, ``(n,)`` a column."""
+    if isinstance(shape, str):
+        parts = [p for p in shape.replace("×", ",").replace("x", ",").split(",") if p.strip()] \
+            if not shape.strip().isidentifier() else [shape]
+        shape = tuple(parts)
+    elif isinstance(shape, int):
+        shape = (shape,)
+    shape = tuple(shape)
+    if len(shape) == 0:
+        return SCALAR
+    if len(shape) == 1:
+        return (norm_dim(shape[0], where), 1)
+    if len(shape) == 2:
+        return (norm_dim(shape[0], where), norm_dim(shape[1], where))
+    raise ShapeError(f"{where}: symbols are scalars, vectors or matrices (at most 2 dimensions), got {shape!r}")
+
+
+def fmt(shape) -> str:
+    """``('m', 'n')`` → ``'m×n'``."""
+    return f"{shape[0]}×{shape[1]}"
+
+
+def is_scalar(shape) -> bool:
+    return shape == SCALAR
+
+
+def is_column(shape) -> bool:
+    return shape[1] == 1
+
+
+def is_square(shape) -> bool:
+    return shape[0] == shape[1]
+
+
+def transpose(shape):
+    return (shape[1], shape[0])
+
+
+def dims_of(shape):
+    """The symbolic (named) dimensions of a shape."""
+    return [d for d in shape if isinstance(d, str)]
