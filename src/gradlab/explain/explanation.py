@@ -1,0 +1,188 @@
+"""``Explanation``: one explained training step, its named numbers and its three views.
+
+Every quantity has a stable name (see :data:`NAMES`); ``exp['dW[2]']`` is a
+float64 NumPy array and ``exp.value('dW', layer=2, i=0, j=1)`` one number.
+For one sample (x of shape (n₀,)) per-sample quantities are vectors (n,);
+for a batch X (m, n₀) they are (m, n) with samples in rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.errors import ParameterError
+from .trace import TOLERANCE, autodiff_check
+
+NAMES = """\
+x, y            the input (n₀,) or (m, n₀) and the target
+W[l], b[l]      the parameters of layer l (W is (out, in), as gl.nn.Linear)
+z[l], a[l]      pre-activation and activation of layer l (a[0] = x); y_hat = a[L]
+loss            the loss value L
+dL/dy_hat       ∂L/∂ŷ
+dy_hat/dz       f′(z⁽ᴸ⁾), the diagonal of the output Jacobian ∂ŷ/∂z⁽ᴸ⁾
+fprime[l]       f′(z⁽ˡ⁾), the diagonal of ∂a⁽ˡ⁾/∂z⁽ˡ⁾
+delta[l]        δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾
+dW[l], db[l]    ∂L/∂W⁽ˡ⁾ (shape of W in denominator layout, of Wᵀ in numerator layout), ∂L/∂b⁽ˡ⁾
+da[l]           ∂L/∂a⁽ˡ⁾ for l = 0..L−1;  dL/dx = da[0]
+W_new[l], b_new[l]            the updated parameters (when lr is given)
+z_new[l], a_new[l], y_hat_new the verification forward pass with the new parameters
+loss_new, loss_change, loss_change_pct, loss_reduction, loss_reduction_pct
+"""
+
+
+class Explanation:
+    """A step of a layered network explained: named numbers and views.
+
+    Build with :func:`gradlab.explain`. Attributes: ``trace`` (the raw
+    :class:`~gradlab.explain.trace.Trace`), ``layout`` ('denominator' or
+    'numerator'), ``precision`` (decimals printed), ``check`` (max |difference|
+    with autodiff per gradient), ``title``.
+    """
+
+    def __init__(self, trace, layout="denominator", precision=4, title="Explanation", check="raise", notes=()):
+        if layout not in ("denominator", "numerator"):
+            raise ParameterError(f"The 'layout' parameter of explain must be 'numerator' or 'denominator'. Got {layout!r}.")
+        if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= 15:
+            raise ParameterError(f"The 'precision' parameter of explain must be an int in [0, 15]. Got {precision!r}.")
+        self.trace = trace
+        self.layout = layout
+        self.precision = precision
+        self.title = title
+        self.notes = list(notes)
+        self.check = autodiff_check(trace)
+        self.check_ok = all(v <= TOLERANCE for v in self.check.values())
+        if not self.check_ok and check == "raise":
+            from ..check import GradientCheckError
+
+            worst = max(self.check, key=self.check.get)
+            raise GradientCheckError(
+                f"explain: the matrix formulas and autodiff disagree on {worst} by {self.check[worst]:.3g} "
+                f"(tolerance {TOLERANCE:g})"
+            )
+        self._values = self._collect()
+
+    # ------------------------------------------------------------ names
+
+    def _v(self, arr):
+        arr = np.asarray(arr, dtype=np.float64)
+        if self.trace.single and arr.ndim == 2 and arr.shape[0] == 1:
+            return arr[0]
+        return arr
+
+    def _g(self, arr):
+        """A parameter gradient in the chosen layout (matrices transposed in numerator layout)."""
+        arr = np.asarray(arr, dtype=np.float64)
+        return arr.T if (self.layout == "numerator" and arr.ndim == 2) else arr
+
+    def _collect(self):
+        tr = self.trace
+        L = tr.L
+        v = {"x": self._v(tr.X), "y": self._v(tr.Y), "a[0]": self._v(tr.X)}
+        for l in range(1, L + 1):
+            v[f"W[{l}]"] = tr.W(l).copy()
+            v[f"b[{l}]"] = np.array(tr.b(l))
+            v[f"z[{l}]"] = self._v(tr.Z[l])
+            v[f"a[{l}]"] = self._v(tr.A[l])
+        v["y_hat"] = self._v(tr.A[L])
+        v["loss"] = np.array(tr.loss_value)
+        v["dL/dy_hat"] = self._v(tr.dL_dyhat)
+        v["dy_hat/dz"] = self._v(tr.fprime[L])
+        for l in range(1, L + 1):
+            v[f"fprime[{l}]"] = self._v(tr.fprime[l])
+            v[f"delta[{l}]"] = self._v(tr.delta[l])
+            v[f"dW[{l}]"] = self._g(tr.dW[l])
+            v[f"db[{l}]"] = np.array(tr.db[l])
+            v[f"da[{l - 1}]"] = self._v(tr.dA[l - 1])
+        v["dL/dx"] = v["da[0]"]
+        if tr.lr is not None:
+            v["lr"] = np.array(tr.lr)
+            for l in range(1, L + 1):
+                v[f"W_new[{l}]"] = tr.W_new[l]
+                v[f"b_new[{l}]"] = np.array(tr.b_new[l])
+                v[f"z_new[{l}]"] = self._v(tr.Z_new[l])
+                v[f"a_new[{l}]"] = self._v(tr.A_new[l])
+            v["y_hat_new"] = self._v(tr.A_new[L])
+            v["loss_new"] = np.array(tr.loss_new)
+            change = tr.loss_new - tr.loss_value
+            v["loss_change"] = np.array(change)
+            v["loss_reduction"] = np.array(-change)
+            pct = 100.0 * change / tr.loss_value if tr.loss_value != 0 else 0.0
+            v["loss_change_pct"] = np.array(pct)
+            v["loss_reduction_pct"] = np.array(-pct)
+        return v
+
+    def names(self):
+        """All stable names, in trace order."""
+        return list(self._values)
+
+    def __getitem__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise KeyError(f"explain: no quantity named {name!r}; known names: {', '.join(self._values)}") from None
+
+    def __contains__(self, name):
+        return name in self._values
+
+    def value(self, kind, layer=None, i=None, j=None, sample=None):
+        """One number: ``kind`` ('z', 'a', 'delta', 'dW', 'W_new', 'loss'...) of ``layer``.
+
+        ``i``, ``j`` are 0-based indices into the stored array: for W-shaped
+        arrays ``i`` is the neuron (row) and ``j`` the input (column); for
+        vectors ``i`` is the neuron. ``sample`` selects a row of a batch.
+        The printed notation is 1-based (w₁₂ ↔ i=0, j=1 in gradlab's (out, in)).
+        """
+        name = kind if layer is None else f"{kind}[{layer}]"
+        arr = self[name]
+        if sample is not None:
+            arr = arr[sample]
+        index = tuple(k for k in (i, j) if k is not None)
+        return float(arr[index] if index else arr)
+
+    # ------------------------------------------------------------ views and renderers
+
+    def view(self, kind="scalar"):
+        """The :class:`~gradlab.explain.document.Document` of a view: 'scalar' or 'matrix'."""
+        if kind == "scalar":
+            from .views import scalar
+
+            return scalar.build(self)
+        if kind == "matrix":
+            from .views import matrix
+
+            return matrix.build(self)
+        raise ParameterError(f"The 'view' parameter of Explanation.render must be 'scalar' or 'matrix'. Got {kind!r}.")
+
+    def render(self, fmt="text", view="scalar", **options):
+        """The view rendered as 'text', 'markdown', 'latex', 'html' or 'json' (a string)."""
+        from .render import render_document
+
+        if fmt == "json":
+            from .render.json import explanation_json
+
+            return explanation_json(self)
+        return render_document(self.view(view), fmt, self.precision, **options)
+
+    def to_dict(self):
+        """Every named quantity as nested lists (JSON-ready), with metadata."""
+        from .render.json import explanation_dict
+
+        return explanation_dict(self)
+
+    def __str__(self):
+        return self.render("text", color=False)
+
+    def __repr__(self):
+        tr = self.trace
+        sizes = [tr.net.layers[0].n_in] + [layer.n_out for layer in tr.net.layers]
+        return (f"<Explanation {self.title!r}: {'–'.join(map(str, sizes))} network, loss {tr.loss} = "
+                f"{tr.loss_value:.{self.precision}f}, {len(self._values)} named quantities>")
+
+    def _repr_markdown_(self):
+        return self.render("markdown")
+
+    def _repr_html_(self):
+        return self.render("html", fragment=True)
+
+    def _repr_latex_(self):
+        return self.render("latex")

@@ -1,0 +1,64 @@
+"""Notation nodes as LaTeX math (amsmath: ``bmatrix``, ``\\underset``)."""
+
+from __future__ import annotations
+
+from ..notation import (
+    Call, Deriv, Frac, Matrix, Num, Op, Paren, Row, Sup, Sym, Text, _LATEX_OP, fmt_ascii, latex_base,
+)
+
+
+def _script(s):
+    s = s.replace("−", "-")
+    return s if len(s) == 1 else "{" + s + "}"
+
+
+def latex(node, precision):
+    """LaTeX source of ``node`` (math mode content, without delimiters)."""
+    t = type(node)
+    if t is Num:
+        s = fmt_ascii(node.value, precision)
+        if node.paren and node.value < 0 and s != "0.0":
+            s = f"({s})"
+        return s
+    if t is Sym:
+        base = latex_base(node.base)
+        if node.bold:
+            base = r"\mathbf{" + base + "}"
+        if node.sub:
+            base += "_" + _script(node.sub)
+        if node.sup:
+            base += "^" + _script(node.sup)
+        return base
+    if t is Op:
+        return _LATEX_OP.get(node.symbol, node.symbol)
+    if t is Text:
+        return r"\text{" + _text(node.text) + "}" if node.text not in ("T",) else "T"
+    if t is Row:
+        return (" " if not node.tight else "").join(latex(i, precision) for i in node.items)
+    if t is Frac:
+        return r"\frac{" + latex(node.num, precision) + "}{" + latex(node.den, precision) + "}"
+    if t is Deriv:
+        return r"\frac{\partial " + latex(node.of, precision) + r"}{\partial " + latex(node.wrt, precision) + "}"
+    if t is Paren:
+        left, right = (r"\left(", r"\right)") if node.kind == "()" else (r"\left[", r"\right]")
+        return left + latex(node.inner, precision) + right
+    if t is Call:
+        return latex(node.fn, precision) + r"\left(" + latex(node.arg, precision) + r"\right)"
+    if t is Sup:
+        base = latex(node.base, precision)
+        if isinstance(node.base, (Row, Sup)):
+            base = "{" + base + "}"
+        return base + "^{" + latex(node.sup, precision) + "}"
+    if t is Matrix:
+        body = r" \\ ".join(" & ".join(latex(c, precision) for c in r) for r in node.rows)
+        m = r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+        if node.label:
+            m = r"\underset{" + f"{node.shape[0]}" + r"\times " + f"{node.shape[1]}" + "}{" + m + "}"
+        return m
+    raise TypeError(f"LaTeX renderer: unknown node {node!r}")
+
+
+def _text(s):
+    from ..notation import latex_text
+
+    return latex_text(s)

@@ -1,0 +1,1 @@
+"""The views of a trace: scalar (per neuron and weight), matrix (δ recursion), graph (any function)."""

@@ -1,0 +1,48 @@
+"""Blocks every view of a layered network starts and ends with."""
+
+from __future__ import annotations
+
+
+def title_of(exp, view):
+    return f"{exp.title} — {view}"
+
+
+def conventions_note(doc, exp, scalar=False):
+    """The notation and every non-default convention, stated once at the top."""
+    tr = exp.trace
+    sizes = [tr.net.layers[0].n_in] + [layer.n_out for layer in tr.net.layers]
+    acts = ", ".join(f"layer {l}: {layer.act.name}" for l, layer in enumerate(tr.net.layers, 1))
+    loss = {"mse": "squared error", "bce": "binary cross-entropy"}[tr.loss]
+    batch = "one sample" if tr.m == 1 else f"a batch of m = {tr.m} samples"
+    doc.para(f"A {'–'.join(map(str, sizes))} network ({acts}), {loss} loss, {batch}"
+             + (f", learning rate η = {tr.lr:g}." if tr.lr is not None else "."))
+    if scalar:
+        doc.note("Notation: z = W a + b and a = f(z) per layer; wᵢⱼ⁽ˡ⁾ connects input i to neuron j of layer l "
+                 "(gradlab stores it as W[j−1, i−1] of the (out, in) weight; the slides write the bias bⱼ⁽ˡ⁾ as "
+                 "w₀ⱼ⁽ˡ⁾). Numbers are computed in float64 and printed with "
+                 f"{exp.precision} decimals.")
+    else:
+        doc.note(f"Layout: {exp.layout}. " + _layout_sentence(exp.layout))
+    for sentence in tr.conv.statements():
+        doc.note(sentence, kind="warn")
+    for sentence in exp.notes:
+        doc.note(sentence)
+
+
+def _layout_sentence(layout):
+    if layout == "numerator":
+        return ("In numerator layout (the homework's) ∂ℓ/∂v of a vector v is a row and ∂ℓ/∂W has the shape of Wᵀ; "
+                "the denominator-layout gradient (the shape of the variable, gradlab's .grad) is its transpose.")
+    return ("In denominator layout (gradlab's .grad) a gradient has the shape of its variable; the numerator-layout "
+            "gradient (the homework's, rows for vectors, Wᵀ's shape for W) is its transpose.")
+
+
+def check_note(doc, exp):
+    """The autodiff cross-check, with the largest difference found."""
+    worst = max(exp.check.values(), default=0.0)
+    if exp.check_ok:
+        doc.note(f"✓ Checked: every gradient above equals gradlab's reverse-mode autodiff "
+                 f"(largest difference {worst:.1e}, tolerance 1e-10).", kind="ok")
+    else:
+        bad = ", ".join(k for k, v in exp.check.items() if v > 1e-10)
+        doc.note(f"✗ The formulas and autodiff disagree on {bad} (largest difference {worst:.1e}).", kind="warn")
