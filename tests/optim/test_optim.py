@@ -1,0 +1,124 @@
+"""Optimizer behaviour: validation, in-place updates, zero_grad, state dicts, schedules."""
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+
+
+def _model():
+    return gl.nn.MLP([2, 3, 1], rng=0)
+
+
+def _loss(model):
+    X = np.array([[0.5, -1.0], [1.5, 2.0], [-0.3, 0.7]])
+    return gl.nn.MSELoss()(model(X), np.array([[1.0], [0.0], [2.0]]))
+
+
+def test_lr_validation_uses_the_template():
+    with pytest.raises(gl.ParameterError, match=r"^The 'lr' parameter of SGD must be a float > 0\. Got -1\.$"):
+        gl.optim.SGD(_model().parameters(), lr=-1)
+    with pytest.raises(gl.ParameterError, match="'betas' parameter of Adam"):
+        gl.optim.Adam(_model().parameters(), betas=(0.9, 1.0))
+    with pytest.raises(gl.ParameterError, match="'momentum' parameter of SGD"):
+        gl.optim.SGD(_model().parameters(), lr=0.1, momentum=-0.5)
+    with pytest.raises(gl.ParameterError, match="nesterov"):
+        gl.optim.SGD(_model().parameters(), lr=0.1, nesterov=True)
+    with pytest.raises(gl.ParameterError, match="empty"):
+        gl.optim.SGD([], lr=0.1)
+    with pytest.raises(gl.InputTypeError, match="params\\[0\\]"):
+        gl.optim.Adam([np.zeros(3)])
+    with pytest.raises(gl.ParameterError, match="does not require a gradient"):
+        gl.optim.Adam([gl.tensor([1.0])])
+    with pytest.raises(gl.ParameterError, match="'step_size' parameter of StepLR"):
+        gl.optim.StepLR(gl.optim.SGD(_model(), lr=0.1), step_size=0)
+
+
+@pytest.mark.parametrize("make", [lambda p: gl.optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: gl.optim.Adam(p, lr=0.1)])
+def test_step_updates_in_place_and_lowers_the_loss(make):
+    model = _model()
+    arrays = [p.data for p in model.parameters()]
+    opt = make(model)  # a Module is accepted for params
+    first = _loss(model).item()
+    for _ in range(30):
+        opt.zero_grad()
+        _loss(model).backward()
+        opt.step()
+    assert all(p.data is a for p, a in zip(model.parameters(), arrays))
+    assert _loss(model).item() < 0.5 * first
+
+
+def test_zero_grad_and_parameters_without_gradient_are_skipped():
+    model = _model()
+    opt = gl.optim.SGD(model.parameters(), lr=0.1)
+    _loss(model).backward()
+    assert all(p.grad is not None for p in model.parameters())
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    before = [p.data.copy() for p in model.parameters()]
+    opt.step()  # no gradients: nothing moves
+    assert all(np.array_equal(b, p.data) for b, p in zip(before, model.parameters()))
+
+
+def test_plain_sgd_is_w_minus_lr_grad():
+    w = gl.tensor([1.0, -2.0], requires_grad=True)
+    opt = gl.optim.SGD([w], lr=0.25)
+    (w * w).sum().backward()
+    opt.step()
+    np.testing.assert_array_equal(w.data, [1.0 - 0.25 * 2.0, -2.0 - 0.25 * -4.0])
+
+
+@pytest.mark.parametrize("make", [lambda p: gl.optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: gl.optim.Adam(p, lr=0.05)])
+def test_state_dict_resumes_exactly(make):
+    a, b = _model(), _model()
+    opt_a = make(a.parameters())
+    for _ in range(3):
+        opt_a.zero_grad()
+        _loss(a).backward()
+        opt_a.step()
+    b.load_state_dict(a.state_dict())
+    opt_b = make(b.parameters())
+    opt_b.load_state_dict(opt_a.state_dict())
+    for opt, m in ((opt_a, a), (opt_b, b)):
+        for _ in range(3):
+            opt.zero_grad()
+            _loss(m).backward()
+            opt.step()
+    for p, q in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    with pytest.raises(gl.ParameterError, match="expected the state of a"):
+        gl.optim.SGD(a, lr=0.1).load_state_dict(gl.optim.Adam(a).state_dict())
+
+
+def test_schedules_closed_forms():
+    opt = gl.optim.SGD(_model(), lr=1.0)
+    s = gl.optim.StepLR(opt, step_size=2, gamma=0.5)
+    lrs = []
+    for _ in range(5):
+        s.step()
+        lrs.append(s.get_last_lr()[0])
+    assert lrs == [1.0, 0.5, 0.5, 0.25, 0.25]
+    opt = gl.optim.SGD(_model(), lr=2.0)
+    c = gl.optim.CosineAnnealingLR(opt, T_max=4, eta_min=0.0)
+    for _ in range(4):
+        c.step()
+    assert opt.lr == pytest.approx(0.0, abs=1e-15)
+    c2 = gl.optim.ExponentialLR(gl.optim.Adam(_model(), lr=1.0), gamma=0.5)
+    c2.step()
+    c2.step()
+    assert c2.optimizer.lr == 0.25
+
+
+def test_step_activation_warns_once_when_trained():
+    model = gl.nn.Sequential(gl.nn.Linear(2, 1, rng=0), gl.nn.Step())
+    opt = gl.optim.SGD(model, lr=0.1)
+    X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    with pytest.warns(gl.nn.GradientWarning, match="zero gradient") as record:
+        for _ in range(3):
+            opt.zero_grad()
+            gl.nn.MSELoss()(model(X), np.array([[1.0], [0.0]])).backward()
+            opt.step()
+    assert len([w for w in record if issubclass(w.category, gl.nn.GradientWarning)]) == 1
+    assert model[0].weight.grad is not None and np.all(model[0].weight.grad == 0)
