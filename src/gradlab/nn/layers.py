@@ -62,6 +62,8 @@ class Linear(Module):
         self.out_features = int(out_features)
         shape = (self.out_features, self.in_features)
         w = _init_weight(init, shape, gen)
+        check_param("Linear", "dtype", dtype, dtype in (None, "float64", "float32", np.float64, np.float32),
+                    "'float64' or 'float32'")
         dtype = np.float64 if dtype is None else np.dtype(dtype).type
         self.weight = Tensor(w.astype(dtype), requires_grad=True)
         if bias:
@@ -102,14 +104,17 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
     def to_config(self):
-        return {"type": "Linear", "in_features": self.in_features, "out_features": self.out_features,
-                "bias": self.bias is not None}
+        cfg = {"type": "Linear", "in_features": self.in_features, "out_features": self.out_features,
+               "bias": self.bias is not None}
+        if self.weight.data.dtype != np.float64:
+            cfg["dtype"] = str(self.weight.data.dtype)
+        return cfg
 
     @classmethod
     def from_config(cls, config):
         try:
             return cls(config["in_features"], config["out_features"], bias=bool(config.get("bias", True)),
-                       init="zeros")
+                       init="zeros", dtype=config.get("dtype"))
         except KeyError as exc:
             raise ParameterError(f"from_config: a Linear config needs {exc}") from None
 
