@@ -298,6 +298,8 @@ class _Simplifier:
             return self.run(_nest(op, parts, _same_shape))
         if op == "scale":
             return self.mk("scale", [a.args[0], self.mk("T", [a.args[1]], shape=e.shape)], shape=e.shape)
+        if op == "inv" and self.run(Expr("T", a.args, (), a.shape)) == a.args[0]:
+            return a  # the inverse of a symmetric matrix is symmetric
         if op == "inv" and a.args[0].op == "T":
             return Expr("inv", (a.args[0].args[0],), (), e.shape)
         return e
@@ -325,8 +327,8 @@ class _Simplifier:
             return _zero(e.shape)
         if e.shape == (1, 1):
             return e.args[0]
-        if e.args[0].op == "num" and e.args[0].attrs[0] == 1 and e.shape[1] == 1:
-            return Expr("ones", (), (), e.shape)
+        if e.shape[1] == 1:
+            return self.run(Expr("scale", (e.args[0], Expr("ones", (), (), e.shape)), (), e.shape))
         return e
 
     def r_fn(self, e):
