@@ -1,0 +1,455 @@
+"""``fit`` and ``evaluate``: the mini-batch training loop.
+
+One batch is: fancy-index the rows, ``optimizer.zero_grad()``, forward,
+loss, check the loss is finite, keep a copy of the weights, ``backward``,
+``optimizer.step()``, accumulate the loss and metrics. Nothing else runs
+per batch unless asked for (batch callbacks, a progress bar update every
+few batches).
+
+Randomness: one ``numpy.random.Generator`` made from ``seed`` draws the
+validation split, then one permutation per epoch. The same seed, data and
+initial weights therefore give bit-identical histories and weights.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import signal
+import threading
+import time
+
+import numpy as np
+
+from ..core.errors import DivergenceError, InputTypeError, NonFiniteError, ParameterError, ShapeError, check_param
+from ..core.graph import no_grad
+from ..core.tensor import Tensor
+from .callbacks import Callback
+from .history import History
+from .metrics import resolve_metrics
+from .progress import make_reporter
+
+HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+# ------------------------------------------------------------------ inputs
+def _as_generator(seed):
+    if isinstance(seed, np.random.Generator):
+        return seed
+    ok = seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)
+    check_param("fit", "seed", seed, ok, "None, an int >= 0 or a numpy Generator")
+    return np.random.default_rng(seed)
+
+
+def _first_bad(arr):
+    """(row, column) of the first NaN or inf of a 1-D or 2-D+ array."""
+    pos = np.argwhere(~np.isfinite(arr))[0]
+    return int(pos[0]), (int(pos[1]) if len(pos) > 1 else 0)
+
+
+def _as_inputs(X, dtype, owner, name="X"):
+    data = X.data if isinstance(X, Tensor) else X
+    try:
+        arr = np.asarray(data)
+    except (TypeError, ValueError) as exc:
+        raise InputTypeError(f"{owner}: {name} must be a numeric array (N, features): {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise InputTypeError(f"{owner}: {name} must be numeric, got dtype {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise ShapeError(f"{owner}: {name} must have shape (N, features) with N >= 1, got {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        row, col = _first_bad(arr)
+        raise NonFiniteError(f"{owner}: {name} holds NaN or inf (first at row {row}, column {col})")
+    return arr
+
+
+def _as_targets(y, dtype, out_shape, owner, name="y"):
+    """Targets as an array; float of the model's dtype unless they are class indices for C >= 2 outputs."""
+    data = y.data if isinstance(y, Tensor) else y
+    try:
+        arr = np.asarray(data)
+    except (TypeError, ValueError) as exc:
+        raise InputTypeError(f"{owner}: {name} must be a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise InputTypeError(f"{owner}: {name} must be numeric, got dtype {arr.dtype}")
+    outputs = out_shape[1:]
+    if arr.ndim == 1 and outputs == (1,):
+        arr = arr[:, None]  # one output: (N,) labels become a column, as the output is
+    elif arr.ndim == 2 and arr.shape[1] == 1 and outputs == ():
+        arr = arr[:, 0]
+    if not (arr.ndim == 1 and len(outputs) == 1 and outputs[0] >= 2 and arr.dtype.kind in "biu"):
+        arr = arr.astype(dtype)  # class indices stay integers, everything else is float
+    arr = np.ascontiguousarray(arr)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        row, col = _first_bad(arr)
+        raise NonFiniteError(f"{owner}: {name} holds NaN or inf (first at row {row}, column {col})")
+    return arr
+
+
+def _model_dtype(params):
+    for p in params:
+        if p.data.dtype.kind == "f":
+            return p.data.dtype
+    return np.dtype(np.float64)
+
+
+def _probe(model, X, owner):
+    """Output shape for the first row, checking the model accepts X's shape."""
+    with no_grad():
+        out = model(Tensor.wrap(X[:1]))
+    data = out.data if isinstance(out, Tensor) else np.asarray(out)
+    if data.ndim == 0 or data.shape[0] != 1:
+        raise ShapeError(f"{owner}: the model maps 1 input row of shape {X.shape[1:]} to an output of shape "
+                         f"{data.shape}; expected (1, outputs) (batch first)")
+    return data.shape
+
+
+def _check_params(epochs, batch_size, validation_split, validation_data, verbose):
+    ok = isinstance(epochs, numbers.Integral) and not isinstance(epochs, bool) and epochs >= 1
+    check_param("fit", "epochs", epochs, ok, "an int >= 1")
+    ok = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool) and batch_size >= 1
+    check_param("fit", "batch_size", batch_size, ok, "an int >= 1")
+    ok = isinstance(validation_split, numbers.Real) and 0 <= validation_split < 1
+    check_param("fit", "validation_split", validation_split, ok, "a float in [0, 1)")
+    if validation_split and validation_data is not None:
+        raise ParameterError("fit: give validation_data or validation_split, not both")
+    if validation_data is not None and not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+        raise ParameterError("fit: validation_data must be a pair (X_val, y_val)")
+    check_param("fit", "verbose", verbose, verbose in (0, 1, 2, True, False), "0, 1 or 2")
+
+
+def _parameters(model):
+    if not callable(getattr(model, "parameters", None)):
+        raise InputTypeError(f"fit: model must be a gl.nn.Module (with parameters()), got {type(model).__name__}")
+    params = list(model.parameters())
+    if not params:
+        raise ParameterError("fit: the model has no parameters to train")
+    return params
+
+
+def _split(X, y, fraction, rng):
+    n = len(X)
+    n_val = int(round(n * fraction))
+    if n_val < 1 or n_val >= n:
+        raise ParameterError(f"fit: validation_split={fraction} of {n} samples leaves {n_val} validation and "
+                             f"{n - n_val} training samples; both must be >= 1")
+    order = rng.permutation(n)
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    return X[train], y[train], X[val], y[val]
+
+
+# --------------------------------------------------------------- callbacks
+def _hooks(callbacks, model, history, params):
+    """{hook name: [bound methods]}, skipping Callback's empty defaults."""
+    if isinstance(callbacks, Callback):
+        callbacks = [callbacks]
+    table = {name: [] for name in HOOKS}
+    for cb in callbacks:
+        if not any(callable(getattr(cb, name, None)) for name in HOOKS):
+            raise InputTypeError(f"fit: callback {cb!r} has none of the methods {', '.join(HOOKS)}")
+        for attr, value in (("model", model), ("history", history), ("params", params)):
+            try:
+                setattr(cb, attr, value)
+            except AttributeError:
+                pass
+        for name in HOOKS:
+            method = getattr(cb, name, None)
+            if method is None or getattr(type(cb), name, None) is getattr(Callback, name):
+                continue
+            table[name].append(method)
+    return table
+
+
+def _call(methods, *args):
+    """Call each hook; True when one asked to stop."""
+    stop = False
+    for method in methods:
+        if method(*args) is True:
+            stop = True
+    return stop
+
+
+class _Interrupt:
+    """Ctrl-C during fit: the first press asks to stop after the current batch, a second one raises."""
+
+    def __init__(self):
+        self.requested = False
+        self.previous = None
+
+    def _handler(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous)  # a second Ctrl-C interrupts at once
+
+    def install(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self.previous = signal.signal(signal.SIGINT, self._handler)
+            except ValueError:  # pragma: no cover - e.g. embedded interpreters
+                self.previous = None
+
+    def uninstall(self):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+
+# ---------------------------------------------------------------- evaluate
+def _evaluate_arrays(model, loss_fn, X, y, metric_fns, batch_size):
+    """{'loss': ..., metric: ...} as means over rows (batch-size weighted), no graph."""
+    was_training = getattr(model, "training", True)
+    if callable(getattr(model, "eval", None)):
+        model.eval()
+    n = len(X)
+    loss_sum = 0.0
+    sums = [0.0] * len(metric_fns)
+    try:
+        with no_grad():
+            for start in range(0, n, batch_size):
+                xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+                out = model(Tensor.wrap(xb))
+                k = len(xb)
+                loss_sum += float(loss_fn(out, yb).data) * k
+                for i, (_, fn) in enumerate(metric_fns):
+                    sums[i] += fn(out.data, yb) * k
+    finally:
+        if was_training and callable(getattr(model, "train", None)):
+            model.train()
+    logs = {"loss": loss_sum / n}
+    for (name, _), s in zip(metric_fns, sums):
+        logs[name] = s / n
+    return logs
+
+
+def evaluate(model, loss_fn, X, y, metrics=("accuracy",), batch_size=1024) -> dict:
+    """Loss and metrics of ``model`` on (X, y), without building a graph.
+
+    Args:
+        model: a gl.nn.Module.
+        loss_fn: a loss, ``loss_fn(output, target) -> scalar Tensor``.
+        X: (N, features) inputs. y: (N,) or (N, outputs) targets.
+        metrics: names ('accuracy', 'mse', 'mae') or functions(output, target) -> float.
+        batch_size: rows per forward pass.
+    Returns:
+        {'loss': float, <metric>: float}: means over the N rows (for a
+        'mean'-reduced loss, the loss of the whole set).
+    """
+    params = _parameters(model)
+    ok = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool) and batch_size >= 1
+    check_param("evaluate", "batch_size", batch_size, ok, "an int >= 1")
+    X = _as_inputs(X, _model_dtype(params), "evaluate")
+    y = _as_targets(y, _model_dtype(params), _probe(model, X, "evaluate"), "evaluate")
+    if len(X) != len(y):
+        raise ShapeError(f"evaluate: X has {len(X)} rows but y has {len(y)}")
+    return _evaluate_arrays(model, loss_fn, X, y, resolve_metrics(metrics, loss_fn), batch_size)
+
+
+# --------------------------------------------------------------------- fit
+def _divergence(where, value, last):
+    if last is None:
+        before = ("no loss before it was finite, so the weights are the initial ones; check the inputs, "
+                  "the targets and the initial weights")
+    else:
+        before = (f"the last finite loss was {last[2]:.6g} (epoch {last[0] + 1}, batch {last[1] + 1}); the "
+                  f"weights were restored to those that gave it, from before the step that made the loss "
+                  f"non-finite. Try a smaller learning rate or standardized inputs")
+    err = DivergenceError(f"fit: the loss became {value} at {where}; {before}.")
+    err.last_finite_loss = None if last is None else last[2]
+    return err
+
+
+def _restore(params, backup):
+    for p, saved in zip(params, backup):
+        p.data[...] = saved
+
+
+class _Run:
+    """The state of one ``fit`` call (kept in one object so the loop reads flat)."""
+
+    def __init__(self, model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt):
+        self.model, self.loss_fn, self.optimizer, self.params = model, loss_fn, optimizer, params
+        self.metric_fns, self.hooks, self.reporter, self.history = metric_fns, hooks, reporter, history
+        self.interrupt = interrupt
+        self.backup = [np.empty_like(p.data) for p in params]
+        self.last = None  # (epoch, batch, loss) of the last finite training loss
+        self.stepped = False  # a step happened, so `backup` holds weights to go back to
+
+    def diverged(self, where, value, epoch, batch):
+        if self.stepped:
+            _restore(self.params, self.backup)
+        err = _divergence(where, value, self.last)
+        err.epoch, err.batch = epoch + 1, batch + 1
+        return err
+
+    def epoch(self, epoch, X, y, batch_size, order, steps):
+        """Train one epoch; returns (logs, stop): logs None when training stopped before its last batch."""
+        model, loss_fn, optimizer, params, backup = self.model, self.loss_fn, self.optimizer, self.params, self.backup
+        metric_fns, batch_hooks, reporter = self.metric_fns, self.hooks["on_batch_end"], self.reporter
+        every = reporter.batch_every
+        self.steps = steps
+        loss_sum, seen = 0.0, 0
+        sums = [0.0] * len(metric_fns)
+        for b in range(steps):
+            start = b * batch_size
+            if order is None:
+                xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+            else:
+                idx = order[start:start + batch_size]
+                xb, yb = X[idx], y[idx]
+            optimizer.zero_grad()
+            out = model(Tensor.wrap(xb))
+            loss = loss_fn(out, yb)
+            value = float(loss.data)
+            if not math.isfinite(value):
+                raise self.diverged(f"epoch {epoch + 1}, batch {b + 1} of {steps} (counting from 1)", value,
+                                    epoch, b)
+            for saved, p in zip(backup, params):
+                np.copyto(saved, p.data)
+            self.in_step = True
+            loss.backward()
+            optimizer.step()
+            self.in_step = False
+            self.stepped = True
+            k = len(xb)
+            loss_sum += value * k
+            seen += k
+            for i, (_, fn) in enumerate(metric_fns):
+                sums[i] += fn(out.data, yb) * k
+            self.last = (epoch, b, value)
+            stop = False
+            if batch_hooks:
+                stop = _call(batch_hooks, b, {"batch": b, "size": k, "loss": value})
+            if every and (b + 1) % every == 0:
+                reporter.batch(epoch, b + 1, loss_sum / seen)
+            if stop or self.interrupt.requested or getattr(model, "stop_training", False):
+                if b + 1 < steps:
+                    return None, True
+                break
+        logs = {"loss": loss_sum / seen}
+        for (name, _), s in zip(metric_fns, sums):
+            logs[name] = s / seen
+        return logs, stop or self.interrupt.requested or getattr(model, "stop_training", False)
+
+    def check_weights(self, epoch):
+        for name, p in self.model.named_parameters() if hasattr(self.model, "named_parameters") else []:
+            if not np.isfinite(p.data).all():
+                raise self.diverged(f"the end of epoch {epoch + 1}: parameter {name!r} holds NaN or inf after the "
+                                    f"last step", "non-finite (in the weights)", epoch, self.steps - 1)
+
+
+def _mark_stop(history, interrupt):
+    if interrupt.requested:
+        history.interrupted = True
+    else:
+        history.stopped_early = True
+
+
+def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, seed=None, validation_data=None,
+        validation_split=0.0, metrics=("accuracy",), callbacks=(), verbose=1) -> History:
+    """Train ``model`` by mini-batch gradient descent; returns a :class:`History`.
+
+    Args:
+        model: a gl.nn.Module mapping X (B, features) to outputs (B, outputs).
+        loss_fn: ``loss_fn(output, target) -> scalar Tensor`` (e.g. gl.nn.MSELoss()).
+        optimizer: gl.optim.SGD/Adam over ``model.parameters()``.
+        X: (N, features) inputs (converted to the model's float dtype).
+        y: (N,) or (N, outputs) targets: for one output, (N,) labels are
+            used as a column (N, 1); for C >= 2 outputs with
+            CrossEntropyLoss, class indices (N,) or one-hot rows (N, C).
+        epochs: passes over the training data.
+        batch_size: rows per step (the last batch of an epoch may be smaller).
+        shuffle: draw a new order of the rows every epoch.
+        seed: int or numpy Generator for the order and the validation split.
+        validation_data: (X_val, y_val) evaluated after every epoch.
+        validation_split: fraction of (X, y) drawn at random (with ``seed``)
+            and held out for validation instead.
+        metrics: names ('accuracy', 'mse', 'mae') or functions(output,
+            target) -> float; see :mod:`gradlab.train.metrics` for how
+            accuracy decides binary vs multi-class.
+        callbacks: objects following the protocol of :mod:`gradlab.train.callbacks`.
+        verbose: 0 silent, 1 a progress bar on a terminal (one line per
+            epoch otherwise), 2 one line per epoch.
+    Returns:
+        History with one entry per completed epoch.
+    Raises:
+        DivergenceError when the loss becomes NaN or inf: the message names
+        the epoch and batch and the last finite loss; the weights are put
+        back to those that gave that loss (the optimizer's state, e.g.
+        Adam's moments, is not rolled back). ``err.epoch``, ``err.batch``
+        (from 1) and ``err.last_finite_loss`` hold the same facts.
+
+    Ctrl-C stops after the current batch and returns the History
+    (``history.interrupted``); the model keeps the weights of the last
+    complete step. A KeyboardInterrupt raised by a callback does the same.
+    """
+    _check_params(epochs, batch_size, validation_split, validation_data, verbose)
+    params = _parameters(model)
+    dtype = _model_dtype(params)
+    rng = _as_generator(seed)
+    X = _as_inputs(X, dtype, "fit")
+    out_shape = _probe(model, X, "fit")
+    y = _as_targets(y, dtype, out_shape, "fit")
+    if len(X) != len(y):
+        raise ShapeError(f"fit: X has {len(X)} rows but y has {len(y)}")
+    if validation_split:
+        X, y, X_val, y_val = _split(X, y, float(validation_split), rng)
+    elif validation_data is not None:
+        X_val = _as_inputs(validation_data[0], dtype, "fit", "validation X")
+        y_val = _as_targets(validation_data[1], dtype, out_shape, "fit", "validation y")
+        if len(X_val) != len(y_val):
+            raise ShapeError(f"fit: validation X has {len(X_val)} rows but validation y has {len(y_val)}")
+    else:
+        X_val = y_val = None
+    metric_fns = resolve_metrics(metrics, loss_fn)
+    n = len(X)
+    steps = -(-n // batch_size)
+    history = History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
+                       "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"})
+    hooks = _hooks(callbacks, model, history, history.params)
+    reporter = make_reporter(verbose, epochs, steps)
+    interrupt = _Interrupt()
+    run = _Run(model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt)
+    run.in_step = False
+    try:
+        model.stop_training = False
+    except (AttributeError, TypeError):
+        pass
+    interrupt.install()
+    reporter.start()
+    try:
+        _call(hooks["on_train_begin"], {})
+        for epoch in range(epochs):
+            started = time.perf_counter()
+            if callable(getattr(model, "train", None)):
+                model.train()
+            stop = _call(hooks["on_epoch_begin"], epoch, {})
+            order = rng.permutation(n) if shuffle else None
+            logs, stop_now = run.epoch(epoch, X, y, batch_size, order, steps)
+            if logs is None:
+                _mark_stop(history, interrupt)
+                break
+            run.check_weights(epoch)
+            if X_val is not None:
+                val = _evaluate_arrays(model, loss_fn, X_val, y_val, metric_fns, 1024)
+                if not math.isfinite(val["loss"]):
+                    raise run.diverged(f"the validation after epoch {epoch + 1}", val["loss"], epoch, steps - 1)
+                logs.update({f"val_{k}": v for k, v in val.items()})
+            history.record(epoch, logs, time.perf_counter() - started)
+            reporter.epoch_end(epoch, logs, history.epoch_times[-1])
+            stop = _call(hooks["on_epoch_end"], epoch, dict(logs)) or stop or stop_now
+            if interrupt.requested or stop or getattr(model, "stop_training", False):
+                if epoch + 1 < epochs or interrupt.requested:
+                    _mark_stop(history, interrupt)
+                break
+    except KeyboardInterrupt:
+        if run.in_step:  # interrupted inside backward/step: go back to the weights before it
+            _restore(params, run.backup)
+            run.in_step = False
+        history.interrupted = True
+    finally:
+        interrupt.uninstall()
+        reporter.close(history)
+    if (history.interrupted or history.stopped_early) and run.last is not None:
+        history.stopped_at = run.last[:2]
+    _call(hooks["on_train_end"], {})
+    return history
