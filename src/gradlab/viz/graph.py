@@ -1,0 +1,204 @@
+"""Computation graphs of gradlab expressions: operations with shapes and values, edges for data flow.
+
+Drawn by Graphviz's ``dot`` when it is installed (``apt-get install graphviz``)
+and by matplotlib otherwise. Draw before calling ``backward()`` (or call it
+with ``retain_graph=True``): backward frees the graph. Gradients already in
+``.grad`` of the leaves are shown too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import GraphError, ParameterError
+from . import _mpl
+
+MAX_SHOWN_VALUES = 4
+
+
+def _summary(arr) -> str:
+    a = np.asarray(arr)
+    if a.size == 1:
+        return f"{float(a.reshape(())):.4g}"
+    if a.size <= MAX_SHOWN_VALUES:
+        return "[" + ", ".join(f"{v:.3g}" for v in a.astype(float).ravel()) + "]"
+    return f"min {a.min():.3g}, max {a.max():.3g}"
+
+
+def graph_nodes(root):
+    """The graph under ``root`` as plain records, inputs before outputs.
+
+    Args:
+        root: a gradlab Tensor made by operations.
+
+    Returns:
+        ``(nodes, edges)``: nodes is a list of dicts with 'id', 'kind'
+        ('op', 'leaf' or 'const'), 'title' (the op name or leaf name), 'shape',
+        'value' (a short text) and 'grad' (text or None); edges is a list of
+        (source id, target id) pairs.
+    """
+    from ..core.graph import toposort
+    from ..core.tensor import Tensor
+
+    if not isinstance(root, Tensor):
+        raise ParameterError(f"The 'root' parameter of computation_graph must be a gradlab Tensor. Got {type(root).__name__}.")
+    ops = toposort(root) if root.op is not None else []
+    nodes, edges, index = [], [], {}
+    leaf_count = 0
+
+    def add(t, kind, title):
+        index[id(t)] = len(nodes)
+        grad = getattr(t, "grad", None)
+        nodes.append({"id": len(nodes), "kind": kind, "title": title, "shape": tuple(np.shape(getattr(t, "data", t))),
+                      "value": _summary(getattr(t, "data", t)), "grad": None if grad is None else _summary(grad)})
+
+    for node in ops:
+        for inp in node.inputs:
+            if id(inp) in index:
+                continue
+            if isinstance(inp, Tensor) and inp.op is None:
+                leaf_count += 1
+                add(inp, "leaf", inp.name or (f"x{leaf_count}" if inp.requires_grad else f"c{leaf_count}"))
+            elif not isinstance(inp, Tensor):
+                add(inp, "const", "constant")
+        add(node, "op", node.op.name)
+        for inp in node.inputs:
+            edges.append((index[id(inp)], index[id(node)]))
+    if not ops:
+        add(root, "leaf", root.name or "x")
+    return nodes, edges
+
+
+def _label_lines(n, values):
+    lines = [n["title"], f"shape {n['shape']}" if n["shape"] else "scalar"]
+    if values:
+        lines.append(f"= {n['value']}")
+        if n["grad"] is not None:
+            lines.append(f"grad {n['grad']}")
+    return lines
+
+
+def _dot_escape(s):
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def to_dot(root, values: bool = True) -> str:
+    """Graphviz DOT source of the computation graph under ``root`` (see :func:`graph_nodes`)."""
+    nodes, edges = graph_nodes(root)
+    out = ["digraph gradlab {", '  rankdir="LR";', '  node [fontname="Helvetica", fontsize=11];',
+           '  edge [color="#555555", arrowsize=0.7];']
+    for n in nodes:
+        label = "\\n".join(_dot_escape(s) for s in _label_lines(n, values))
+        if n["kind"] == "op":
+            style = 'shape=box, style="rounded,filled", fillcolor="#fff3bf", color="#e67700"'
+        elif n["kind"] == "leaf":
+            style = 'shape=ellipse, style=filled, fillcolor="#d0ebff", color="#1f5fbf"'
+        else:
+            style = 'shape=ellipse, style=filled, fillcolor="#f1f3f5", color="#868e96"'
+        if n["id"] == len(nodes) - 1 and n["kind"] == "op":
+            style += ", penwidth=2.5"
+        out.append(f'  n{n["id"]} [label="{label}", {style}];')
+    for a, b in edges:
+        out.append(f"  n{a} -> n{b};")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def has_graphviz() -> bool:
+    """Whether Graphviz's ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def computation_graph(root, path, *, engine: str = "auto", values: bool = True) -> Path:
+    """Draw the computation graph under ``root`` into ``path`` (.png, .svg or .pdf).
+
+    Args:
+        root: a gradlab Tensor (e.g. a loss) whose graph is still alive.
+        path: the output file.
+        engine: 'dot' (Graphviz, must be installed), 'matplotlib', or 'auto'
+            (Graphviz when ``dot`` is installed, matplotlib otherwise).
+        values: write each node's value (and leaf gradients) under its shape.
+
+    Returns:
+        the path written.
+    """
+    if engine not in ("auto", "dot", "matplotlib"):
+        raise ParameterError(f"The 'engine' parameter of computation_graph must be 'auto', 'dot' or 'matplotlib'. Got {engine!r}.")
+    p = _mpl.check_path(path, "computation_graph")
+    if engine == "dot" and not has_graphviz():
+        raise GraphError("computation_graph: engine='dot' needs Graphviz's dot program; install it (apt-get install graphviz) or use engine='matplotlib'")
+    if engine == "matplotlib" or (engine == "auto" and not has_graphviz()):
+        return _mpl.save(graph_figure(root, values=values), p, "computation_graph")
+    return _run_dot(to_dot(root, values), p)
+
+
+def _run_dot(source, p):
+    import os
+    import tempfile
+
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=p.suffix, dir=p.parent)
+    os.close(fd)
+    try:
+        args = [shutil.which("dot"), f"-T{p.suffix[1:].lower()}", "-Gdpi=110", "-o", tmp]
+        done = subprocess.run(args, input=source.encode(), capture_output=True, timeout=60)
+        if done.returncode != 0:
+            raise GraphError(f"computation_graph: dot failed: {done.stderr.decode(errors='replace').strip()[:500]}")
+        os.replace(tmp, p)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return p
+
+
+def _depths(nodes, edges):
+    """Column of each node: operations by longest path; inputs just left of their first consumer."""
+    depth = [0] * len(nodes)
+    for a, b in sorted(edges, key=lambda e: e[1]):
+        depth[b] = max(depth[b], depth[a] + 1)
+    for n in nodes:
+        if n["kind"] != "op":
+            users = [depth[b] for a, b in edges if a == n["id"]]
+            if users:
+                depth[n["id"]] = max(0, min(users) - 1)
+    return depth
+
+
+def graph_figure(root, values: bool = True):
+    """The computation graph drawn with matplotlib (no Graphviz needed); returns the Figure."""
+    nodes, edges = graph_nodes(root)
+    depth = _depths(nodes, edges)
+    columns = {}
+    for n in nodes:
+        columns.setdefault(depth[n["id"]], []).append(n["id"])
+    pos = {}
+    for d, ids in columns.items():
+        for k, i in enumerate(ids):
+            pos[i] = (float(d), -(k - (len(ids) - 1) / 2.0) * 1.0)
+    tallest = max(len(ids) for ids in columns.values())
+    with _mpl.style():
+        fig = _mpl.new_figure(max(5.0, 2.9 * len(columns)), max(2.6, 1.1 * tallest + 1.2))
+        ax = fig.add_subplot()
+        texts = {}
+        for n in nodes:
+            x, y = pos[n["id"]]
+            face, edge = {"op": ("#fff3bf", "#e67700"), "leaf": ("#d0ebff", "#1f5fbf")}.get(n["kind"], ("#f1f3f5", "#868e96"))
+            box = "round,pad=0.35" if n["kind"] == "op" else "round4,pad=0.35"
+            texts[n["id"]] = ax.text(x, y, "\n".join(_label_lines(n, values)), ha="center", va="center", fontsize=9,
+                                     zorder=3, bbox=dict(boxstyle=box, fc=face, ec=edge, lw=1.4))
+        fig.canvas.draw()  # lay the boxes out so arrows can stop at their edges
+        for a, b in edges:
+            ax.annotate("", xy=pos[b], xytext=pos[a], zorder=2,
+                        arrowprops=dict(arrowstyle="-|>", color="#555555", lw=1.2, shrinkA=3, shrinkB=3,
+                                        patchA=texts[a].get_bbox_patch(), patchB=texts[b].get_bbox_patch()))
+        xs = [p[0] for p in pos.values()]
+        ys = [p[1] for p in pos.values()]
+        ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+        ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+        ax.axis("off")
+        ax.set_title("Computation graph (operations in orange, inputs in blue)")
+    return fig

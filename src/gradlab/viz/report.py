@@ -1,0 +1,216 @@
+"""One self-contained HTML file: text, tables, math and pictures, all embedded.
+
+Pictures are PNG or SVG data URIs and math is laid out by matplotlib's
+mathtext into SVG, so the file needs no network, no JavaScript and no other
+file: it opens offline in any browser and can be mailed as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from ..core.errors import InputTypeError, ParameterError
+
+CSS = """
+body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 980px; margin: 2em auto;
+       padding: 0 1.2em; color: #212529; line-height: 1.5; }
+h1 { border-bottom: 2px solid #1f5fbf; padding-bottom: .2em; }
+h2 { color: #1f5fbf; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: .8em 0; }
+th, td { border: 1px solid #ced4da; padding: .3em .8em; text-align: right; }
+th { background: #e7f0fb; } td:first-child, th:first-child { text-align: left; }
+caption { caption-side: bottom; color: #495057; font-size: .9em; padding-top: .3em; }
+figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #dee2e6; }
+figcaption { color: #495057; font-size: .9em; }
+.math { margin: .8em 0; text-align: center; } .math img { vertical-align: middle; }
+pre { background: #f8f9fa; padding: .8em; overflow-x: auto; border-radius: 4px; }
+footer { margin-top: 3em; color: #868e96; font-size: .85em; }
+"""
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def math_svg(latex: str, fontsize: int = 15) -> bytes:
+    """``latex`` (matplotlib mathtext, e.g. ``r'\\frac{\\partial L}{\\partial W}'``) laid out as SVG bytes."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.mathtext import math_to_image
+
+    from . import _mpl
+
+    _mpl.matplotlib()
+    text = latex if latex.strip().startswith("$") else f"${latex}$"
+    buf = io.BytesIO()
+    math_to_image(text, buf, prop=FontProperties(size=fontsize), dpi=100, format="svg")
+    return buf.getvalue()
+
+
+def _picture_uri(picture) -> str:
+    """A data URI for a matplotlib Figure, PNG/SVG bytes, or a .png/.svg file path."""
+    if hasattr(picture, "savefig"):
+        from ._mpl import to_png_bytes
+
+        return _data_uri(to_png_bytes(picture), "image/png")
+    if isinstance(picture, (bytes, bytearray)):
+        data = bytes(picture)
+        return _data_uri(data, "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/svg+xml")
+    if isinstance(picture, (str, os.PathLike)):
+        p = Path(picture)
+        mime = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(p.suffix.lower())
+        if mime is None:
+            raise ParameterError(f"Report.figure: can embed .png, .svg or .jpg files. Got {str(picture)!r}.")
+        return _data_uri(p.read_bytes(), mime)
+    raise InputTypeError(f"Report.figure: expected a matplotlib Figure, image bytes or a file path, got {type(picture).__name__}")
+
+
+class Report:
+    """An HTML report built block by block, then written as one file.
+
+    Example::
+
+        r = Report("Training on moons")
+        r.text("A 2-16-16-1 ReLU network trained with Adam.")
+        r.table(["epoch", "loss"], [[1, 0.69], [200, 0.05]])
+        r.math(r"\\frac{\\partial L}{\\partial z} = \\hat{y} - y")
+        r.figure(fig, "Decision boundary")
+        r.write("report.html")
+    """
+
+    def __init__(self, title: str):
+        self.title = str(title)
+        self.blocks = []
+
+    def heading(self, text: str, level: int = 2) -> "Report":
+        """A section heading (level 2 to 4)."""
+        level = min(max(int(level), 2), 4)
+        self.blocks.append(f"<h{level}>{html.escape(str(text))}</h{level}>")
+        return self
+
+    def text(self, text: str) -> "Report":
+        """A paragraph of plain text (escaped; blank lines start new paragraphs)."""
+        for para in str(text).split("\n\n"):
+            if para.strip():
+                self.blocks.append(f"<p>{html.escape(para.strip())}</p>")
+        return self
+
+    def code(self, text: str) -> "Report":
+        """Preformatted text (program output, a model summary)."""
+        self.blocks.append(f"<pre>{html.escape(str(text))}</pre>")
+        return self
+
+    def table(self, headers, rows, caption: str | None = None) -> "Report":
+        """A table: ``headers`` a list of n names, ``rows`` a list of lists of n cells (floats printed with 4 decimals)."""
+        headers = list(headers)
+        out = ["<table>"]
+        if caption:
+            out.append(f"<caption>{html.escape(caption)}</caption>")
+        out.append("<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in headers) + "</tr>")
+        for row in rows:
+            row = list(row)
+            if len(row) != len(headers):
+                raise ParameterError(f"Report.table: a row has {len(row)} cells but there are {len(headers)} headers")
+            cells = "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row)
+            out.append(f"<tr>{cells}</tr>")
+        out.append("</table>")
+        self.blocks.append("\n".join(out))
+        return self
+
+    def math(self, latex: str) -> "Report":
+        """Display math, laid out into an embedded SVG (mathtext syntax; the source is the alt text).
+
+        Math that mathtext cannot lay out is shown as its source in a box.
+        """
+        try:
+            uri = _data_uri(math_svg(latex), "image/svg+xml")
+        except ValueError:
+            self.blocks.append(f'<pre class="math-source">{html.escape(latex)}</pre>')
+            return self
+        self.blocks.append(f'<div class="math"><img class="math" src="{uri}" alt="{html.escape(latex)}"></div>')
+        return self
+
+    def figure(self, picture, caption: str | None = None) -> "Report":
+        """A picture (matplotlib Figure, PNG/SVG bytes or a file path) with an optional caption."""
+        alt = html.escape(caption or "figure")
+        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        self.blocks.append(f'<figure><img src="{_picture_uri(picture)}" alt="{alt}">{cap}</figure>')
+        return self
+
+    def raw_html(self, fragment: str) -> "Report":
+        """An HTML fragment as is (for renderers that produce their own HTML; must be self-contained)."""
+        self.blocks.append(str(fragment))
+        return self
+
+    def html(self) -> str:
+        """The whole document as a string."""
+        from .. import __version__
+
+        body = "\n".join(self.blocks)
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<link rel="icon" href="data:,">\n'
+            f"<title>{html.escape(self.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"<h1>{html.escape(self.title)}</h1>\n{body}\n"
+            f"<footer>Written by gradlab {__version__}. This file is self-contained: it opens offline.</footer>\n"
+            "</body>\n</html>\n"
+        )
+
+    def write(self, path) -> Path:
+        """Write the report to ``path`` (.html) atomically; returns the path."""
+        return write_html(self.html(), path)
+
+
+def _cell(c) -> str:
+    if isinstance(c, float):
+        return f"{c:.4f}"
+    return str(c)
+
+
+def write_html(text: str, path) -> Path:
+    """Write an HTML string to ``path`` (.html or .htm) atomically (temporary file, then rename)."""
+    p = Path(path)
+    if p.suffix.lower() not in (".html", ".htm"):
+        raise ParameterError(f"The 'path' parameter of write_report must be a file name ending in .html. Got {str(path)!r}.")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".html", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+def write_report(path, title: str, blocks) -> Path:
+    """Write a report from a list of blocks, each a ``(kind, value)`` pair or ``(kind, value, caption)``.
+
+    Kinds: 'heading', 'text', 'code', 'math' (LaTeX string), 'table'
+    (``(headers, rows)``), 'figure' (Figure, bytes or path), 'html' (a fragment).
+
+    Returns:
+        the path written.
+    """
+    r = Report(title)
+    for block in blocks:
+        kind, value, *rest = block
+        caption = rest[0] if rest else None
+        if kind == "table":
+            r.table(value[0], value[1], caption)
+        elif kind == "figure":
+            r.figure(value, caption)
+        elif kind in ("heading", "text", "code", "math"):
+            getattr(r, kind)(value)
+        elif kind == "html":
+            r.raw_html(value)
+        else:
+            raise ParameterError(f"write_report: unknown block kind {kind!r}; use heading, text, code, math, table, figure or html")
+    return r.write(path)
