@@ -126,7 +126,8 @@ def _display(terms):
 
 def _append(steps, step):
     """Add a step; a rule that leaves the printed right-hand side unchanged joins the previous step."""
-    if steps and to_text(steps[-1].expr) == to_text(step.expr) and steps[-1].lhs == step.lhs:
+    same = to_text(steps[-1].expr).replace(" ", "") == to_text(step.expr).replace(" ", "") if steps else False
+    if same and steps[-1].lhs == step.lhs:
         steps[-1] = Step(steps[-1].rule + "; " + step.rule, step.expr, step.lhs)
     else:
         steps.append(step)

@@ -27,28 +27,62 @@ def _name(base, latex_base, i, count):
     return f"{base}{str(i).translate(SUB)}", f"{latex_base}_{{{i}}}"
 
 
+def _hidden(e):
+    """Activations used as an operand of a matrix product (they feed another layer)."""
+    out = set()
+    for n in e.walk():
+        if n.op == "matmul":
+            out.update(a for a in n.args if _is_activation(a))
+    return out
+
+
+def _output(e, hidden, args):
+    """The network output when every activation is hidden: the outermost W a + b not fed to an activation."""
+    best = None
+    for n in e.walk():
+        if n.op == "add" and n not in args and any(
+                t.op == "matmul" and t.args[1] in hidden for t in n.args):
+            best = n
+    return best
+
+
 def choose_names(e):
-    """{sub-expression: (text name, LaTeX name)} for the activations of ``e``."""
+    """{sub-expression: (text name, LaTeX name)} for the activations of ``e``.
+
+    One activation that is not fed to another layer: z, ŷ (and H or D). Layers:
+    z₁, a₁, z₂, ..., the last activation or linear output ŷ.
+    """
     taken = e.symbols()
     acts = []
     for n in e.walk():
         if _is_activation(n) and n.args[0].op not in ("sym", "T") and n not in acts:
             acts.append(n)
-    names = {}
+    hidden = _hidden(e)
+    args = {a.args[0] for a in acts}
+    out = _output(e, hidden, args) if acts and all(a in hidden for a in acts) else None
     k = len(acts)
+    numbered = k > 1 or out is not None
+    names = {}
+
+    def put(node, nm):
+        if node not in names and nm[0] not in taken:
+            names[node] = nm
+
     for i, act in enumerate(acts, start=1):
         z = act.args[0]
-        zname = _name("z", "z", i, k)
-        aname = ("ŷ", r"\hat{y}") if i == k else _name("a", "a", i, k)
-        for node, nm in ((z, zname), (act, aname)):
-            if node not in names and nm[0] not in taken:
-                names[node] = nm
+        put(z, _name("z", "z", i, 2 if numbered else 1))
+        if act in hidden or i < k:
+            put(act, _name("a", "a", i, 2))
+        else:
+            put(act, ("ŷ", r"\hat{y}"))
         if act.op == "fn" and z.shape[1] == 1 and not z.is_scalar:
             f1 = fprime(act.attrs[0], z)
             letter = "H" if act.attrs[0] == "relu" else "D"
-            nm = _name(letter, letter, i, k)
+            nm = _name(letter, letter, i, 2 if numbered else 1)
             if nm[0] not in taken:
                 names[simplify(X.diag(f1))] = nm
+    if out is not None:
+        put(out, ("ŷ", r"\hat{y}"))
     return names
 
 

@@ -71,7 +71,12 @@ class TextStyle:
         return "d" + s
 
     def join_product(self, parts):
-        return "".join(parts)
+        out = ""
+        for p in parts:
+            if out and _starts_with_call(p):
+                out += " "
+            out += p
+        return out
 
 
 class LatexStyle(TextStyle):
@@ -132,6 +137,13 @@ class LatexStyle(TextStyle):
 
 
 TEXT, LATEX = TextStyle(), LatexStyle()
+
+
+def _starts_with_call(s):
+    i = 0
+    while i < len(s) and (s[i].isalpha() or s[i] == "_"):
+        i += 1
+    return i >= 2 and i < len(s) and s[i] == "("
 
 
 def _scalar_factors(e):
@@ -250,9 +262,21 @@ class Printer:
                      for k, v in names.items()}
         return st.call(names[op], self(e.args[0])), ATOM
 
+    def _named_runs(self, terms):
+        """Replace a run of terms that forms a named sum (ŷ = W2a₁ + b2) by that sum."""
+        for node in self.names:
+            if node.op != "add":
+                continue
+            sub = _terms(node)
+            n = len(sub)
+            for i in range(len(terms) - n + 1):
+                if terms[i:i + n] == sub:
+                    return terms[:i] + [node] + terms[i + n:]
+        return terms
+
     def sum(self, e):
         out = ""
-        for i, t in enumerate(_terms(e)):
+        for i, t in enumerate(self._named_runs(_terms(e))):
             negative, mag = _negated(t)
             s = self.wrap(mag, ADD + 1 if mag.op == "frob" else ADD)
             if i == 0:
