@@ -141,7 +141,7 @@ TEXT, LATEX = TextStyle(), LatexStyle()
 
 def _starts_with_call(s):
     i = 0
-    while i < len(s) and (s[i].isalpha() or s[i] == "_"):
+    while i < len(s) and (s[i].isascii() and s[i].isalpha() or s[i] == "_"):
         i += 1
     return i >= 2 and i < len(s) and s[i] == "("
 
