@@ -112,6 +112,13 @@ class Matrix(Node):
         self.label = label
 
 
+class Raw(Node):
+    """A formula given as LaTeX source, with a plain-text spelling for text and MathML."""
+
+    def __init__(self, latex, text):
+        self.latex, self.text = latex, text
+
+
 def as_node(x):
     """Numbers become :class:`Num`, strings :class:`Text`, nodes stay."""
     if isinstance(x, Node):

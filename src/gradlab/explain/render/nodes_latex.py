@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ..notation import (
-    Call, Deriv, Frac, Matrix, Num, Op, Paren, Row, Sup, Sym, Text, _LATEX_OP, fmt_ascii, latex_base,
+    Call, Deriv, Frac, Matrix, Num, Op, Paren, Raw, Row, Sup, Sym, Text, _LATEX_OP, fmt_ascii, latex_base,
 )
 
 
 def _script(s):
     s = s.replace("−", "-")
+    if len(s) > 1 and s.isalpha():
+        return r"{\mathrm{" + s + "}}"
     return s if len(s) == 1 else "{" + s + "}"
 
 
@@ -34,7 +36,7 @@ def latex(node, precision):
     if t is Text:
         return r"\text{" + _text(node.text) + "}" if node.text not in ("T",) else "T"
     if t is Row:
-        return (" " if not node.tight else "").join(latex(i, precision) for i in node.items)
+        return " ".join(latex(i, precision) for i in node.items)
     if t is Frac:
         return r"\frac{" + latex(node.num, precision) + "}{" + latex(node.den, precision) + "}"
     if t is Deriv:
@@ -46,9 +48,11 @@ def latex(node, precision):
         return latex(node.fn, precision) + r"\left(" + latex(node.arg, precision) + r"\right)"
     if t is Sup:
         base = latex(node.base, precision)
-        if isinstance(node.base, (Row, Sup)):
+        if isinstance(node.base, (Row, Sup)) or (isinstance(node.base, Sym) and (node.base.sup or node.base.sub)):
             base = "{" + base + "}"
         return base + "^{" + latex(node.sup, precision) + "}"
+    if t is Raw:
+        return node.latex
     if t is Matrix:
         body = r" \\ ".join(" & ".join(latex(c, precision) for c in r) for r in node.rows)
         m = r"\begin{bmatrix} " + body + r" \end{bmatrix}"

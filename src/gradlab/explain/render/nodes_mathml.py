@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..notation import Call, Deriv, Frac, Matrix, Num, Op, Paren, Row, Sup, Sym, Text, fmt
+from ..notation import Call, Deriv, Frac, Matrix, Num, Op, Paren, Raw, Row, Sup, Sym, Text, fmt
 
 
 def _mi(s):
@@ -75,6 +75,8 @@ def mathml(node, precision):
         return f"<mrow>{mathml(node.fn, precision)}<mo>(</mo>{mathml(node.arg, precision)}<mo>)</mo></mrow>"
     if t is Sup:
         return f"<msup><mrow>{mathml(node.base, precision)}</mrow><mrow>{mathml(node.sup, precision)}</mrow></msup>"
+    if t is Raw:
+        return f"<mtext>{escape(node.text)}</mtext>"
     if t is Matrix:
         rows = "".join("<mtr>" + "".join(f"<mtd>{mathml(c, precision)}</mtd>" for c in r) + "</mtr>"
                        for r in node.rows)

@@ -8,7 +8,7 @@ centred on each other so a matrix product reads as on paper.
 from __future__ import annotations
 
 from ..notation import (
-    Call, Deriv, Frac, Matrix, Num, Op, Paren, Row, Sup, Sym, Text, fmt, sub_text, sup_text,
+    Call, Deriv, Frac, Matrix, Num, Op, Paren, Raw, Row, Sup, Sym, Text, fmt, sub_text, sup_text,
 )
 
 
@@ -84,6 +84,8 @@ def box(node, precision):
         if len(base) == 1:
             return [base[0] + sup_s]
         return _hjoin([base, [sup_s] + [" " * len(sup_s)] * (len(base) - 1)], "")
+    if t is Raw:
+        return [node.text]
     if t is Matrix:
         return _matrix(node, precision)
     raise TypeError(f"text renderer: unknown node {node!r}")

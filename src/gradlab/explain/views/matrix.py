@@ -1,0 +1,252 @@
+"""The matrix view: the homework's δ recursion with every Jacobian written out, numbers in every matrix.
+
+For one sample (column vectors, as the homework)::
+
+    δ⁽ᴸ⁾ = [∂ℓ/∂ŷ · ∂ŷ/∂z⁽ᴸ⁾]ᵀ,   δ⁽ˡ⁾ = [W⁽ˡ⁺¹⁾ ∂a⁽ˡ⁾/∂z⁽ˡ⁾]ᵀ δ⁽ˡ⁺¹⁾
+    ∂ℓ/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ [δ⁽ˡ⁾]ᵀ (numerator layout)  or  δ⁽ˡ⁾ [a⁽ˡ⁻¹⁾]ᵀ (denominator)
+
+For a batch X (m, n) the rows are samples: Δ⁽ˡ⁾ = (Δ⁽ˡ⁺¹⁾ W⁽ˡ⁺¹⁾) ⊙ f′(Z⁽ˡ⁾),
+∂L/∂W⁽ˡ⁾ = Δ⁽ˡ⁾ᵀ A⁽ˡ⁻¹⁾. A single ReLU neuron with MSE on a batch also gets
+the seed question's form H = Diag(𝓗(z)), ∂L/∂X = (2/m) H(ŷ − y)wᵀ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..document import Document
+from ..notation import Call, Deriv, Matrix, Num, Op, Paren, Row, Sym, Text, diag_matrix, row_vector, transpose
+from . import symbols as S
+from .common import check_note, conventions_note, title_of
+
+EQ, PLUS, MINUS, TIMES, ODOT = Op("="), Op("+"), Op("−"), Op("×"), Op("⊙")
+
+
+def _col(v):
+    return Matrix(np.asarray(v, dtype=float).reshape(-1, 1))
+
+
+def _row(v):
+    return row_vector(v)
+
+
+def _mat(a):
+    return Matrix(np.atleast_2d(np.asarray(a, dtype=float)))
+
+
+def _vec_sym(name, l=None):
+    return S.vec(name, l)
+
+
+def _f(l, tr):
+    return Text(tr.act(l).symbol)
+
+
+def build(exp):
+    """The matrix-view :class:`Document` of an :class:`Explanation`."""
+    tr = exp.trace
+    doc = Document(title_of(exp, f"matrix view ({exp.layout} layout)"))
+    conventions_note(doc, exp)
+    doc.para("The homework writes s⁽ˡ⁾ for the pre-activation z⁽ˡ⁾ and z⁽ˡ⁾ for the activation a⁽ˡ⁾; "
+             "the shape of every matrix is written under it.")
+    if tr.m == 1:
+        _forward_single(doc, tr)
+        _backward_single(doc, exp)
+    else:
+        _forward_batch(doc, tr)
+        _backward_batch(doc, exp)
+        if _is_seed_case(tr):
+            _seed_section(doc, tr)
+    if tr.lr is not None:
+        _updates(doc, exp)
+    check_note(doc, exp)
+    return doc
+
+
+# ---------------------------------------------------------------- one sample
+
+
+def _forward_single(doc, tr):
+    doc.heading("Forward pass")
+    for l in range(1, tr.L + 1):
+        z, a_prev = _vec_sym("z", l), _vec_sym("a", l - 1) if l > 1 else _vec_sym("x")
+        b = tr.b(l)
+        bnode = _col(b) if np.ndim(b) else Num(b)
+        doc.eq(Row(z, EQ, S.W(l), a_prev, PLUS, _vec_sym("b", l), EQ, _mat(tr.W(l)), _col(tr.A[l - 1][0]), PLUS,
+                   bnode, EQ, _col(tr.Z[l][0])))
+        out = _vec_sym("ŷ") if l == tr.L else _vec_sym("a", l)
+        doc.eq(Row(out, EQ, Call(_f(l, tr), z), EQ, _col(tr.A[l][0])))
+    doc.eq(Row(Sym("ℓ"), EQ, Num(tr.loss_value)))
+
+
+def _jac_out(tr, l):
+    """∂a⁽ˡ⁾/∂z⁽ˡ⁾ = Diag(f′(z⁽ˡ⁾)): element-wise operations have diagonal Jacobians."""
+    return diag_matrix(tr.fprime[l][0])
+
+
+def _backward_single(doc, exp):
+    tr = exp.trace
+    L = tr.L
+    num = exp.layout == "numerator"
+    doc.heading("Backward pass: the δ recursion")
+    dy = Deriv(Sym("ℓ"), _vec_sym("ŷ"))
+    dyz = Deriv(_vec_sym("ŷ"), _vec_sym("z", L))
+    g = tr.dL_dyhat[0]
+    doc.eq(Row(dy, EQ, _row(g) if num else _col(g)))
+    doc.eq(Row(dyz, EQ, Row(Text("Diag"), Paren(Row(Text(tr.act(L).symbol + "′"), Paren(_vec_sym("z", L)), tight=True)), tight=True),
+               EQ, _jac_out(tr, L)))
+    doc.eq(Row(_vec_sym("δ", L), EQ, transpose(Paren(Row(dy, dyz), "[]")), EQ,
+               transpose(Paren(Row(_row(g), _jac_out(tr, L)), "[]")), EQ, _col(tr.delta[L][0])))
+    for l in range(L - 1, 0, -1):
+        da_dz = Deriv(_vec_sym("a", l), _vec_sym("z", l))
+        doc.eq(Row(da_dz, EQ, _jac_out(tr, l)))
+        doc.eq(Row(_vec_sym("δ", l), EQ, transpose(Paren(Row(S.W(l + 1), da_dz), "[]")), _vec_sym("δ", l + 1), EQ,
+                   transpose(Paren(Row(_mat(tr.W(l + 1)), _jac_out(tr, l)), "[]")), _col(tr.delta[l + 1][0]), EQ,
+                   _col(tr.delta[l][0])))
+    doc.heading("Gradients of the parameters")
+    for l in range(L, 0, -1):
+        a_prev = _vec_sym("a", l - 1) if l > 1 else _vec_sym("x")
+        av, dv = tr.A[l - 1][0], tr.delta[l][0]
+        dW = Deriv(Sym("ℓ"), S.W(l))
+        db = Deriv(Sym("ℓ"), _vec_sym("b", l))
+        if num:
+            doc.eq(Row(dW, EQ, a_prev, transpose(Paren(_vec_sym("δ", l), "[]")), EQ, _col(av), _row(dv), EQ,
+                       _mat(tr.dW[l].T)))
+            doc.eq(Row(db, EQ, transpose(Paren(_vec_sym("δ", l), "[]")), EQ, _row(np.atleast_1d(tr.db[l]))))
+        else:
+            doc.eq(Row(dW, EQ, _vec_sym("δ", l), transpose(a_prev), EQ, _col(dv), _row(av), EQ, _mat(tr.dW[l])))
+            doc.eq(Row(db, EQ, _vec_sym("δ", l), EQ, _col(np.atleast_1d(tr.db[l]))))
+    dx = Deriv(Sym("ℓ"), _vec_sym("x"))
+    if num:
+        doc.eq(Row(dx, EQ, transpose(Paren(_vec_sym("δ", 1), "[]")), S.W(1), EQ, _row(tr.delta[1][0]),
+                   _mat(tr.W(1)), EQ, _row(tr.dA[0][0])))
+    else:
+        doc.eq(Row(dx, EQ, transpose(S.W(1)), _vec_sym("δ", 1), EQ, _mat(tr.W(1).T), _col(tr.delta[1][0]), EQ,
+                   _col(tr.dA[0][0])))
+    _layout_relation(doc, exp)
+
+
+def _layout_relation(doc, exp):
+    tr = exp.trace
+    L = tr.L
+    doc.heading("Numerator and denominator layout", 3)
+    dW = Deriv(Sym("ℓ"), S.W(L))
+    doc.para("The two layouts hold the same numbers, transposed. For the last layer:")
+    doc.eq(Row(Paren(dW), Text("denominator"), EQ, transpose(Paren(Row(Paren(dW), Text("numerator")), "[]")), EQ,
+               _mat(tr.dW[L]), EQ, transpose(_mat(tr.dW[L].T))))
+
+
+# ---------------------------------------------------------------- batches
+
+
+def _forward_batch(doc, tr):
+    doc.heading(f"Forward pass on the batch (m = {tr.m} samples in rows)")
+    X = Sym("X")
+    for l in range(1, tr.L + 1):
+        A_prev = X if l == 1 else Sym("A", "", f"({l - 1})")
+        bnode = _row(np.atleast_1d(tr.b(l)))
+        doc.eq(Row(Sym("Z", "", f"({l})"), EQ, A_prev, transpose(S.W(l)), PLUS, Sym("𝟏"),
+                   transpose(_vec_sym("b", l)), EQ, _mat(tr.A[l - 1]), _mat(tr.W(l).T), PLUS,
+                   Matrix(np.ones((tr.m, 1))), bnode, EQ, _mat(tr.Z[l])))
+        out = Sym("Ŷ") if l == tr.L else Sym("A", "", f"({l})")
+        doc.eq(Row(out, EQ, Call(_f(l, tr), Sym("Z", "", f"({l})")), EQ, _mat(tr.A[l])))
+    doc.eq(Row(Sym("L"), EQ, Num(tr.loss_value)))
+
+
+def _backward_batch(doc, exp):
+    tr = exp.trace
+    L = tr.L
+    num = exp.layout == "numerator"
+    doc.heading("Backward pass on the batch")
+    Z = lambda l: Sym("Z", "", f"({l})")  # noqa: E731 - a symbol factory
+    D = lambda l: Sym("Δ", "", f"({l})")  # noqa: E731
+    fp = lambda l: Row(Text(tr.act(l).symbol + "′"), Paren(Z(l)), tight=True)  # noqa: E731
+    doc.eq(Row(Deriv(Sym("L"), Sym("Ŷ")), EQ, _mat(tr.dL_dyhat)))
+    doc.eq(Row(D(L), EQ, Deriv(Sym("L"), Sym("Ŷ")), ODOT, fp(L), EQ, _mat(tr.dL_dyhat), ODOT, _mat(tr.fprime[L]),
+               EQ, _mat(tr.delta[L])))
+    for l in range(L - 1, 0, -1):
+        doc.eq(Row(D(l), EQ, Paren(Row(D(l + 1), S.W(l + 1))), ODOT, fp(l), EQ,
+                   Paren(Row(_mat(tr.delta[l + 1]), _mat(tr.W(l + 1)))), ODOT, _mat(tr.fprime[l]), EQ,
+                   _mat(tr.delta[l])))
+    doc.heading("Gradients (summed over the batch)")
+    for l in range(L, 0, -1):
+        A_prev = Sym("X") if l == 1 else Sym("A", "", f"({l - 1})")
+        dW = Deriv(Sym("L"), S.W(l))
+        if num:
+            doc.eq(Row(dW, EQ, transpose(A_prev), D(l), EQ, _mat(tr.A[l - 1].T), _mat(tr.delta[l]), EQ,
+                       _mat(tr.dW[l].T)))
+        else:
+            doc.eq(Row(dW, EQ, transpose(D(l)), A_prev, EQ, _mat(tr.delta[l].T), _mat(tr.A[l - 1]), EQ,
+                       _mat(tr.dW[l])))
+        db = Deriv(Sym("L"), _vec_sym("b", l))
+        doc.eq(Row(db, EQ, transpose(D(l)), Sym("𝟏"), EQ, _row(np.atleast_1d(tr.db[l]))))
+    doc.eq(Row(Deriv(Sym("L"), Sym("X")), EQ, D(1), S.W(1), EQ, _mat(tr.delta[1]), _mat(tr.W(1)), EQ,
+               _mat(tr.dA[0])))
+
+
+def _is_seed_case(tr):
+    return (tr.L == 1 and tr.act(1).name == "relu" and tr.loss == "mse" and tr.net.layers[0].n_out == 1
+            and not tr.conv.shared_bias)
+
+
+def _seed_section(doc, tr):
+    """The seed question's notation: z = Xw + 𝟏β, H = Diag(𝓗(z)), ∂L/∂X = (2/m) H(ŷ − y)wᵀ."""
+    m = tr.m
+    c2 = 2.0 * tr.loss_scale
+    w = tr.W(1).T  # (n, 1): the seed's column w is gradlab's W[1]ᵀ
+    z = tr.Z[1][:, 0]
+    h = (z > 0).astype(float)
+    H = np.diag(h)
+    r = (tr.A[1] - tr.Y)[:, 0]
+    coef = Num(c2)
+    hr = Row(Sym("H"), Paren(Row(Sym("ŷ"), MINUS, Sym("y"))), tight=True)
+    doc.heading("The seed question's form: z = Xw + 𝟏β, ŷ = max(0, z)")
+    doc.para("Here w = W⁽¹⁾ᵀ is a column and β the bias; the coefficient ", coef,
+             f" is 2/m with m = {m} (mean reduction)." if tr.conv.reduction == "mean" and not tr.conv.half
+             else " comes from the chosen reduction and ½ convention.")
+    doc.eq(Row(Sym("h"), EQ, Call(Sym("𝓗"), Sym("z")), EQ, _col(h)))
+    doc.eq(Row(Sym("H"), EQ, Row(Text("Diag"), Paren(Sym("h")), tight=True), EQ, Matrix(H)))
+    doc.eq(Row(Sym("ŷ"), MINUS, Sym("y"), EQ, _col(r)))
+    dw = c2 * tr.X.T @ H @ r
+    doc.eq(Row(Deriv(Sym("L"), Sym("w")), EQ, coef, transpose(Sym("X")), hr, EQ, coef, TIMES, _mat(tr.X.T),
+               Matrix(H), _col(r), EQ, _col(dw)))
+    dbeta = c2 * np.ones(m) @ H @ r
+    doc.eq(Row(Deriv(Sym("L"), Sym("β")), EQ, coef, transpose(Sym("𝟏")), hr, EQ, Num(dbeta)))
+    dX = c2 * np.outer(H @ r, w[:, 0])
+    doc.eq(Row(Deriv(Sym("L"), Sym("X")), EQ, coef, hr, transpose(Sym("w")), EQ, coef, TIMES, Matrix(H), _col(r),
+               _row(w[:, 0]), EQ, _mat(dX)))
+    doc.para("Why not the chain rule ∂L/∂z · ∂z/∂X? The derivative of the vector z (m) with respect to the "
+             "matrix X (m × n) has m·m·n entries ∂zₖ/∂Xᵢⱼ: a third-order tensor, which no matrix product can "
+             "hold, so the shapes never match. The differential avoids it: dz = dX w is an ordinary matrix "
+             "product, so dL = (∂L/∂z) : dz = (∂L/∂z) : dX w = (∂L/∂z) wᵀ : dX with the Frobenius product "
+             "A : B = tr(AᵀB), and the gradient (∂L/∂z) wᵀ = (2/m) H(ŷ − y)wᵀ can be read off. It has the shape "
+             "of X (denominator layout; the question's preferred layout is its transpose).")
+    ok = np.allclose(dw[:, 0] if dw.ndim == 2 else dw, tr.dW[1][0]) and np.allclose(dX, tr.dA[0]) and \
+        np.isclose(dbeta, tr.db[1][0])
+    doc.note("✓ These equal the layer formulas above and autodiff." if ok else "✗ mismatch with the layer formulas",
+             kind="ok" if ok else "warn")
+
+
+# ---------------------------------------------------------------- updates
+
+
+def _updates(doc, exp):
+    tr = exp.trace
+    doc.heading(f"Gradient descent update (η = {tr.lr:g})")
+    doc.para("The update uses the gradient with the shape of the variable (denominator layout).")
+    eta = Num(tr.lr)
+    for l in range(tr.L, 0, -1):
+        doc.eq(Row(Sym("W", "new", f"({l})"), EQ, S.W(l), MINUS, Sym("η"), Deriv(Sym("L"), S.W(l)), EQ,
+                   _mat(tr.W(l)), MINUS, eta, TIMES, _mat(tr.dW[l]), EQ, _mat(tr.W_new[l])))
+        if tr.conv.frozen_bias:
+            doc.eq(Row(_vec_sym("b", l), EQ, _row(np.atleast_1d(tr.b(l))), Text("(frozen)")))
+        else:
+            doc.eq(Row(Sym("b", "new", f"({l})", bold=True), EQ, _vec_sym("b", l), MINUS, Sym("η"),
+                       Deriv(Sym("L"), _vec_sym("b", l)), EQ, _row(np.atleast_1d(tr.b(l))), MINUS, eta, TIMES,
+                       _row(np.atleast_1d(tr.db[l])), EQ, _row(np.atleast_1d(tr.b_new[l]))))
+    doc.heading("Verification pass", 3)
+    doc.eq(Row(Sym("Ŷ" if tr.m > 1 else "ŷ", "new"), EQ, _mat(tr.A_new[tr.L])))
+    old, new = tr.loss_value, tr.loss_new
+    pct = abs(100.0 * (new - old) / old) if old else 0.0
+    doc.eq(Row(Sym("L", "new"), EQ, Num(new), Text(","), Sym("L"), MINUS, Sym("L", "new"), EQ, Num(old - new),
+               Text(f"({pct:.2f}% {'reduction' if new <= old else 'increase'})")))
