@@ -137,6 +137,14 @@ CASES["linear"] = [
     ((away((4, 3)), away((2, 3)), Const(None)), {}),
 ]
 
+CASES["mse_loss"] = [((away((4, 2)), away((4, 2))), {"reduction": r}) for r in ("mean", "sum", "none")]
+CASES["dense_stack"] = [
+    ((away((5, 3)), away((4, 3)), away((4,)), away((2, 4)), away((2,))),
+     {"activations": ("relu", "sigmoid"), "negative_slope": 0.01}),
+    ((away((3,)), away((4, 3)), away((4,)), away((4, 4)), away((4,)), away((1, 4)), away((1,))),
+     {"activations": ("tanh", "leaky_relu", "identity"), "negative_slope": 0.1}),
+]
+
 # cases for rows registered outside the core (tests/core/cases_*.py)
 for path in sorted(pathlib.Path(__file__).parent.glob("cases_*.py")):
     spec = importlib.util.spec_from_file_location(f"gradlab_test_{path.stem}", path)

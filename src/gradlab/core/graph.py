@@ -50,32 +50,56 @@ def toposort(root: Tensor) -> list:
 
 def _backprop_plain(order, root, gradient, retain_graph):
     """The training path of ``backward``: arrays only, gradients into ``.grad`` of leaves."""
-    grads = {id(root): gradient}
+    # Tensors hash by identity, so they key the cotangents directly
+    grads = {root: gradient}
+    pop = grads.pop
     for node in reversed(order):
-        g = grads.pop(id(node), None)
+        g = pop(node, None)
         if g is None:
             continue
         inputs = node._inputs
         params = node._params
-        vjps = node._op.vjps
+        op = node._op
         out = node.data
-        args = [x.data if type(x) is Tensor else x for x in inputs]
-        for i, inp in enumerate(inputs):
-            if type(inp) is not Tensor or not inp.requires_grad:
-                continue
-            gi = vjps[i](g, out, *args, **params)
-            shape = inp.data.shape
-            if gi.shape != shape:
-                gi = unbroadcast(gi, shape)
-            if inp._op is None:
-                _accumulate(inp, gi, g)
-            else:
-                key = id(inp)
-                prev = grads.get(key)
-                grads[key] = gi if prev is None else prev + gi
+        args = node._datas
+        if op.vjp_all is not None and node._saved is not None:
+            _joint(node, op, g, out, inputs, args, params, grads)
+            if not retain_graph:
+                node._inputs = node._datas = node._params = node._saved = None
+            continue
+        vjps = op.vjps
+        i = 0
+        for inp in inputs:
+            if type(inp) is Tensor and inp.requires_grad:
+                gi = vjps[i](g, out, *args, **params)
+                shape = inp.data.shape
+                if gi.shape != shape:
+                    gi = unbroadcast(gi, shape)
+                if inp._op is None:
+                    _accumulate(inp, gi, g)
+                else:
+                    prev = grads.get(inp)
+                    grads[inp] = gi if prev is None else prev + gi
+            i += 1
         if not retain_graph:
-            node._inputs = None
-            node._params = None
+            node._inputs = node._datas = node._params = node._saved = None
+
+
+def _joint(node, op, g, out, inputs, args, params, grads):
+    """One call for every input's gradient (fused rows with a ``vjp_all``)."""
+    needs = [type(inp) is Tensor and inp.requires_grad for inp in inputs]
+    results = op.vjp_all(g, out, *args, saved=node._saved, needs=needs, **params)
+    for inp, gi, need in zip(inputs, results, needs):
+        if not need or gi is None:
+            continue
+        shape = inp.data.shape
+        if gi.shape != shape:
+            gi = unbroadcast(gi, shape)
+        if inp._op is None:
+            _accumulate(inp, gi, g)
+        else:
+            prev = grads.get(inp)
+            grads[inp] = gi if prev is None else prev + gi
 
 
 def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):
@@ -128,7 +152,7 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
                 args = inputs
             else:
                 out = node.data
-                args = [x.data if type(x) is Tensor else x for x in inputs]
+                args = node._datas
             for i, inp in enumerate(inputs):
                 if type(inp) is not Tensor or not inp.requires_grad:
                     continue
@@ -150,8 +174,7 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
                     prev_g = grads.get(key)
                     grads[key] = gi if prev_g is None else prev_g + gi
             if not retain_graph:
-                node._inputs = None
-                node._params = None
+                node._inputs = node._datas = node._params = node._saved = None
     finally:
         MODE.grad_enabled = prev
     return results
@@ -159,8 +182,11 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
 
 def _accumulate(leaf, gi, g=None):
     if leaf.grad is None:
-        if type(gi) is np.ndarray and (gi is g or not gi.flags.owndata):
-            gi = gi.copy()  # never share one array between two .grad attributes, or hand out a view
+        if type(gi) is np.ndarray:
+            if gi.dtype != leaf.data.dtype:  # a gradient has its variable's dtype (float32 stays float32)
+                gi = gi.astype(leaf.data.dtype)
+            elif gi is g or not gi.flags.owndata:
+                gi = gi.copy()  # never share one array between two .grad attributes, or hand out a view
         leaf.grad = gi
     else:
         leaf.grad = leaf.grad + gi

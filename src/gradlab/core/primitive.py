@@ -11,6 +11,12 @@ operation:
 * ``jacobian(argnum, out, *inputs, **params)`` returns the explicit Jacobian
   of shape ``out.shape + input.shape`` (numerator layout) — for teaching and
   tests, never on the training path;
+* optionally, for a fused operation whose inputs share backward work (the
+  dense stack of an MLP), ``forward_saving`` returns ``(out, saved)`` and
+  ``vjp_all(g, out, *inputs, saved=..., needs=..., **params)`` returns every
+  input's gradient at once (None where ``needs[i]`` is false). The engine uses
+  them on the training path; ``vjps`` stays the reference every other
+  consumer (Jacobians, higher derivatives, the explainer) uses;
 * ``latex`` is the forward formula and ``dlatex[i]`` the local derivative with
   respect to input ``i``, both with ``$x``, ``$y``... placeholders the
   explainer fills in.
@@ -30,17 +36,21 @@ PRIMITIVES: dict[str, "Primitive"] = {}
 class Primitive:
     """One row of a rule table. See the module docstring for the fields."""
 
-    __slots__ = ("name", "forward", "vjps", "jacobian", "latex", "dlatex", "nargs", "doc", "argnames")
+    __slots__ = ("name", "forward", "vjps", "jacobian", "latex", "dlatex", "nargs", "doc", "argnames",
+                 "forward_saving", "vjp_all")
 
-    def __init__(self, name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z")):
+    def __init__(self, name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z"),
+                 forward_saving=None, vjp_all=None):
         self.name = name
+        self.forward_saving = forward_saving
+        self.vjp_all = vjp_all
         self.argnames = tuple(argnames)
         self.forward = forward
         self.vjps = vjps
         self.jacobian = jacobian if jacobian is not None else jacobian_from_vjp
         self.latex = latex
         self.dlatex = tuple(dlatex)
-        self.nargs = len(vjps) if isinstance(vjps, tuple) else None
+        self.nargs = len(vjps) if isinstance(vjps, tuple) else None  # None: any number of inputs
         self.doc = doc
 
     def __repr__(self):
@@ -75,7 +85,8 @@ class Variadic:
         return vjp_i
 
 
-def register(name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z")):
+def register(name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z"),
+             forward_saving=None, vjp_all=None):
     """Create a :class:`Primitive` row and add it to :data:`PRIMITIVES`.
 
     ``argnames`` are the placeholder names of the inputs in ``latex`` and
@@ -83,7 +94,7 @@ def register(name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", ar
     """
     if name in PRIMITIVES:
         raise ValueError(f"register: a primitive named {name!r} already exists")
-    prim = Primitive(name, forward, vjps, jacobian, latex, dlatex, doc, argnames)
+    prim = Primitive(name, forward, vjps, jacobian, latex, dlatex, doc, argnames, forward_saving, vjp_all)
     PRIMITIVES[name] = prim
     return prim
 

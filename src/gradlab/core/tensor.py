@@ -98,7 +98,8 @@ class Tensor:
         requires_grad: whether operations on this tensor are recorded.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_op", "_inputs", "_params", "_seq", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_op", "_inputs", "_datas", "_params", "_saved", "_seq", "name",
+                 "__weakref__")
 
     # NumPy defers binary operators to Tensor (ndarray + Tensor -> Tensor.__radd__)
     __array_ufunc__ = None
@@ -109,7 +110,9 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._op = None
         self._inputs = None
+        self._datas = None
         self._params = None
+        self._saved = None
         self.name = name
 
     @classmethod
@@ -119,7 +122,7 @@ class Tensor:
         t.data = data
         t.grad = None
         t.requires_grad = False
-        t._op = t._inputs = t._params = t.name = None
+        t._op = t._inputs = t._datas = t._params = t._saved = t.name = None
         return t
 
     # ------------------------------------------------------------------ info
@@ -220,9 +223,15 @@ class Tensor:
             retain_graph: keep the graph so ``backward`` can run through it again.
             create_graph: record the backward pass itself, for higher derivatives.
         """
-        from .graph import backward
+        _graph_backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+def _graph_backward(*args, **kwargs):
+    global _graph_backward
+    from .graph import backward
+
+    _graph_backward = backward  # bind once: later calls skip the import
+    return backward(*args, **kwargs)
 
 
 def apply(prim, *args, **params):
@@ -233,16 +242,22 @@ def apply(prim, *args, **params):
     Tensor argument requires a gradient.
     """
     datas = []
+    append = datas.append
     needs = False
     for a in args:
         if type(a) is Tensor:
-            datas.append(a.data)
+            append(a.data)
             if a.requires_grad:
                 needs = True
         else:
-            datas.append(_constant(a, prim))
+            append(_constant(a, prim))
+    record = needs and MODE.grad_enabled
+    saved = None
     try:
-        out = prim.forward(*datas, **params)
+        if record and prim.forward_saving is not None:
+            out, saved = prim.forward_saving(*datas, **params)
+        else:
+            out = prim.forward(*datas, **params)
     except GradlabErrorTypes:
         raise
     except (ValueError, TypeError, IndexError) as exc:
@@ -251,17 +266,21 @@ def apply(prim, *args, **params):
     t.data = out
     t.grad = None
     t.name = None
-    if needs and MODE.grad_enabled:
+    if record:
         t.requires_grad = True
+        t._saved = saved
         t._op = prim
         t._inputs = args
+        t._datas = datas  # the input values as the forward saw them, for the VJPs
         t._params = params
         t._seq = _next_seq()
     else:
         t.requires_grad = False
         t._op = None
         t._inputs = None
+        t._datas = None
         t._params = None
+        t._saved = None
     if MODE.anomaly:
         check_finite(prim.name, "forward", out)
     return t

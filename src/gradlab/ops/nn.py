@@ -49,3 +49,142 @@ def linear_db(g, out, x, w, b=None):
 
 LINEAR = register("linear", linear_fwd, (linear_dx, linear_dw, linear_db), latex="$x $W^{T} + $b",
                   dlatex=("(\\cdot) $W", "(\\cdot)^{T} $x", r"\mathbf{1}^{T} (\cdot)"), argnames=("x", "W", "b"))
+
+
+# ------------------------------------------------------------ mean squared error
+def mse_loss_fwd(p, t, reduction="mean"):
+    d = p - t
+    if reduction == "none":
+        return d * d
+    xp = namespace(d)
+    s = xp.sum(d * d) if type(d) is not np.ndarray else np.dot(d.ravel(), d.ravel())
+    return s / _size(d.shape) if reduction == "mean" else s
+
+
+def _size(shape):
+    n = 1
+    for k in shape:
+        n *= k
+    return n
+
+
+def mse_loss_dp(g, out, p, t, reduction="mean"):
+    scale = 2.0 / _size(p.shape) if reduction == "mean" else 2.0
+    return (g * scale) * (p - t)
+
+
+def mse_loss_dt(g, out, p, t, reduction="mean"):
+    return -mse_loss_dp(g, out, p, t, reduction)
+
+
+MSE_LOSS = register("mse_loss", mse_loss_fwd, (mse_loss_dp, mse_loss_dt),
+                    latex=r"\frac{1}{n}\lVert $x - $y \rVert^{2}", dlatex=(r"\frac{2}{n}($x - $y)", r"-\frac{2}{n}($x - $y)"),
+                    argnames=("x", "y"),
+                    doc="reduction 'mean' divides by the number of elements n, 'sum' does not, 'none' keeps them.")
+
+
+# ----------------------------------------------------------------- dense stack
+# A chain Linear → activation → Linear → ... as one row: the fast path of
+# nn.Sequential. Its joint VJP is the homework's δ recursion:
+#   δ⁽ᴸ⁾ = g ⊙ f′(z⁽ᴸ⁾),  ∂L/∂W⁽ᴸ⁾ = δ⁽ᴸ⁾ᵀ a⁽ᴸ⁻¹⁾,  ∂L/∂b⁽ᴸ⁾ = 1ᵀ δ⁽ᴸ⁾,  ∂L/∂a⁽ᴸ⁻¹⁾ = δ⁽ᴸ⁾ W⁽ᴸ⁾.
+# Every f′ is computed from the activation's output a = f(z), so only the
+# activations are saved (the same arrays a hand-written NumPy step keeps).
+
+def _act_forward(name, z, slope):
+    """f(z), overwriting z when it is a fresh NumPy array (it always is here)."""
+    if name == "relu":
+        if type(z) is np.ndarray:
+            return np.maximum(z, 0.0, out=z)
+        return namespace(z).maximum(z, 0.0)
+    if name == "leaky_relu":
+        return namespace(z).where(z > 0, z, slope * z)
+    if name == "sigmoid":
+        from .elementwise import sigmoid_array
+
+        return sigmoid_array(z)
+    if name == "tanh":
+        return namespace(z).tanh(z)
+    return z
+
+
+def _act_backward(name, g, a, slope):
+    """g ⊙ f′(z) from the output a = f(z)."""
+    if name == "relu":
+        return namespace(a).where(a > 0, g, 0.0)
+    if name == "leaky_relu":
+        return namespace(a).where(a > 0, g, slope * g)
+    if name == "sigmoid":
+        return g * a * (1 - a)
+    if name == "tanh":
+        return g * (1 - a * a)
+    return g
+
+
+DENSE_ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def dense_stack_forward_saving(x, *wb, activations=(), negative_slope=0.01):
+    acts = [x]
+    h = x
+    for k, name in enumerate(activations):
+        h = _act_forward(name, linear_fwd(h, wb[2 * k], wb[2 * k + 1]), negative_slope)
+        acts.append(h)
+    return h, acts
+
+
+def dense_stack_fwd(x, *wb, activations=(), negative_slope=0.01):
+    return dense_stack_forward_saving(x, *wb, activations=activations, negative_slope=negative_slope)[0]
+
+
+def dense_stack_vjp_all(g, out, x, *wb, saved=None, needs=None, activations=(), negative_slope=0.01):
+    """Gradients of (x, W1, b1, W2, b2, ...) by the δ recursion; None where not needed."""
+    acts = saved if saved is not None else dense_stack_forward_saving(
+        x, *wb, activations=activations, negative_slope=negative_slope)[1]
+    grads = [None] * (1 + len(wb))
+    for k in range(len(activations) - 1, -1, -1):
+        delta = _act_backward(activations[k], g, acts[k + 1], negative_slope)
+        W, b = wb[2 * k], wb[2 * k + 1]
+        if needs is None or needs[1 + 2 * k]:
+            grads[1 + 2 * k] = linear_dw(delta, None, acts[k], W)
+        if needs is None or needs[2 + 2 * k]:
+            grads[2 + 2 * k] = linear_db(delta, None, acts[k], W, b)
+        if k > 0 or needs is None or needs[0]:
+            g = linear_dx(delta, None, acts[k], W)
+    if needs is None or needs[0]:
+        grads[0] = g
+    return grads
+
+
+class _DenseVJPs:
+    """Per-input VJPs of the dense stack (the reference path): each runs the joint rule."""
+
+    def __getitem__(self, i):
+        def vjp_i(g, out, *inputs, **params):
+            return dense_stack_vjp_all(g, out, *inputs, **params)[i]
+
+        return vjp_i
+
+
+DENSE_STACK = register(
+    "dense_stack", dense_stack_fwd, _DenseVJPs(), latex=r"f_L(\cdots f_1($x W_1^{T} + b_1) \cdots)",
+    dlatex=(r"\delta^{(1)} W^{(1)}", r"\delta^{(\ell)T} a^{(\ell-1)}", r"\mathbf{1}^{T}\delta^{(\ell)}"),
+    forward_saving=dense_stack_forward_saving, vjp_all=dense_stack_vjp_all,
+    doc="Linear layers with element-wise activations as one node (nn.Sequential's fast path); the backward "
+        "pass is the δ recursion, computed once for all inputs.")
+
+
+def dense_stack(x, layers, activations, negative_slope=0.01):
+    """Apply Linear/activation pairs as one node.
+
+    Args:
+        x: Tensor (N, in) or (in,).
+        layers: sequence of (weight (out, in), bias (out,)) Tensors.
+        activations: one name per layer from ``DENSE_ACTIVATIONS``.
+    """
+    from ..core.tensor import apply
+
+    flat = []
+    for W, b in layers:
+        flat.append(W)
+        flat.append(b)
+    return apply(DENSE_STACK, x, *flat, activations=tuple(activations), negative_slope=float(negative_slope))
