@@ -83,7 +83,8 @@ def softmax_ce_fwd(z, p):
 
 def softmax_ce_dz(g, out, z, p):
     xp = namespace(z)
-    s = xp.exp(_log_softmax_last(z))
+    e = xp.exp(z - xp.max(z, axis=-1, keepdims=True))
+    s = e / xp.sum(e, axis=-1, keepdims=True)
     return _column(g) * (s * xp.sum(p, axis=-1, keepdims=True) - p)
 
 
