@@ -270,11 +270,10 @@ def _is_vector(shape):
 def _tensor_error(expr, wrt):
     d = forward_differential(expr, wrt)
     n = wrt.attrs[0]
-    order = 2 + sum(1 for s in (expr.shape, wrt.shape) if not _is_vector(s)) + \
-        sum(1 for s in (expr.shape, wrt.shape) if _is_vector(s) and s != S.SCALAR) - 2
+    order = sum(1 for s in (expr.shape, wrt.shape) for d in s if d != 1)
     err = DerivationError(
         f"∂F/∂{n} for F = {to_text(expr)} ({S.fmt(expr.shape)}) and {n} ({S.fmt(wrt.shape)}) is a "
-        f"tensor of order {order + 2 if order < 2 else order} with no matrix form. The differential form "
+        f"tensor of order {order} with no matrix form. The differential form "
         f"carries the same information: dF = {to_text(d)}. Differentiate a scalar (e.g. sum(F), tr(F) or "
         f"a loss of F) to get a gradient.")
     err.differential = d
