@@ -17,12 +17,12 @@ vector x follows from the gradient of uᵀf: it is Jᵀu, and J is read off.
 
 from __future__ import annotations
 
-from ..core.errors import DerivationError, ParseError
+from ..core.errors import DerivationError
 from . import expr as X
 from . import shapes as S
 from .expr import Expr
 from .naming import choose_names, used_definitions
-from .printing import to_latex, to_text
+from .printing import to_text
 from .rules import DIFFERENTIALS, REARRANGE
 from .simplify import simplify
 
@@ -394,4 +394,4 @@ def _keep_if_shorter(result, names):
     return names if len(named) < len(plain) else {}
 
 
-__all__ = ["derive", "Derivation", "Step", "forward_differential", "linear_coefficient", "ParseError"]
+__all__ = ["derive", "Derivation", "Step", "forward_differential", "linear_coefficient"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import math
 
-from ..core.errors import GradlabError, ParseError, ShapeError
+from ..core.errors import ParseError, ShapeError
 from . import expr as X
 from . import shapes as S
 
@@ -257,5 +257,3 @@ def _describe(node):
         return f"the constant {node.value!r}"[:60]
     return kinds.get(name, f"the construct {name}")
 
-
-GradlabError = GradlabError

@@ -14,8 +14,6 @@ Element-wise derivatives f′ live in :data:`FPRIME`.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from . import expr as X
 from .expr import Expr
 
@@ -276,4 +274,3 @@ def r_bcast(g, d):
 REARRANGE = {"add": r_add, "matmul": r_matmul, "T": r_T, "had": r_had, "scale": r_scale, "tr": r_tr,
              "sum": r_sum, "frob": r_frob, "diag": r_diag, "diagvec": r_diagvec, "bcast": r_bcast}
 
-HALF = Fraction(1, 2)
