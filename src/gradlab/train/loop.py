@@ -155,7 +155,7 @@ def _hooks(callbacks, model, history, params):
                 pass
         for name in HOOKS:
             method = getattr(cb, name, None)
-            if method is None or getattr(type(cb), name, None) is getattr(Callback, name):
+            if method is None or getattr(method, "__func__", None) is getattr(Callback, name):
                 continue
             table[name].append(method)
     return table
@@ -258,6 +258,12 @@ def _divergence(where, value, last):
     return err
 
 
+def _not_scalar(loss):
+    shape = getattr(getattr(loss, "data", None), "shape", None)
+    return ParameterError(f"fit: the loss must be a scalar Tensor (reduction 'mean' or 'sum'), got "
+                          f"{type(loss).__name__} of shape {shape}")
+
+
 def _restore(params, backup):
     for p, saved in zip(params, backup):
         p.data[...] = saved
@@ -299,7 +305,10 @@ class _Run:
             optimizer.zero_grad()
             out = model(Tensor.wrap(xb))
             loss = loss_fn(out, yb)
-            value = float(loss.data)
+            try:
+                value = float(loss.data)
+            except (TypeError, AttributeError):
+                raise _not_scalar(loss) from None
             if not math.isfinite(value):
                 raise self.diverged(f"epoch {epoch + 1}, batch {b + 1} of {steps} (counting from 1)", value,
                                     epoch, b)

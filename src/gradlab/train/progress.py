@@ -11,9 +11,16 @@ from __future__ import annotations
 import sys
 
 
+def format_value(value) -> str:
+    """4 decimals, or scientific notation for very large or very small magnitudes."""
+    if value != 0 and not 1e-4 <= abs(value) < 1e5:
+        return f"{value:.4e}"
+    return f"{value:.4f}"
+
+
 def format_logs(logs) -> str:
     """'loss: 0.1234 - accuracy: 0.9500 - val_loss: ...' from an epoch's logs."""
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+    return " - ".join(f"{k}: {format_value(v)}" for k, v in logs.items())
 
 
 class Silent:
@@ -87,7 +94,7 @@ class Bar(Lines):
 
     def batch(self, epoch, done, loss):
         self.progress.update(self.task, completed=epoch * self.steps + done, epoch=epoch + 1,
-                             logs=f"loss: {loss:.4f}")
+                             logs=f"loss: {format_value(loss)}")
 
     def epoch_end(self, epoch, logs, seconds):
         self.progress.update(self.task, completed=(epoch + 1) * self.steps, epoch=epoch + 1,
