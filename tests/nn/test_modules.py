@@ -170,3 +170,28 @@ def test_mlp_validation():
         gl.nn.MLP([2, 2], activation="swish")
     with pytest.raises(gl.InputTypeError, match="must be a gradlab Module"):
         gl.nn.Sequential(gl.nn.Linear(2, 2), "relu")
+
+
+@pytest.mark.parametrize("acts", [("relu", "relu"), ("sigmoid", "tanh"), ("leaky_relu", "identity")])
+def test_fused_sequential_equals_layer_by_layer(acts, monkeypatch):
+    net = gl.nn.MLP([3, 5, 4, 2], activation=acts[0], output_activation=acts[1], rng=0)
+    assert net._dense_plan() is not None
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    Y = np.random.default_rng(1).standard_normal((6, 2))
+    gl.nn.MSELoss()(net(X), Y).backward()
+    fused = [p.grad.copy() for p in net.parameters()]
+    out_fused = net.predict(X)
+    net.zero_grad()
+    monkeypatch.setattr(gl.nn.Sequential, "fuse", False)
+    gl.nn.MSELoss()(net(X), Y).backward()
+    np.testing.assert_allclose(net.predict(X), out_fused, rtol=1e-13)
+    for a, p in zip(fused, net.parameters()):
+        np.testing.assert_allclose(a, p.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_layers_the_fused_row_cannot_run_take_the_general_path():
+    assert gl.nn.Sequential(gl.nn.Linear(2, 2), gl.nn.Softmax())._dense_plan() is None
+    assert gl.nn.Sequential(gl.nn.Linear(2, 2, bias=False), gl.nn.ReLU())._dense_plan() is None
+    assert gl.nn.Sequential(gl.nn.ReLU(), gl.nn.Linear(2, 2))._dense_plan() is None
+    assert gl.nn.Sequential(gl.nn.Linear(2, 2), gl.nn.LeakyReLU(0.1), gl.nn.Linear(2, 2),
+                            gl.nn.LeakyReLU(0.2))._dense_plan() is None

@@ -249,3 +249,7 @@ def get_activation(spec) -> Activation:
     if isinstance(spec, str) and spec.lower() in ACTIVATIONS:
         return ACTIVATIONS[spec.lower()]()
     raise ParameterError(f"unknown activation {spec!r}; use one of {sorted(ACTIVATIONS)} or an activation module")
+
+
+# activation classes the fused ``dense_stack`` row computes (see Sequential.forward)
+FUSABLE = {Identity: "identity", ReLU: "relu", LeakyReLU: "leaky_relu", Sigmoid: "sigmoid", Tanh: "tanh"}

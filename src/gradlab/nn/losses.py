@@ -25,6 +25,7 @@ from ..core.errors import InputTypeError, ParameterError, ShapeError, check_para
 from ..core.tensor import Tensor, apply, as_array
 from ..ops import api as F
 from ..ops import losses as L
+from ..ops.nn import MSE_LOSS
 from ..ops.elementwise import sigmoid_array
 from .module import Module
 
@@ -118,8 +119,7 @@ class MSELoss(Loss):
     def forward(self, prediction, target):
         p = self._prediction(prediction)
         t = self._target(target, p)
-        d = F.sub(p, t)
-        return self._reduce(F.mul(d, d))
+        return apply(MSE_LOSS, p, t, reduction=self.reduction)
 
     def derivative(self, prediction, target) -> np.ndarray:
         p = self._prediction(prediction)

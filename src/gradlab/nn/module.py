@@ -281,10 +281,50 @@ class Sequential(Module):
         setattr(self, str(len(self._module_names)), module)
         return self
 
+    #: use the fused ``dense_stack`` row when the layers allow it (set False to see one node per layer)
+    fuse = True
+
     def forward(self, x):
+        plan = self._dense_plan() if self.fuse else None
+        if plan is not None:
+            from ..ops.nn import dense_stack
+
+            layers, acts, slope = plan
+            return dense_stack(x, layers, acts, negative_slope=slope)
         for name in self._module_names:
             x = self.__dict__[name](x)
         return x
+
+    def _dense_plan(self):
+        """(layers, activation names, slope) when this is Linear [activation] Linear [activation] ...
+
+        Such a chain runs as one ``dense_stack`` node whose backward pass is the
+        homework's δ recursion (the same numbers, fewer Python steps). Returns
+        None for anything else (Step, Softmax, layers without bias, custom modules).
+        """
+        from .activations import FUSABLE
+        from .layers import Linear
+
+        layers, acts, slope = [], [], None
+        for name in self._module_names:
+            m = self.__dict__[name]
+            if type(m) is Linear:
+                if m.bias is None:
+                    return None
+                layers.append((m.weight, m.bias))
+                acts.append("identity")
+                continue
+            kind = FUSABLE.get(type(m))
+            if kind is None or not acts or acts[-1] != "identity":
+                return None
+            if kind == "leaky_relu":
+                if slope is not None and slope != m.negative_slope:
+                    return None
+                slope = m.negative_slope
+            acts[-1] = kind
+        if not layers:
+            return None
+        return layers, acts, 0.01 if slope is None else slope
 
     def __len__(self):
         return len(self._module_names)
