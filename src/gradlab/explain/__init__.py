@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 from .api import explain
 from .examples import EXAMPLES, example
 from .explanation import NAMES, Explanation
@@ -36,3 +39,15 @@ def __getattr__(name):
 
 __all__ = ["explain", "explain_graph", "example", "Explanation", "GraphExplanation", "Conventions", "EXAMPLES",
            "NAMES", "explain_perceptron", "PerceptronExplanation", "run_demo"]
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``gradlab.explain`` makes ``gl.explain`` this module (Python sets the package
+    attribute to the submodule); calling it still explains, so ``gl.explain(model, x, y, loss)``
+    works whether or not the submodule was imported first."""
+
+    def __call__(self, *args, **kwargs):
+        return explain(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

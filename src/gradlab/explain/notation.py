@@ -181,7 +181,7 @@ def fmt_ascii(value, precision):
 
 _LATEX_BASE = {
     "δ": r"\delta", "σ": r"\sigma", "η": r"\eta", "∂": r"\partial", "ŷ": r"\hat{y}", "ℓ": r"\ell",
-    "𝓗": r"\mathcal{H}", "Δ": r"\Delta", "θ": r"\theta", "Ŷ": r"\hat{Y}", "β": r"\beta", "∑": r"\sum",
+    "𝓗": r"\mathcal{H}", "Δ": r"\Delta", "θ": r"\theta", "Ŷ": r"\hat{Y}", "β": r"\beta", "∑": r"\sum", "Σ": r"\sum",
     "φ": r"\varphi", "𝟏": r"\mathbf{1}", "ε": r"\varepsilon",
 }
 _LATEX_OP = {
@@ -221,9 +221,13 @@ def latex_text(s):
         "—": "---", "–": "--", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}", "×": r"$\times$",
         "−": "-", "→": r"$\to$", "←": r"$\leftarrow$", "≈": r"$\approx$", "η": r"$\eta$", "δ": r"$\delta$",
         "σ": r"$\sigma$", "θ": r"$\theta$", "∂": r"$\partial$", "ŷ": r"$\hat{y}$", "ℓ": r"$\ell$",
-        "⊙": r"$\odot$", "Δ": r"$\Delta$", "≥": r"$\geq$", "·": r"$\cdot$", "✓": "ok", "✗": "x",
-        "𝓗": r"$\mathcal{H}$", "β": r"$\beta$", "ᵀ": r"$^{T}$", "⁽": "(", "⁾": ")", "•": r"\textbullet{}",
+        "⊙": r"$\odot$", "Δ": r"$\Delta$", "≥": r"$\geq$", "·": r"$\cdot$", "✓": "ok", "′": "'", "Σ": r"$\Sigma$", "²": r"$^2$", "✗": "x",
+        "𝓗": r"$\mathcal{H}$", "β": r"$\beta$", "ᵀ": r"$^{T}$", "•": r"\textbullet{}",
     }
+    for k, v in _SUB.items():
+        table.setdefault(v, "$_{" + k.replace("−", "-") + "}$")
+    for k, v in _SUP.items():
+        table.setdefault(v, "$^{" + k.replace("−", "-") + "}$")
     for ch in s:
         if ch in table:
             out.append(table[ch])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..notation import (
-    Call, Deriv, Frac, Matrix, Num, Op, Paren, Raw, Row, Sup, Sym, Text, _LATEX_OP, fmt_ascii, latex_base,
+    Call, Deriv, Frac, Matrix, Num, Op, Paren, Raw, Row, Sup, Sym, Text, _LATEX_BASE, _LATEX_OP, fmt_ascii,
+    latex_base,
 )
 
 
@@ -34,7 +35,17 @@ def latex(node, precision):
     if t is Op:
         return _LATEX_OP.get(node.symbol, node.symbol)
     if t is Text:
-        return r"\text{" + _text(node.text) + "}" if node.text not in ("T",) else "T"
+        if node.text == "T" or node.text.isdigit():
+            return node.text
+        if node.text in _LATEX_BASE:
+            return _LATEX_BASE[node.text]
+        if node.text.isalpha() and node.text.isascii() and len(node.text) > 1:
+            return r"\operatorname{" + node.text + "}"
+        if node.text.endswith("′") and node.text[:-1] in _LATEX_BASE:
+            return _LATEX_BASE[node.text[:-1]] + "'"
+        if node.text.endswith("′") and node.text[:-1].isalpha():
+            return r"\operatorname{" + node.text[:-1] + "}'"
+        return r"\text{" + _text(node.text) + "}"
     if t is Row:
         return " ".join(latex(i, precision) for i in node.items)
     if t is Frac:

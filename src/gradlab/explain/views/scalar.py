@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..document import Document
-from ..notation import Call, Frac, Num, Op, Paren, Row, Sym, Text
+from ..notation import Call, Frac, Num, Op, Paren, Row, Sup, Sym, Text
 from . import symbols as S
 from .common import conventions_note, check_note, title_of
 
@@ -156,7 +156,7 @@ def _backward(doc, tr):
             out = S.a(L, k + 1, k_out, last=True)
             doc.eq(_dL_dyhat_line(tr, s, k, out))
             zs = S.z(L, k + 1)
-            rhs = [EQ, Text(act.dform.replace("a", "ŷ") if act.name in ("sigmoid", "tanh") else act.dform)]
+            rhs = [EQ, dform_node(act, Sym("ŷ"), zs)]
             fpn = _fprime_nums(act, tr.Z[L][s, k], tr.A[L][s, k], tr.fprime[L][s, k])
             if fpn is not None:
                 rhs += [EQ, fpn]
@@ -205,21 +205,33 @@ def _hidden_deltas(doc, tr, s, l):
         if n_next == 1:
             formula = [S.dL(S.z(l + 1, 1)), TIMES, S.w(l + 1, i + 1, 1)]
         else:
-            formula = [Text("Σⱼ"), S.dL(S.z(l + 1, "j")), TIMES, S.w(l + 1, i + 1, "j")]
+            formula = [Sym("Σ", "j"), S.dL(S.z(l + 1, "j")), TIMES, S.w(l + 1, i + 1, "j")]
         pairs = [(tr.delta[l + 1][s, j], W_next[j, i]) for j in range(n_next)]
         doc.eq(Row(S.dL(ai), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[l][s, i])))
     for i in range(tr.net.layers[l - 1].n_out):
         ai, zi = S.a(l, i + 1), S.z(l, i + 1)
         fp = tr.fprime[l][s, i]
-        dform = act.dform.replace("a", f"a{_sub(i + 1)}{_sup(l)}") if act.name in ("sigmoid", "tanh") else \
-            act.dform.replace("z", f"z{_sub(i + 1)}{_sup(l)}")
+        dform = dform_node(act, ai, zi)
         nums = [Num(tr.dA[l][s, i]), TIMES]
         fpn = _fprime_nums(act, tr.Z[l][s, i], tr.A[l][s, i], fp)
         if fpn is not None and act.name in ("sigmoid", "tanh"):
             nums += [Paren(fpn), EQ, Num(tr.dA[l][s, i]), TIMES, Num(fp, paren=True)]
         else:
             nums += [Num(fp, paren=True)]
-        doc.eq(Row(S.dL(zi), EQ, S.dL(ai), TIMES, Text(dform), EQ, *nums, EQ, Num(tr.delta[l][s, i])))
+        doc.eq(Row(S.dL(zi), EQ, S.dL(ai), TIMES, dform, EQ, *nums, EQ, Num(tr.delta[l][s, i])))
+
+
+def dform_node(act, a_sym, z_sym):
+    """f′ written with the activation's symbols: a(1 − a) for σ, 1 − a² for tanh, 𝓗(z) for ReLU."""
+    if act.name == "sigmoid":
+        return Row(a_sym, Paren(Row(Text("1"), MINUS, a_sym)), tight=True)
+    if act.name == "tanh":
+        return Row(Text("1"), MINUS, Sup(a_sym, Text("2")))
+    if act.name == "relu":
+        return Call(Sym("𝓗"), z_sym)
+    if act.name == "leaky_relu":
+        return Call(Text("LeakyReLU′"), z_sym)
+    return Num(1.0 if act.name == "identity" else 0.0)
 
 
 def _sup(layer):
@@ -242,7 +254,7 @@ def _input_grads(doc, tr, s):
         if n1 == 1:
             formula = [S.dL(S.z(1, 1)), TIMES, S.w(1, i + 1, 1)]
         else:
-            formula = [Text("Σⱼ"), S.dL(S.z(1, "j")), TIMES, S.w(1, i + 1, "j")]
+            formula = [Sym("Σ", "j"), S.dL(S.z(1, "j")), TIMES, S.w(1, i + 1, "j")]
         pairs = [(tr.delta[1][s, j], W1[j, i]) for j in range(n1)]
         doc.eq(Row(S.dL(xi), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[0][s, i])))
 
@@ -259,16 +271,16 @@ def _param_grads(doc, tr, l):
                 doc.eq(Row(S.dL(bj), EQ, S.dL(zj), TIMES, Num(1.0), EQ, Num(tr.db[l][j])))
             else:
                 terms = [Num(tr.delta[l][s, j], paren=bool(s)) for s in range(m)]
-                doc.eq(Row(S.dL(bj), EQ, Text("Σₛ"), S.dL(zj), EQ, *_join(terms), EQ, Num(tr.db[l][j])))
+                doc.eq(Row(S.dL(bj), EQ, Sym("Σ", "s"), S.dL(zj), EQ, *_join(terms), EQ, Num(tr.db[l][j])))
         for i in range(layer.n_in):
             ai = S.a(l - 1, i + 1)
             pairs = [(tr.delta[l][s, j], tr.A[l - 1][s, i]) for s in range(m)]
-            lead = [Text("Σₛ")] if m > 1 else []
+            lead = [Sym("Σ", "s")] if m > 1 else []
             doc.eq(Row(S.dL(S.w(l, i + 1, j + 1)), EQ, *lead, S.dL(zj), TIMES, ai, EQ, *_sum_terms(pairs), EQ,
                        Num(tr.dW[l][j, i])))
     if shared:
         terms = [Num(tr.delta[l][s, j], paren=True) for s in range(m) for j in range(layer.n_out)]
-        doc.eq(Row(S.dL(S.b(l)), EQ, Text("Σⱼ"), S.dL(S.z(l, "j")), EQ, *_join(terms), EQ, Num(tr.db[l])))
+        doc.eq(Row(S.dL(S.b(l)), EQ, Sym("Σ", "j"), S.dL(S.z(l, "j")), EQ, *_join(terms), EQ, Num(tr.db[l])))
 
 
 def _join(terms):
