@@ -93,7 +93,7 @@ def _as_labels(y):
 
 
 def plot_decision_boundary(model, X, y, path=None, *, output: str = "auto", resolution: int = 200, title: str = "Decision boundary",
-                           feature_names=("$x_1$", "$x_2$"), ax=None):
+                           feature_names=("$x_1$", "$x_2$"), show_points: bool = True, ax=None):
     """The predicted class-1 probability over a grid, the 0.5 contour, and the data points.
 
     Args:
@@ -105,6 +105,7 @@ def plot_decision_boundary(model, X, y, path=None, *, output: str = "auto", reso
         resolution: grid points per axis.
         title: the axes title (the training accuracy is appended).
         feature_names: the two axis labels.
+        show_points: draw the data points over the regions.
         ax: draw into this matplotlib Axes instead of a new figure.
 
     Returns:
@@ -124,11 +125,11 @@ def plot_decision_boundary(model, X, y, path=None, *, output: str = "auto", reso
             ax = fig.add_subplot()
         else:
             fig = ax.figure
-        _draw_boundary(ax, model, X, labels, output, resolution, title, feature_names)
+        _draw_boundary(ax, model, X, labels, output, resolution, title, feature_names, show_points)
     return _mpl.finish(fig, path, "plot_decision_boundary")
 
 
-def _draw_boundary(ax, model, X, labels, output, resolution, title, feature_names):
+def _draw_boundary(ax, model, X, labels, output, resolution, title, feature_names, show_points=True):
     from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
     gx, gy, pts = _grid(X, int(resolution))
@@ -145,7 +146,7 @@ def _draw_boundary(ax, model, X, labels, output, resolution, title, feature_name
         cls = np.argmax(P, axis=1).reshape(gx.shape)
         ax.contourf(gx, gy, cls, levels=np.arange(k + 1) - 0.5, cmap=ListedColormap(colors))
         pred = np.argmax(predict_scores(model, X, output)[0], axis=1)
-    for c in np.unique(labels):
+    for c in (np.unique(labels) if show_points else ()):
         sel = labels == c
         ax.scatter(X[sel, 0], X[sel, 1], s=22, color=_mpl.CLASS_COLORS[int(c) % len(_mpl.CLASS_COLORS)],
                    edgecolors="white", linewidths=0.6, label=f"class {int(c)}", zorder=3)
@@ -154,7 +155,8 @@ def _draw_boundary(ax, model, X, labels, output, resolution, title, feature_name
     ax.set_xlabel(feature_names[0])
     ax.set_ylabel(feature_names[1])
     ax.grid(False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=min(4, len(np.unique(labels))), frameon=False)
+    if show_points:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=min(4, len(np.unique(labels))), frameon=False)
 
 
 def plot_regression(model, X, y, path=None, *, title: str = "Fitted curve", feature_name: str = "x", target_name: str = "y",

@@ -113,6 +113,8 @@ def _draw(ax, layers, edge_values, label_edges, neuron_values, digits, show_bias
     from matplotlib.patches import Circle
 
     sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _, _ in layers]
+    if max(sizes) > 8:
+        show_bias = False  # no room for the numbers between crowded neurons
     if max(sizes) > MAX_DRAWN_NEURONS:
         raise ParameterError(f"network_diagram: can draw layers of at most {MAX_DRAWN_NEURONS} neurons; got sizes {sizes}")
     pos = _positions(sizes)
@@ -147,14 +149,14 @@ def _draw(ax, layers, edge_values, label_edges, neuron_values, digits, show_bias
     top = max(p[0][1] for p in pos) + 0.75
     for l in range(len(sizes)):
         if l == 0:
-            head = f"input ({sizes[0]})"
+            head = f"input\n{sizes[0]} feature{'s' if sizes[0] != 1 else ''}"
         else:
             act = layers[l - 1][2]
             sym = _SYMBOLS.get(str(act).lower(), str(act)) if act else "linear"
-            head = f"layer {l}: {sizes[l]} ({sym})"
+            head = f"layer {l}\n{sizes[l]} × {sym}"
         ax.text(pos[l][0][0], top, head, ha="center", va="bottom", fontsize=9.5, fontweight="bold")
     ax.set_xlim(-0.8, (len(sizes) - 1) * SPACING + 0.8)
-    ax.set_ylim(-max(sizes) / 2.0 - 0.5, top + 0.5)
+    ax.set_ylim(-max(sizes) / 2.0 - 0.5, top + 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
@@ -204,7 +206,8 @@ def network_diagram(model, path=None, *, labels: str | None = "weights", edge_va
     sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _, _ in layers]
     with _mpl.style():
         if ax is None:
-            fig = _mpl.new_figure(max(5.0, 2.6 * len(sizes) + 0.8), max(3.8, 0.9 * max(sizes) + 1.9))
+            per_neuron = 0.9 if max(sizes) <= 8 else 0.45
+            fig = _mpl.new_figure(max(5.0, 2.6 * len(sizes) + 0.8), max(3.8, per_neuron * max(sizes) + 1.9))
             ax = fig.add_subplot()
         else:
             fig = ax.figure
