@@ -14,7 +14,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width:
 h1 { font-size: 1.6rem; border-bottom: 2px solid #ccc; padding-bottom: .3rem; }
 h2 { font-size: 1.3rem; margin-top: 2rem; color: #0b5394; }
 h3, h4 { font-size: 1.1rem; margin-top: 1.2rem; }
-.eq { overflow-x: auto; margin: .4rem 0 .4rem 1.5rem; }
+.eq { overflow-x: auto; overflow-y: hidden; margin: .4rem 0 .4rem 1.5rem; padding: .2rem 0; }
 math[display="block"] { text-align: left; margin: 0; }
 math { font-size: 1.1em; }
 .shape { font-size: 0.7em; color: #777; }
