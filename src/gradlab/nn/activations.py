@@ -104,7 +104,7 @@ class Step(Activation):
                 "gradient training, or gl.Perceptron for the Rosenblatt rule.",
                 GradientWarning, stacklevel=3)
         # 1 − H(θ − z) is 1 exactly when z ≥ θ (the slides' g(z)); its gradient is 0
-        return 1.0 - F.heaviside(self.threshold - z)
+        return 1.0 - F.heaviside(F.sub(self.threshold, z))
 
     def derivative(self, z):
         return np.zeros_like(_array(z))

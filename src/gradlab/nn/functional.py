@@ -24,7 +24,7 @@ def identity(z):
 
 def step(z, threshold: float = 0.0):
     """The unit step: 1 where z ≥ threshold, else 0. Zero gradient everywhere."""
-    return 1.0 - F.heaviside(threshold - z)
+    return 1.0 - F.heaviside(F.sub(float(threshold), z))
 
 
 def leaky_relu(z, negative_slope: float = 0.01):
