@@ -48,3 +48,18 @@ def test_load_unknown_name_lists_valid_names():
 def test_load_bad_keyword_is_a_parameter_error():
     with pytest.raises(gl.ParameterError, match="moons"):
         gl.data.load("moons", colour="red")
+
+
+def test_tables_equal_scikit_learns_own_loaders():
+    from gradlab.data import tables
+
+    for name in sorted(TABLES):
+        X, y = getattr(gl.data, name)()
+        X_ref, y_ref = tables._from_sklearn_loader(name)  # imports scikit-learn and calls load_<name>()
+        assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref)
+
+
+def test_iris_first_row_from_the_shipped_file():
+    X, y = gl.data.iris()
+    assert np.array_equal(X[0], [5.1, 3.5, 1.4, 0.2]) and y[0] == 0
+    assert np.array_equal(np.bincount(y), [50, 50, 50])
