@@ -164,3 +164,16 @@ def test_heaviside_gradient_is_zero():
 def test_repr_is_readable():
     assert repr(gl.tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
     assert "op=mul" in repr(gl.tensor([1.0], requires_grad=True) * 2)
+
+
+def test_backward_on_a_leaf_accumulates_the_seed():
+    x = gl.tensor([1.0, 2.0], requires_grad=True)
+    x.backward(np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    s = gl.tensor(2.0, requires_grad=True)
+    s.backward()
+    assert s.grad == 1.0
+    s.grad[...] = 5.0  # the cached seed must not be shared
+    t = gl.tensor(1.0, requires_grad=True)
+    t.backward()
+    assert t.grad == 1.0

@@ -124,7 +124,10 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
     else:
         order = toposort(root)
     if wrt is None and record is None and not create_graph and not MODE.anomaly:
-        _backprop_plain(order, root, gradient, retain_graph)
+        if root._op is None:  # backward() called on a leaf: its gradient is the seed itself
+            _accumulate(root, gradient, gradient)
+        else:
+            _backprop_plain(order, root, gradient, retain_graph)
         return None
     targets = None if wrt is None else {id(t): i for i, t in enumerate(wrt)}
     results = None if wrt is None else [None] * len(wrt)
@@ -192,6 +195,20 @@ def _accumulate(leaf, gi, g=None):
         leaf.grad = leaf.grad + gi
 
 
+_ONE = {}
+
+
+def _ones(shape, dtype):
+    """A read-only array of ones (the implied seed of backward), cached per shape and dtype."""
+    key = (shape, dtype)
+    one = _ONE.get(key)
+    if one is None:
+        one = np.ones(shape, dtype=dtype)
+        one.flags.writeable = False
+        _ONE[key] = one
+    return one
+
+
 def backward(root, gradient=None, retain_graph=False, create_graph=False):
     """``Tensor.backward`` with PyTorch semantics; see :meth:`Tensor.backward`."""
     if not root.requires_grad:
@@ -206,7 +223,7 @@ def backward(root, gradient=None, retain_graph=False, create_graph=False):
                 f"backward: the output has shape {shape}; a gradient can be implied only for a "
                 "one-element output. Pass gradient= with that shape, or reduce first (e.g. .sum())"
             )
-        gradient = np.ones(shape, dtype=root.data.dtype)
+        gradient = _ones(shape, root.data.dtype)
     else:
         if isinstance(gradient, Tensor) and not create_graph:
             gradient = gradient.data
