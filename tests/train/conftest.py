@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 import gradlab as gl
@@ -6,17 +5,5 @@ import gradlab as gl
 
 @pytest.fixture
 def moons():
+    """The acceptance data set: 200 points, noise 0.1."""
     return gl.data.moons(200, noise=0.1, seed=0)
-
-
-def make_binary(seed=0, sizes=(2, 8, 1)):
-    model = gl.nn.MLP(list(sizes), rng=seed)
-    return model, gl.nn.BCEWithLogitsLoss(), gl.optim.Adam(model.parameters(), lr=0.01)
-
-
-def weights(model):
-    return {k: v.copy() for k, v in model.state_dict().items()}
-
-
-def same_weights(a, b):
-    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)

@@ -10,7 +10,7 @@ import pytest
 import gradlab as gl
 from gradlab.train import Callback
 
-from .conftest import make_binary, same_weights, weights
+from ._helpers import make_binary, same_weights, weights
 
 
 def run(seed, moons, **kw):
@@ -263,3 +263,56 @@ def test_multiclass_one_hot_targets_match_index_targets():
         results.append(gl.fit(model, gl.nn.CrossEntropyLoss(), opt, X, target, epochs=3, seed=0, verbose=0))
     assert results[0].history["accuracy"] == results[1].history["accuracy"]
     assert np.allclose(results[0].history["loss"], results[1].history["loss"], rtol=1e-12)
+
+
+class InterruptMidStep:
+    """An optimizer that updates the first parameter, then gets Ctrl-C before the others (at call k)."""
+
+    def __init__(self, params, k):
+        self.inner = gl.optim.SGD(params, lr=0.1)
+        self.params = params
+        self.k = k
+        self.calls = 0
+
+    def zero_grad(self):
+        self.inner.zero_grad()
+
+    def step(self):
+        self.calls += 1
+        if self.calls == self.k:
+            self.params[0].data -= 1.0
+            raise KeyboardInterrupt
+        self.inner.step()
+
+
+def test_interrupt_inside_a_step_rolls_that_step_back(moons):
+    X, y = moons
+    model = gl.nn.MLP([2, 4, 1], rng=0)
+    states, snap = snapshots_after_each_step()
+    opt = InterruptMidStep(model.parameters(), k=6)
+    h = gl.fit(model, gl.nn.BCEWithLogitsLoss(), opt, X, y, epochs=3, batch_size=50, callbacks=[snap], verbose=0)
+    assert h.interrupted
+    assert same_weights(weights(model), states[5])  # after the 5 complete steps, the half step undone
+
+
+def test_non_finite_validation_loss_is_divergence(moons):
+    X, y = moons
+    model, loss_fn, opt = make_binary()
+    with pytest.raises(gl.DivergenceError, match="validation after epoch 1"):
+        gl.fit(model, gl.nn.MSELoss(), opt, X, y, epochs=2, validation_data=(X * 1e200, y), verbose=0)
+    assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
+
+
+def test_progress_bar_on_a_terminal(moons, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr("sys.stdout", screen)
+    X, y = moons
+    model, loss_fn, opt = make_binary()
+    gl.fit(model, loss_fn, opt, X, y, epochs=2, batch_size=10, verbose=1)
+    assert "Epoch 2/2" in screen.getvalue() and "40/40" in screen.getvalue()
