@@ -203,7 +203,9 @@ def _errors(events):
         if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             out.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
         elif method == "Runtime.exceptionThrown":
-            out.append(params.get("exceptionDetails", {}).get("text", "exception"))
+            details = params.get("exceptionDetails", {})
+            described = details.get("exception", {}).get("description", "")
+            out.append(f"{details.get('text', 'exception')} {described}".strip())
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             out.append(params["entry"].get("text", "error"))
     return out

@@ -1,0 +1,3 @@
+import pytest
+
+pytest.importorskip("matplotlib", reason="the pictures need matplotlib (gradlab[plot])")
