@@ -1,38 +1,5 @@
-"""Helpers of the picture tests: read a PNG and tell whether it holds a real picture."""
+"""Helpers of the picture tests (they live in gradlab.viz.pixels so tests/cli can use them too)."""
 
-from __future__ import annotations
+from gradlab.viz.pixels import MIN_STD, assert_real_picture, read_png, rendered_rgb
 
-import numpy as np
-
-MIN_STD = 0.05  # standard deviation of the grey levels in [0, 1]; a blank image has 0
-
-
-def read_png(path) -> np.ndarray:
-    """The image as a float array (H, W, 3) of RGB in [0, 1]."""
-    from matplotlib.image import imread
-
-    img = imread(str(path))
-    if img.dtype != np.float32 and img.dtype != np.float64:
-        img = img / 255.0
-    return np.asarray(img[..., :3], dtype=np.float64)
-
-
-def assert_real_picture(path, min_size=(300, 200)):
-    """The PNG at ``path`` is at least ``min_size`` (width, height) pixels and not blank."""
-    img = read_png(path)
-    h, w = img.shape[:2]
-    assert w >= min_size[0] and h >= min_size[1], f"{path}: {w}x{h} is smaller than {min_size}"
-    grey = img.mean(axis=2)
-    assert grey.std() > MIN_STD, f"{path}: nearly blank (grey std {grey.std():.4f})"
-    # more than a couple of colours: real content, not a flat frame
-    assert len(np.unique((img * 15).round().reshape(-1, 3), axis=0)) > 8
-    return img
-
-
-def rendered_rgb(fig) -> np.ndarray:
-    """The figure drawn by Agg as an RGB array (H, W, 3) in [0, 1], same pixels as ``ax.transData``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba(), dtype=np.float64)[..., :3] / 255.0
+__all__ = ["MIN_STD", "assert_real_picture", "read_png", "rendered_rgb"]
