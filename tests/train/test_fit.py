@@ -298,7 +298,7 @@ def test_interrupt_inside_a_step_rolls_that_step_back(moons):
 def test_non_finite_validation_loss_is_divergence(moons):
     X, y = moons
     model, loss_fn, opt = make_binary()
-    with pytest.raises(gl.DivergenceError, match="validation after epoch 1"):
+    with pytest.raises(gl.DivergenceError, match="validation loss became inf after epoch 1"):
         gl.fit(model, gl.nn.MSELoss(), opt, X, y, epochs=2, validation_data=(X * 1e200, y), verbose=0)
     assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
 
@@ -316,3 +316,28 @@ def test_progress_bar_on_a_terminal(moons, monkeypatch):
     model, loss_fn, opt = make_binary()
     gl.fit(model, loss_fn, opt, X, y, epochs=2, batch_size=10, verbose=1)
     assert "Epoch 2/2" in screen.getvalue() and "40/40" in screen.getvalue()
+
+
+def test_non_finite_weights_after_the_last_step_are_caught(moons):
+    X, y = moons
+    model = gl.nn.MLP([2, 4, 1], rng=0)
+    states, snap = snapshots_after_each_step()
+    params = model.parameters()
+    inner = gl.optim.SGD(params, lr=0.1)
+
+    class PoisonFourthStep:
+        calls = 0
+
+        def zero_grad(self):
+            inner.zero_grad()
+
+        def step(self):
+            inner.step()
+            self.calls += 1
+            if self.calls == 4:  # the last step of epoch 1 (4 batches of 50)
+                params[0].data[0, 0] = np.inf
+
+    with pytest.raises(gl.DivergenceError, match=r"parameter '0.weight' holds NaN or inf .* epoch 1 \(batch 4\)"):
+        gl.fit(model, gl.nn.BCEWithLogitsLoss(), PoisonFourthStep(), X, y, epochs=3, batch_size=50,
+               callbacks=[snap], verbose=0)
+    assert same_weights(weights(model), states[3])

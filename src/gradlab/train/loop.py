@@ -245,7 +245,7 @@ def evaluate(model, loss_fn, X, y, metrics=("accuracy",), batch_size=1024) -> di
 
 
 # --------------------------------------------------------------------- fit
-def _divergence(where, value, last):
+def _divergence(event, last):
     if last is None:
         before = ("no loss before it was finite, so the weights are the initial ones; check the inputs, "
                   "the targets and the initial weights")
@@ -253,7 +253,7 @@ def _divergence(where, value, last):
         before = (f"the last finite loss was {last[2]:.6g} (epoch {last[0] + 1}, batch {last[1] + 1}); the "
                   f"weights were restored to those that gave it, from before the step that made the loss "
                   f"non-finite. Try a smaller learning rate or standardized inputs")
-    err = DivergenceError(f"fit: the loss became {value} at {where}; {before}.")
+    err = DivergenceError(f"fit: {event}; {before}.")
     err.last_finite_loss = None if last is None else last[2]
     return err
 
@@ -279,11 +279,14 @@ class _Run:
         self.backup = [np.empty_like(p.data) for p in params]
         self.last = None  # (epoch, batch, loss) of the last finite training loss
         self.stepped = False  # a step happened, so `backup` holds weights to go back to
+        self.in_step = False  # between backward() and the end of optimizer.step()
+        self.steps = 0
 
-    def diverged(self, where, value, epoch, batch):
+    def diverged(self, event, epoch, batch):
+        """Restore the weights that gave the last finite loss; the DivergenceError to raise."""
         if self.stepped:
             _restore(self.params, self.backup)
-        err = _divergence(where, value, self.last)
+        err = _divergence(event, self.last)
         err.epoch, err.batch = epoch + 1, batch + 1
         return err
 
@@ -310,8 +313,8 @@ class _Run:
             except (TypeError, AttributeError):
                 raise _not_scalar(loss) from None
             if not math.isfinite(value):
-                raise self.diverged(f"epoch {epoch + 1}, batch {b + 1} of {steps} (counting from 1)", value,
-                                    epoch, b)
+                raise self.diverged(f"the loss became {value} at epoch {epoch + 1}, batch {b + 1} of {steps} "
+                                    f"(counting from 1)", epoch, b)
             for saved, p in zip(backup, params):
                 np.copyto(saved, p.data)
             self.in_step = True
@@ -342,8 +345,8 @@ class _Run:
     def check_weights(self, epoch):
         for name, p in self.model.named_parameters() if hasattr(self.model, "named_parameters") else []:
             if not np.isfinite(p.data).all():
-                raise self.diverged(f"the end of epoch {epoch + 1}: parameter {name!r} holds NaN or inf after the "
-                                    f"last step", "non-finite (in the weights)", epoch, self.steps - 1)
+                raise self.diverged(f"parameter {name!r} holds NaN or inf after the last step of epoch {epoch + 1} "
+                                    f"(batch {self.steps})", epoch, self.steps - 1)
 
 
 def _mark_stop(history, interrupt):
@@ -418,7 +421,6 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
     reporter = make_reporter(verbose, epochs, steps)
     interrupt = _Interrupt()
     run = _Run(model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt)
-    run.in_step = False
     try:
         model.stop_training = False
     except (AttributeError, TypeError):
@@ -441,7 +443,8 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
             if X_val is not None:
                 val = _evaluate_arrays(model, loss_fn, X_val, y_val, metric_fns, 1024)
                 if not math.isfinite(val["loss"]):
-                    raise run.diverged(f"the validation after epoch {epoch + 1}", val["loss"], epoch, steps - 1)
+                    raise run.diverged(f"the validation loss became {val['loss']} after epoch {epoch + 1}", epoch,
+                                       steps - 1)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             history.record(epoch, logs, time.perf_counter() - started)
             reporter.epoch_end(epoch, logs, history.epoch_times[-1])
