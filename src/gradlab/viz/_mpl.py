@@ -36,8 +36,6 @@ STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.15,
     "svg.fonttype": "none",
 }
 
@@ -64,7 +62,9 @@ def new_figure(width: float, height: float):
     """A new Agg-backed ``Figure`` of ``width`` × ``height`` inches (call inside :func:`style`)."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08)
+    return fig
 
 
 def check_path(path, owner: str) -> Path:

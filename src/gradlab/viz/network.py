@@ -206,8 +206,9 @@ def network_diagram(model, path=None, *, labels: str | None = "weights", edge_va
     sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _, _ in layers]
     with _mpl.style():
         if ax is None:
-            per_neuron = 0.9 if max(sizes) <= 8 else 0.45
-            fig = _mpl.new_figure(max(5.0, 2.6 * len(sizes) + 0.8), max(3.8, per_neuron * max(sizes) + 1.9))
+            unit = 0.8 if max(sizes) <= 8 else 0.45  # inches per neuron spacing; circles stay round
+            width = max(5.0, unit * ((len(sizes) - 1) * SPACING + 1.6) + 0.5)
+            fig = _mpl.new_figure(width, unit * (max(sizes) + 3.3) + 0.9)
             ax = fig.add_subplot()
         else:
             fig = ax.figure

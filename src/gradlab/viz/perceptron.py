@@ -157,5 +157,5 @@ def plot_perceptron(gates=("and", "or", "xor"), path=None, *, max_epochs: int = 
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 p.fit(X, y, max_epochs=max_epochs)
             plot_perceptron_lines(X, y, epoch_weights(p), threshold=threshold, title=_title(gate, p), ax=ax)
-        fig.suptitle("Perceptron: the line w₀ + w₁x₁ + w₂x₂ = θ after each epoch", y=1.05)
+        fig.suptitle("Perceptron: the line w₀ + w₁x₁ + w₂x₂ = θ after each epoch")
     return _mpl.finish(fig, path, "plot_perceptron")
