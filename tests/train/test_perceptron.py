@@ -76,3 +76,13 @@ def test_bad_inputs():
         gl.Perceptron(2, lr=0)
     with pytest.raises(gl.ShapeError, match=r"\(3,\)"):
         gl.Perceptron(2, weights=[1.0, 2.0])
+
+
+def test_fit_starts_over_from_the_initial_weights():
+    X, y = gl.data.or_gate()
+    p = gl.Perceptron(2, weights=[0.5, 0.0, 0.0])
+    first = p.fit(X, y).weights_.copy()
+    steps = len(p.history_)
+    second = p.fit(X, y).weights_
+    assert np.array_equal(first, second) and len(p.history_) == steps
+    assert np.array_equal(p.initial_weights, [0.5, 0.0, 0.0])

@@ -65,7 +65,7 @@ class Perceptron:
         threshold: θ of the unit step: ŷ = 1 if w·x ≥ θ else 0.
         lr: learning rate η > 0.
         weights: optional initial weights (n_features + 1,), w₀ (the bias)
-            first; zeros by default.
+            first; zeros by default. Kept as ``initial_weights``.
 
     Attributes:
         weights_: (n_features + 1,) current weights [w0, w1, ..., wn].
@@ -138,7 +138,11 @@ class Perceptron:
         return (self.net_input(X) >= self.threshold).astype(np.int64)
 
     def fit(self, X, y, max_epochs=100) -> "Perceptron":
-        """Train from the current weights with the Rosenblatt rule; returns self.
+        """Train with the Rosenblatt rule from ``initial_weights``; returns self.
+
+        As scikit-learn's ``fit``, each call starts over from the initial
+        weights (zeros, or the ``weights`` given to the constructor), so two
+        calls on the same data give the same result.
 
         Args:
             X: (N, n_features) inputs.
@@ -151,7 +155,7 @@ class Perceptron:
         check_param("Perceptron.fit", "max_epochs", max_epochs, ok, "an int >= 1")
         Xb = self._inputs(X, "fit")
         y = self._targets(y, len(Xb))
-        w = self.weights_.astype(np.float64, copy=True)
+        w = self.initial_weights.copy()
         self.history_, self.errors_, self.converged_ = [], [], False
         for epoch in range(1, max_epochs + 1):
             errors = 0
