@@ -27,6 +27,7 @@ _LAZY = {
     "to_dot": "graph",
     "write_report": "report",
     "Report": "report",
+    "explanation_report": "report",
     "demo_tour": "tour",
     "save": "_mpl",
 }

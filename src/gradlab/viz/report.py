@@ -214,3 +214,34 @@ def write_report(path, title: str, blocks) -> Path:
         else:
             raise ParameterError(f"write_report: unknown block kind {kind!r}; use heading, text, code, math, table, figure or html")
     return r.write(path)
+
+
+def explanation_report(explanation, path, *, diagram: bool = True, view: str = "scalar") -> Path:
+    """One HTML file of an Explanation: its own HTML rendering plus the network before/after the update.
+
+    Args:
+        explanation: a ``gl.Explanation`` (made with ``lr`` for the update diagram).
+        path: the .html file to write.
+        diagram: add :func:`~gradlab.viz.network.network_update_diagram` (or the
+            plain network diagram when the explanation has no update step).
+        view: the explainer's view to render ('scalar' or 'matrix').
+
+    Returns:
+        the path written.
+    """
+    page = explanation.render("html", view=view)
+    if diagram:
+        from .network import network_diagram, network_update_diagram
+
+        trace = getattr(explanation, "trace", None)
+        if trace is not None and getattr(trace, "lr", None) is not None:
+            fig, caption = network_update_diagram(explanation), "The network before the update, the gradients, and after."
+        else:
+            fig, caption = network_diagram(explanation), "The network: blue edges positive weights, orange negative."
+        block = (f'<figure style="margin:2em 0"><img style="max-width:100%;height:auto" src="{_picture_uri(fig)}" '
+                 f'alt="{html.escape(caption)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
+        if "</body>" in page:
+            page = page.replace("</body>", block + "\n</body>", 1)
+        else:
+            page = Report(getattr(explanation, "title", "Explanation")).raw_html(page).raw_html(block).html()
+    return write_html(page, path)
