@@ -68,3 +68,9 @@ def test_bad_arguments_fail_before_training(args, words, capsys):
     for w in words:
         assert w in captured.err
     assert "Epoch" not in captured.out and "Summary" not in captured.out
+
+
+def test_full_command_is_printed_for_given_layers(capsys):
+    assert main(["train", "--data", "iris", "--loss", "ce", "--layers", "4,8,3", "--epochs", "5", "--quiet", "--standardize"]) == 0
+    out = capsys.readouterr().out
+    assert "--layers 4,8,3" in out and "--standardize" in out and "3 classes" in out

@@ -311,7 +311,8 @@ def training_report(result: Result, figs: dict, path) -> Path:
 
 def command_line(spec: TrainSpec) -> str:
     """The full ``gradlab train`` command that reproduces ``spec``."""
-    layers = ",".join(map(str, spec.layers)) if spec.layers else None
+    sizes = parse_layers(spec.layers)
+    layers = ",".join(map(str, sizes)) if sizes else None
     parts = ["gradlab train", f"--data {spec.data}"]
     if spec.target is not None:
         parts.append(f"--target {spec.target}")
@@ -322,4 +323,6 @@ def command_line(spec: TrainSpec) -> str:
         parts.append(f"--loss {spec.loss}")
     parts += [f"--optimizer {spec.optimizer}", f"--lr {spec.lr:g}", f"--epochs {spec.epochs}",
               f"--batch-size {spec.batch_size}", f"--seed {spec.seed}", f"--validation-split {spec.validation_split:g}"]
+    if spec.standardize:
+        parts.append("--standardize")
     return " ".join(parts)
