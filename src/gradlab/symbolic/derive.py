@@ -24,6 +24,7 @@ from .expr import Expr
 from .naming import choose_names, used_definitions
 from .printing import to_text
 from .rules import DIFFERENTIALS, REARRANGE
+from .expand import Tidier, diag_as_hadamard
 from .simplify import simplify
 
 MAX_STEPS = 400
@@ -137,7 +138,19 @@ def _contains(big, small):
     return any(n == small for n in big.walk())
 
 
-def _differentiate_scalar(expr, wrt, record):
+def _tidy_terms(terms, lo, hi, tidy, record, rname):
+    """Record ``rname`` for terms[lo:hi] (Diag(h)v shown as h ⊙ v), then any cancellation as its own step."""
+    done = [tidy(g) for g, _ in terms[lo:hi]]
+    shown = [(out if rule is None else g, d) for (g, d), (out, rule) in zip(terms[lo:hi], done)]
+    terms[lo:hi] = shown
+    record(rname, terms)
+    rules = [rule for _, rule in done if rule is not None]
+    if rules:
+        terms[lo:hi] = [(out, d) for (_, d), (out, _) in zip(shown, done)]
+        record(rules[0], terms)
+
+
+def _differentiate_scalar(expr, wrt, record, tidy):
     """Run the three-phase loop; returns the gradient (simplified), shape of wrt."""
     name = wrt.attrs[0]
 
@@ -157,7 +170,7 @@ def _differentiate_scalar(expr, wrt, record):
             rname, new = rule(g, d)
             new = [(simplify(g2), d2) for g2, d2 in new]
             terms[i:i + 1] = new
-            record(rname, terms)
+            _tidy_terms(terms, i, i + len(new), tidy, record, rname)
             continue
         merged = {}
         order = []
@@ -169,7 +182,8 @@ def _differentiate_scalar(expr, wrt, record):
                 order.append(d)
         if len(order) < len(terms):
             terms = [(simplify(merged[d]), d) for d in order]
-            record("collect terms with the same differential: A : dZ + B : dZ = (A + B) : dZ", terms)
+            _tidy_terms(terms, 0, len(terms), tidy, record,
+                        "collect terms with the same differential: A : dZ + B : dZ = (A + B) : dZ")
             continue
         open_terms = [i for i, (g, d) in enumerate(terms) if d.args[0] != wrt]
         if not open_terms:
@@ -194,7 +208,7 @@ def _differentiate_scalar(expr, wrt, record):
     total = None
     for g, d in terms:
         total = g if total is None else Expr("add", (total, g), (), g.shape)
-    return simplify(total) if total is not None else X.zero(wrt.shape)
+    return tidy(simplify(total))[0] if total is not None else X.zero(wrt.shape)
 
 
 # ---------------------------------------------------------------- Jacobian
@@ -287,7 +301,7 @@ def _fresh(name, taken):
 
 
 # ------------------------------------------------------------------ entry
-def derive(expr, wrt, layout=None, shapes=None):
+def derive(expr, wrt, layout=None, shapes=None, sums_to_one=()):
     """Differentiate ``expr`` with respect to the symbol ``wrt`` in matrix form, with the steps.
 
     ``expr``: an :class:`Expr` or a string (then ``shapes`` maps names to
@@ -300,6 +314,10 @@ def derive(expr, wrt, layout=None, shapes=None):
       ``'numerator'`` layout (default), n×k in ``'denominator'``;
     * otherwise the derivative is a higher-order tensor: DerivationError,
       whose message and ``.differential`` give the differential form dF.
+
+    ``sums_to_one``: names of vectors whose entries sum to one (one-hot labels,
+    probabilities), so that 𝟏ᵀy = 1: the softmax cross-entropy gradient
+    (𝟏ᵀy)softmax(z) − y becomes softmax(z) − y.
     """
     if isinstance(expr, str):
         from .parse import parse
@@ -308,15 +326,28 @@ def derive(expr, wrt, layout=None, shapes=None):
     if not isinstance(expr, Expr):
         raise DerivationError(f"derive: expected an expression or a string, got {type(expr).__name__}")
     if isinstance(wrt, (list, tuple)):
-        return [derive(expr, w, layout) for w in wrt]
+        return [derive(expr, w, layout, sums_to_one=sums_to_one) for w in wrt]
     wrt = _resolve_wrt(expr, wrt)
     if layout not in (None, "denominator", "numerator"):
         raise DerivationError(f"derive: layout must be 'denominator' or 'numerator', got {layout!r}")
     if expr.is_scalar:
-        return _gradient(expr, wrt, layout or "denominator")
+        return _gradient(expr, wrt, layout or "denominator", _unit_sums(expr, sums_to_one))
     if _is_vector(expr.shape) and _is_vector(wrt.shape):
-        return _jacobian(expr, wrt, layout or "numerator")
+        return _jacobian(expr, wrt, layout or "numerator", _unit_sums(expr, sums_to_one))
     _tensor_error(expr, wrt)
+
+
+def _unit_sums(expr, names):
+    if isinstance(names, str):
+        names = (names,)
+    syms = {n.attrs[0]: n for n in expr.walk() if n.op == "sym"}
+    for n in names:
+        if n not in syms:
+            raise DerivationError(f"derive: sums_to_one names {n!r}, which is not a symbol of the expression "
+                                  f"(its symbols: {', '.join(sorted(syms)) or 'none'})")
+        if syms[n].shape[1] != 1:
+            raise DerivationError(f"derive: sums_to_one needs column vectors; {n} is {S.fmt(syms[n].shape)}")
+    return tuple(names)
 
 
 def _resolve_wrt(expr, wrt):
@@ -339,7 +370,7 @@ def _resolve_wrt(expr, wrt):
     return syms[name]
 
 
-def _gradient(expr, wrt, layout):
+def _gradient(expr, wrt, layout, sums_to_one=()):
     base = simplify(expr)
     names = choose_names(base)
     steps = []
@@ -348,16 +379,17 @@ def _gradient(expr, wrt, layout):
         _append(steps, Step(rule, _display(terms), "dL"))
 
     steps.append(Step("the differential of L", _display([(X.num(1), X.diff(base))]), "dL"))
-    g = _differentiate_scalar(base, wrt, record)
+    tidy = Tidier(names, sums_to_one)
+    g = _differentiate_scalar(base, wrt, record, tidy)
     steps.append(Step(f"dL = G : d{wrt.attrs[0]} ⟺ ∂L/∂{wrt.attrs[0]} = G", g, f"∂L/∂{wrt.attrs[0]}"))
     if layout == "numerator":
-        g = simplify(X.transpose(g))
+        g = diag_as_hadamard(simplify(X.transpose(g)), names)
         steps.append(Step("numerator layout: transpose the gradient", g, f"∂L/∂{wrt.attrs[0]}"))
     names = _keep_if_shorter(g, names)
     return Derivation(expr, wrt, g, "gradient", layout, steps, names)
 
 
-def _jacobian(expr, wrt, layout):
+def _jacobian(expr, wrt, layout, sums_to_one=()):
     base = simplify(expr)
     column = base if base.shape[1] == 1 else simplify(X.transpose(base))
     taken = expr.symbols()
@@ -370,7 +402,7 @@ def _jacobian(expr, wrt, layout):
         _append(steps, Step(rule, _display(terms), "uᵀdf"))
 
     loss = Expr("frob", (u, column), (), (1, 1))
-    g = _differentiate_scalar(loss, wrt, lambda r, t: record(r, [(gg, dd) for gg, dd in t]))
+    g = _differentiate_scalar(loss, wrt, lambda r, t: record(r, [(gg, dd) for gg, dd in t]), _keep)
     gcol = g if g.shape[1] == 1 else simplify(X.transpose(g))
     m = linear_coefficient(gcol, u)
     if m is None:
@@ -384,6 +416,11 @@ def _jacobian(expr, wrt, layout):
         steps.append(Step("denominator layout: transpose the Jacobian", result, "J"))
     names = _keep_if_shorter(result, names)
     return Derivation(expr, wrt, result, "jacobian", layout, steps, names)
+
+
+def _keep(g):
+    """The Jacobian path reads J off Jᵀu as it stands: no multiplying out."""
+    return g, None
 
 
 def _keep_if_shorter(result, names):

@@ -161,11 +161,31 @@ class _Simplifier:
         chain = self._chain_rules(chain, atoms)
         if chain is None:
             return _zero(e.shape)
+        chain = self._scalar_runs(chain, atoms)
         core = _nest("matmul", chain, _mm_shape) if chain else None
         if core is not None and core.is_scalar:
             atoms[core] = atoms.get(core, 0) + 1
             core = None
         return _build(coef, atoms, core, e.shape)
+
+    def _scalar_runs(self, chain, atoms):
+        """A 1×1 run uᵀv inside a longer chain is a scalar: A uᵀv B = (uᵀv) AB."""
+        for i in range(len(chain)):
+            if chain[i].shape[0] != 1:
+                continue
+            for j in range(i, len(chain)):
+                if chain[j].shape[1] == 1:
+                    if (i, j) == (0, len(chain) - 1) or (i == j):
+                        break
+                    run = self.run(_nest("matmul", chain[i:j + 1], _mm_shape))
+                    c, a, k = _factor(run)
+                    _merge(atoms, a)
+                    if c != 1:
+                        atoms[num(c)] = atoms.get(num(c), 0) + 1
+                    if k is not None:
+                        atoms[k] = atoms.get(k, 0) + 1
+                    return self._scalar_runs(chain[:i] + chain[j + 1:], atoms)
+        return chain
 
     def _chain_rules(self, chain, atoms):
         changed = True
