@@ -21,11 +21,16 @@ def test_plot_perceptron_xor_svg(tmp_path):
     assert "<svg" in text and "XOR: never separated" in text
 
 
-@pytest.mark.parametrize("kind", ["network", "graph"])
-def test_plot_diagrams(tmp_path, kind):
-    out = tmp_path / f"{kind}.png"
-    assert main(["plot", kind, "-o", str(out)]) == 0
+def test_plot_graph(tmp_path):
+    out = tmp_path / "graph.png"
+    assert main(["plot", "graph", "-o", str(out)]) == 0
     assert_real_picture(out, min_size=(600, 150))
+
+
+def test_plot_network_svg_has_the_slides_gradients(tmp_path):
+    out = tmp_path / "course.svg"
+    assert main(["plot", "network", "-o", str(out)]) == 0
+    assert "-0.1394" in out.read_text()
 
 
 def test_plot_bad_arguments(tmp_path, capsys):
