@@ -533,7 +533,7 @@ class Tidier:
             wide = base
         out, rule = base, None
         short, long_ = len(to_text(wide, self.names)), len(to_text(base, self.names))
-        if wide != base and (short < long_ or (short == long_ and _nested_sums(wide) < _nested_sums(base))):
+        if wide != base and (short <= long_ - 2 or (short <= long_ and _nested_sums(wide) < _nested_sums(base))):
             out, rule = wide, cancellation_rule(e, ex.fired)
             self.used_unit_sums |= ex.used
         self.cache[e] = (out, rule)

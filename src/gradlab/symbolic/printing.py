@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .expr import Expr
+
 SUP = str.maketrans("0123456789-/", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᐟ")
 
 FN_TEXT = {"sigmoid": "σ", "heaviside": "𝓗", "relu": "relu", "exp": "exp", "log": "log", "sin": "sin",
@@ -23,7 +25,8 @@ ADD, HAD, PROD, POST, ATOM = 1, 2, 3, 4, 5
 
 
 def _frac_text(f):
-    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+    text = str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+    return text.replace("-", "−")
 
 
 class TextStyle:
@@ -116,7 +119,7 @@ class LatexStyle(TextStyle):
         return s + (r"^{-\top}" if transposed else "^{-1}")
 
     def power(self, s, p):
-        return f"{s}^{{{_frac_text(p)}}}"
+        return f"{s}^{{{_frac_text(p).replace('−', '-')}}}"
 
     def sqrt(self, s):
         return rf"\sqrt{{{s}}}"
@@ -224,7 +227,7 @@ class Printer:
             a, b = e.args
             if a.op == "num" and a.attrs[0] == 1:
                 return self.p(b)
-            return self.wrap(a, PROD) + st.space + self.wrap(b, PROD + 1), PROD
+            return self.scaled(Expr("scale", (a, b), (), b.shape))
         if op == "frob":
             return self.wrap(e.args[0], HAD) + st.frob + self.wrap(e.args[1], HAD + 1), HAD
         if op == "T":
@@ -336,6 +339,12 @@ def _negated(t):
 
     if t.op == "num" and t.attrs[0] < 0:
         return True, num(-t.attrs[0])
+    if t.op == "frob" and t.args[0].is_scalar:
+        return _negated(Expr("scale", t.args, (), t.args[1].shape))
+    if t.op == "frob":
+        negative, mag = _negated(t.args[0])
+        if negative:
+            return True, Expr("frob", (mag, t.args[1]), (), t.shape)
     if t.op == "scale":
         coef, atoms, core = _scalar_factors(t)
         if coef < 0:
