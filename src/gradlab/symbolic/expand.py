@@ -511,6 +511,27 @@ def diag_as_hadamard(e, names=()):
     return simplify(out)
 
 
+def fold_transposes(e, names=()):
+    """Write a sum or ⊙-product of transposes as one transpose, (XWᵀ + 𝟏bᵀ − Y)ᵀ, when that is shorter."""
+    if not e.args or e in names:
+        return e
+    args = tuple(fold_transposes(a, names) for a in e.args)
+    x = e if args == e.args else Expr(e.op, args, e.attrs, e.shape)
+    if x.op not in ("add", "had") or x.shape[0] == x.shape[1] and x.shape[0] == 1:
+        return x
+    inner = simplify(Expr("T", (x,), (), (x.shape[1], x.shape[0])))
+    if inner.op not in ("add", "had"):
+        return x
+    folded = Expr("T", (inner,), (), x.shape)
+    if _transposes(folded) <= _transposes(x):
+        return folded
+    return x
+
+
+def _transposes(e):
+    return sum(1 for n in e.walk() if n.op == "T")
+
+
 class Tidier:
     """Picks the shorter of an expression and its expansion; remembers which cancellation rule fired."""
 
@@ -524,11 +545,11 @@ class Tidier:
         hit = self.cache.get(e)
         if hit is not None:
             return hit
-        base = diag_as_hadamard(e, self.names)
+        base = fold_transposes(diag_as_hadamard(e, self.names), self.names)
         ex = Expander(self.unit_sums)
         try:
             wide = simplify(_rebuild(ex.expand(e), e.shape))
-            wide = diag_as_hadamard(wide, self.names)
+            wide = fold_transposes(diag_as_hadamard(wide, self.names), self.names)
         except _TooBig:
             wide = base
         out, rule = base, None

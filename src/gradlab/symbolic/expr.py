@@ -253,8 +253,32 @@ def bcast(s, shape):
     return Expr("bcast", (s,), (), shape)
 
 
+def _spread(v, shape):
+    """A 1×k row repeated over N rows (𝟏v) or an N×1 column over k columns (v𝟏ᵀ), as NumPy broadcasts."""
+    rows, cols = shape
+    if v.shape == (1, cols) and rows != 1:
+        return matmul(ones(rows), v)
+    if v.shape == (rows, 1) and cols != 1:
+        return matmul(v, transpose(ones(cols)))
+    return None
+
+
+def broadcast(op, a, b):
+    """(A, B) with a row or column vector spread to the other operand's shape, like NumPy; else ShapeError."""
+    if a.shape == b.shape:
+        return a, b
+    wide_b = _spread(b, a.shape)
+    if wide_b is not None:
+        return a, wide_b
+    wide_a = _spread(a, b.shape)
+    if wide_a is not None:
+        return wide_a, b
+    _same(op, a, b)
+
+
 def add(a, b):
-    """A + B (equal shapes; a scalar is broadcast over the other operand)."""
+    """A + B (equal shapes; a scalar is broadcast over the other operand, a 1×k row over the N rows of an
+    N×k matrix (A + 𝟏b) and an N×1 column over its k columns (A + c𝟏ᵀ), as in NumPy)."""
     a, b = as_expr(a), as_expr(b)
     if a.shape != b.shape:
         if a.is_scalar:
@@ -262,7 +286,7 @@ def add(a, b):
         elif b.is_scalar:
             b = bcast(b, a.shape)
         else:
-            _same("+", a, b)
+            a, b = broadcast("+", a, b)
     return Expr("add", (a, b), (), a.shape)
 
 
@@ -274,7 +298,7 @@ def sub(a, b):
     """A − B."""
     a, b = as_expr(a), as_expr(b)
     if a.shape != b.shape and not (a.is_scalar or b.is_scalar):
-        _same("-", a, b)
+        a, b = broadcast("-", a, b)
     return add(a, neg(b))
 
 
@@ -293,7 +317,7 @@ def mul(a, b):
         return scale(a, b)
     if b.is_scalar:
         return scale(b, a)
-    _same("*", a, b)
+    a, b = broadcast("*", a, b)
     return Expr("had", (a, b), (), a.shape)
 
 
@@ -311,7 +335,7 @@ def div(a, b):
         return scale(power(b, -1), a)
     if a.is_scalar:
         return scale(a, power(b, -1))
-    _same("/", a, b)
+    a, b = broadcast("/", a, b)
     return Expr("had", (a, power(b, -1)), (), a.shape)
 
 
