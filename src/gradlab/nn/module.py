@@ -285,46 +285,32 @@ class Sequential(Module):
     fuse = True
 
     def forward(self, x):
-        plan = self._dense_plan() if self.fuse else None
-        if plan is not None:
-            from ..ops.nn import dense_stack
-
-            layers, acts, slope = plan
-            return dense_stack(x, layers, acts, negative_slope=slope)
+        if self.fuse:
+            plan = self._dense_plan()
+            if plan is not None:
+                linears, acts, slope = plan
+                layers = [(m.weight, m.bias) for m in linears]
+                if all(b is not None for _, b in layers):
+                    return _dense_stack(x, layers, acts, negative_slope=slope)
         for name in self._module_names:
             x = self.__dict__[name](x)
         return x
 
     def _dense_plan(self):
-        """(layers, activation names, slope) when this is Linear [activation] Linear [activation] ...
+        """(Linear modules, activation names, slope) when this is Linear [activation] Linear ...
 
         Such a chain runs as one ``dense_stack`` node whose backward pass is the
-        homework's δ recursion (the same numbers, fewer Python steps). Returns
-        None for anything else (Step, Softmax, layers without bias, custom modules).
+        homework's δ recursion (the same numbers, fewer Python steps). None for
+        anything else (Step, Softmax, layers without bias, custom modules). The
+        plan is cached for as long as the same modules sit in the same order.
         """
-        from .activations import FUSABLE
-        from .layers import Linear
-
-        layers, acts, slope = [], [], None
-        for name in self._module_names:
-            m = self.__dict__[name]
-            if type(m) is Linear:
-                if m.bias is None:
-                    return None
-                layers.append((m.weight, m.bias))
-                acts.append("identity")
-                continue
-            kind = FUSABLE.get(type(m))
-            if kind is None or not acts or acts[-1] != "identity":
-                return None
-            if kind == "leaky_relu":
-                if slope is not None and slope != m.negative_slope:
-                    return None
-                slope = m.negative_slope
-            acts[-1] = kind
-        if not layers:
-            return None
-        return layers, acts, 0.01 if slope is None else slope
+        modules = tuple(self.__dict__[name] for name in self._module_names)
+        cached = self.__dict__.get("_plan_cache")
+        if cached is not None and cached[0] == modules:
+            return cached[1]
+        plan = _plan(modules)
+        self.__dict__["_plan_cache"] = (modules, plan)
+        return plan
 
     def __len__(self):
         return len(self._module_names)
@@ -351,3 +337,34 @@ class Sequential(Module):
         if not isinstance(layers, list):
             raise ParameterError(f"from_config: a Sequential config needs a 'layers' list, got {layers!r:.100}")
         return cls(*[from_config(c) for c in layers])
+
+
+def _plan(modules):
+    from .activations import FUSABLE
+    from .layers import Linear
+
+    linears, acts, slope = [], [], None
+    for m in modules:
+        if type(m) is Linear:
+            if m.bias is None:
+                return None
+            linears.append(m)
+            acts.append("identity")
+            continue
+        kind = FUSABLE.get(type(m))
+        if kind is None or not acts or acts[-1] != "identity":
+            return None
+        if kind == "leaky_relu":
+            if slope is not None and slope != m.negative_slope:
+                return None
+            slope = m.negative_slope
+        acts[-1] = kind
+    if not linears:
+        return None
+    return tuple(linears), tuple(acts), 0.01 if slope is None else float(slope)
+
+
+def _dense_stack(x, layers, acts, negative_slope):
+    from ..ops.nn import dense_stack
+
+    return dense_stack(x, layers, acts, negative_slope)

@@ -16,13 +16,16 @@ from ..core.primitive import namespace, register
 
 
 def linear_fwd(x, w, b=None):
+    if type(w) is np.ndarray:
+        out = x @ w.T
+        if b is not None:
+            if type(out) is np.ndarray and type(b) is np.ndarray and out.dtype == b.dtype:
+                out += b  # out is a fresh array: add in place, no temporary
+            else:
+                out = out + b
+        return out
     out = x @ w.mT
-    if b is not None:
-        if type(out) is np.ndarray and out.dtype == np.result_type(out, b):
-            out += b  # out is a fresh array: add in place, no temporary
-        else:
-            out = out + b
-    return out
+    return out if b is None else out + b
 
 
 def linear_dx(g, out, x, w, b=None):
@@ -30,6 +33,8 @@ def linear_dx(g, out, x, w, b=None):
 
 
 def linear_dw(g, out, x, w, b=None):
+    if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2:
+        return g.T @ x
     if x.ndim == 1:  # one sample: the outer product g xᵀ
         xp = namespace(g)
         return xp.reshape(g, (-1, 1)) * xp.reshape(x, (1, -1))
@@ -43,7 +48,7 @@ def linear_db(g, out, x, w, b=None):
     if g.ndim == 1:
         return g
     if type(g) is np.ndarray and g.ndim == 2:
-        return g.sum(axis=0)
+        return np.add.reduce(g, 0)  # column sums 1ᵀG, without sum()'s Python-level dispatch
     return namespace(g).sum(g, axis=tuple(range(g.ndim - 1)))
 
 
@@ -56,8 +61,10 @@ def mse_loss_fwd(p, t, reduction="mean"):
     d = p - t
     if reduction == "none":
         return d * d
-    xp = namespace(d)
-    s = xp.sum(d * d) if type(d) is not np.ndarray else np.dot(d.ravel(), d.ravel())
+    if type(d) is np.ndarray:
+        s = np.vdot(d, d)  # Σ d² in one call
+    else:
+        s = namespace(d).sum(d * d)
     return s / _size(d.shape) if reduction == "mean" else s
 
 
@@ -110,6 +117,9 @@ def _act_forward(name, z, slope):
 def _act_backward(name, g, a, slope):
     """g ⊙ f′(z) from the output a = f(z)."""
     if name == "relu":
+        if type(a) is np.ndarray:
+            # a = max(z, 0) ≥ 0, so sign(a) is exactly the 0/1 mask H(z): a float, no bool cast
+            return g * np.sign(a)
         return namespace(a).where(a > 0, g, 0.0)
     if name == "leaky_relu":
         return namespace(a).where(a > 0, g, slope * g)
@@ -187,4 +197,6 @@ def dense_stack(x, layers, activations, negative_slope=0.01):
     for W, b in layers:
         flat.append(W)
         flat.append(b)
-    return apply(DENSE_STACK, x, *flat, activations=tuple(activations), negative_slope=float(negative_slope))
+    if type(activations) is not tuple:
+        activations = tuple(activations)
+    return apply(DENSE_STACK, x, *flat, activations=activations, negative_slope=negative_slope)
