@@ -72,23 +72,82 @@ def derivation_latex(d, steps=True):
     where = _where(d, latex=True)
     if steps:
         for s in d.steps:
-            rule = s.rule.replace("_", r"\_")
             lines[-1] += r" \\"
-            lines.append(rf"{_lhs_latex(s.lhs)} &= {to_latex(s.expr, d.names)} && \text{{{_latex_text(rule)}}}")
+            lines.append(rf"{_lhs_latex(s.lhs)} &= {to_latex(s.expr, d.names)} && {_latex_text(s.rule)}")
     lines.append(r"\end{align*}")
     if where:
-        lines.append(r"where $" + "$, $".join(where) + "$; " + _latex_text(d.layout_note()) + ".")
+        lines.append(r"where $" + "$, $".join(where) + "$; " + _latex_note(d.layout_note()) + ".")
     else:
-        lines.append(_latex_text(d.layout_note()) + ".")
+        lines.append(_latex_note(d.layout_note()) + ".")
     return "\n".join(lines)
 
 
+LATEX_SYMBOLS = (("⁻ᵀ", r"^{-\top}"), ("⁻¹", "^{-1}"), ("ᵀ", r"^{\top}"), ("′", "'"), ("⊙", r"\odot "),
+                 ("⊘", r"\oslash "), ("𝟏", r"\mathbf{1}"), ("−", "-"), ("σ", r"\sigma "), ("𝓗", r"\mathcal{H}"),
+                 ("‖", r"\|"), ("×", r"\times "), ("⟺", r"\iff "), ("²", "^{2}"), ("β", r"\beta "),
+                 ("α", r"\alpha "), ("∂", r"\partial "), ("ŷ", r"\hat{y}"), ("Σ", r"\sum "), ("#", r"\#"),
+                 ("%", r"\%"), ("&", r"\&"), ("_", r"\_"))
+MATH_WORDS = {"log_softmax": r"\operatorname{log\_softmax}", "softmax": r"\operatorname{softmax}",
+              "Diag": r"\operatorname{Diag}", "diag": r"\operatorname{diag}", "tr": r"\operatorname{tr}",
+              "det": r"\det", "log": r"\log", "exp": r"\exp", "sum": r"\operatorname{sum}", "sin": r"\sin",
+              "cos": r"\cos", "tanh": r"\tanh", "relu": r"\operatorname{relu}", "sign": r"\operatorname{sign}",
+              "abs": r"\operatorname{abs}", "softplus": r"\operatorname{softplus}"}
+SHORT_WORDS = {"to", "of", "by", "an", "on", "is", "in", "at", "as", "or", "if", "so", "a"}
+
+
+def _is_word(token):
+    """A plain English word of a rule name (as opposed to a piece of formula)."""
+    core = token.strip("(),;:.")
+    if not core or not all(c.isascii() and (c.isalpha() or c == "-") for c in core):
+        return False
+    if core in ("sum", "Diag") and "(" not in token:
+        return True
+    if core in MATH_WORDS or core in ("d",):
+        return False
+    if len(core) <= 2 and core not in SHORT_WORDS:
+        return False
+    if token.startswith("(") and not token.endswith(")"):
+        return False
+    return core == core.lower() or (core[0].isupper() and core[1:].islower() and len(core) > 3)
+
+
+def _latex_math(s):
+    import re
+
+    out = re.sub(r"[A-Za-z_]+", lambda m: MATH_WORDS.get(m.group(0), m.group(0)), s)
+    for a, b in LATEX_SYMBOLS:
+        if a == "_":
+            continue
+        out = out.replace(a, b)
+    return out
+
+
 def _latex_text(s):
-    for a, b in (("ᵀ", "^T"), ("⁻¹", "^{-1}"), ("′", "'"), ("⊙", "*"), ("𝟏", "1"), ("−", "-"), ("σ", "sigma"),
-                 ("𝓗", "H"), ("‖", "||"), ("×", "x"), ("⟺", "<=>"), ("²", "^2"), ("β", "beta"), ("α", "alpha"),
-                 ("∂", "d"), ("#", r"\#"), ("&", r"\&"), ("%", r"\%")):
-        s = s.replace(a, b)
-    return s
+    """A rule name as LaTeX: words in \text{...}, formulas in math mode (for use inside a math environment)."""
+    tokens = s.split(" ")
+    groups = []
+    for tok in tokens:
+        kind = "text" if _is_word(tok) else "math"
+        if groups and groups[-1][0] == kind:
+            groups[-1][1].append(tok)
+        else:
+            groups.append((kind, [tok]))
+    out = []
+    for kind, toks in groups:
+        chunk = " ".join(toks)
+        if kind == "text":
+            out.append(r"\text{" + chunk.replace("&", r"\&").replace("%", r"\%").replace("#", r"\#") + " }")
+        else:
+            out.append(_latex_math(chunk) + r"\ ")
+    return "".join(out).rstrip("\\ ").rstrip()
+
+
+def _latex_note(s):
+    """A sentence of plain text for the paragraph under the align (text mode)."""
+    out = s
+    for a, b in (("×", r"$\times$"), ("∂", r"$\partial$"), ("ᵀ", r"$^{\top}$"), ("−", "-"), ("_", r"\_")):
+        out = out.replace(a, b)
+    return out
 
 
 def derivation_dict(d):
