@@ -23,6 +23,8 @@ def add_arguments(p):
     p.add_argument("--verify", action="store_true",
                    help="check each result against automatic differentiation and finite differences")
     p.add_argument("--seed", type=int, default=0, help="seed of the random data used by --verify")
+    p.add_argument("--sums-to-one", action="append", default=[], metavar="NAME",
+                   help="a label vector whose entries sum to one (one-hot, probabilities): 1ᵀy = 1 (repeatable)")
 
 
 def parse_shapes(items):
@@ -48,7 +50,7 @@ def run(args) -> int:
     expr = parse(args.expression, parse_shapes(args.shape))
     results, ok = [], True
     for name in args.wrt:
-        d = derive(expr, name, layout=args.layout)
+        d = derive(expr, name, layout=args.layout, sums_to_one=tuple(args.sums_to_one))
         report = verify(expr, name, d, seed=args.seed) if args.verify else None
         ok = ok and (report is None or report.passed)
         results.append((d, report))

@@ -54,12 +54,13 @@ class Derivation:
     numerator layout; or the k×n Jacobian), ``kind`` ('gradient' or
     'jacobian'), ``layout``, ``steps`` (list of :class:`Step`, each a
     ``(rule name, expression)`` pair) and ``names`` (short names used in the
-    printout, e.g. ŷ = relu(z)).
+    printout, e.g. ŷ = relu(z)) and ``sums_to_one`` (vectors assumed to sum to one).
     """
 
-    def __init__(self, expr, wrt, result, kind, layout, steps, names):
+    def __init__(self, expr, wrt, result, kind, layout, steps, names, sums_to_one=()):
         self.expr, self.wrt, self.result = expr, wrt, result
         self.kind, self.layout, self.steps, self.names = kind, layout, steps, names
+        self.sums_to_one = tuple(sums_to_one)
 
     @property
     def shape(self):
@@ -386,7 +387,7 @@ def _gradient(expr, wrt, layout, sums_to_one=()):
         g = diag_as_hadamard(simplify(X.transpose(g)), names)
         steps.append(Step("numerator layout: transpose the gradient", g, f"∂L/∂{wrt.attrs[0]}"))
     names = _keep_if_shorter(g, names)
-    return Derivation(expr, wrt, g, "gradient", layout, steps, names)
+    return Derivation(expr, wrt, g, "gradient", layout, steps, names, sums_to_one)
 
 
 def _jacobian(expr, wrt, layout, sums_to_one=()):
@@ -415,7 +416,7 @@ def _jacobian(expr, wrt, layout, sums_to_one=()):
     if layout == "denominator":
         steps.append(Step("denominator layout: transpose the Jacobian", result, "J"))
     names = _keep_if_shorter(result, names)
-    return Derivation(expr, wrt, result, "jacobian", layout, steps, names)
+    return Derivation(expr, wrt, result, "jacobian", layout, steps, names, sums_to_one)
 
 
 def _keep(g):

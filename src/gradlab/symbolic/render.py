@@ -33,6 +33,8 @@ def derivation_text(d, steps=True):
     if where:
         lines.append("  where " + ", ".join(where))
     lines.append(f"  ({d.layout_note()})")
+    for n in d.sums_to_one:
+        lines.append(f"  (assuming the entries of {n} sum to one: 𝟏ᵀ{n} = 1)")
     if steps:
         lines.append("steps:")
         for s in d.steps:
@@ -159,6 +161,7 @@ def derivation_dict(d):
         "kind": d.kind,
         "layout": d.layout,
         "layout_note": d.layout_note(),
+        "sums_to_one": list(d.sums_to_one),
         "shape": S.fmt(d.result.shape),
         "result": d.result_text(),
         "result_plain": to_text(d.result),

@@ -174,13 +174,23 @@ def _autodiff(expr, data, name, sizes, kind):
     return jac.reshape(jac.shape[0], -1)
 
 
-def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=RTOL_AUTODIFF, rtol_fd=RTOL_FD):
+def _on_simplex(data, names, rng):
+    """Labels that sum to one (as ``sums_to_one`` assumes): positive entries normalised per column."""
+    for n in names:
+        a = rng.uniform(0.1, 1.0, size=data[n].shape)
+        data[n] = a / a.sum(axis=0, keepdims=True)
+
+
+def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=RTOL_AUTODIFF, rtol_fd=RTOL_FD,
+           sums_to_one=None):
     """Check a derived gradient (or Jacobian) numerically; returns a :class:`VerifyReport`.
 
     ``expr``: Expr or string (with ``shapes``); ``wrt``: symbol or name;
     ``result``: a :class:`Derivation`, an :class:`Expr` (a gradient with the
     shape of wrt, or a numerator-layout Jacobian), or None to derive it now.
-    Each of ``trials`` draws fresh sizes and data from ``seed``.
+    Each of ``trials`` draws fresh sizes and data from ``seed``. Vectors named in
+    ``sums_to_one`` (by default those the Derivation assumed) are drawn with
+    positive entries that sum to one.
     """
     if isinstance(expr, str):
         from .parse import parse
@@ -189,11 +199,13 @@ def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=
     if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
         raise ParameterError(f"The 'trials' parameter of verify must be an int >= 1. Got {trials!r}.")
     if result is None:
-        result = derive(expr, wrt)
+        result = derive(expr, wrt, sums_to_one=sums_to_one or ())
     if isinstance(result, Derivation):
         deriv = result
         name = deriv.wrt.attrs[0]
         kind, layout, g = deriv.kind, deriv.layout, deriv.result
+        if sums_to_one is None:
+            sums_to_one = deriv.sums_to_one
     elif isinstance(result, X.Expr):
         name = wrt if isinstance(wrt, str) else wrt.attrs[0]
         kind = "gradient" if expr.is_scalar else "jacobian"
@@ -213,6 +225,7 @@ def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=
     for _ in range(trials):
         sizes = draw_sizes(expr, rng)
         data = draw_data(expr, sizes, rng)
+        _on_simplex(data, sums_to_one or (), rng)
         derived = g_np(dims=sizes, **{k: data[k] for k in g_np.symbols})
         if flip:
             derived = derived.T
