@@ -341,7 +341,7 @@ class Expander:
                 return self._product([(c, rest, core)], self.terms(b), shape, "scale")
         f = ew_factors(core) if core is not None and core.op in ("had", "pow", "add") else None
         if f:
-            for b, x in f.items():
+            for b, x in sorted(f.items(), key=lambda item: -self._denominators(item[0])):
                 if b.op == "add" and x.denominator == 1 and 0 < x <= MAX_EXPAND_POWER:
                     f2 = dict(f)
                     f2[b] -= 1
@@ -351,6 +351,12 @@ class Expander:
         if core is not None and core.op == "matmul":
             return self._split_chain(c, sc, core)
         return None
+
+    def _denominators(self, base):
+        """How many negative powers the terms of a sum base carry (multiply those out first: they may cancel)."""
+        if base.op != "add":
+            return 0
+        return sum(1 for _, _, k in self.terms(base) for x in ew_factors(k).values() if x < 0)
 
     def _split_chain(self, c, sc, core):
         """Multiply out a sum factor inside one factor of a matrix chain."""

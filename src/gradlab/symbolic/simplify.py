@@ -197,6 +197,19 @@ class _Simplifier:
                     del chain[i]
                     changed = True
                     break
+                if f.op == "bcast" and len(chain) > 1 and f.shape[1] != 1:
+                    c, a, k = _factor(f.args[0])
+                    _merge(atoms, a)
+                    if k is not None:
+                        atoms[k] = atoms.get(k, 0) + 1
+                    if c != 1:
+                        atoms[num(c)] = atoms.get(num(c), 0) + 1
+                    rows, cols = f.shape
+                    ones_r = Expr("ones", (), (), (rows, 1))
+                    ones_c = Expr("T", (Expr("ones", (), (), (cols, 1)),), (), (1, cols))
+                    chain[i:i + 1] = [ones_r, ones_c] if rows != 1 else [ones_c]
+                    changed = True
+                    break
                 if i + 1 >= len(chain):
                     continue
                 g = chain[i + 1]
