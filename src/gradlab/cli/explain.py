@@ -34,6 +34,10 @@ def add_arguments(p):
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.add_argument("--standalone", action="store_true", help="LaTeX: a complete document that compiles")
     p.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+    p.add_argument("--diagram", metavar="FILE", help="also draw the network (before, gradients, after the update) "
+                   "to FILE (.png, .svg or .pdf; needs gradlab[plot])")
+    p.add_argument("--report", metavar="FILE.html", help="also write one self-contained HTML report (the explanation "
+                   "and the diagram) to FILE.html")
     m = p.add_argument_group("a saved model")
     m.add_argument("--model", help="model file saved with gl.save")
     m.add_argument("--input", help="input values: '2.0', '1,2' or a batch '1,2;3,4'")
@@ -49,8 +53,9 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from gradlab.explain.cli_support import explain_from_args, write_output
+    from gradlab.explain.cli_support import explain_from_args, write_extras, write_output
 
     text = explain_from_args(args)
     write_output(text, args.output)
+    write_extras(args)
     return 0

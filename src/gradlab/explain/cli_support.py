@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 import numpy as np
 
@@ -77,7 +76,16 @@ def _build(args):
 
 def explain_from_args(args):
     """The rendered explanation the command prints (a string)."""
+    if getattr(args, "report", None) and not str(args.report).lower().endswith((".html", ".htm")):
+        raise ParameterError(f"gradlab explain: --report must name an .html file, got {args.report!r}")
+    if getattr(args, "diagram", None) and not str(args.diagram).lower().endswith((".png", ".svg", ".pdf")):
+        raise ParameterError(f"gradlab explain: --diagram must name a .png, .svg or .pdf file, got {args.diagram!r}")
+    if (getattr(args, "report", None) or getattr(args, "diagram", None)) and (
+            (args.example or "course") == "perceptron" and not args.model):
+        raise ParameterError("gradlab explain perceptron: --diagram and --report draw layered networks; "
+                             "use `gradlab plot perceptron` for the perceptron's lines")
     exp, _ = _build(args)
+    args._explanation = exp
     fmt = args.format
     options = {}
     if fmt == "text":
@@ -97,19 +105,34 @@ def explain_from_args(args):
     return exp.render(fmt, view=args.view, **options)
 
 
+def write_extras(args):
+    """The network diagram (``--diagram``) and the HTML report (``--report``) of the explanation just built."""
+    exp = getattr(args, "_explanation", None)
+    if exp is None:
+        return
+    if getattr(args, "diagram", None):
+        from ..viz.network import network_diagram, network_update_diagram
+
+        trace = getattr(exp, "trace", None)
+        if trace is not None and getattr(trace, "lr", None) is not None:
+            network_update_diagram(exp, args.diagram)
+        else:
+            network_diagram(exp, args.diagram)
+        print(f"wrote {args.diagram}", file=sys.stderr)
+    if getattr(args, "report", None):
+        from ..viz.report import explanation_report
+
+        view = args.view if args.view in ("scalar", "matrix") else "scalar"
+        explanation_report(exp, args.report, view=view)
+        print(f"wrote {args.report}", file=sys.stderr)
+
+
 def write_output(text, path):
     """Print ``text`` or write it atomically to ``path``."""
     if path is None:
         sys.stdout.write(text)
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gradlab-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from ..core.files import write_atomic
+
+    write_atomic(path, text)
     print(f"wrote {path}", file=sys.stderr)

@@ -9,7 +9,6 @@ one decimal kept: ``0.1 × 2.0 = 0.3``, ``σ(0.4748) = 0.6165``).
 
 from __future__ import annotations
 
-from html import escape as _xml_escape
 
 import numpy as np
 

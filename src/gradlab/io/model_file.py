@@ -26,11 +26,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from ..core.errors import InputTypeError, ModelFileError, ShapeError, require
+from ..core.files import write_atomic as _write_atomic
 
 FORMAT = "gradlab-model"
 FORMAT_VERSION = "1"
@@ -86,18 +86,7 @@ def save(model, path, metadata=None) -> None:
 
 def write_atomic(path: str, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    _write_atomic(path, data)
 
 
 def _read_header(path, blob):

@@ -7,7 +7,7 @@ module of the same name (``relu`` ↔ ``ReLU``, ``mse_loss`` ↔ ``MSELoss``).
 from __future__ import annotations
 
 from ..ops import api as F
-from .activations import Identity, Step
+from .activations import Identity
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 
 linear = F.linear

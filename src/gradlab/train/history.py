@@ -79,9 +79,19 @@ class History:
             "stopped_at": list(self.stopped_at) if self.stopped_at is not None else None,
         }
 
-    # Plotting lives in gl.viz (added by the visualisation issue): a
-    # ``plot()`` method here will only forward ``self.history`` and
-    # ``self.epoch`` to it, so History itself stays free of matplotlib.
+    def plot(self, path=None, **kwargs):
+        """Learning curves: training (solid) and validation (dashed) loss and metrics per epoch.
+
+        Args:
+            path: where to save (.png, .svg or .pdf); None to only return the figure.
+            **kwargs: passed to :func:`gradlab.viz.plot_history` (``metrics``, ``title``, ``log_loss``).
+
+        Returns:
+            The matplotlib figure. Needs the ``gradlab[plot]`` extra.
+        """
+        from ..viz.history import plot_history
+
+        return plot_history(self, path, **kwargs)
 
     def __repr__(self):
         if not self.epoch:

@@ -9,11 +9,10 @@ window), so drawing works on a headless machine and in threads.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from ..core.errors import ParameterError, require
+from ..core.files import atomic_path
 
 # Colours: blue for positive / class 1, orange-red for negative / class 0
 # (distinguishable by most colour-blind readers), grey for neutral things.
@@ -84,17 +83,8 @@ def save(fig, path, owner: str = "save") -> Path:
     renamed, so a reader never sees half a file. Parent folders are created.
     """
     p = check_path(path, owner)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=p.suffix, dir=p.parent)
-    os.close(fd)
-    try:
-        with style():
-            fig.savefig(tmp, format=p.suffix[1:].lower(), dpi=DPI)
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(p, suffix=p.suffix) as tmp, style():
+        fig.savefig(tmp, format=p.suffix[1:].lower(), dpi=DPI)
     return p
 
 

@@ -137,21 +137,13 @@ def computation_graph(root, path, *, engine: str = "auto", values: bool = True) 
 
 
 def _run_dot(source, p):
-    import os
-    import tempfile
+    from ..core.files import atomic_path
 
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=p.suffix, dir=p.parent)
-    os.close(fd)
-    try:
+    with atomic_path(p, suffix=p.suffix) as tmp:
         args = [shutil.which("dot"), f"-T{p.suffix[1:].lower()}", "-Gdpi=110", "-o", tmp]
         done = subprocess.run(args, input=source.encode(), capture_output=True, timeout=60)
         if done.returncode != 0:
             raise GraphError(f"computation_graph: dot failed: {done.stderr.decode(errors='replace').strip()[:500]}")
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return p
 
 

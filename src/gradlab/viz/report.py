@@ -11,10 +11,10 @@ import base64
 import html
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from ..core.errors import InputTypeError, ParameterError
+from ..core.files import write_atomic
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 980px; margin: 2em auto;
@@ -177,16 +177,7 @@ def write_html(text: str, path) -> Path:
     p = Path(path)
     if p.suffix.lower() not in (".html", ".htm"):
         raise ParameterError(f"The 'path' parameter of write_report must be a file name ending in .html. Got {str(path)!r}.")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".html", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(p, text)
     return p
 
 

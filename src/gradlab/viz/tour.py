@@ -89,8 +89,10 @@ def seed_graph(path, engine: str = "auto"):
     return computation_graph(loss, path, engine=engine)
 
 
-def demo_tour(out_dir, epochs: int = 150, verbose: int = 1) -> dict:
+def demo_tour(out_dir, epochs: int = 150, verbose: int = 1, extend=None) -> dict:
     """Write every kind of picture gradlab draws, and report.html holding them, into ``out_dir``.
+
+    ``extend(report)``, when given, adds sections (e.g. a derivation) before the report is written.
 
     Returns:
         {name: Path} of the files written ('report' is the HTML file).
@@ -131,5 +133,7 @@ def demo_tour(out_dir, epochs: int = 150, verbose: int = 1) -> dict:
     for name in ("learning_curve", "decision_boundary", "network"):
         if name in written:
             r.figure(written[name])
+    if extend is not None:
+        extend(r)
     files["report"] = r.write(out / "report.html")
     return files
