@@ -1,16 +1,25 @@
-"""``gradlab demo``: show what gradlab does, on the slides' worked example."""
+"""``gradlab demo``: the whole tour in one command (the README's main job)."""
 
 from __future__ import annotations
 
-HELP = "explain the slides' worked example step by step (the main job, in one command)"
+HELP = "the tour: explain the slides' example, derive the seed question, train on moons, draw and report"
+DESCRIPTION = """The tour, in one command:
+  1. the slides' worked example (1–2–3–1 sigmoid network, cross-entropy), every number;
+  2. the seed question's gradients ∂L/∂X, ∂L/∂w, ∂L/∂b derived with the steps, and verified;
+  3. a 2–16–16–1 MLP trained on moons, with a progress bar;
+  4. the pictures and one HTML report, in the folder named at the end."""
 
 
 def add_arguments(p):
-    p.add_argument("--out-dir", help="also save the demo's files (HTML, JSON) in this folder")
+    p.add_argument("--out-dir", default="gradlab-demo", help="folder for the pictures and the report "
+                   "(default: ./gradlab-demo)")
+    p.add_argument("--epochs", type=int, default=150, help="training epochs on moons (default 150)")
 
 
 def run(args) -> int:
-    from gradlab.explain.demo import run_demo
+    from gradlab.core.errors import check_param
+    from gradlab.demo import run_demo
 
-    run_demo(args.out_dir)
+    check_param("demo", "epochs", args.epochs, args.epochs > 0, "an int > 0")
+    run_demo(args.out_dir, epochs=args.epochs)
     return 0

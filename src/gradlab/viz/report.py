@@ -28,7 +28,7 @@ caption { caption-side: bottom; color: #495057; font-size: .9em; padding-top: .3
 figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #dee2e6; }
 figcaption { color: #495057; font-size: .9em; }
 .math { margin: .8em 0; text-align: center; } .math img { vertical-align: middle; }
-pre { background: #f8f9fa; padding: .8em; overflow-x: auto; border-radius: 4px; }
+pre { background: #f8f9fa; padding: .8em; overflow-x: auto; border-radius: 4px; white-space: pre-wrap; }
 footer { margin-top: 3em; color: #868e96; font-size: .85em; }
 """
 
