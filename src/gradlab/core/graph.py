@@ -30,21 +30,19 @@ def toposort(root: Tensor) -> list:
     order then gives a topological order, since every input of an operation
     exists before its output.
     """
-    _check_graph_alive(root)
+    if root._inputs is None:
+        _check_graph_alive(root)
     nodes = [root]
-    seen = {id(root)}
-    i = 0
-    while i < len(nodes):
-        for inp in nodes[i]._inputs:
-            if type(inp) is Tensor and inp._op is not None:
-                key = id(inp)
-                if key not in seen:
-                    if inp._inputs is None:
-                        _check_graph_alive(inp)
-                    seen.add(key)
-                    nodes.append(inp)
-        i += 1
-    nodes.sort(key=_seq)
+    seen = {root}  # Tensors hash by identity
+    for node in nodes:  # the list grows while it is walked: a breadth-first sweep
+        for inp in node._inputs:
+            if type(inp) is Tensor and inp._op is not None and inp not in seen:
+                if inp._inputs is None:
+                    _check_graph_alive(inp)
+                seen.add(inp)
+                nodes.append(inp)
+    if len(nodes) > 1:
+        nodes.sort(key=_seq)
     return nodes
 
 
@@ -186,9 +184,10 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
 def _accumulate(leaf, gi, g=None):
     if leaf.grad is None:
         if type(gi) is np.ndarray:
-            if gi.dtype != leaf.data.dtype:  # a gradient has its variable's dtype (float32 stays float32)
-                gi = gi.astype(leaf.data.dtype)
-            elif gi is g or not gi.flags.owndata:
+            dtype = leaf.data.dtype
+            if gi.dtype is not dtype and gi.dtype != dtype:  # a gradient has its variable's dtype
+                gi = gi.astype(dtype)
+            elif gi is g or gi.base is not None:
                 gi = gi.copy()  # never share one array between two .grad attributes, or hand out a view
         leaf.grad = gi
     else:
@@ -211,6 +210,11 @@ def _ones(shape, dtype):
 
 def backward(root, gradient=None, retain_graph=False, create_graph=False):
     """``Tensor.backward`` with PyTorch semantics; see :meth:`Tensor.backward`."""
+    if gradient is None and not create_graph and root._op is not None and not MODE.anomaly:
+        data = root.data
+        if data.size == 1:  # the training loop's call: loss.backward()
+            _backprop_plain(toposort(root), root, _ones(data.shape, data.dtype), retain_graph)
+            return
     if not root.requires_grad:
         raise GraphError(
             "backward: this tensor does not require a gradient and has no graph; "

@@ -223,7 +223,7 @@ class Tensor:
             retain_graph: keep the graph so ``backward`` can run through it again.
             create_graph: record the backward pass itself, for higher derivatives.
         """
-        _graph_backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        _graph_backward(self, gradient, retain_graph, create_graph)
 
 
 def _graph_backward(*args, **kwargs):

@@ -60,6 +60,8 @@ class Loss(Module):
 
     def _target(self, target, prediction):
         """Target as a Tensor (kept if it is one) or an array of the prediction's dtype and shape."""
+        if type(target) is Tensor and target.data.shape == prediction.data.shape:
+            return target  # the training loop's case: nothing to convert or check
         owner = type(self).__name__
         if isinstance(target, Tensor):
             t = target

@@ -365,6 +365,8 @@ def _plan(modules):
 
 
 def _dense_stack(x, layers, acts, negative_slope):
+    global _dense_stack
     from ..ops.nn import dense_stack
 
+    _dense_stack = dense_stack  # bind once: later calls go straight to the row
     return dense_stack(x, layers, acts, negative_slope)

@@ -84,9 +84,25 @@ def mse_loss_dt(g, out, p, t, reduction="mean"):
     return -mse_loss_dp(g, out, p, t, reduction)
 
 
+def mse_loss_forward_saving(p, t, reduction="mean"):
+    """The loss and the residual d = p − t, which the backward pass reuses."""
+    d = p - t
+    if reduction == "none":
+        return d * d, d
+    s = np.vdot(d, d) if type(d) is np.ndarray else namespace(d).sum(d * d)
+    return (s / _size(d.shape) if reduction == "mean" else s), d
+
+
+def mse_loss_vjp_all(g, out, p, t, saved=None, needs=None, reduction="mean"):
+    """Both gradients from the saved residual: ±(2/n) g d ('mean'), ±2 g d ('sum', 'none')."""
+    d = saved if saved is not None else p - t
+    gp = (g * (2.0 / _size(d.shape) if reduction == "mean" else 2.0)) * d
+    return [gp if needs is None or needs[0] else None, -gp if needs is None or needs[1] else None]
+
+
 MSE_LOSS = register("mse_loss", mse_loss_fwd, (mse_loss_dp, mse_loss_dt),
                     latex=r"\frac{1}{n}\lVert $x - $y \rVert^{2}", dlatex=(r"\frac{2}{n}($x - $y)", r"-\frac{2}{n}($x - $y)"),
-                    argnames=("x", "y"),
+                    argnames=("x", "y"), forward_saving=mse_loss_forward_saving, vjp_all=mse_loss_vjp_all,
                     doc="reduction 'mean' divides by the number of elements n, 'sum' does not, 'none' keeps them.")
 
 
