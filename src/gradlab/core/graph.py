@@ -69,18 +69,22 @@ def _backprop_plain(order, root, gradient, retain_graph):
         i = 0
         for inp in inputs:
             if type(inp) is Tensor and inp.requires_grad:
-                gi = vjps[i](g, out, *args, **params)
-                shape = inp.data.shape
-                if gi.shape != shape:
-                    gi = unbroadcast(gi, shape)
-                if inp._op is None:
-                    _accumulate(inp, gi, g)
-                else:
-                    prev = grads.get(inp)
-                    grads[inp] = gi if prev is None else prev + gi
+                _deliver(inp, vjps[i](g, out, *args, **params), g, grads)
             i += 1
         if not retain_graph:
             node._inputs = node._datas = node._params = node._saved = None
+
+
+def _deliver(inp, gi, g, grads):
+    """Hand one input its gradient ``gi``: summed to its shape, into ``.grad`` (a leaf) or ``grads``."""
+    shape = inp.data.shape
+    if gi.shape != shape:
+        gi = unbroadcast(gi, shape)
+    if inp._op is None:
+        _accumulate(inp, gi, g)
+    else:
+        prev = grads.get(inp)
+        grads[inp] = gi if prev is None else prev + gi
 
 
 def _joint(node, op, g, out, inputs, args, params, grads):
@@ -88,16 +92,8 @@ def _joint(node, op, g, out, inputs, args, params, grads):
     needs = [type(inp) is Tensor and inp.requires_grad for inp in inputs]
     results = op.vjp_all(g, out, *args, saved=node._saved, needs=needs, **params)
     for inp, gi, need in zip(inputs, results, needs):
-        if not need or gi is None:
-            continue
-        shape = inp.data.shape
-        if gi.shape != shape:
-            gi = unbroadcast(gi, shape)
-        if inp._op is None:
-            _accumulate(inp, gi, g)
-        else:
-            prev = grads.get(inp)
-            grads[inp] = gi if prev is None else prev + gi
+        if need and gi is not None:
+            _deliver(inp, gi, g, grads)
 
 
 def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):

@@ -75,3 +75,20 @@ class Document:
 
     def note(self, *parts, kind="info"):
         return self.add(Note(list(parts), kind))
+
+
+class Displayable:
+    """Printing and Jupyter display for anything with ``render(fmt, ...)``: text when printed,
+    Markdown, HTML and LaTeX in a notebook (``_repr_markdown_``, ``_repr_html_``, ``_repr_latex_``)."""
+
+    def __str__(self):
+        return self.render("text", color=False)
+
+    def _repr_markdown_(self):
+        return self.render("markdown")
+
+    def _repr_html_(self):
+        return self.render("html", fragment=True)
+
+    def _repr_latex_(self):
+        return self.render("latex")

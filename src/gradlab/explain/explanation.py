@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParameterError
+from .document import Displayable
 from .trace import TOLERANCE, autodiff_check
 
 NAMES = """\
@@ -30,7 +31,7 @@ loss_new, loss_change, loss_change_pct, loss_reduction, loss_reduction_pct
 """
 
 
-class Explanation:
+class Explanation(Displayable):
     """A step of a layered network explained: named numbers and views.
 
     Build with :func:`gradlab.explain`. Attributes: ``trace`` (the raw
@@ -169,20 +170,8 @@ class Explanation:
 
         return explanation_dict(self)
 
-    def __str__(self):
-        return self.render("text", color=False)
-
     def __repr__(self):
         tr = self.trace
         sizes = [tr.net.layers[0].n_in] + [layer.n_out for layer in tr.net.layers]
         return (f"<Explanation {self.title!r}: {'–'.join(map(str, sizes))} network, loss {tr.loss} = "
                 f"{tr.loss_value:.{self.precision}f}, {len(self._values)} named quantities>")
-
-    def _repr_markdown_(self):
-        return self.render("markdown")
-
-    def _repr_html_(self):
-        return self.render("html", fragment=True)
-
-    def _repr_latex_(self):
-        return self.render("latex")

@@ -20,7 +20,7 @@ import re
 import numpy as np
 
 from ..core.errors import InputTypeError, ParameterError
-from .document import Document
+from .document import Displayable, Document
 from .notation import Deriv, Matrix, Num, Op, Raw, Row, Sym, Text
 
 EQ, TIMES, PLUS = Op("="), Op("×"), Op("+")
@@ -68,7 +68,7 @@ class GraphNode:
         return self.tensor.data
 
 
-class GraphExplanation:
+class GraphExplanation(Displayable):
     """The graph of one function evaluation with its gradients.
 
     ``nodes`` (inputs first, output last), ``output`` (its name),
@@ -118,18 +118,6 @@ class GraphExplanation:
                        "grad": None if n.grad is None else plain(n.grad)} for n in self.nodes],
             "values": {f"d{self.output}/d{n.name}": plain(self.grad(n.name)) for n in self.nodes},
         }
-
-    def __str__(self):
-        return self.render("text", color=False)
-
-    def _repr_markdown_(self):
-        return self.render("markdown")
-
-    def _repr_html_(self):
-        return self.render("html", fragment=True)
-
-    def _repr_latex_(self):
-        return self.render("latex")
 
 
 def _names_of(f, n):

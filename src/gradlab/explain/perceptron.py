@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from ..core.errors import ParameterError
-from .document import Document
+from .document import Displayable, Document
 from .notation import Matrix, Num, Op, Paren, Row, Sym, Text, row_vector
 
 EQ, PLUS, TIMES, LARROW = Op("="), Op("+"), Op("×"), Op("←")
@@ -25,7 +25,7 @@ DATA = {
 }
 
 
-class PerceptronExplanation:
+class PerceptronExplanation(Displayable):
     """The trace of ``gl.Perceptron.fit`` on a small data set, renderable like an Explanation."""
 
     def __init__(self, model, X, y, name, precision=4):
@@ -56,18 +56,6 @@ class PerceptronExplanation:
             "steps": [{"epoch": s.epoch, "sample": s.index + 1, "x": s.x.tolist(), "z": s.z, "output": s.output,
                        "target": s.target, "error": s.error, "weights": s.weights.tolist()} for s in self.steps],
         }
-
-    def __str__(self):
-        return self.render("text", color=False)
-
-    def _repr_markdown_(self):
-        return self.render("markdown")
-
-    def _repr_html_(self):
-        return self.render("html", fragment=True)
-
-    def _repr_latex_(self):
-        return self.render("latex")
 
 
 def explain_perceptron(data="or", lr=0.1, threshold=0.0, max_epochs=None, precision=4):
