@@ -19,7 +19,8 @@ import numpy as np
 
 from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError, check_param
 from ..core.graph import no_grad
-from ..core.tensor import Tensor
+from ..core.tensor import Tensor, apply
+from ..ops.nn import DENSE_STACK
 
 # type name in a config -> Module class (filled by @configurable)
 MODULE_TYPES: dict = {}
@@ -289,9 +290,11 @@ class Sequential(Module):
             plan = self._dense_plan()
             if plan is not None:
                 linears, acts, slope = plan
-                layers = [(m.weight, m.bias) for m in linears]
-                if all(b is not None for _, b in layers):
-                    return _dense_stack(x, layers, acts, negative_slope=slope)
+                flat = []
+                for m in linears:  # read every call: the user may have replaced a weight Tensor
+                    flat.append(m.weight)
+                    flat.append(m.bias)
+                return _dense_apply(x, flat, acts, slope)
         for name in self._module_names:
             x = self.__dict__[name](x)
         return x
@@ -304,7 +307,8 @@ class Sequential(Module):
         anything else (Step, Softmax, layers without bias, custom modules). The
         plan is cached for as long as the same modules sit in the same order.
         """
-        modules = tuple(self.__dict__[name] for name in self._module_names)
+        d = self.__dict__
+        modules = tuple([d[name] for name in self._module_names])
         cached = self.__dict__.get("_plan_cache")
         if cached is not None and cached[0] == modules:
             return cached[1]
@@ -364,9 +368,6 @@ def _plan(modules):
     return tuple(linears), tuple(acts), 0.01 if slope is None else float(slope)
 
 
-def _dense_stack(x, layers, acts, negative_slope):
-    global _dense_stack
-    from ..ops.nn import dense_stack
-
-    _dense_stack = dense_stack  # bind once: later calls go straight to the row
-    return dense_stack(x, layers, acts, negative_slope)
+def _dense_apply(x, flat, acts, negative_slope):
+    """Apply the ``dense_stack`` row to x and the flat (W1, b1, W2, b2, ...) list."""
+    return apply(DENSE_STACK, x, *flat, activations=acts, negative_slope=negative_slope)
