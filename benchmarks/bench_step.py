@@ -188,26 +188,36 @@ def check_same_gradients(batch, sizes):
 
 
 # ------------------------------------------------------------------ timing
-def time_step(step, min_time):
-    for _ in range(3):
-        step()
-    samples = []
-    start = time.perf_counter()
-    while time.perf_counter() - start < min_time or len(samples) < 5:
-        n = 1
+def time_steps(steps, min_time):
+    """Median and IQR of seconds per step for each implementation, timed in alternation.
+
+    The implementations take turns (a block of steps each, round after round)
+    so that a noisy neighbour on the machine affects them alike. Fast steps
+    are timed in blocks of at least 2 ms to be clear of the timer's resolution.
+    """
+    block = {}
+    for name, step in steps.items():
+        for _ in range(3):
+            step()
         t0 = time.perf_counter()
         step()
-        dt = time.perf_counter() - t0
-        if dt < 1e-3:  # batch fast steps so timer resolution does not matter
-            n = max(1, int(1e-3 / max(dt, 1e-7)))
+        block[name] = max(1, int(2e-3 / max(time.perf_counter() - t0, 1e-7)))
+    samples = {name: [] for name in steps}
+    spent = {name: 0.0 for name in steps}
+    while min(spent.values()) < min_time or min(len(v) for v in samples.values()) < 7:
+        for name, step in steps.items():
+            n = block[name]
             t0 = time.perf_counter()
             for _ in range(n):
                 step()
             dt = time.perf_counter() - t0
-        samples.append(dt / n)
-    samples.sort()
-    q1, q3 = samples[len(samples) // 4], samples[(3 * len(samples)) // 4]
-    return statistics.median(samples), q3 - q1
+            spent[name] += dt
+            samples[name].append(dt / n)
+    out = {}
+    for name, xs in samples.items():
+        xs.sort()
+        out[name] = (statistics.median(xs), xs[(3 * len(xs)) // 4] - xs[len(xs) // 4])
+    return out
 
 
 def peak_memory(step):
@@ -267,10 +277,8 @@ def run(configs, min_time, dtypes):
             impls = {"numpy": NumpyStep(Ws, bs, X, Y), "gradlab": GradlabStep(Ws, bs, X, Y)}
             if have_torch():
                 impls["torch"] = TorchStep(Ws, bs, X, Y)
-            res = {}
-            for iname, step in impls.items():
-                med, spread = time_step(step, min_time)
-                res[iname] = (med, spread, peak_memory(step))
+            timed = time_steps(impls, min_time)
+            res = {iname: timed[iname] + (peak_memory(step),) for iname, step in impls.items()}
             rows.append((name, batch, sizes, np.dtype(dtype).name, res, flops, worst))
             g, n = res["gradlab"][0], res["numpy"][0]
             t = res.get("torch", (float("nan"),))[0]
@@ -280,6 +288,7 @@ def run(configs, min_time, dtypes):
     return rows
 
 
+ANALYSIS_MARKER = "<!-- analysis: kept across runs -->"
 TARGETS = {"tiny": 1.5, "small": 1.5, "mnist-like": 1.15, "medium": 1.15, "large": 1.05, "wide-batch": 1.05}
 
 
@@ -297,10 +306,32 @@ def table(rows):
         out.append(
             f"| {name} | {batch} | {'-'.join(map(str, sizes))} | {dt} | {cell(g)} | {cell(n)} | "
             f"{cell(t) if t else 'n/a'} | {ratio:.2f} | {g[0] / t[0]:.2f} | {flops / g[0] / 1e9:.2f} | "
-            f"{g[2] / 1e6:.2f} MB / {n[2] / 1e6:.2f} MB = {mem:.2f} | "
+            f"{_mem(g[2])} / {_mem(n[2])} = {mem:.2f} | "
             f"≤ {TARGETS[name]}× {'holds' if ok else 'MISSED'} |"
         )
     return "\n".join(out)
+
+
+def _mem(nbytes):
+    return f"{nbytes / 1e6:.2f} MB" if nbytes >= 1e5 else f"{nbytes / 1e3:.1f} kB"
+
+
+def startup_times():
+    """Seconds to ``import gradlab`` (fresh interpreter, best of 5) and to explain the course example in-process."""
+    import subprocess
+
+    code = "import time; t = time.perf_counter(); import gradlab; print(time.perf_counter() - t)"
+    imports = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+               for _ in range(5)]
+    from gradlab.explain import example
+
+    t0 = time.perf_counter()
+    example("course").render("text")
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    example("course").render("text")
+    warm = time.perf_counter() - t0
+    return min(imports), cold, warm
 
 
 def end_to_end(epochs=20):
@@ -348,12 +379,20 @@ def main(argv=None):
     md = table(rows)
     print()
     print(md)
+    start = startup_times()
+    print(f"\nimport gradlab {start[0] * 1e3:.0f} ms; explain course {start[1] * 1e3:.1f} ms (first), "
+          f"{start[2] * 1e3:.1f} ms (again)")
     e2e = None
     if not args.quick and not args.no_e2e:
         e2e = end_to_end()
         print(f"\ndigits end-to-end: gradlab fit {e2e[0]:.2f} s, test accuracy {e2e[1]:.4f}; "
               f"scikit-learn MLPClassifier {e2e[2]:.2f} s, test accuracy {e2e[3]:.4f}; speed-up {e2e[2] / e2e[0]:.2f}x")
     if args.write:
+        analysis = ""  # a hand-written analysis after the marker survives a new run
+        if os.path.exists(args.write):
+            text = open(args.write).read()
+            if ANALYSIS_MARKER in text:
+                analysis = text[text.index(ANALYSIS_MARKER):]
         with open(args.write, "w") as f:
             f.write("# Benchmark results\n\n")
             f.write(f"Command: `python benchmarks/bench_step.py{' --quick' if args.quick else ''}`, "
@@ -365,6 +404,11 @@ def main(argv=None):
                 f.write(f"\nEnd to end, digits (64–128–10 ReLU, Adam lr 1e-3, batch 32, 20 epochs): gradlab `fit` "
                         f"{e2e[0]:.2f} s, test accuracy {e2e[1]:.4f}; scikit-learn MLPClassifier {e2e[2]:.2f} s, "
                         f"test accuracy {e2e[3]:.4f}: gradlab is {e2e[2] / e2e[0]:.2f}× faster.\n")
+            f.write(f"\nStart-up: `import gradlab` {start[0] * 1e3:.0f} ms (best of 5 fresh interpreters); "
+                    f"`gradlab explain course` in-process {start[1] * 1e3:.1f} ms the first time, "
+                    f"{start[2] * 1e3:.1f} ms again.\n")
+            if analysis:
+                f.write("\n" + analysis)
     return 0
 
 

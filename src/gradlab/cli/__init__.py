@@ -53,7 +53,10 @@ def main(argv=None) -> int:
     try:
         return int(args._run(args) or 0)
     except GradlabError as exc:
-        print(f"gradlab {args.command}: error: {exc}", file=sys.stderr)
+        message = str(exc)
+        if message.startswith(f"{args.command}: "):  # the API names its operation; the prefix says it already
+            message = message[len(args.command) + 2:]
+        print(f"gradlab {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"gradlab {args.command}: interrupted", file=sys.stderr)
