@@ -20,15 +20,18 @@ def read_png(path) -> np.ndarray:
 def assert_real_picture(path, min_size=(300, 200)):
     """Raise AssertionError unless the PNG at ``path`` is at least ``min_size`` (width, height) pixels and not blank.
 
-    Returns the image (H, W, 3). Used by tests, where ``assert`` is the point.
+    Returns the image (H, W, 3). Used by tests; raises AssertionError (also under ``python -O``).
     """
     img = read_png(path)
     h, w = img.shape[:2]
-    assert w >= min_size[0] and h >= min_size[1], f"{path}: {w}x{h} is smaller than {min_size}"
+    if w < min_size[0] or h < min_size[1]:
+        raise AssertionError(f"{path}: {w}x{h} is smaller than {min_size}")
     grey = img.mean(axis=2)
-    assert grey.std() > MIN_STD, f"{path}: nearly blank (grey std {grey.std():.4f})"
+    if not grey.std() > MIN_STD:
+        raise AssertionError(f"{path}: nearly blank (grey std {grey.std():.4f})")
     # more than a couple of colours: real content, not a flat frame
-    assert len(np.unique((img * 15).round().reshape(-1, 3), axis=0)) > 8
+    if len(np.unique((img * 15).round().reshape(-1, 3), axis=0)) <= 8:
+        raise AssertionError(f"{path}: eight colours or fewer: a flat frame, not a picture")
     return img
 
 
