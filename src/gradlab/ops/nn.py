@@ -134,8 +134,11 @@ def _act_backward(name, g, a, slope):
     """g ⊙ f′(z) from the output a = f(z)."""
     if name == "relu":
         if type(a) is np.ndarray:
-            # a = max(z, 0) ≥ 0, so sign(a) is exactly the 0/1 mask H(z): a float, no bool cast
-            return g * np.sign(a)
+            # a = max(z, 0) ≥ 0, so sign(a) is exactly the 0/1 mask H(z): a float, no bool cast;
+            # multiplied in place, one new array instead of two
+            mask = np.sign(a)
+            mask *= g
+            return mask
         return namespace(a).where(a > 0, g, 0.0)
     if name == "leaky_relu":
         return namespace(a).where(a > 0, g, slope * g)
