@@ -56,7 +56,10 @@ def run(args) -> int:
     for what, path in written.items():
         print(f"wrote {what.replace('_', ' ')}: {path}")
     if not (args.plot or args.report or args.save):
-        print(f"Same run as a full command: {T.command_line(spec)}")
+        import dataclasses
+
+        resolved = dataclasses.replace(spec, layers=",".join(map(str, prepared.layers)), loss=prepared.loss)
+        print(f"Same run as a full command: {T.command_line(resolved)}")
         print("Add --plot DIR for the learning curve and decision boundary, --report FILE.html for a report, "
               "--save FILE to keep the model.")
     return 0
