@@ -19,8 +19,8 @@ import numpy as np
 
 from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError, check_param
 from ..core.graph import no_grad
-from ..core.tensor import Tensor, apply
-from ..ops.nn import DENSE_STACK
+from ..core.tensor import Tensor
+from ..ops.nn import dense_stack_flat
 
 # type name in a config -> Module class (filled by @configurable)
 MODULE_TYPES: dict = {}
@@ -294,7 +294,7 @@ class Sequential(Module):
                 for m in linears:  # read every call: the user may have replaced a weight Tensor
                     flat.append(m.weight)
                     flat.append(m.bias)
-                return _dense_apply(x, flat, acts, slope)
+                return dense_stack_flat(x, flat, acts, slope)
         for name in self._module_names:
             x = self.__dict__[name](x)
         return x
@@ -366,8 +366,3 @@ def _plan(modules):
     if not linears:
         return None
     return tuple(linears), tuple(acts), 0.01 if slope is None else float(slope)
-
-
-def _dense_apply(x, flat, acts, negative_slope):
-    """Apply the ``dense_stack`` row to x and the flat (W1, b1, W2, b2, ...) list."""
-    return apply(DENSE_STACK, x, *flat, activations=acts, negative_slope=negative_slope)

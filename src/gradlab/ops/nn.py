@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.primitive import namespace, register
+from ..core.tensor import apply
 
 
 def linear_fwd(x, w, b=None):
@@ -57,17 +58,6 @@ LINEAR = register("linear", linear_fwd, (linear_dx, linear_dw, linear_db), latex
 
 
 # ------------------------------------------------------------ mean squared error
-def mse_loss_fwd(p, t, reduction="mean"):
-    d = p - t
-    if reduction == "none":
-        return d * d
-    if type(d) is np.ndarray:
-        s = np.vdot(d, d)  # Σ d² in one call
-    else:
-        s = namespace(d).sum(d * d)
-    return s / _size(d.shape) if reduction == "mean" else s
-
-
 def _size(shape):
     n = 1
     for k in shape:
@@ -75,13 +65,9 @@ def _size(shape):
     return n
 
 
-def mse_loss_dp(g, out, p, t, reduction="mean"):
-    scale = 2.0 / _size(p.shape) if reduction == "mean" else 2.0
-    return (g * scale) * (p - t)
-
-
-def mse_loss_dt(g, out, p, t, reduction="mean"):
-    return -mse_loss_dp(g, out, p, t, reduction)
+def _mse_scale(shape, reduction):
+    """∂L/∂d per unit of d = p − t: 2/n for 'mean' (n elements), 2 for 'sum' and 'none'."""
+    return 2.0 / _size(shape) if reduction == "mean" else 2.0
 
 
 def mse_loss_forward_saving(p, t, reduction="mean"):
@@ -89,14 +75,26 @@ def mse_loss_forward_saving(p, t, reduction="mean"):
     d = p - t
     if reduction == "none":
         return d * d, d
-    s = np.vdot(d, d) if type(d) is np.ndarray else namespace(d).sum(d * d)
+    s = np.vdot(d, d) if type(d) is np.ndarray else namespace(d).sum(d * d)  # Σ d² in one call
     return (s / _size(d.shape) if reduction == "mean" else s), d
+
+
+def mse_loss_fwd(p, t, reduction="mean"):
+    return mse_loss_forward_saving(p, t, reduction)[0]
+
+
+def mse_loss_dp(g, out, p, t, reduction="mean"):
+    return (g * _mse_scale(p.shape, reduction)) * (p - t)
+
+
+def mse_loss_dt(g, out, p, t, reduction="mean"):
+    return -mse_loss_dp(g, out, p, t, reduction)
 
 
 def mse_loss_vjp_all(g, out, p, t, saved=None, needs=None, reduction="mean"):
     """Both gradients from the saved residual: ±(2/n) g d ('mean'), ±2 g d ('sum', 'none')."""
     d = saved if saved is not None else p - t
-    gp = (g * (2.0 / _size(d.shape) if reduction == "mean" else 2.0)) * d
+    gp = (g * _mse_scale(d.shape, reduction)) * d
     return [gp if needs is None or needs[0] else None, -gp if needs is None or needs[1] else None]
 
 
@@ -210,12 +208,13 @@ def dense_stack(x, layers, activations, negative_slope=0.01):
         layers: sequence of (weight (out, in), bias (out,)) Tensors.
         activations: one name per layer from ``DENSE_ACTIVATIONS``.
     """
-    from ..core.tensor import apply
-
     flat = []
     for W, b in layers:
         flat.append(W)
         flat.append(b)
-    if type(activations) is not tuple:
-        activations = tuple(activations)
+    return dense_stack_flat(x, flat, tuple(activations), negative_slope)
+
+
+def dense_stack_flat(x, flat, activations, negative_slope=0.01):
+    """:func:`dense_stack` with the parameters as one list (W1, b1, W2, b2, ...) and ``activations`` a tuple."""
     return apply(DENSE_STACK, x, *flat, activations=activations, negative_slope=negative_slope)

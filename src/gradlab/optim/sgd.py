@@ -47,12 +47,6 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        if not mu and not wd:  # plain SGD, the slides' w ← w − η ∂L/∂w: nothing else to do per parameter
-            for p in self.params:
-                g = p.grad
-                if g is not None:
-                    p.data -= lr * (g if type(g) is np.ndarray else grad_array(p))
-            return
         keep = 1.0 - self.dampening
         for i, p in enumerate(self.params):
             g = grad_array(p)
