@@ -47,14 +47,20 @@ def _first_bad(arr):
     return int(pos[0]), (int(pos[1]) if len(pos) > 1 else 0)
 
 
-def _as_inputs(X, dtype, owner, name="X"):
-    data = X.data if isinstance(X, Tensor) else X
+def _numeric(values, owner, name, expected):
+    """``values`` (array-like or Tensor) as a NumPy array of numbers, or an InputTypeError naming ``name``."""
+    data = values.data if isinstance(values, Tensor) else values
     try:
         arr = np.asarray(data)
     except (TypeError, ValueError) as exc:
-        raise InputTypeError(f"{owner}: {name} must be a numeric array (N, features): {exc}") from None
+        raise InputTypeError(f"{owner}: {name} must be {expected}: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise InputTypeError(f"{owner}: {name} must be numeric, got dtype {arr.dtype}")
+    return arr
+
+
+def _as_inputs(X, dtype, owner, name="X"):
+    arr = _numeric(X, owner, name, "a numeric array (N, features)")
     if arr.ndim == 0 or arr.shape[0] == 0:
         raise ShapeError(f"{owner}: {name} must have shape (N, features) with N >= 1, got {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=dtype)
@@ -66,13 +72,7 @@ def _as_inputs(X, dtype, owner, name="X"):
 
 def _as_targets(y, dtype, out_shape, owner, name="y"):
     """Targets as an array; float of the model's dtype unless they are class indices for C >= 2 outputs."""
-    data = y.data if isinstance(y, Tensor) else y
-    try:
-        arr = np.asarray(data)
-    except (TypeError, ValueError) as exc:
-        raise InputTypeError(f"{owner}: {name} must be a numeric array: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise InputTypeError(f"{owner}: {name} must be numeric, got dtype {arr.dtype}")
+    arr = _numeric(y, owner, name, "a numeric array")
     outputs = out_shape[1:]
     if arr.ndim == 1 and outputs == (1,):
         arr = arr[:, None]  # one output: (N,) labels become a column, as the output is

@@ -66,6 +66,14 @@ def new_figure(width: float, height: float):
     return fig
 
 
+def figure_and_axes(ax, width: float, height: float):
+    """``(fig, ax)``: a new ``width`` × ``height`` figure with one axes when ``ax`` is None, else ``ax``'s own."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = new_figure(width, height)
+    return fig, fig.add_subplot()
+
+
 def check_path(path, owner: str) -> Path:
     """``path`` as a Path whose suffix is a picture format matplotlib writes."""
     p = Path(path)

@@ -120,11 +120,7 @@ def plot_decision_boundary(model, X, y, path=None, *, output: str = "auto", reso
     if labels.shape[0] != X.shape[0]:
         raise ShapeError(f"plot_decision_boundary: X has {X.shape[0]} rows but y has {labels.shape[0]}")
     with _mpl.style():
-        if ax is None:
-            fig = _mpl.new_figure(6.0, 5.0)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
+        fig, ax = _mpl.figure_and_axes(ax, 6.0, 5.0)
         _draw_boundary(ax, model, X, labels, output, resolution, title, feature_names, show_points)
     return _mpl.finish(fig, path, "plot_decision_boundary")
 
@@ -184,11 +180,7 @@ def plot_regression(model, X, y, path=None, *, title: str = "Fitted curve", feat
     fitted, _ = _raw_outputs(model, X)
     mse = float(np.mean((np.asarray(fitted).reshape(-1) - y) ** 2))
     with _mpl.style():
-        if ax is None:
-            fig = _mpl.new_figure(6.0, 4.2)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
+        fig, ax = _mpl.figure_and_axes(ax, 6.0, 4.2)
         ax.scatter(X[:, 0], y, s=16, color=_mpl.NEUTRAL, alpha=0.7, label="data", zorder=2)
         ax.plot(grid[:, 0], np.asarray(curve).reshape(-1), color=_mpl.POSITIVE, lw=2.4, label="model", zorder=3)
         ax.set_title(f"{title} (MSE {mse:.4g})")

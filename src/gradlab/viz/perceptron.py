@@ -74,11 +74,7 @@ def plot_perceptron_lines(X, y, weights, path=None, *, threshold: float = 0.0, t
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).reshape(-1)
     with _mpl.style():
-        if ax is None:
-            fig = _mpl.new_figure(5.2, 5.0)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
+        fig, ax = _mpl.figure_and_axes(ax, 5.2, 5.0)
         lo, hi = X.min() - 0.5, X.max() + 0.5
         cmap = colormaps["Greys"]
         n = len(weights)
