@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..core.errors import check_param
-from .optimizer import Optimizer, check_buffers, copy_buffers, grad_array, is_float
+from .optimizer import Optimizer, check_buffers, copy_buffers, is_float
 
 
 class Adam(Optimizer):
@@ -51,12 +51,7 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         lr, eps, wd = self.lr, self.eps, self.weight_decay
         self.t += 1
-        for i, p in enumerate(self.params):
-            g = grad_array(p)
-            if g is None:
-                continue
-            if wd:
-                g = g + wd * p.data
+        for i, p, g in self._gradients(wd):
             self._steps[i] += 1
             t = self._steps[i]
             m, v, tmp = self._m[i], self._v[i], self._tmp[i]

@@ -73,6 +73,14 @@ class Optimizer:
         self.lr = float(lr)
         self.initial_lr = float(lr)
 
+    def _gradients(self, weight_decay=0.0):
+        """``(i, p, g)`` for every parameter with a gradient; ``g`` includes the L2 term λp when λ ≠ 0."""
+        for i, p in enumerate(self.params):
+            g = grad_array(p)
+            if g is None:
+                continue
+            yield i, p, (g + weight_decay * p.data if weight_decay else g)
+
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``.grad = None``, as PyTorch's default)."""
         for p in self.params:

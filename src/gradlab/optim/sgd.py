@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParameterError, check_param
-from .optimizer import Optimizer, check_buffers, copy_buffers, grad_array, is_float
+from .optimizer import Optimizer, check_buffers, copy_buffers, is_float
 
 
 class SGD(Optimizer):
@@ -48,12 +48,7 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient, in place."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         keep = 1.0 - self.dampening
-        for i, p in enumerate(self.params):
-            g = grad_array(p)
-            if g is None:
-                continue
-            if wd:
-                g = g + wd * p.data
+        for i, p, g in self._gradients(wd):
             if mu:
                 buf = self._buffers[i]
                 if buf is None:
