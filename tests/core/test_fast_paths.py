@@ -48,3 +48,58 @@ def test_mse_loss_row_equals_composition():
         g1 = gl.grad(lambda p: apply(MSE_LOSS, p, t, reduction=reduction))(p)
         g2 = gl.grad(lambda p: ref(p - t))(p)
         np.testing.assert_allclose(g1, g2, rtol=1e-13)
+
+
+@pytest.mark.parametrize("acts", [("relu", "relu", "identity"), ("sigmoid", "leaky_relu", "tanh"),
+                                  ("identity", "relu", "sigmoid")])
+@pytest.mark.parametrize("batch", [1, 7])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numpy_delta_loop_equals_the_general_loop(acts, batch, dtype):
+    from gradlab.ops.nn import _delta_recursion, _delta_recursion_numpy, dense_stack_forward_saving
+
+    rng = np.random.default_rng(3)
+    sizes = [3, 5, 4, 2]
+    x = rng.standard_normal((batch, 3)).astype(dtype)
+    wb = []
+    for i, o in zip(sizes, sizes[1:]):
+        wb += [rng.standard_normal((o, i)).astype(dtype), rng.standard_normal(o).astype(dtype)]
+    _, saved = dense_stack_forward_saving(x, *wb, activations=acts, negative_slope=0.1)
+    g = rng.standard_normal((batch, 2)).astype(dtype)
+    for needs in ([True] * 7, [False] + [True] * 6, [True, False, True, True, False, False, True]):
+        fast = _delta_recursion_numpy(g, saved, wb, acts, 0.1, needs)
+        slow = _delta_recursion(g, saved, wb, acts, 0.1, needs)
+        for i, (a, b) in enumerate(zip(fast, slow)):
+            assert (a is None) == (not needs[i]) == (b is None)
+            if a is not None:
+                assert a.dtype == dtype and a.shape == b.shape
+                np.testing.assert_allclose(a, b, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=1e-6)
+
+
+def test_training_path_gradients_are_fresh_writable_arrays_of_the_parameter_dtype():
+    for dtype in ("float64", "float32"):
+        net = gl.nn.Sequential(gl.nn.Linear(2, 4, rng=0, dtype=dtype), gl.nn.ReLU(),
+                               gl.nn.Linear(4, 1, rng=1, dtype=dtype))
+        X = np.random.default_rng(0).standard_normal((5, 2)).astype(dtype)
+        gl.nn.MSELoss()(net(X), np.zeros((5, 1), dtype)).backward()
+        grads = [p.grad for p in net.parameters()]
+        for p, g in zip(net.parameters(), grads):
+            assert g.dtype == p.data.dtype and g.shape == p.data.shape
+            assert g.flags.writeable and g.flags.owndata
+        assert len({id(g) for g in grads}) == len(grads)
+        grads[1][...] = 7.0  # writing one gradient leaves the others and the next step's alone
+        net.zero_grad()
+        gl.nn.MSELoss()(net(X), np.zeros((5, 1), dtype)).backward()
+        assert not np.any(net.parameters()[1].grad == 7.0)
+
+
+def test_a_layer_used_twice_gets_the_sum_of_its_gradients(monkeypatch):
+    lin = gl.nn.Linear(3, 3, rng=0)
+    net = gl.nn.Sequential(lin, gl.nn.Tanh(), lin)
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    gl.nn.MSELoss()(net(X), np.ones((4, 3))).backward()
+    fused = [p.grad.copy() for p in net.parameters()]
+    net.zero_grad()
+    monkeypatch.setattr(gl.nn.Sequential, "fuse", False)
+    gl.nn.MSELoss()(net(X), np.ones((4, 3))).backward()
+    for a, p in zip(fused, net.parameters()):
+        np.testing.assert_allclose(a, p.grad, rtol=1e-13)

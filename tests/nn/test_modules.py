@@ -195,3 +195,19 @@ def test_layers_the_fused_row_cannot_run_take_the_general_path():
     assert gl.nn.Sequential(gl.nn.ReLU(), gl.nn.Linear(2, 2))._dense_plan() is None
     assert gl.nn.Sequential(gl.nn.Linear(2, 2), gl.nn.LeakyReLU(0.1), gl.nn.Linear(2, 2),
                             gl.nn.LeakyReLU(0.2))._dense_plan() is None
+
+
+def test_the_cached_plan_follows_changes_to_the_layers():
+    net = gl.nn.Sequential(gl.nn.Linear(2, 3, rng=0), gl.nn.ReLU(), gl.nn.Linear(3, 1, rng=1))
+    X = np.array([[1.0, -2.0], [0.5, 3.0]])
+    before = net(X).data.copy()
+    assert net._dense_plan()[1] == ("relu", "identity")
+    net.append(gl.nn.Sigmoid())  # a new last layer
+    np.testing.assert_allclose(net(X).data, 1 / (1 + np.exp(-before)), rtol=1e-14)
+    setattr(net, "1", gl.nn.Tanh())  # a replaced activation
+    h = np.tanh(X @ net[0].weight.data.T + net[0].bias.data)
+    expected = 1 / (1 + np.exp(-(h @ net[2].weight.data.T + net[2].bias.data)))
+    np.testing.assert_allclose(net(X).data, expected, rtol=1e-14)
+    setattr(net, "1", gl.nn.Softmax())  # a layer the fused row cannot run: the general path
+    assert net._dense_plan() is None
+    assert net(X).op.name != "dense_stack"

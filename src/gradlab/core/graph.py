@@ -91,9 +91,18 @@ def _joint(node, op, g, out, inputs, args, params, grads):
     """One call for every input's gradient (fused rows with a ``vjp_all``)."""
     needs = [type(inp) is Tensor and inp.requires_grad for inp in inputs]
     results = op.vjp_all(g, out, *args, saved=node._saved, needs=needs, **params)
-    for inp, gi, need in zip(inputs, results, needs):
-        if need and gi is not None:
-            _deliver(inp, gi, g, grads)
+    i = 0
+    for inp in inputs:
+        gi = results[i]
+        i += 1
+        if gi is None or not needs[i - 1]:
+            continue
+        if inp._op is None and inp.grad is None and type(gi) is np.ndarray and gi.base is None and gi is not g:
+            data = inp.data
+            if gi.shape == data.shape and gi.dtype is data.dtype:
+                inp.grad = gi  # the training path: a fresh array of the parameter's shape and dtype, kept as is
+                continue
+        _deliver(inp, gi, g, grads)
 
 
 def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):

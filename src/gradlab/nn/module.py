@@ -287,7 +287,9 @@ class Sequential(Module):
 
     def forward(self, x):
         if self.fuse:
-            plan = self._dense_plan()
+            plan = self.__dict__.get("_plan_cache", _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = self._dense_plan()
             if plan is not None:
                 linears, acts, slope = plan
                 flat = []
@@ -305,16 +307,20 @@ class Sequential(Module):
         Such a chain runs as one ``dense_stack`` node whose backward pass is the
         homework's δ recursion (the same numbers, fewer Python steps). None for
         anything else (Step, Softmax, layers without bias, custom modules). The
-        plan is cached for as long as the same modules sit in the same order.
+        plan is cached until a layer of this Sequential is set, added or removed.
         """
         d = self.__dict__
-        modules = tuple([d[name] for name in self._module_names])
-        cached = self.__dict__.get("_plan_cache")
-        if cached is not None and cached[0] == modules:
-            return cached[1]
-        plan = _plan(modules)
-        self.__dict__["_plan_cache"] = (modules, plan)
+        plan = _plan([d[name] for name in self._module_names])
+        d["_plan_cache"] = plan
         return plan
+
+    def __setattr__(self, name, value):
+        self.__dict__.pop("_plan_cache", None)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        self.__dict__.pop("_plan_cache", None)
+        super().__delattr__(name)
 
     def __len__(self):
         return len(self._module_names)
@@ -341,6 +347,9 @@ class Sequential(Module):
         if not isinstance(layers, list):
             raise ParameterError(f"from_config: a Sequential config needs a 'layers' list, got {layers!r:.100}")
         return cls(*[from_config(c) for c in layers])
+
+
+_UNPLANNED = object()
 
 
 def _plan(modules):

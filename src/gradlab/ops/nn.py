@@ -17,10 +17,12 @@ from ..core.tensor import apply
 
 
 def linear_fwd(x, w, b=None):
-    if type(w) is np.ndarray:
-        out = x @ w.T
+    # NumPy arrays of one or two axes (the training path): there np.dot is @ and costs less per call
+    # (about 0.8 µs against 1.2 µs on a course example's arrays; the same BLAS product on large ones)
+    if type(x) is np.ndarray and type(w) is np.ndarray and x.ndim <= 2:
+        out = np.dot(x, w.T)
         if b is not None:
-            if type(out) is np.ndarray and type(b) is np.ndarray and out.dtype == b.dtype:
+            if type(b) is np.ndarray and (out.dtype is b.dtype or out.dtype == b.dtype):
                 out += b  # out is a fresh array: add in place, no temporary
             else:
                 out = out + b
@@ -30,12 +32,14 @@ def linear_fwd(x, w, b=None):
 
 
 def linear_dx(g, out, x, w, b=None):
+    if type(g) is np.ndarray and type(w) is np.ndarray and g.ndim <= 2:
+        return np.dot(g, w)
     return g @ w
 
 
 def linear_dw(g, out, x, w, b=None):
     if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2:
-        return g.T @ x
+        return np.dot(g.T, x)
     if x.ndim == 1:  # one sample: the outer product g xᵀ
         xp = namespace(g)
         return xp.reshape(g, (-1, 1)) * xp.reshape(x, (1, -1))
@@ -45,11 +49,27 @@ def linear_dw(g, out, x, w, b=None):
     return xp.reshape(g, (-1, g.shape[-1])).mT @ xp.reshape(x, (-1, x.shape[-1]))
 
 
+_ONES = {}
+
+
+def ones_row(n, dtype):
+    """The row vector 1ᵀ of length ``n`` (read-only, cached per length and dtype)."""
+    key = (n, dtype)
+    one = _ONES.get(key)
+    if one is None:
+        if len(_ONES) > 64:  # batch sizes come and go: keep the cache small
+            _ONES.clear()
+        one = _ONES[key] = np.ones(n, dtype=dtype)
+        one.flags.writeable = False
+    return one
+
+
 def linear_db(g, out, x, w, b=None):
     if g.ndim == 1:
         return g
     if type(g) is np.ndarray and g.ndim == 2:
-        return np.add.reduce(g, 0)  # column sums 1ᵀG, without sum()'s Python-level dispatch
+        # the column sums 1ᵀG as the product it is: one BLAS call, faster than a reduction on small G
+        return np.dot(ones_row(g.shape[0], g.dtype), g)
     return namespace(g).sum(g, axis=tuple(range(g.ndim - 1)))
 
 
@@ -94,7 +114,10 @@ def mse_loss_dt(g, out, p, t, reduction="mean"):
 def mse_loss_vjp_all(g, out, p, t, saved=None, needs=None, reduction="mean"):
     """Both gradients from the saved residual: ±(2/n) g d ('mean'), ±2 g d ('sum', 'none')."""
     d = saved if saved is not None else p - t
-    gp = (g * _mse_scale(d.shape, reduction)) * d
+    if type(g) is np.ndarray and g.ndim == 0:  # the scalar seed of loss.backward(): one array operation
+        gp = d * (float(g) * _mse_scale(d.shape, reduction))
+    else:
+        gp = (g * _mse_scale(d.shape, reduction)) * d
     return [gp if needs is None or needs[0] else None, -gp if needs is None or needs[1] else None]
 
 
@@ -153,9 +176,15 @@ DENSE_ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")
 def dense_stack_forward_saving(x, *wb, activations=(), negative_slope=0.01):
     acts = [x]
     h = x
-    for k, name in enumerate(activations):
-        h = _act_forward(name, linear_fwd(h, wb[2 * k], wb[2 * k + 1]), negative_slope)
+    k = 0
+    for name in activations:
+        z = linear_fwd(h, wb[k], wb[k + 1])
+        if name == "relu" and type(z) is np.ndarray:
+            h = np.maximum(z, 0.0, out=z)
+        else:
+            h = _act_forward(name, z, negative_slope)
         acts.append(h)
+        k += 2
     return h, acts
 
 
@@ -167,17 +196,61 @@ def dense_stack_vjp_all(g, out, x, *wb, saved=None, needs=None, activations=(), 
     """Gradients of (x, W1, b1, W2, b2, ...) by the δ recursion; None where not needed."""
     acts = saved if saved is not None else dense_stack_forward_saving(
         x, *wb, activations=activations, negative_slope=negative_slope)[1]
+    if needs is None:
+        needs = [True] * (1 + len(wb))
+    if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2 and type(wb[0]) is np.ndarray:
+        return _delta_recursion_numpy(g, acts, wb, activations, negative_slope, needs)
+    return _delta_recursion(g, acts, wb, activations, negative_slope, needs)
+
+
+def _delta_recursion(g, acts, wb, activations, slope, needs):
+    """The δ recursion through any array namespace (the reference for the NumPy loop below)."""
     grads = [None] * (1 + len(wb))
     for k in range(len(activations) - 1, -1, -1):
-        delta = _act_backward(activations[k], g, acts[k + 1], negative_slope)
-        W, b = wb[2 * k], wb[2 * k + 1]
-        if needs is None or needs[1 + 2 * k]:
-            grads[1 + 2 * k] = linear_dw(delta, None, acts[k], W)
-        if needs is None or needs[2 + 2 * k]:
-            grads[2 + 2 * k] = linear_db(delta, None, acts[k], W, b)
-        if k > 0 or needs is None or needs[0]:
+        delta = _act_backward(activations[k], g, acts[k + 1], slope)
+        j = 2 * k + 1  # grads[j] is ∂L/∂W⁽ᵏ⁾, grads[j + 1] is ∂L/∂b⁽ᵏ⁾
+        W = wb[j - 1]
+        if needs[j]:
+            grads[j] = linear_dw(delta, None, acts[k], W)
+        if needs[j + 1]:
+            grads[j + 1] = linear_db(delta, None, acts[k], W)
+        if k > 0 or needs[0]:
             g = linear_dx(delta, None, acts[k], W)
-    if needs is None or needs[0]:
+    if needs[0]:
+        grads[0] = g
+    return grads
+
+
+def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
+    """The loop of :func:`dense_stack_vjp_all` for a batch of NumPy rows (N, features).
+
+    The rules of :func:`_delta_recursion` with the calls written out: δ = g ⊙ H(z) for ReLU (H from
+    a = max(z, 0) as sign(a)), ∂L/∂W = δᵀa, ∂L/∂b = 1ᵀδ, ∂L/∂a = δW, each a
+    single NumPy call. This is the training step's hot loop; tests check it
+    against the general loop.
+    """
+    dot = np.dot
+    ones = ones_row(g.shape[0], g.dtype)
+    grads = [None] * (1 + len(wb))
+    k = len(activations) - 1
+    while k >= 0:
+        a = acts[k + 1]
+        if activations[k] == "relu":
+            delta = np.sign(a)
+            delta *= g
+        else:
+            delta = _act_backward(activations[k], g, a, slope)
+        j = 2 * k + 1
+        if needs[j]:
+            grads[j] = dot(delta.T, acts[k])
+        if needs[j + 1]:
+            if ones.dtype != delta.dtype:
+                ones = ones_row(g.shape[0], delta.dtype)
+            grads[j + 1] = dot(ones, delta)
+        if k > 0 or needs[0]:
+            g = dot(delta, wb[j - 1])
+        k -= 1
+    if needs[0]:
         grads[0] = g
     return grads
 

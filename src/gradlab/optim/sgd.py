@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParameterError, check_param
-from .optimizer import Optimizer, check_buffers, copy_buffers, is_float
+from .optimizer import Optimizer, check_buffers, copy_buffers, grad_array, is_float
 
 
 class SGD(Optimizer):
@@ -48,11 +48,21 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient, in place."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         keep = 1.0 - self.dampening
-        for i, p, g in self._gradients(wd):
+        buffers = self._buffers
+        i = -1
+        for p in self.params:  # a plain loop, not _gradients(): this is the training step's last hot spot
+            i += 1
+            g = p.grad
+            if g is None:
+                continue
+            if type(g) is not np.ndarray:
+                g = grad_array(p)
+            if wd:
+                g = g + wd * p.data
             if mu:
-                buf = self._buffers[i]
+                buf = buffers[i]
                 if buf is None:
-                    buf = self._buffers[i] = np.array(g, dtype=p.data.dtype, copy=True)
+                    buf = buffers[i] = np.array(g, dtype=p.data.dtype, copy=True)
                 else:
                     buf *= mu
                     buf += g if keep == 1.0 else keep * g
