@@ -17,13 +17,16 @@ from ..core.tensor import apply
 
 
 def linear_fwd(x, w, b=None):
-    # NumPy arrays of one or two axes (the training path): there np.dot is @ and costs less per call
-    # (about 0.8 µs against 1.2 µs on a course example's arrays; the same BLAS product on large ones)
+    # NumPy arrays of one or two axes (the training path): there the method ndarray.dot is @ and costs
+    # less per call (about 0.55 µs against 1.2 µs on a course example's arrays; np.dot 0.85 µs, for
+    # its dispatch); on large arrays all three run the same BLAS product
     if type(x) is np.ndarray and type(w) is np.ndarray and x.ndim <= 2:
-        out = np.dot(x, w.T)
+        out = x.dot(w.T)
         if b is not None:
             if type(b) is np.ndarray and (out.dtype is b.dtype or out.dtype == b.dtype):
-                out += b  # out is a fresh array: add in place, no temporary
+                # out is a fresh array: add in place, no temporary; a bias row (1, out) broadcasts
+                # over a one-row batch in 0.5 µs where the vector (out,) takes 1.2 µs
+                out += b[None] if out.ndim == 2 and b.ndim == 1 else b
             else:
                 out = out + b
         return out
@@ -33,13 +36,13 @@ def linear_fwd(x, w, b=None):
 
 def linear_dx(g, out, x, w, b=None):
     if type(g) is np.ndarray and type(w) is np.ndarray and g.ndim <= 2:
-        return np.dot(g, w)
+        return g.dot(w)
     return g @ w
 
 
 def linear_dw(g, out, x, w, b=None):
     if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2:
-        return np.dot(g.T, x)
+        return g.T.dot(x)
     if x.ndim == 1:  # one sample: the outer product g xᵀ
         xp = namespace(g)
         return xp.reshape(g, (-1, 1)) * xp.reshape(x, (1, -1))
@@ -50,6 +53,17 @@ def linear_dw(g, out, x, w, b=None):
 
 
 _ONES = {}
+_ZERO = {}
+
+
+def zero_scalar(dtype):
+    """0 as a 0-d array of ``dtype``: as an operand of a NumPy call it costs less than the Python float 0.0."""
+    zero = _ZERO.get(dtype)
+    if zero is None:
+        zero = _ZERO[dtype] = np.zeros((), dtype=dtype)
+        zero.flags.writeable = False
+    return zero
+
 
 
 def ones_row(n, dtype):
@@ -69,7 +83,7 @@ def linear_db(g, out, x, w, b=None):
         return g
     if type(g) is np.ndarray and g.ndim == 2:
         # the column sums 1ᵀG as the product it is: one BLAS call, faster than a reduction on small G
-        return np.dot(ones_row(g.shape[0], g.dtype), g)
+        return ones_row(g.shape[0], g.dtype).dot(g)
     return namespace(g).sum(g, axis=tuple(range(g.ndim - 1)))
 
 
@@ -180,7 +194,7 @@ def dense_stack_forward_saving(x, *wb, activations=(), negative_slope=0.01):
     for name in activations:
         z = linear_fwd(h, wb[k], wb[k + 1])
         if name == "relu" and type(z) is np.ndarray:
-            h = np.maximum(z, 0.0, out=z)
+            h = np.maximum(z, zero_scalar(z.dtype), out=z)
         else:
             h = _act_forward(name, z, negative_slope)
         acts.append(h)
@@ -229,7 +243,6 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
     single NumPy call. This is the training step's hot loop; tests check it
     against the general loop.
     """
-    dot = np.dot
     ones = ones_row(g.shape[0], g.dtype)
     grads = [None] * (1 + len(wb))
     k = len(activations) - 1
@@ -242,13 +255,13 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
             delta = _act_backward(activations[k], g, a, slope)
         j = 2 * k + 1
         if needs[j]:
-            grads[j] = dot(delta.T, acts[k])
+            grads[j] = delta.T.dot(acts[k])
         if needs[j + 1]:
             if ones.dtype != delta.dtype:
                 ones = ones_row(g.shape[0], delta.dtype)
-            grads[j + 1] = dot(ones, delta)
+            grads[j + 1] = ones.dot(delta)
         if k > 0 or needs[0]:
-            g = dot(delta, wb[j - 1])
+            g = delta.dot(wb[j - 1])
         k -= 1
     if needs[0]:
         grads[0] = g

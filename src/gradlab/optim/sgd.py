@@ -49,6 +49,7 @@ class SGD(Optimizer):
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         keep = 1.0 - self.dampening
         buffers = self._buffers
+        lr_as = {}  # dtype -> η as a 0-d array of that dtype: a cheaper operand than a Python float
         i = -1
         for p in self.params:  # a plain loop, not _gradients(): this is the training step's last hot spot
             i += 1
@@ -67,7 +68,10 @@ class SGD(Optimizer):
                     buf *= mu
                     buf += g if keep == 1.0 else keep * g
                 g = g + mu * buf if self.nesterov else buf
-            p.data -= lr * g
+            step = lr_as.get(g.dtype)
+            if step is None:
+                step = lr_as[g.dtype] = np.array(lr, dtype=g.dtype)
+            p.data -= step * g
 
     def _hyper(self):
         return {"momentum": self.momentum, "dampening": self.dampening, "nesterov": self.nesterov,
