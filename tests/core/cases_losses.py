@@ -31,4 +31,10 @@ CASES = {
         ((_R.standard_normal((5,)), _rows((5,))), {}),
         ((_R.standard_normal((2, 4)), _R.random((2, 4))), {}),  # rows not summing to 1
     ],
+    "cross_entropy_loss": [
+        ((_R.standard_normal((4, 3)), _rows((4, 3))), {"reduction": "mean"}),
+        ((_R.standard_normal((4, 3)), _rows((4, 3))), {"reduction": "sum"}),
+        ((_R.standard_normal((5,)), _rows((5,))), {"reduction": "mean"}),
+        ((_R.standard_normal((2, 4)), _R.random((2, 4))), {"reduction": "mean"}),  # rows not summing to 1
+    ],
 }

@@ -122,3 +122,50 @@ def test_step_activation_warns_once_when_trained():
             opt.step()
     assert len([w for w in record if issubclass(w.category, gl.nn.GradientWarning)]) == 1
     assert model[0].weight.grad is not None and np.all(model[0].weight.grad == 0)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_adam_flat_update_equals_the_per_parameter_update_bit_for_bit(weight_decay, monkeypatch):
+    from gradlab.optim import adam
+
+    def train(flat):
+        model = _model()
+        opt = gl.optim.Adam(model, lr=0.05, weight_decay=weight_decay)
+        used = []
+        if not flat:
+            monkeypatch.setattr(adam._FlatBuffers, "ready", lambda *a: False)
+        else:
+            real = adam._FlatBuffers.ready
+            monkeypatch.setattr(adam._FlatBuffers, "ready", lambda *a: used.append(real(*a)) or used[-1])
+        for _ in range(12):
+            opt.zero_grad()
+            _loss(model).backward()
+            opt.step()
+        monkeypatch.undo()
+        return model, opt, used
+
+    (a, opt_a, used), (b, opt_b, _) = train(True), train(False)
+    assert used and all(used)  # the flat path really ran
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert np.array_equal(p.data, q.data)
+    sa, sb = opt_a.state_dict(), opt_b.state_dict()
+    for key in ("exp_avg", "exp_avg_sq"):
+        for x, y in zip(sa["state"][key], sb["state"][key]):
+            assert np.array_equal(x, y)
+
+
+def test_adam_parameters_that_miss_a_step_take_the_per_parameter_path():
+    model = _model()
+    params = model.parameters()
+    opt = gl.optim.Adam(params, lr=0.05)
+    _loss(model).backward()
+    params[0].grad = None  # the first weight has no gradient this step
+    frozen = params[0].data.copy()
+    opt.step()
+    assert np.array_equal(params[0].data, frozen)
+    assert opt.state_dict()["state"]["steps"] == [0] + [1] * (len(params) - 1)
+    opt.zero_grad()
+    _loss(model).backward()
+    opt.step()  # step counts differ: still correct, per parameter
+    assert opt.state_dict()["state"]["steps"] == [1] + [2] * (len(params) - 1)
+    assert not np.array_equal(params[0].data, frozen)

@@ -212,7 +212,7 @@ class CrossEntropyLoss(Loss):
                              f"{pshape[:-1]} or probabilities of shape {pshape}; got a target of shape {raw.shape}")
         if raw.dtype.kind == "f" and not np.all(raw == np.round(raw)):
             raise InputTypeError("CrossEntropyLoss: class indices must be whole numbers; got non-integer values")
-        idx = raw.astype(np.int64)
+        idx = raw if raw.dtype.kind in "iu" else raw.astype(np.int64)
         C = pshape[-1]
         if idx.size and (idx.min() < 0 or idx.max() >= C):
             bad = idx[(idx < 0) | (idx >= C)].ravel()[0]
@@ -228,7 +228,9 @@ class CrossEntropyLoss(Loss):
     def forward(self, prediction, target):
         p = self._prediction(prediction)
         t = self._probabilities(target, p)
-        return self._reduce(apply(L.SOFTMAX_CE, p, t))
+        if self.reduction == "none":
+            return apply(L.SOFTMAX_CE, p, t)
+        return apply(L.CROSS_ENTROPY_LOSS, p, t, reduction=self.reduction)  # one node, reduced
 
     def derivative(self, prediction, target) -> np.ndarray:
         p = self._prediction(prediction)

@@ -16,6 +16,10 @@ point at: numerical stability, and the clean gradient they derive:
   last axis, z (..., C) logits, p (..., C) target probabilities (one-hot
   rows for class indices). Output (...,). ∂ℓ/∂z = softmax(z)·Σ_c p_c − p,
   which is softmax(z) − p when each target row sums to 1.
+* ``cross_entropy_loss(z, p, reduction)``: the same loss already reduced
+  ('mean' over the samples, or 'sum'), as one row with a joint backward
+  pass: the forward keeps softmax(z), so ∂L/∂z = (softmax(z)·Σ_c p_c − p)/N
+  costs four array operations (nn.CrossEntropyLoss's training path).
 """
 
 from __future__ import annotations
@@ -118,3 +122,68 @@ SOFTMAX_CE = register("softmax_cross_entropy", softmax_ce_fwd, (softmax_ce_dz, s
                       dlatex=(r"\operatorname{softmax}($z) - $p", r"-\ln \operatorname{softmax}($z)"),
                       doc="cross-entropy of logits against target probabilities, along the last axis",
                       argnames=("z", "p"))
+
+
+# ------------------------------------- cross-entropy, reduced, in one row
+def _samples(z):
+    """N, the number of samples of logits z (..., C): 1 for a single row (C,)."""
+    n = 1
+    for k in z.shape[:-1]:
+        n *= k
+    return n
+
+
+def _ce_scale(z, reduction):
+    return 1.0 / _samples(z) if reduction == "mean" else 1.0
+
+
+def cross_entropy_loss_forward_saving(z, p, reduction="mean"):
+    """The reduced loss −(1/N)Σ p ln softmax(z) ('mean') or −Σ p ln softmax(z) ('sum'), and softmax(z)."""
+    if type(z) is np.ndarray and type(p) is np.ndarray:
+        shifted = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=-1, keepdims=True)
+        shifted -= np.log(total)                       # ln softmax(z)
+        loss = -np.vdot(p, shifted) * _ce_scale(z, reduction)  # Σ over samples and classes in one call
+        e /= total                                     # softmax(z), kept for the backward pass
+        return loss, e
+    xp = namespace(z)
+    ls = _log_softmax_last(z)
+    return -xp.sum(p * ls) * _ce_scale(z, reduction), xp.exp(ls)
+
+
+def cross_entropy_loss_fwd(z, p, reduction="mean"):
+    return cross_entropy_loss_forward_saving(z, p, reduction)[0]
+
+
+def cross_entropy_loss_dz(g, out, z, p, reduction="mean"):
+    xp = namespace(z)
+    s = xp.exp(_log_softmax_last(z))
+    return (g * _ce_scale(z, reduction)) * (s * xp.sum(p, axis=-1, keepdims=True) - p)
+
+
+def cross_entropy_loss_dp(g, out, z, p, reduction="mean"):
+    return -(g * _ce_scale(z, reduction)) * _log_softmax_last(z)
+
+
+def cross_entropy_loss_vjp_all(g, out, z, p, saved=None, needs=None, reduction="mean"):
+    """Both gradients, ∂L/∂z from the saved softmax(z)."""
+    if saved is None or type(saved) is not np.ndarray or type(g) is not np.ndarray:
+        return [cross_entropy_loss_dz(g, out, z, p, reduction) if needs is None or needs[0] else None,
+                cross_entropy_loss_dp(g, out, z, p, reduction) if needs is None or needs[1] else None]
+    dz = None
+    if needs is None or needs[0]:
+        dz = saved * p.sum(axis=-1, keepdims=True)     # softmax(z) Σ_c p_c − p, times g/N
+        dz -= p
+        dz *= float(g) * _ce_scale(z, reduction)
+    dp = cross_entropy_loss_dp(g, out, z, p, reduction) if needs is None or needs[1] else None
+    return [dz, dp]
+
+
+CROSS_ENTROPY_LOSS = register(
+    "cross_entropy_loss", cross_entropy_loss_fwd, (cross_entropy_loss_dz, cross_entropy_loss_dp),
+    latex=r"-\frac{1}{N}\sum_{n,c} $p_{nc} \ln \operatorname{softmax}($z)_{nc}",
+    dlatex=(r"\frac{1}{N}(\operatorname{softmax}($z) - $p)", r"-\frac{1}{N}\ln \operatorname{softmax}($z)"),
+    argnames=("z", "p"), forward_saving=cross_entropy_loss_forward_saving, vjp_all=cross_entropy_loss_vjp_all,
+    doc="softmax cross-entropy of logits (..., C) against target probabilities, reduced over the samples: "
+        "'mean' divides by their number N, 'sum' does not.")

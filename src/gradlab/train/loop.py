@@ -269,6 +269,10 @@ def _restore(params, backup):
         p.data[...] = saved
 
 
+# up to this size (inputs and targets together) an epoch shuffles a copy of the data at once
+_SHUFFLE_COPY_BYTES = 64 * 2**20
+
+
 class _Run:
     """The state of one ``fit`` call (kept in one object so the loop reads flat)."""
 
@@ -298,6 +302,10 @@ class _Run:
         self.steps = steps
         loss_sum, seen = 0.0, 0
         sums = [0.0] * len(metric_fns)
+        if order is not None and X.nbytes + y.nbytes <= _SHUFFLE_COPY_BYTES:
+            # the epoch's rows in their shuffled order in one gather: the batches are then slices
+            # (the same rows in the same order as indexing each batch, one NumPy call instead of two a step)
+            X, y, order = X[order], y[order], None
         for b in range(steps):
             start = b * batch_size
             if order is None:
