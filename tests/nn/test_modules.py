@@ -211,3 +211,23 @@ def test_the_cached_plan_follows_changes_to_the_layers():
     setattr(net, "1", gl.nn.Softmax())  # a layer the fused row cannot run: the general path
     assert net._dense_plan() is None
     assert net(X).op.name != "dense_stack"
+
+
+def test_mlp_builds_float32_layers_with_the_same_initial_values():
+    a = gl.nn.MLP([3, 4, 2], rng=0)
+    b = gl.nn.MLP([3, 4, 2], rng=0, dtype="float32")
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert q.data.dtype == np.float32
+        np.testing.assert_array_equal(q.data, p.data.astype(np.float32))
+    assert b(np.ones((5, 3), dtype=np.float32)).data.dtype == np.float32
+    with pytest.raises(gl.ParameterError, match="dtype"):
+        gl.nn.MLP([3, 2], dtype="int8")
+
+
+def test_a_float32_mlp_saves_and_loads_as_float32(tmp_path):
+    net = gl.nn.MLP([3, 4, 2], rng=0, dtype="float32")
+    gl.save(net, tmp_path / "net.safetensors")
+    back = gl.load(tmp_path / "net.safetensors")
+    for p, q in zip(net.parameters(), back.parameters()):
+        assert q.data.dtype == np.float32
+        np.testing.assert_array_equal(p.data, q.data)

@@ -133,11 +133,14 @@ class MLP(Sequential):
             BCEWithLogitsLoss/CrossEntropyLoss) or a name/module.
         rng: seed or Generator for every layer's initial weights.
         init: passed to every Linear.
+        bias: give every Linear a bias.
+        dtype: 'float64' (default) or 'float32', for every weight and bias.
 
     Shapes: x (N, sizes[0]) → (N, sizes[-1]).
     """
 
-    def __init__(self, sizes, activation="relu", output_activation=None, rng=None, init="default", bias=True):
+    def __init__(self, sizes, activation="relu", output_activation=None, rng=None, init="default", bias=True,
+                 dtype=None):
         try:
             sizes = [int(s) for s in sizes]
         except (TypeError, ValueError):
@@ -149,7 +152,7 @@ class MLP(Sequential):
         out_act = None if output_activation is None else get_activation(output_activation)
         layers = []
         for i in range(len(sizes) - 1):
-            layers.append(Linear(sizes[i], sizes[i + 1], bias=bias, init=init, rng=gen))
+            layers.append(Linear(sizes[i], sizes[i + 1], bias=bias, init=init, rng=gen, dtype=dtype))
             if i < len(sizes) - 2:
                 layers.append(type(hidden).from_config(hidden.to_config()))
         if out_act is not None:
@@ -161,8 +164,12 @@ class MLP(Sequential):
         object.__setattr__(self, "_bias", bool(bias))
 
     def to_config(self):
-        return {"type": "MLP", "sizes": list(self.sizes), "activation": self._activation,
-                "output_activation": self._output_activation, "bias": self._bias}
+        cfg = {"type": "MLP", "sizes": list(self.sizes), "activation": self._activation,
+               "output_activation": self._output_activation, "bias": self._bias}
+        dtype = self.parameters()[0].data.dtype
+        if dtype != np.float64:
+            cfg["dtype"] = str(dtype)
+        return cfg
 
     @classmethod
     def from_config(cls, config):
@@ -173,6 +180,6 @@ class MLP(Sequential):
             out = config.get("output_activation")
             out = from_config(out) if isinstance(out, dict) else out
             return cls(config["sizes"], activation=act, output_activation=out, init="zeros",
-                       bias=bool(config.get("bias", True)))
+                       bias=bool(config.get("bias", True)), dtype=config.get("dtype"))
         except KeyError as exc:
             raise ParameterError(f"from_config: an MLP config needs {exc}") from None
