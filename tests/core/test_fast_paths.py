@@ -52,21 +52,24 @@ def test_mse_loss_row_equals_composition():
 
 @pytest.mark.parametrize("acts", [("relu", "relu", "identity"), ("sigmoid", "leaky_relu", "tanh"),
                                   ("identity", "relu", "sigmoid")])
-@pytest.mark.parametrize("batch", [1, 7])
+@pytest.mark.parametrize("batch, sizes", [(1, [3, 5, 4, 2]), (7, [3, 5, 4, 2]),
+                                         (64, [3, 200, 200, 2])])  # 64 x 200: ReLU's in-place mask
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_numpy_delta_loop_equals_the_general_loop(acts, batch, dtype):
+def test_numpy_delta_loop_equals_the_general_loop(acts, batch, sizes, dtype):
     from gradlab.ops.nn import _delta_recursion, _delta_recursion_numpy, dense_stack_forward_saving
 
     rng = np.random.default_rng(3)
-    sizes = [3, 5, 4, 2]
     x = rng.standard_normal((batch, 3)).astype(dtype)
     wb = []
     for i, o in zip(sizes, sizes[1:]):
         wb += [rng.standard_normal((o, i)).astype(dtype), rng.standard_normal(o).astype(dtype)]
     _, saved = dense_stack_forward_saving(x, *wb, activations=acts, negative_slope=0.1)
     g = rng.standard_normal((batch, 2)).astype(dtype)
+    g_before, saved_before = g.copy(), [a.copy() for a in saved]
     for needs in ([True] * 7, [False] + [True] * 6, [True, False, True, True, False, False, True]):
         fast = _delta_recursion_numpy(g, saved, wb, acts, 0.1, needs)
+        assert np.array_equal(g, g_before)  # the upstream gradient and the saved activations are only read
+        assert all(np.array_equal(a, b) for a, b in zip(saved, saved_before))
         slow = _delta_recursion(g, saved, wb, acts, 0.1, needs)
         for i, (a, b) in enumerate(zip(fast, slow)):
             assert (a is None) == (not needs[i]) == (b is None)
@@ -103,3 +106,26 @@ def test_a_layer_used_twice_gets_the_sum_of_its_gradients(monkeypatch):
     gl.nn.MSELoss()(net(X), np.ones((4, 3))).backward()
     for a, p in zip(fused, net.parameters()):
         np.testing.assert_allclose(a, p.grad, rtol=1e-13)
+
+
+@pytest.mark.parametrize("acts", [("relu", "relu", "identity"), ("tanh", "leaky_relu", "sigmoid")])
+@pytest.mark.parametrize("x_dtype, p_dtype", [(np.float64, np.float64), (np.float32, np.float32),
+                                              (np.float64, np.float32), (np.float32, np.float64)])
+@pytest.mark.parametrize("batch, hidden", [(1, 4), (64, 200)])
+def test_numpy_forward_loop_equals_the_general_loop(acts, x_dtype, p_dtype, batch, hidden):
+    from gradlab.ops.nn import _dense_forward, _dense_forward_numpy
+
+    rng = np.random.default_rng(5)
+    sizes = [3, hidden, hidden, 2]
+    x = rng.standard_normal((batch, 3)).astype(x_dtype)
+    wb = []
+    for i, o in zip(sizes, sizes[1:]):
+        wb += [rng.standard_normal((o, i)).astype(p_dtype), rng.standard_normal(o).astype(p_dtype)]
+    wb[3] = None  # a layer without bias
+    x_before = x.copy()
+    out_fast, acts_fast = _dense_forward_numpy(x, wb, acts, 0.1)
+    out_slow, acts_slow = _dense_forward(x, wb, acts, 0.1)
+    assert np.array_equal(x, x_before)
+    for a, b in zip(acts_fast, acts_slow):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12 if a.dtype == np.float64 else 1e-5, atol=1e-6)
