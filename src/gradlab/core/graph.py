@@ -88,21 +88,20 @@ def _deliver(inp, gi, g, grads):
 
 
 def _joint(node, op, g, out, inputs, args, params, grads):
-    """One call for every input's gradient (fused rows with a ``vjp_all``)."""
+    """One call for every input's gradient (fused rows with a ``vjp_all``).
+
+    ``vjp_all`` gives an array of each input's own shape that nothing else
+    holds (or None where not needed), so a leaf without a gradient keeps it as
+    is when the dtype matches; anything else goes through :func:`_deliver`.
+    """
     needs = [type(inp) is Tensor and inp.requires_grad for inp in inputs]
     results = op.vjp_all(g, out, *args, saved=node._saved, needs=needs, **params)
-    i = 0
-    for inp in inputs:
-        gi = results[i]
-        i += 1
-        if gi is None or not needs[i - 1]:
-            continue
-        if inp._op is None and inp.grad is None and type(gi) is np.ndarray and gi.base is None and gi is not g:
-            data = inp.data
-            if gi.shape == data.shape and gi.dtype is data.dtype:
-                inp.grad = gi  # the training path: a fresh array of the parameter's shape and dtype, kept as is
-                continue
-        _deliver(inp, gi, g, grads)
+    for inp, gi in zip(inputs, results):
+        if gi is not None:
+            if inp._op is None and inp.grad is None and gi is not g and gi.dtype is inp.data.dtype:
+                inp.grad = gi
+            else:
+                _deliver(inp, gi, g, grads)
 
 
 def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):

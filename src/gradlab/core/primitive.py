@@ -14,8 +14,11 @@ operation:
 * optionally, for a fused operation whose inputs share backward work (the
   dense stack of an MLP), ``forward_saving`` returns ``(out, saved)`` and
   ``vjp_all(g, out, *inputs, saved=..., needs=..., **params)`` returns every
-  input's gradient at once (None where ``needs[i]`` is false). The engine uses
-  them on the training path; ``vjps`` stays the reference every other
+  input's gradient at once (None where ``needs[i]`` is false), each of
+  exactly that input's shape and held by nothing else (never ``g`` itself, nor
+  a view of an input or of saved data), so the engine can store it as a
+  leaf's ``.grad`` without a copy. The engine
+  uses them on the training path; ``vjps`` stays the reference every other
   consumer (Jacobians, higher derivatives, the explainer) uses;
 * ``latex`` is the forward formula and ``dlatex[i]`` the local derivative with
   respect to input ``i``, both with ``$x``, ``$y``... placeholders the

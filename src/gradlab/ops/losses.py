@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.primitive import elementwise_jacobian as EJ
-from ..core.primitive import namespace, register
+from ..core.primitive import namespace, register, unbroadcast
 from .elementwise import sigmoid_array
 
 LOG_FLOOR = -100.0  # PyTorch's clamp of each log in BCELoss
@@ -169,14 +169,17 @@ def cross_entropy_loss_dp(g, out, z, p, reduction="mean"):
 def cross_entropy_loss_vjp_all(g, out, z, p, saved=None, needs=None, reduction="mean"):
     """Both gradients, ∂L/∂z from the saved softmax(z)."""
     if saved is None or type(saved) is not np.ndarray or type(g) is not np.ndarray:
-        return [cross_entropy_loss_dz(g, out, z, p, reduction) if needs is None or needs[0] else None,
-                cross_entropy_loss_dp(g, out, z, p, reduction) if needs is None or needs[1] else None]
+        return [unbroadcast(cross_entropy_loss_dz(g, out, z, p, reduction), z.shape) if needs is None or needs[0]
+                else None,
+                unbroadcast(cross_entropy_loss_dp(g, out, z, p, reduction), p.shape) if needs is None or needs[1]
+                else None]
     dz = None
     if needs is None or needs[0]:
         dz = saved * p.sum(axis=-1, keepdims=True)     # softmax(z) Σ_c p_c − p, times g/N
         dz -= p
         dz *= float(g) * _ce_scale(z, reduction)
-    dp = cross_entropy_loss_dp(g, out, z, p, reduction) if needs is None or needs[1] else None
+        dz = unbroadcast(dz, z.shape)
+    dp = unbroadcast(cross_entropy_loss_dp(g, out, z, p, reduction), p.shape) if needs is None or needs[1] else None
     return [dz, dp]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.primitive import namespace, register
+from ..core.primitive import namespace, register, unbroadcast
 from ..core.tensor import apply
 
 
@@ -137,9 +137,9 @@ def mse_loss_vjp_all(g, out, p, t, saved=None, needs=None, reduction="mean"):
         gp = d * (float(g) * scale)
     else:
         gp = (g * scale) * d
-    if needs is None:
-        return [gp, -gp]
-    return [gp if needs[0] else None, -gp if needs[1] else None]
+    dp = unbroadcast(gp, p.shape) if needs is None or needs[0] else None  # each input's own shape
+    dt = unbroadcast(-gp, t.shape) if needs is None or needs[1] else None
+    return [dp, dt]
 
 
 MSE_LOSS = register("mse_loss", mse_loss_fwd, (mse_loss_dp, mse_loss_dt),
@@ -284,12 +284,13 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
     ∂L/∂b = 1ᵀδ, ∂L/∂a = δW. This is the training step's hot loop; tests check
     it against the general loop.
     """
-    ones = ones_row(g.shape[0], g.dtype)
+    n = g.shape[0]
+    ones = ones_row(n, g.dtype)  # (a δ of another dtype is promoted; the engine casts to the parameter's)
     grads = [None] * (1 + len(wb))
     k = len(activations) - 1
     own = False  # g is an array this loop made (δW of the layer above), so it may be overwritten
     while k >= 0:
-        out, inp = acts[k + 1], acts[k]  # the layer's output a⁽ᵏ⁺¹⁾ and input a⁽ᵏ⁾
+        out = acts[k + 1]  # this layer's output a⁽ᵏ⁺¹⁾; its input is acts[k]
         if activations[k] == "relu":
             if own and out.size >= _IN_PLACE_MASK_SIZE:
                 delta = g
@@ -300,15 +301,14 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
         else:
             delta = _act_backward(activations[k], g, out, slope)
         j = 2 * k + 1
+        W = wb[j - 1]
+        small = n * W.size < SMALL_PRODUCT  # both products below cost n·in·out multiply-adds
         if needs[j]:
-            grads[j] = delta.T.dot(inp) if delta.size * inp.shape[1] < SMALL_PRODUCT else delta.T @ inp
+            grads[j] = delta.T.dot(acts[k]) if small else delta.T @ acts[k]
         if needs[j + 1]:
-            if ones.dtype != delta.dtype:
-                ones = ones_row(g.shape[0], delta.dtype)
             grads[j + 1] = ones.dot(delta)
-        if k > 0 or needs[0]:
-            W = wb[j - 1]
-            g = delta.dot(W) if delta.size * W.shape[1] < SMALL_PRODUCT else delta @ W
+        if k or needs[0]:
+            g = delta.dot(W) if small else delta @ W
             own = True
         k -= 1
     if needs[0]:

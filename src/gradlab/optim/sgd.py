@@ -47,11 +47,22 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        # η as a 0-d array of the gradient's dtype: as a NumPy operand it costs less than a Python float
+        step = None
+        if not mu and not wd:  # plain SGD, the slides' w ← w − η ∂L/∂w: the training step's last hot loop
+            for p in self.params:
+                g = p.grad
+                if g is not None:
+                    if type(g) is not np.ndarray:
+                        g = grad_array(p)
+                    if step is None or step.dtype is not g.dtype:
+                        step = np.array(lr, dtype=g.dtype)
+                    p.data -= step * g
+            return
         keep = 1.0 - self.dampening
         buffers = self._buffers
-        lr_as = {}  # dtype -> η as a 0-d array of that dtype: a cheaper operand than a Python float
         i = -1
-        for p in self.params:  # a plain loop, not _gradients(): this is the training step's last hot spot
+        for p in self.params:
             i += 1
             g = p.grad
             if g is None:
@@ -68,9 +79,8 @@ class SGD(Optimizer):
                     buf *= mu
                     buf += g if keep == 1.0 else keep * g
                 g = g + mu * buf if self.nesterov else buf
-            step = lr_as.get(g.dtype)
-            if step is None:
-                step = lr_as[g.dtype] = np.array(lr, dtype=g.dtype)
+            if step is None or step.dtype is not g.dtype:
+                step = np.array(lr, dtype=g.dtype)
             p.data -= step * g
 
     def _hyper(self):
