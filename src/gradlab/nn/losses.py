@@ -95,6 +95,21 @@ class Loss(Module):
         return self.forward(prediction, target)
 
 
+_IDENTITY = {}
+
+
+def _identity(n, dtype):
+    """The n × n identity matrix of ``dtype`` (cached, read-only): its rows are the one-hot vectors."""
+    key = (n, dtype)
+    eye = _IDENTITY.get(key)
+    if eye is None:
+        if len(_IDENTITY) > 16:
+            _IDENTITY.clear()
+        eye = _IDENTITY[key] = np.eye(n, dtype=dtype)
+        eye.flags.writeable = False
+    return eye
+
+
 def _squeezed(shape):
     return tuple(s for s in shape if s != 1)
 
@@ -208,7 +223,7 @@ class CrossEntropyLoss(Loss):
             raise InputTypeError(f"CrossEntropyLoss: target must be class indices or probabilities, "
                                  f"got dtype {raw.dtype}")
         if raw.shape == pshape:  # probabilities (one-hot rows included)
-            return raw.astype(p.data.dtype)
+            return raw if raw.dtype == p.data.dtype else raw.astype(p.data.dtype)
         if raw.shape != pshape[:-1]:
             raise ShapeError(f"CrossEntropyLoss: logits of shape {pshape} need class indices of shape "
                              f"{pshape[:-1]} or probabilities of shape {pshape}; got a target of shape {raw.shape}")
@@ -220,12 +235,7 @@ class CrossEntropyLoss(Loss):
             bad = idx[(idx < 0) | (idx >= C)].ravel()[0]
             raise ParameterError(f"CrossEntropyLoss: class index {bad} is out of range; expected indices in "
                                  f"[0, {C - 1}] for {C} classes")
-        onehot = np.zeros(pshape, dtype=p.data.dtype)
-        if len(pshape) == 1:
-            onehot[idx] = 1.0
-        else:
-            onehot[np.arange(pshape[0]), idx] = 1.0
-        return onehot
+        return _identity(C, p.data.dtype).take(idx, axis=0)  # one-hot rows: row i of I is e_i
 
     def forward(self, prediction, target):
         p = self._prediction(prediction)

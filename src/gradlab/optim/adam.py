@@ -68,11 +68,13 @@ class Adam(Optimizer):
         np.multiply(g, g, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
-        np.sqrt(v, out=tmp)                       # √v / √(1 − β₂ᵗ) + ε
-        tmp /= math.sqrt(1.0 - b2**t)
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)                # (η / (1 − β₁ᵗ)) · m / (...)
-        tmp *= self.lr / (1.0 - b1**t)
+        # η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε), with √(1 − β₂ᵗ) moved out of the denominator:
+        # (η √(1 − β₂ᵗ)/(1 − β₁ᵗ)) · m / (√v + ε √(1 − β₂ᵗ)), one pass over the arrays fewer
+        root = math.sqrt(1.0 - b2**t)
+        np.sqrt(v, out=tmp)
+        tmp += self.eps * root
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr * root / (1.0 - b1**t)
 
     def _step_flat(self, flat):
         """Every parameter at once: the same arithmetic on one array that holds all of them.
