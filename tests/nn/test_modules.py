@@ -193,8 +193,8 @@ def test_layers_the_fused_row_cannot_run_take_the_general_path():
     assert gl.nn.Sequential(gl.nn.Linear(2, 2), gl.nn.Softmax())._dense_plan() is None
     assert gl.nn.Sequential(gl.nn.Linear(2, 2, bias=False), gl.nn.ReLU())._dense_plan() is None
     assert gl.nn.Sequential(gl.nn.ReLU(), gl.nn.Linear(2, 2))._dense_plan() is None
-    assert gl.nn.Sequential(gl.nn.Linear(2, 2), gl.nn.LeakyReLU(0.1), gl.nn.Linear(2, 2),
-                            gl.nn.LeakyReLU(0.2))._dense_plan() is None
+    two_slopes = gl.nn.Sequential(gl.nn.Linear(2, 2), gl.nn.LeakyReLU(0.1), gl.nn.Linear(2, 2), gl.nn.LeakyReLU(0.2))
+    assert two_slopes(np.ones((3, 2))).op.name == "leaky_relu"  # one slope per fused row: layer by layer
 
 
 def test_the_cached_plan_follows_changes_to_the_layers():
@@ -231,3 +231,30 @@ def test_a_float32_mlp_saves_and_loads_as_float32(tmp_path):
     for p, q in zip(net.parameters(), back.parameters()):
         assert q.data.dtype == np.float32
         np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_changing_an_activation_or_a_bias_after_the_first_call_is_seen(monkeypatch):
+    def reference(net, X):
+        monkeypatch.setattr(gl.nn.Sequential, "fuse", False)
+        out = net(X).data.copy()
+        monkeypatch.undo()
+        return out
+
+    X = np.array([[1.0, -2.0], [0.5, 3.0], [-1.0, -1.0]])
+    net = gl.nn.Sequential(gl.nn.Linear(2, 3, rng=0), gl.nn.LeakyReLU(0.1), gl.nn.Linear(3, 3, rng=1),
+                           gl.nn.LeakyReLU(0.1), gl.nn.Linear(3, 1, rng=2))
+    assert net(X).op.name == "dense_stack"
+    net[1].negative_slope = net[3].negative_slope = 0.3  # both: still one fused row, with the new slope
+    out = net(X)
+    assert out.op.name == "dense_stack"
+    np.testing.assert_allclose(out.data, reference(net, X), rtol=1e-14)
+    net[3].negative_slope = 0.5  # two slopes: one layer at a time
+    out = net(X)
+    assert out.op.name != "dense_stack"
+    np.testing.assert_allclose(out.data, reference(net, X), rtol=1e-14)
+    net[3].negative_slope = 0.3
+    net[2].bias = None  # a bias removed in place
+    out = net(X)
+    np.testing.assert_allclose(out.data, reference(net, X), rtol=1e-14)
+    gl.nn.MSELoss()(out, np.zeros((3, 1))).backward()
+    assert net[0].weight.grad is not None and net[2].weight.grad is not None

@@ -291,18 +291,20 @@ class Sequential(Module):
             if plan is _UNPLANNED:
                 plan = self._dense_plan()
             if plan is not None:
-                linears, acts, slope = plan
-                flat = []
-                for m in linears:  # read every call: the user may have replaced a weight Tensor
-                    flat.append(m.weight)
-                    flat.append(m.bias)
-                return dense_stack_flat(x, flat, acts, slope)
+                linears, acts, leaky = plan
+                slope = leaky[0].negative_slope if leaky else 0.01  # read every call, as the weights are:
+                if not leaky or all(m.negative_slope == slope for m in leaky):  # the user may change them
+                    flat = []
+                    for m in linears:
+                        flat.append(m.weight)
+                        flat.append(m.bias)
+                    return dense_stack_flat(x, flat, acts, slope)
         for name in self._module_names:
             x = self.__dict__[name](x)
         return x
 
     def _dense_plan(self):
-        """(Linear modules, activation names, slope) when this is Linear [activation] Linear ...
+        """(Linear modules, activation names, LeakyReLU modules) when this is Linear [activation] Linear ...
 
         Such a chain runs as one ``dense_stack`` node whose backward pass is the
         homework's δ recursion (the same numbers, fewer Python steps). None for
@@ -356,7 +358,7 @@ def _plan(modules):
     from .activations import FUSABLE
     from .layers import Linear
 
-    linears, acts, slope = [], [], None
+    linears, acts, leaky = [], [], []
     for m in modules:
         if type(m) is Linear:
             if m.bias is None:
@@ -368,10 +370,8 @@ def _plan(modules):
         if kind is None or not acts or acts[-1] != "identity":
             return None
         if kind == "leaky_relu":
-            if slope is not None and slope != m.negative_slope:
-                return None
-            slope = m.negative_slope
+            leaky.append(m)  # one slope for the whole row: checked at every call
         acts[-1] = kind
     if not linears:
         return None
-    return tuple(linears), tuple(acts), 0.01 if slope is None else float(slope)
+    return tuple(linears), tuple(acts), tuple(leaky)

@@ -47,9 +47,8 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        # η as a 0-d array of the gradient's dtype: as a NumPy operand it costs less than a Python float
-        step = None
         if not mu and not wd:  # plain SGD, the slides' w ← w − η ∂L/∂w: the training step's last hot loop
+            step = None  # η as a 0-d array of the gradient's dtype: a cheaper NumPy operand than a float
             for p in self.params:
                 g = p.grad
                 if g is not None:
@@ -60,28 +59,16 @@ class SGD(Optimizer):
                     p.data -= step * g
             return
         keep = 1.0 - self.dampening
-        buffers = self._buffers
-        i = -1
-        for p in self.params:
-            i += 1
-            g = p.grad
-            if g is None:
-                continue
-            if type(g) is not np.ndarray:
-                g = grad_array(p)
-            if wd:
-                g = g + wd * p.data
+        for i, p, g in self._gradients(wd):
             if mu:
-                buf = buffers[i]
+                buf = self._buffers[i]
                 if buf is None:
-                    buf = buffers[i] = np.array(g, dtype=p.data.dtype, copy=True)
+                    buf = self._buffers[i] = np.array(g, dtype=p.data.dtype, copy=True)
                 else:
                     buf *= mu
                     buf += g if keep == 1.0 else keep * g
                 g = g + mu * buf if self.nesterov else buf
-            if step is None or step.dtype is not g.dtype:
-                step = np.array(lr, dtype=g.dtype)
-            p.data -= step * g
+            p.data -= lr * g
 
     def _hyper(self):
         return {"momentum": self.momentum, "dampening": self.dampening, "nesterov": self.nesterov,
