@@ -37,3 +37,23 @@ def test_gradlab_step_trains():
         step()
     after = gl.nn.MSELoss()(step.model(step.X), step.Y).item()
     assert after < before
+
+
+def test_end_to_end_rows_and_their_verdict():
+    rows = bench_step.end_to_end(epochs=2, seeds=1, dtypes=(np.float32,))
+    (row,) = rows
+    assert row["dtype"] == "float32"
+    for key in ("gl", "sk", "np"):
+        assert row[f"{key}_time"] > 0 and 0.5 < row[f"{key}_acc"] <= 1.0  # two epochs already learn digits
+    table = bench_step.e2e_lines(rows + [dict(row, gl_time=row["sk_time"] / 4, gl_acc=1.0)])
+    assert "MISSED" in table.splitlines()[2] or "holds" in table.splitlines()[2]
+    assert table.splitlines()[3].endswith("≥ 3× at equal or better accuracy: holds |")
+
+
+def test_the_numpy_bound_learns_like_gradlab():
+    import gradlab as gl
+
+    X, y = gl.data.digits()
+    P = bench_step.numpy_digits_fit(X / 16.0, y, epochs=3, seed=0, dtype=np.float64)
+    logits = np.maximum(X / 16.0 @ P[0].T + P[1], 0) @ P[2].T + P[3]
+    assert np.mean(np.argmax(logits, axis=1) == y) > 0.9
