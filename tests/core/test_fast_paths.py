@@ -129,3 +129,26 @@ def test_numpy_forward_loop_equals_the_general_loop(acts, x_dtype, p_dtype, batc
     for a, b in zip(acts_fast, acts_slow):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-12 if a.dtype == np.float64 else 1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("row, kw, pshape, tshape", [
+    ("mse_loss", {"reduction": "mean"}, (4, 1), (1, 3)), ("mse_loss", {"reduction": "sum"}, (4, 3), (3,)),
+    ("mse_loss", {"reduction": "mean"}, (3,), (4, 3)), ("mse_loss", {"reduction": "mean"}, (2, 3), (2, 3)),
+    ("cross_entropy_loss", {"reduction": "mean"}, (4, 3), (3,)),  # one target row for every sample
+    ("cross_entropy_loss", {"reduction": "sum"}, (2, 3), (2, 3))])
+def test_fused_losses_give_each_input_its_own_shape_on_the_training_path(row, kw, pshape, tshape):
+    """backward() (the joint rule), gl.grad (the per-input rules) and finite differences agree under broadcasting."""
+    from gradlab.core.tensor import apply
+    from gradlab.ops.losses import CROSS_ENTROPY_LOSS
+    from gradlab.ops.nn import MSE_LOSS
+
+    prim = {"mse_loss": MSE_LOSS, "cross_entropy_loss": CROSS_ENTROPY_LOSS}[row]
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(pshape), rng.random(tshape)
+    x, y = gl.tensor(a, requires_grad=True), gl.tensor(b, requires_grad=True)
+    apply(prim, x, y, **kw).backward()
+    gx, gy = gl.grad(lambda u, v: apply(prim, u, v, **kw), argnums=(0, 1))(a, b)
+    assert x.grad.shape == pshape and y.grad.shape == tshape
+    np.testing.assert_allclose(x.grad, gx, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(y.grad, gy, rtol=1e-12, atol=1e-14)
+    gl.assert_grad(lambda u: apply(prim, u, b, **kw), a)

@@ -144,7 +144,9 @@ def cross_entropy_loss_forward_saving(z, p, reduction="mean"):
         e = np.exp(shifted)
         total = e.sum(axis=-1, keepdims=True)
         shifted -= np.log(total)                       # ln softmax(z)
-        loss = -np.vdot(p, shifted) * _ce_scale(z, reduction)  # Σ over samples and classes in one call
+        # Σ over samples and classes: one call when p has the logits' shape, else broadcast
+        total_p = np.vdot(p, shifted) if p.shape == shifted.shape else np.sum(p * shifted)
+        loss = -total_p * _ce_scale(z, reduction)
         e /= total                                     # softmax(z), kept for the backward pass
         return loss, e
     xp = namespace(z)

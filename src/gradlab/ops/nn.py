@@ -122,7 +122,8 @@ def mse_loss_fwd(p, t, reduction="mean"):
 
 
 def mse_loss_dp(g, out, p, t, reduction="mean"):
-    return (g * _mse_scale(p.shape, reduction)) * (p - t)
+    d = p - t  # n counts the elements of the broadcast difference, as the forward pass does
+    return (g * _mse_scale(d.shape, reduction)) * d
 
 
 def mse_loss_dt(g, out, p, t, reduction="mean"):
