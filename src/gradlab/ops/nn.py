@@ -69,7 +69,6 @@ def zero_scalar(dtype):
     return zero
 
 
-
 def ones_row(n, dtype):
     """The row vector 1ᵀ of length ``n`` (read-only, cached per length and dtype)."""
     key = (n, dtype)
@@ -96,16 +95,9 @@ LINEAR = register("linear", linear_fwd, (linear_dx, linear_dw, linear_db), latex
 
 
 # ------------------------------------------------------------ mean squared error
-def _size(shape):
-    n = 1
-    for k in shape:
-        n *= k
-    return n
-
-
-def _mse_scale(shape, reduction):
-    """∂L/∂d per unit of d = p − t: 2/n for 'mean' (n elements), 2 for 'sum' and 'none'."""
-    return 2.0 / _size(shape) if reduction == "mean" else 2.0
+def _mse_scale(d, reduction):
+    """∂L/∂d per unit of d = p − t: 2/n for 'mean' (n elements of d, broadcast shape), 2 for 'sum' and 'none'."""
+    return 2.0 / d.size if reduction == "mean" else 2.0
 
 
 def mse_loss_forward_saving(p, t, reduction="mean"):
@@ -114,7 +106,7 @@ def mse_loss_forward_saving(p, t, reduction="mean"):
     if reduction == "none":
         return d * d, d
     s = np.vdot(d, d) if type(d) is np.ndarray else namespace(d).sum(d * d)  # Σ d² in one call
-    return (s / _size(d.shape) if reduction == "mean" else s), d
+    return (s / d.size if reduction == "mean" else s), d
 
 
 def mse_loss_fwd(p, t, reduction="mean"):
@@ -122,8 +114,8 @@ def mse_loss_fwd(p, t, reduction="mean"):
 
 
 def mse_loss_dp(g, out, p, t, reduction="mean"):
-    d = p - t  # n counts the elements of the broadcast difference, as the forward pass does
-    return (g * _mse_scale(d.shape, reduction)) * d
+    d = p - t
+    return (g * _mse_scale(d, reduction)) * d
 
 
 def mse_loss_dt(g, out, p, t, reduction="mean"):
@@ -133,7 +125,7 @@ def mse_loss_dt(g, out, p, t, reduction="mean"):
 def mse_loss_vjp_all(g, out, p, t, saved=None, needs=None, reduction="mean"):
     """Both gradients from the saved residual: ±(2/n) g d ('mean'), ±2 g d ('sum', 'none')."""
     d = saved if saved is not None else p - t
-    scale = 2.0 / d.size if reduction == "mean" else 2.0
+    scale = _mse_scale(d, reduction)
     if type(g) is np.ndarray and g.ndim == 0:  # the scalar seed of loss.backward(): one array operation
         gp = d * (float(g) * scale)
     else:
@@ -229,12 +221,11 @@ def _dense_forward_numpy(x, wb, activations, slope):
         W, b = wb[k], wb[k + 1]
         k += 2
         z = h.dot(W.T) if n * W.size < SMALL_PRODUCT else h @ W.T
-        if b is None:
-            pass
-        elif z.dtype is b.dtype:
-            z += b[None]
-        else:
-            z = z + b
+        if b is not None:
+            if z.dtype is b.dtype:
+                z += b[None]
+            else:
+                z = z + b
         if name == "relu":
             h = np.maximum(z, zero, out=z)
         else:
