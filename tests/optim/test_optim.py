@@ -169,3 +169,28 @@ def test_adam_parameters_that_miss_a_step_take_the_per_parameter_path():
     opt.step()  # step counts differ: still correct, per parameter
     assert opt.state_dict()["state"]["steps"] == [1] + [2] * (len(params) - 1)
     assert not np.array_equal(params[0].data, frozen)
+
+
+@pytest.mark.parametrize("make, other", [
+    (lambda p: gl.optim.Adam(p, lr=0.05, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.01), gl.optim.Adam),
+    (lambda p: gl.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+     lambda p: gl.optim.SGD(p, lr=0.1))])
+def test_load_state_dict_restores_every_hyper_parameter(make, other):
+    model = _model()
+    opt = make(model)
+    for _ in range(3):
+        opt.zero_grad()
+        _loss(model).backward()
+        opt.step()
+    twin = gl.nn.MLP([2, 3, 1], rng=0)
+    twin.load_state_dict(model.state_dict())
+    resumed = other(twin)
+    resumed.load_state_dict(opt.state_dict())
+    assert resumed._hyper() == opt._hyper()
+    for m, o in ((model, opt), (twin, resumed)):
+        for _ in range(3):
+            o.zero_grad()
+            _loss(m).backward()
+            o.step()
+    for p, q in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)

@@ -96,6 +96,7 @@ class Loss(Module):
 
 
 _IDENTITY = {}
+_IDENTITY_MAX = 256  # classes up to which one-hot rows come from a cached identity (at most 512 kB)
 
 
 def _identity(n, dtype):
@@ -222,8 +223,8 @@ class CrossEntropyLoss(Loss):
         if raw.dtype.kind not in "biuf":
             raise InputTypeError(f"CrossEntropyLoss: target must be class indices or probabilities, "
                                  f"got dtype {raw.dtype}")
-        if raw.shape == pshape:  # probabilities (one-hot rows included)
-            return raw if raw.dtype == p.data.dtype else raw.astype(p.data.dtype)
+        if raw.shape == pshape:  # probabilities (one-hot rows included): a copy, which the backward pass reads
+            return raw.astype(p.data.dtype)
         if raw.shape != pshape[:-1]:
             raise ShapeError(f"CrossEntropyLoss: logits of shape {pshape} need class indices of shape "
                              f"{pshape[:-1]} or probabilities of shape {pshape}; got a target of shape {raw.shape}")
@@ -235,7 +236,14 @@ class CrossEntropyLoss(Loss):
             bad = idx[(idx < 0) | (idx >= C)].ravel()[0]
             raise ParameterError(f"CrossEntropyLoss: class index {bad} is out of range; expected indices in "
                                  f"[0, {C - 1}] for {C} classes")
-        return _identity(C, p.data.dtype).take(idx, axis=0)  # one-hot rows: row i of I is e_i
+        if C <= _IDENTITY_MAX:  # one-hot rows: row i of the identity is e_i, gathered in one call
+            return _identity(C, p.data.dtype).take(idx, axis=0)
+        onehot = np.zeros(pshape, dtype=p.data.dtype)  # many classes: no C × C matrix
+        if len(pshape) == 1:
+            onehot[idx] = 1.0
+        else:
+            onehot[np.arange(pshape[0]), idx] = 1.0
+        return onehot
 
     def forward(self, prediction, target):
         p = self._prediction(prediction)

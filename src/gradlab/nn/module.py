@@ -292,8 +292,10 @@ class Sequential(Module):
                 plan = self._dense_plan()
             if plan is not None:
                 linears, acts, leaky = plan
-                slope = leaky[0].negative_slope if leaky else 0.01  # read every call, as the weights are:
-                if not leaky or all(m.negative_slope == slope for m in leaky):  # the user may change them
+                # slopes are read every call, as the weights are (the user may change them); the fused row
+                # takes one slope ≥ 0 (it reads the sign of z from the output, which a negative slope hides)
+                slope = leaky[0].negative_slope if leaky else 0.01
+                if not leaky or (slope >= 0 and all(m.negative_slope == slope for m in leaky)):
                     flat = []
                     for m in linears:
                         flat.append(m.weight)

@@ -24,6 +24,8 @@ point at: numerical stability, and the clean gradient they derive:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.primitive import elementwise_jacobian as EJ
@@ -134,7 +136,11 @@ def _samples(z):
 
 
 def _ce_scale(z, reduction):
-    return 1.0 / _samples(z) if reduction == "mean" else 1.0
+    """1/N for 'mean' (NaN for no samples, as the mean of nothing), 1 for 'sum'."""
+    if reduction != "mean":
+        return 1.0
+    n = _samples(z)
+    return 1.0 / n if n else math.nan
 
 
 def cross_entropy_loss_forward_saving(z, p, reduction="mean"):
@@ -146,6 +152,9 @@ def cross_entropy_loss_forward_saving(z, p, reduction="mean"):
         shifted -= np.log(total)                       # ln softmax(z)
         # Σ over samples and classes: one call when p has the logits' shape, else broadcast
         total_p = np.vdot(p, shifted) if p.shape == shifted.shape else np.sum(p * shifted)
+        if not math.isfinite(total_p):  # a masked logit (−inf) with target 0 counts 0, not 0·(−inf)
+            with np.errstate(invalid="ignore"):
+                total_p = np.sum(np.where(p != 0, p * shifted, 0.0))
         loss = -total_p * _ce_scale(z, reduction)
         e /= total                                     # softmax(z), kept for the backward pass
         return loss, e

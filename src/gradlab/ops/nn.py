@@ -10,8 +10,11 @@ With X of shape (N, in), W (out, in), b (out,) and G = ∂L/∂Z of shape (N, ou
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..core.errors import ParameterError
 from ..core.primitive import namespace, register, unbroadcast
 from ..core.tensor import apply
 
@@ -97,7 +100,9 @@ LINEAR = register("linear", linear_fwd, (linear_dx, linear_dw, linear_db), latex
 # ------------------------------------------------------------ mean squared error
 def _mse_scale(d, reduction):
     """∂L/∂d per unit of d = p − t: 2/n for 'mean' (n elements of d, broadcast shape), 2 for 'sum' and 'none'."""
-    return 2.0 / d.size if reduction == "mean" else 2.0
+    if reduction != "mean":
+        return 2.0
+    return 2.0 / d.size if d.size else math.nan  # the mean of no elements is NaN, as in PyTorch
 
 
 def mse_loss_forward_saving(p, t, reduction="mean"):
@@ -106,7 +111,9 @@ def mse_loss_forward_saving(p, t, reduction="mean"):
     if reduction == "none":
         return d * d, d
     s = np.vdot(d, d) if type(d) is np.ndarray else namespace(d).sum(d * d)  # Σ d² in one call
-    return (s / d.size if reduction == "mean" else s), d
+    if reduction != "mean":
+        return s, d
+    return (s / d.size if d.size else s * math.nan), d  # the mean of no elements: NaN of s's dtype
 
 
 def mse_loss_fwd(p, t, reduction="mean"):
@@ -334,6 +341,9 @@ DENSE_STACK = register(
 def dense_stack(x, layers, activations, negative_slope=0.01):
     """Apply Linear/activation pairs as one node.
 
+    A leaky_relu needs ``negative_slope`` ≥ 0 here (the backward pass reads
+    the sign of z from the activation's output).
+
     Args:
         x: Tensor (N, in) or (in,).
         layers: sequence of (weight (out, in), bias (out,)) Tensors.
@@ -348,4 +358,9 @@ def dense_stack(x, layers, activations, negative_slope=0.01):
 
 def dense_stack_flat(x, flat, activations, negative_slope=0.01):
     """:func:`dense_stack` with the parameters as one list (W1, b1, W2, b2, ...) and ``activations`` a tuple."""
+    if negative_slope < 0 and "leaky_relu" in activations:
+        raise ParameterError(
+            f"dense_stack: leaky_relu with negative_slope {negative_slope} cannot be fused: the backward pass reads "
+            "the sign of z from the output a = f(z), which a negative slope makes positive on both sides; "
+            "apply the layers one by one (gl.linear, gl.leaky_relu)")
     return apply(DENSE_STACK, x, *flat, activations=activations, negative_slope=negative_slope)

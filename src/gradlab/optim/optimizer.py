@@ -97,11 +97,16 @@ class Optimizer:
         return {"type": type(self).__name__, "lr": self.lr, **self._hyper(), "state": self._state()}
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned (the same parameters, same order)."""
+        """Restore what :meth:`state_dict` returned (the same parameters, same order): lr, the other
+        hyper-parameters (betas, eps, momentum, ...) and the per-parameter buffers."""
         if not isinstance(state, dict) or state.get("type") != type(self).__name__:
             raise ParameterError(f"{type(self).__name__}.load_state_dict: expected the state of a "
                                  f"{type(self).__name__}, got {state.get('type') if isinstance(state, dict) else state!r}")
         self.lr = float(state["lr"])
+        for name, current in self._hyper().items():  # betas, eps, momentum... as saved (as torch restores them)
+            if name in state:
+                value = state[name]
+                setattr(self, name, tuple(float(v) for v in value) if isinstance(current, tuple) else type(current)(value))
         self._load_state(state["state"])
 
     def _state(self):

@@ -48,15 +48,16 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient, in place."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         if not mu and not wd:  # plain SGD, the slides' w ← w − η ∂L/∂w: the training step's last hot loop
-            step = None  # η as a 0-d array of the gradient's dtype: a cheaper NumPy operand than a float
+            step = None  # η as a 0-d array of the parameter's dtype: a cheaper NumPy operand than a float
             for p in self.params:
                 g = p.grad
                 if g is not None:
                     if type(g) is not np.ndarray:
                         g = grad_array(p)
-                    if step is None or step.dtype is not g.dtype:
-                        step = np.array(lr, dtype=g.dtype)
-                    p.data -= step * g
+                    data = p.data
+                    if step is None or step.dtype is not data.dtype:
+                        step = np.array(lr, dtype=data.dtype)
+                    data -= step * g
             return
         keep = 1.0 - self.dampening
         for i, p, g in self._gradients(wd):
