@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .errors import GraphError, ShapeError
-from .primitive import unbroadcast
+from .primitive import constant, unbroadcast
 from .tensor import MODE, Tensor, _check_graph_alive, check_finite
 
 
@@ -198,26 +198,12 @@ def _accumulate(leaf, gi, g=None):
         leaf.grad = leaf.grad + gi
 
 
-_ONE = {}
-
-
-def _ones(shape, dtype):
-    """A read-only array of ones (the implied seed of backward), cached per shape and dtype."""
-    key = (shape, dtype)
-    one = _ONE.get(key)
-    if one is None:
-        one = np.ones(shape, dtype=dtype)
-        one.flags.writeable = False
-        _ONE[key] = one
-    return one
-
-
 def backward(root, gradient=None, retain_graph=False, create_graph=False):
     """``Tensor.backward`` with PyTorch semantics; see :meth:`Tensor.backward`."""
     if gradient is None and not create_graph and root._op is not None and not MODE.anomaly:
         data = root.data
         if data.size == 1:  # the training loop's call: loss.backward()
-            _backprop_plain(toposort(root), root, _ones(data.shape, data.dtype), retain_graph)
+            _backprop_plain(toposort(root), root, constant("ones", data.shape, data.dtype), retain_graph)
             return
     if not root.requires_grad:
         raise GraphError(
@@ -231,7 +217,7 @@ def backward(root, gradient=None, retain_graph=False, create_graph=False):
                 f"backward: the output has shape {shape}; a gradient can be implied only for a "
                 "one-element output. Pass gradient= with that shape, or reduce first (e.g. .sum())"
             )
-        gradient = _ones(shape, root.data.dtype)
+        gradient = constant("ones", shape, root.data.dtype)
     else:
         if isinstance(gradient, Tensor) and not create_graph:
             gradient = gradient.data

@@ -112,6 +112,28 @@ def namespace(a):
         return np
 
 
+_CONSTANTS: dict = {}
+
+
+def constant(kind, shape, dtype):
+    """A read-only array, cached per kind, shape and dtype: 'ones', 'zeros' or 'eye' (shape (n, n)).
+
+    The training path reuses a few fixed arrays on every step: the seed 1 of
+    ``loss.backward()``, the row 1ᵀ of a bias gradient, a 0-d zero as a NumPy
+    operand, the identity whose rows are one-hot targets. Making them once
+    saves a call each time; the cache forgets everything past 128 entries.
+    """
+    key = (kind, shape, dtype)
+    arr = _CONSTANTS.get(key)
+    if arr is None:
+        if len(_CONSTANTS) >= 128:
+            _CONSTANTS.clear()
+        arr = np.eye(shape[0], dtype=dtype) if kind == "eye" else (np.ones if kind == "ones" else np.zeros)(shape, dtype)
+        arr.flags.writeable = False
+        _CONSTANTS[key] = arr
+    return arr
+
+
 def unbroadcast(g, shape):
     """Sum ``g`` over the axes broadcasting added, so it gets ``shape``.
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.primitive import constant
 from ..core.tensor import Tensor, apply, as_array
 from ..ops import api as F
 from ..ops import losses as L
@@ -95,20 +96,7 @@ class Loss(Module):
         return self.forward(prediction, target)
 
 
-_IDENTITY = {}
 _IDENTITY_MAX = 256  # classes up to which one-hot rows come from a cached identity (at most 512 kB)
-
-
-def _identity(n, dtype):
-    """The n × n identity matrix of ``dtype`` (cached, read-only): its rows are the one-hot vectors."""
-    key = (n, dtype)
-    eye = _IDENTITY.get(key)
-    if eye is None:
-        if len(_IDENTITY) > 16:
-            _IDENTITY.clear()
-        eye = _IDENTITY[key] = np.eye(n, dtype=dtype)
-        eye.flags.writeable = False
-    return eye
 
 
 def _squeezed(shape):
@@ -237,7 +225,7 @@ class CrossEntropyLoss(Loss):
             raise ParameterError(f"CrossEntropyLoss: class index {bad} is out of range; expected indices in "
                                  f"[0, {C - 1}] for {C} classes")
         if C <= _IDENTITY_MAX:  # one-hot rows: row i of the identity is e_i, gathered in one call
-            return _identity(C, p.data.dtype).take(idx, axis=0)
+            return constant("eye", (C, C), p.data.dtype).take(idx, axis=0)
         onehot = np.zeros(pshape, dtype=p.data.dtype)  # many classes: no C × C matrix
         if len(pshape) == 1:
             onehot[idx] = 1.0

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..core.errors import ParameterError
-from ..core.primitive import namespace, register, unbroadcast
+from ..core.primitive import constant, namespace, register, unbroadcast
 from ..core.tensor import apply
 
 
@@ -59,37 +59,12 @@ def linear_dw(g, out, x, w, b=None):
     return xp.reshape(g, (-1, g.shape[-1])).mT @ xp.reshape(x, (-1, x.shape[-1]))
 
 
-_ONES = {}
-_ZERO = {}
-
-
-def zero_scalar(dtype):
-    """0 as a 0-d array of ``dtype``: as an operand of a NumPy call it costs less than the Python float 0.0."""
-    zero = _ZERO.get(dtype)
-    if zero is None:
-        zero = _ZERO[dtype] = np.zeros((), dtype=dtype)
-        zero.flags.writeable = False
-    return zero
-
-
-def ones_row(n, dtype):
-    """The row vector 1ᵀ of length ``n`` (read-only, cached per length and dtype)."""
-    key = (n, dtype)
-    one = _ONES.get(key)
-    if one is None:
-        if len(_ONES) > 64:  # batch sizes come and go: keep the cache small
-            _ONES.clear()
-        one = _ONES[key] = np.ones(n, dtype=dtype)
-        one.flags.writeable = False
-    return one
-
-
 def linear_db(g, out, x, w, b=None):
     if g.ndim == 1:
         return g
     if type(g) is np.ndarray and g.ndim == 2:
         # the column sums 1ᵀG as the product it is: one BLAS call, faster than a reduction on small G
-        return ones_row(g.shape[0], g.dtype).dot(g)
+        return constant("ones", (g.shape[0],), g.dtype).dot(g)
     return namespace(g).sum(g, axis=tuple(range(g.ndim - 1)))
 
 
@@ -220,7 +195,7 @@ def _dense_forward_numpy(x, wb, activations, slope):
     Tests check it against :func:`_dense_forward`.
     """
     n = x.shape[0]
-    zero = zero_scalar(x.dtype)
+    zero = constant("zeros", (), x.dtype)  # as a NumPy operand, cheaper than the float 0.0
     acts = [x]
     h = x
     k = 0
@@ -284,7 +259,7 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
     it against the general loop.
     """
     n = g.shape[0]
-    ones = ones_row(n, g.dtype)  # (a δ of another dtype is promoted; the engine casts to the parameter's)
+    ones = constant("ones", (n,), g.dtype)  # the row 1ᵀ (a δ of another dtype is promoted; the engine casts)
     grads = [None] * (1 + len(wb))
     k = len(activations) - 1
     own = False  # g is an array this loop made (δW of the layer above), so it may be overwritten
