@@ -15,6 +15,13 @@ def _loss(model):
     return gl.nn.MSELoss()(model(X), np.array([[1.0], [0.0], [2.0]]))
 
 
+def _train(model, opt, steps=3):
+    for _ in range(steps):
+        opt.zero_grad()
+        _loss(model).backward()
+        opt.step()
+
+
 def test_lr_validation_uses_the_template():
     with pytest.raises(gl.ParameterError, match=r"^The 'lr' parameter of SGD must be a float > 0\. Got -1\.$"):
         gl.optim.SGD(_model().parameters(), lr=-1)
@@ -41,10 +48,7 @@ def test_step_updates_in_place_and_lowers_the_loss(make):
     arrays = [p.data for p in model.parameters()]
     opt = make(model)  # a Module is accepted for params
     first = _loss(model).item()
-    for _ in range(30):
-        opt.zero_grad()
-        _loss(model).backward()
-        opt.step()
+    _train(model, opt, 30)
     assert all(p.data is a for p, a in zip(model.parameters(), arrays))
     assert _loss(model).item() < 0.5 * first
 
@@ -74,18 +78,12 @@ def test_plain_sgd_is_w_minus_lr_grad():
 def test_state_dict_resumes_exactly(make):
     a, b = _model(), _model()
     opt_a = make(a.parameters())
-    for _ in range(3):
-        opt_a.zero_grad()
-        _loss(a).backward()
-        opt_a.step()
+    _train(a, opt_a)
     b.load_state_dict(a.state_dict())
     opt_b = make(b.parameters())
     opt_b.load_state_dict(opt_a.state_dict())
-    for opt, m in ((opt_a, a), (opt_b, b)):
-        for _ in range(3):
-            opt.zero_grad()
-            _loss(m).backward()
-            opt.step()
+    _train(a, opt_a)
+    _train(b, opt_b)
     for p, q in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
     with pytest.raises(gl.ParameterError, match="expected the state of a"):
@@ -137,10 +135,7 @@ def test_adam_flat_update_equals_the_per_parameter_update_bit_for_bit(weight_dec
         else:
             real = adam._FlatBuffers.ready
             monkeypatch.setattr(adam._FlatBuffers, "ready", lambda *a: used.append(real(*a)) or used[-1])
-        for _ in range(12):
-            opt.zero_grad()
-            _loss(model).backward()
-            opt.step()
+        _train(model, opt, 12)
         monkeypatch.undo()
         return model, opt, used
 
@@ -178,19 +173,13 @@ def test_adam_parameters_that_miss_a_step_take_the_per_parameter_path():
 def test_load_state_dict_restores_every_hyper_parameter(make, other):
     model = _model()
     opt = make(model)
-    for _ in range(3):
-        opt.zero_grad()
-        _loss(model).backward()
-        opt.step()
+    _train(model, opt)
     twin = gl.nn.MLP([2, 3, 1], rng=0)
     twin.load_state_dict(model.state_dict())
     resumed = other(twin)
     resumed.load_state_dict(opt.state_dict())
     assert resumed._hyper() == opt._hyper()
-    for m, o in ((model, opt), (twin, resumed)):
-        for _ in range(3):
-            o.zero_grad()
-            _loss(m).backward()
-            o.step()
+    _train(model, opt)
+    _train(twin, resumed)
     for p, q in zip(model.parameters(), twin.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
