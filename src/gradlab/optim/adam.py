@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..core import native
 from ..core.errors import check_param
 from .optimizer import Optimizer, check_buffers, copy_buffers, is_float
 
@@ -49,7 +50,11 @@ class Adam(Optimizer):
         """Update every parameter that has a gradient, in place."""
         self.t += 1
         flat = self._flat
-        if flat.ready(self.params, self._steps):
+        path = flat.ready(self.params, self._steps)
+        if path == _FlatBuffers.NATIVE:
+            self._step_native()
+            return
+        if path == _FlatBuffers.FLAT:
             self._step_flat(flat)
             return
         for i, p, g in self._gradients(self.weight_decay):
@@ -91,6 +96,21 @@ class Adam(Optimizer):
             self._steps[i] = t
             p.data -= self._tmp[i]
 
+    def _step_native(self):
+        """Every parameter by the compiled loop (:func:`gradlab.core.native.adam`): one pass per parameter.
+
+        The same roundings in the same order as :meth:`_update` (tests compare
+        the two bit for bit), without the flat copy of the gradients.
+        """
+        b1, b2 = self.betas
+        t = self._steps[0] + 1
+        root = math.sqrt(1.0 - b2**t)
+        step, eps = self.lr * root / (1.0 - b1**t), self.eps * root
+        kernel, m, v = native.KERNELS.adam, self._m, self._v
+        for i, p in enumerate(self.params):
+            self._steps[i] = t
+            kernel(p.data, p.grad, m[i], v[i], b1, b2, step, eps, self.weight_decay)
+
     def _hyper(self):
         return {"betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}
 
@@ -116,6 +136,7 @@ class _FlatBuffers:
     def __init__(self, params):
         dtypes = {p.data.dtype for p in params}
         self.flat = len(dtypes) == 1 and all(isinstance(p.data, np.ndarray) for p in params)
+        self.native = False  # whether the compiled loop is built and takes this dtype
         if not self.flat:
             self.m_views = [np.zeros_like(p.data) for p in params]
             self.v_views = [np.zeros_like(p.data) for p in params]
@@ -131,17 +152,25 @@ class _FlatBuffers:
         self.m_views, self.v_views, self.tmp_views = ([buf[a:b].reshape(shape) for a, b, shape in
                                                         zip(bounds, bounds[1:], self.shapes)]
                                                        for buf in (self.m, self.v, self.tmp))
+        self.dtype = dtype
+        self.native = native.KERNELS is not None and dtype in native.FLOATS
 
-    def ready(self, params, steps) -> bool:
-        """Whether the flat update applies now: every parameter has a gradient and all took the same steps."""
+    NONE, FLAT, NATIVE = 0, 1, 2
+
+    def ready(self, params, steps) -> int:
+        """Which update applies now: FLAT when every parameter has a gradient and all took the same steps,
+        NATIVE when moreover the compiled loop is built and takes the arrays, else NONE (per parameter)."""
         if not self.flat:
-            return False
+            return self.NONE
         first = steps[0]
+        compiled = self.native  # the compiled loop also needs C-contiguous arrays and gradients of p's dtype
         for p, shape, t in zip(params, self.shapes, steps):
-            g = p.grad
-            if type(g) is not np.ndarray or g.shape != shape or t != first or p.data.shape != shape:
-                return False
-        return True
+            g, data = p.grad, p.data
+            if type(g) is not np.ndarray or g.shape != shape or t != first or data.shape != shape:
+                return self.NONE
+            if compiled and (g.dtype is not self.dtype or not (g.flags.c_contiguous and data.flags.c_contiguous)):
+                compiled = False
+        return self.NATIVE if compiled else self.FLAT
 
     def gather(self, params, weight_decay):
         """The gradients (plus λ p) as one flat array."""

@@ -1,0 +1,20 @@
+"""Build of gradlab's one optional C extension, gradlab._kernels (everything else is in pyproject.toml).
+
+The extension is optional: where no C compiler is found the install goes on
+without it and gradlab runs the same steps in NumPy (gradlab.core.native).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "gradlab._kernels",
+            ["src/gradlab/_kernels.c"],
+            # no fused multiply-add, so the Adam kernel rounds exactly as the NumPy update;
+            # no errno from sqrt/exp, so the loops vectorize
+            extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno"],
+            optional=True,
+        )
+    ]
+)

@@ -1,0 +1,213 @@
+"""The compiled loops (gradlab._kernels) against the NumPy code they replace.
+
+Adam's loop must equal the NumPy update bit for bit; the cross-entropy loops
+must equal the NumPy row to a few units in the last place, including the
+edge cases the NumPy row handles (large logits, masked −inf logits, NaN,
+probability targets, empty batches).
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+from gradlab.core import native
+from gradlab.ops import losses as L
+
+needs_kernels = pytest.mark.skipif(native.KERNELS is None, reason="compiled kernels not built (gradlab._kernels)")
+
+DTYPES = [np.float64, np.float32]
+
+
+def numpy_only(monkeypatch):
+    """Make the code below take the NumPy path even though the kernels are built."""
+    monkeypatch.setattr(L, "KERNELS", None)
+
+
+# ------------------------------------------------------------------ adam
+def _adam_run(dtype, weight_decay, compiled, steps=40):
+    rng = np.random.default_rng(1)
+    params = [gl.Tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in [(7, 5), (5,), (3, 7)]]
+    opt = gl.optim.Adam(params, lr=1e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=weight_decay)
+    opt._flat.native = compiled
+    paths = set()
+    for _ in range(steps):
+        for p in params:
+            p.grad = (rng.standard_normal(p.data.shape) * 3).astype(dtype)
+        paths.add(opt._flat.ready(params, opt._steps))
+        opt.step()
+    return [p.data for p in params] + [opt._flat.m, opt._flat.v], paths
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_adam_kernel_equals_the_numpy_update_bit_for_bit(dtype, weight_decay):
+    compiled, paths_c = _adam_run(dtype, weight_decay, True)
+    reference, paths_n = _adam_run(dtype, weight_decay, False)
+    assert paths_c == {2} and paths_n == {1}  # NATIVE and FLAT: each run took the path it names
+    for a, b in zip(compiled, reference):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_kernels
+def test_adam_falls_back_for_arrays_the_kernel_does_not_take():
+    rng = np.random.default_rng(0)
+    params = [gl.Tensor(rng.standard_normal((4, 3)), requires_grad=True), gl.Tensor(np.zeros(3), requires_grad=True)]
+    opt = gl.optim.Adam(params)
+    params[0].grad = np.asfortranarray(rng.standard_normal((4, 3)))  # not C-contiguous
+    params[1].grad = np.ones(3)
+    assert opt._flat.ready(params, opt._steps) == 1
+    params[0].grad = rng.standard_normal((4, 3)).astype(np.float32)  # another dtype than the parameter's
+    assert opt._flat.ready(params, opt._steps) == 1
+    params[0].grad = rng.standard_normal((4, 3))
+    assert opt._flat.ready(params, opt._steps) == 2
+
+
+@needs_kernels
+def test_training_with_and_without_kernels_gives_the_same_model(monkeypatch):
+    X, y = gl.data.blobs(n_samples=120, centers=3, seed=0)
+
+    def train():
+        model = gl.nn.MLP([2, 16, 3], rng=0)
+        gl.fit(model, gl.nn.CrossEntropyLoss(), gl.optim.Adam(model.parameters(), lr=1e-2), X, y, epochs=5,
+               batch_size=16, seed=0, verbose=0)
+        return [p.data.copy() for p in model.parameters()]
+
+    compiled = train()
+    assert gl.optim.Adam(gl.nn.MLP([2, 3], rng=0).parameters())._flat.native
+    monkeypatch.setattr(L, "KERNELS", None)
+    monkeypatch.setattr(native, "KERNELS", None)
+    assert not gl.optim.Adam(gl.nn.MLP([2, 3], rng=0).parameters())._flat.native
+    reference = train()
+    for a, b in zip(compiled, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------- cross-entropy
+def _ce_both(z, p, monkeypatch, g=1.0, reduction="mean"):
+    """(loss, softmax, ∂L/∂z) by the compiled loops, then by the NumPy row."""
+    out = []
+    for compiled in (True, False):
+        with monkeypatch.context() as m:
+            if not compiled:
+                numpy_only(m)
+            loss, s = L.cross_entropy_loss_forward_saving(z, p, reduction)
+            gz = np.asarray(g, dtype=z.dtype)
+            dz = L.cross_entropy_loss_vjp_all(gz, loss, z, p, saved=s, needs=[True, False], reduction=reduction)[0]
+            out.append((loss, s, dz))
+    return out
+
+
+def _onehot(rng, n, c, dtype):
+    return np.eye(c, dtype=dtype)[rng.integers(0, c, n)]
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_kernels_match_the_numpy_row(dtype, reduction, monkeypatch):
+    rng = np.random.default_rng(2)
+    tol = 1e-14 if dtype is np.float64 else 2e-6
+    for shape in [(32, 10), (1, 2), (5, 1), (3, 257), (7,)]:
+        z = (rng.standard_normal(shape) * 4).astype(dtype)
+        p = _onehot(rng, int(np.prod(shape[:-1])), shape[-1], dtype).reshape(shape)
+        (lc, sc, dc), (ln, sn, dn) = _ce_both(z, p, monkeypatch, g=0.7, reduction=reduction)
+        assert type(lc) is type(ln) and np.dtype(type(lc)) == dtype
+        assert lc == pytest.approx(ln, rel=tol, abs=tol)
+        np.testing.assert_allclose(sc, sn, rtol=tol * 10, atol=tol)
+        np.testing.assert_allclose(dc, dn, rtol=tol * 10, atol=tol)
+        assert dc.dtype == dtype and sc.dtype == dtype
+
+
+@needs_kernels
+def test_cross_entropy_kernels_on_probability_targets_and_extreme_logits(monkeypatch):
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((6, 4)) * 1e4  # far past exp's range: the shift by the row's max keeps it finite
+    p = rng.dirichlet(np.ones(4), size=6) * 0.5  # rows summing to 0.5: the gradient is softmax·Σp − p
+    (lc, sc, dc), (ln, sn, dn) = _ce_both(z, p, monkeypatch)
+    assert np.isfinite(lc) and lc == pytest.approx(ln, rel=1e-13)
+    np.testing.assert_allclose(sc, sn, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(dc, dn, rtol=1e-13, atol=1e-17)
+
+
+@needs_kernels
+def test_cross_entropy_kernels_on_masked_and_nan_logits(monkeypatch):
+    z = np.array([[0.5, -np.inf, 2.0], [1.0, 1.0, -np.inf]])
+    p = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # the masked classes have target 0
+    (lc, sc, dc), (ln, sn, dn) = _ce_both(z, p, monkeypatch)
+    assert np.isfinite(lc) and lc == pytest.approx(ln, rel=1e-15)
+    np.testing.assert_array_equal(sc[:, 1][0], 0.0)
+    np.testing.assert_allclose(dc, dn, rtol=1e-15)
+    znan = np.array([[0.5, np.nan, 2.0], [1.0, 1.0, 0.0]])
+    with np.errstate(invalid="ignore"):  # the NumPy row warns on NaN − NaN; the result is what is compared
+        (lc, sc, _), (ln, sn, _) = _ce_both(znan, p, monkeypatch)
+    assert np.isnan(lc) and np.isnan(ln)
+    np.testing.assert_array_equal(np.isnan(sc), np.isnan(sn))
+    pinf = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    with np.errstate(invalid="ignore"):
+        (lc, _, _), (ln, _, _) = _ce_both(np.array([[np.inf, 0.0, 0.0], [0.0, 0.0, 0.0]]), pinf, monkeypatch)
+    assert np.isnan(lc) and np.isnan(ln)  # +inf − max = inf − inf
+
+
+def test_cross_entropy_row_on_an_empty_batch_is_nan_on_both_paths(monkeypatch):
+    z, p = np.zeros((0, 3)), np.zeros((0, 3))
+    loss, s = L.cross_entropy_loss_forward_saving(z, p)
+    assert np.isnan(loss) and s.shape == (0, 3)
+    numpy_only(monkeypatch)
+    assert np.isnan(L.cross_entropy_loss_forward_saving(z, p)[0])
+
+
+# ----------------------------------------------------------------- errors
+@needs_kernels
+def test_kernel_errors_name_the_function_and_the_array():
+    k = native.KERNELS
+    a = np.zeros(6)
+    with pytest.raises(TypeError, match=r"adam: g must hold float32 or float64, got format 'l'"):
+        k.adam(a, np.zeros(6, dtype=np.int64), a.copy(), a.copy(), 0.9, 0.999, 1e-3, 1e-8, 0.0)
+    with pytest.raises(ValueError, match=r"adam: m has 5 float64 elements but p has 6 float64 elements"):
+        k.adam(a, a.copy(), np.zeros(5), a.copy(), 0.9, 0.999, 1e-3, 1e-8, 0.0)
+    with pytest.raises(ValueError, match=r"v has 6 float32 elements but p has 6 float64"):
+        k.adam(a, a.copy(), a.copy(), np.zeros(6, np.float32), 0.9, 0.999, 1e-3, 1e-8, 0.0)
+    with pytest.raises(TypeError, match=r"softmax_xent: z must be a C-contiguous float32 or float64 array"):
+        k.softmax_xent(np.zeros((4, 3)).T, np.zeros((3, 4)), np.zeros((3, 4)), 4)
+    ro = np.zeros((2, 3))
+    ro.flags.writeable = False
+    with pytest.raises(TypeError, match=r"xent_grad: out must be a C-contiguous, writable"):
+        k.xent_grad(np.zeros((2, 3)), np.zeros((2, 3)), ro, 3, 1.0)
+    with pytest.raises(ValueError, match=r"softmax_xent: 6 elements do not make rows of 4 classes"):
+        k.softmax_xent(np.zeros(6), np.zeros(6), np.zeros(6), 4)
+    with pytest.raises(TypeError, match=r"adam: p must be a C-contiguous, writable float32 or float64 array, got list"):
+        k.adam([1.0], a, a, a, 0.9, 0.999, 1e-3, 1e-8, 0.0)
+
+
+def test_fits_takes_only_contiguous_arrays_of_one_float_dtype():
+    a = np.zeros((3, 4))
+    assert native.fits(a, np.ones((3, 4)))
+    assert native.fits(a.astype(np.float32), np.ones((3, 4), np.float32))
+    assert not native.fits(a, a.astype(np.float32))
+    assert not native.fits(a.T, a.T)
+    assert not native.fits(a.astype(np.int64), a.astype(np.int64))
+    assert not native.fits(a.astype(np.float16), a.astype(np.float16))
+    assert not native.fits(a.astype(">f8"), a.astype(">f8"))  # byte-swapped: not the machine's float64
+    assert not native.fits([[0.0]], [[0.0]])
+
+
+def test_numpy_only_environment_variable_turns_the_kernels_off():
+    code = ("import gradlab.core.native as n, gradlab.ops.losses as L, gradlab as gl, numpy as np; "
+            "print(n.KERNELS is None, L.KERNELS is None, gl.optim.Adam([gl.Tensor(np.ones(2), requires_grad=True)])"
+            "._flat.native)")
+    env = dict(os.environ, GRADLAB_NUMPY_ONLY="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "False"]
+
+
+def test_the_kernels_are_built_where_a_compiler_is():
+    """CI builds the extension (pip install -e . compiles it); a missing build there is a failure, not a skip."""
+    if native.KERNELS is None:
+        pytest.skip("compiled kernels not built (gradlab._kernels): install with a C compiler to build them")
+    assert {"adam", "softmax_xent", "xent_grad"} <= set(dir(native.KERNELS))
