@@ -8,7 +8,8 @@
  *
  *   adam         bit for bit the same operations, in the same order, as
  *                optim/adam.py's NumPy update (no fused multiply-add: built
- *                with -ffp-contract=off);
+ *                with -ffp-contract=off); adam_many does it for a list of
+ *                parameters in one call;
  *   softmax_xent the loss and softmax of ops/losses.py's cross-entropy row
  *                (the same formula; exp and the sums round differently, to a
  *                few units in the last place);
@@ -131,6 +132,71 @@ static PyObject *adam(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Adam over lists of arrays: every parameter in one call. Returns False, having
+ * changed nothing, when some array does not fit (not a contiguous float buffer,
+ * another dtype or shape than its parameter, a missing gradient): the caller
+ * then takes its general path, which handles or reports those cases. */
+static int same_shape(const Py_buffer *a, const Py_buffer *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return 0;
+    return 1;
+}
+
+static PyObject *adam_many(PyObject *self, PyObject *args) {
+    PyObject *lists[4];
+    double b1, b2, step, eps, wd;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!ddddd:adam_many", &PyList_Type, &lists[0], &PyList_Type, &lists[1],
+                          &PyList_Type, &lists[2], &PyList_Type, &lists[3], &b1, &b2, &step, &eps, &wd))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(lists[0]);
+    for (int j = 1; j < 4; j++)
+        if (PyList_GET_SIZE(lists[j]) != count) {
+            PyErr_Format(PyExc_ValueError, "adam_many: the lists of p, g, m and v must have one length; got %zd and %zd",
+                         count, PyList_GET_SIZE(lists[j]));
+            return NULL;
+        }
+    Py_buffer *views = PyMem_Calloc(4 * (size_t)(count ? count : 1), sizeof(Py_buffer));
+    if (!views) return PyErr_NoMemory();
+    static const int writable[4] = {1, 0, 1, 1};
+    Py_ssize_t held = 0; /* views[0 .. held) are acquired */
+    int kind = -1, fits = 1;
+    for (Py_ssize_t i = 0; i < count && fits; i++) {
+        for (int j = 0; j < 4 && fits; j++) {
+            PyObject *obj = PyList_GET_ITEM(lists[j], i);
+            Py_buffer *view = &views[4 * i + j];
+            int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable[j] ? PyBUF_WRITABLE : 0);
+            if (obj == Py_None || PyObject_GetBuffer(obj, view, flags) < 0) {
+                PyErr_Clear();
+                fits = 0;
+                break;
+            }
+            held = 4 * i + j + 1;
+            const char *f = view->format ? view->format : "B";
+            if (*f == '<' || *f == '=' || *f == '@') f++;
+            int k = (f[0] == 'd' && f[1] == '\0' && view->itemsize == 8) ? F64
+                    : (f[0] == 'f' && f[1] == '\0' && view->itemsize == 4) ? F32 : -1;
+            if (k < 0 || (kind >= 0 && k != kind) || (j && !same_shape(view, &views[4 * i]))) fits = 0;
+            kind = k;
+        }
+    }
+    if (fits) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < count; i++) {
+            Py_buffer *v = &views[4 * i];
+            Py_ssize_t n = v[0].len / v[0].itemsize;
+            if (kind == F64)
+                adam_f64(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
+            else
+                adam_f32(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
+        }
+        Py_END_ALLOW_THREADS
+    }
+    for (Py_ssize_t i = 0; i < held; i++) PyBuffer_Release(&views[i]);
+    PyMem_Free(views);
+    return PyBool_FromLong(fits);
+}
+
 /* ---------------------------------------------------------- softmax_xent */
 /* Per row of C logits: μ = max z, s = Σ e^{z−μ}, softmax = e^{z−μ}/s and
  * Σ_c p_c ln softmax_c = Σ_c p_c (z_c − μ − ln s), a class with p_c = 0
@@ -239,6 +305,9 @@ static PyObject *xent_grad(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS,
      "adam(p, g, m, v, beta1, beta2, step, eps, weight_decay): one Adam update of p, m, v in place."},
+    {"adam_many", adam_many, METH_VARARGS,
+     "adam_many(ps, gs, ms, vs, beta1, beta2, step, eps, weight_decay) -> bool: adam over lists of arrays; "
+     "False, with nothing changed, when some array does not fit."},
     {"softmax_xent", softmax_xent, METH_VARARGS,
      "softmax_xent(z, p, out, C) -> float: sum of p * log_softmax(z) over rows of C; softmax(z) into out."},
     {"xent_grad", xent_grad, METH_VARARGS,

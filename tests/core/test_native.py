@@ -33,39 +33,72 @@ def _adam_run(dtype, weight_decay, compiled, steps=40):
     params = [gl.Tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in [(7, 5), (5,), (3, 7)]]
     opt = gl.optim.Adam(params, lr=1e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=weight_decay)
     opt._flat.native = compiled
-    paths = set()
+    taken = []
+    if compiled:  # count the steps the compiled loop took
+        real = opt._step_native
+        opt._step_native = lambda t: taken.append(real(t)) or taken[-1]
     for _ in range(steps):
         for p in params:
             p.grad = (rng.standard_normal(p.data.shape) * 3).astype(dtype)
-        paths.add(opt._flat.ready(params, opt._steps))
         opt.step()
-    return [p.data for p in params] + [opt._flat.m, opt._flat.v], paths
+    return [p.data for p in params] + [opt._flat.m, opt._flat.v], taken
 
 
 @needs_kernels
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weight_decay", [0.0, 0.05])
 def test_adam_kernel_equals_the_numpy_update_bit_for_bit(dtype, weight_decay):
-    compiled, paths_c = _adam_run(dtype, weight_decay, True)
-    reference, paths_n = _adam_run(dtype, weight_decay, False)
-    assert paths_c == {2} and paths_n == {1}  # NATIVE and FLAT: each run took the path it names
+    compiled, taken = _adam_run(dtype, weight_decay, True)
+    reference, _ = _adam_run(dtype, weight_decay, False)
+    assert taken == [True] * 40
     for a, b in zip(compiled, reference):
         assert a.dtype == dtype
         np.testing.assert_array_equal(a, b)
 
 
 @needs_kernels
-def test_adam_falls_back_for_arrays_the_kernel_does_not_take():
+def test_adam_kernel_refuses_arrays_it_does_not_take_and_changes_nothing():
     rng = np.random.default_rng(0)
     params = [gl.Tensor(rng.standard_normal((4, 3)), requires_grad=True), gl.Tensor(np.zeros(3), requires_grad=True)]
     opt = gl.optim.Adam(params)
-    params[0].grad = np.asfortranarray(rng.standard_normal((4, 3)))  # not C-contiguous
-    params[1].grad = np.ones(3)
-    assert opt._flat.ready(params, opt._steps) == 1
-    params[0].grad = rng.standard_normal((4, 3)).astype(np.float32)  # another dtype than the parameter's
-    assert opt._flat.ready(params, opt._steps) == 1
+    before = [p.data.copy() for p in params]
+    good = rng.standard_normal((4, 3))
+    for bad in (np.asfortranarray(good),           # not C-contiguous
+                good.astype(np.float32),           # another dtype than the parameter's
+                good.reshape(3, 4),                # another shape, the same size
+                gl.Tensor(good),                   # a Tensor gradient (create_graph)
+                None):                             # no gradient
+        params[0].grad, params[1].grad = bad, np.ones(3)
+        assert opt._step_native(1) is False
+        for p, b in zip(params, before):
+            np.testing.assert_array_equal(p.data, b)
+        assert not opt._flat.m.any() and not opt._flat.v.any() and opt._steps == [0, 0]
+    params[0].grad = good
+    assert opt._step_native(1) is True and opt._steps == [1, 1]
+    assert not np.array_equal(params[0].data, before[0])
+
+
+@needs_kernels
+def test_adam_with_a_parameter_left_out_takes_the_per_parameter_path_after_the_kernel_refuses():
+    rng = np.random.default_rng(0)
+    params = [gl.Tensor(rng.standard_normal((4, 3)), requires_grad=True), gl.Tensor(np.zeros(3), requires_grad=True)]
+    opt = gl.optim.Adam(params)
     params[0].grad = rng.standard_normal((4, 3))
-    assert opt._flat.ready(params, opt._steps) == 2
+    opt.step()  # the bias has no gradient: the kernel refuses, the per-parameter path steps the weight only
+    assert opt._steps == [1, 0]
+    params[1].grad = np.ones(3)
+    opt.step()  # unequal step counts: the per-parameter path again
+    assert opt._steps == [2, 1]
+
+
+def test_adam_kernel_errors_name_the_function():
+    if native.KERNELS is None:
+        pytest.skip("compiled kernels not built (gradlab._kernels)")
+    with pytest.raises(ValueError, match=r"adam_many: the lists of p, g, m and v must have one length; got 1 and 0"):
+        native.KERNELS.adam_many([np.zeros(2)], [], [], [], 0.9, 0.999, 1e-3, 1e-8, 0.0)
+    with pytest.raises(TypeError):
+        native.KERNELS.adam_many((np.zeros(2),), [np.zeros(2)], [np.zeros(2)], [np.zeros(2)], 0.9, 0.999, 1e-3, 1e-8,
+                                 0.0)
 
 
 @needs_kernels

@@ -6,7 +6,8 @@ write as several calls, each a pass over the arrays:
 
 * :func:`adam` — one Adam update of a parameter and its moments (11 NumPy
   calls); the same roundings in the same order, so the result is identical
-  to the NumPy update bit for bit;
+  to the NumPy update bit for bit; ``KERNELS.adam_many`` runs it over lists
+  of parameters in one call (what ``optim.Adam`` uses);
 * :func:`softmax_xent` — the cross-entropy row's forward pass: the loss sum
   and softmax(z) (9 NumPy calls), equal to the NumPy path to a few units in
   the last place;

@@ -205,12 +205,28 @@ class CrossEntropyLoss(Loss):
             raise ShapeError(f"CrossEntropyLoss: expected logits of shape (N, C) or (C,), got {pshape}")
         if isinstance(target, Tensor) and tuple(target.shape) == pshape:
             return target
-        raw = np.asarray(_data(target))
+        return self._rows(np.asarray(_data(target)), pshape, p.data.dtype)
+
+    def prepare_targets(self, target, logits_shape, dtype) -> np.ndarray:
+        """All targets at once as the rows the loss reads, checked once (``fit`` calls this before training).
+
+        Args:
+            target: class indices (N,) or probabilities (N, C).
+            logits_shape: (N, C), the shape of the logits for all N rows.
+            dtype: the logits' float dtype.
+        Returns:
+            (N, C) probabilities of ``dtype``: one-hot rows for class indices.
+            A Tensor slice of them as the target gives the same loss as the
+            raw target, without the per-batch conversion and checks.
+        """
+        return self._rows(np.asarray(_data(target)), tuple(logits_shape), np.dtype(dtype))
+
+    def _rows(self, raw, pshape, dtype):
         if raw.dtype.kind not in "biuf":
             raise InputTypeError(f"CrossEntropyLoss: target must be class indices or probabilities, "
                                  f"got dtype {raw.dtype}")
         if raw.shape == pshape:  # probabilities (one-hot rows included): a copy, which the backward pass reads
-            return raw.astype(p.data.dtype)
+            return raw.astype(dtype)
         if raw.shape != pshape[:-1]:
             raise ShapeError(f"CrossEntropyLoss: logits of shape {pshape} need class indices of shape "
                              f"{pshape[:-1]} or probabilities of shape {pshape}; got a target of shape {raw.shape}")
@@ -223,8 +239,8 @@ class CrossEntropyLoss(Loss):
             raise ParameterError(f"CrossEntropyLoss: class index {bad} is out of range; expected indices in "
                                  f"[0, {C - 1}] for {C} classes")
         if C <= _IDENTITY_MAX:  # one-hot rows: row i of the identity is e_i, gathered in one call
-            return constant("eye", (C, C), p.data.dtype).take(idx, axis=0)
-        onehot = np.zeros(pshape, dtype=p.data.dtype)  # many classes: no C × C matrix
+            return constant("eye", (C, C), dtype).take(idx, axis=0)
+        onehot = np.zeros(pshape, dtype=dtype)  # many classes: no C × C matrix
         if len(pshape) == 1:
             onehot[idx] = 1.0
         else:

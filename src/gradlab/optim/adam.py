@@ -50,11 +50,11 @@ class Adam(Optimizer):
         """Update every parameter that has a gradient, in place."""
         self.t += 1
         flat = self._flat
-        path = flat.ready(self.params, self._steps)
-        if path == _FlatBuffers.NATIVE:
-            self._step_native()
-            return
-        if path == _FlatBuffers.FLAT:
+        if flat.native:
+            t = self._steps[0] + 1
+            if self._steps.count(t - 1) == len(self._steps) and self._step_native(t):
+                return
+        if flat.ready(self.params, self._steps):
             self._step_flat(flat)
             return
         for i, p, g in self._gradients(self.weight_decay):
@@ -96,20 +96,22 @@ class Adam(Optimizer):
             self._steps[i] = t
             p.data -= self._tmp[i]
 
-    def _step_native(self):
-        """Every parameter by the compiled loop (:func:`gradlab.core.native.adam`): one pass per parameter.
+    def _step_native(self, t) -> bool:
+        """Step t of every parameter by the compiled loop (:func:`gradlab.core.native.adam_many`), in one call.
 
         The same roundings in the same order as :meth:`_update` (tests compare
-        the two bit for bit), without the flat copy of the gradients.
+        the two bit for bit), without the flat copy of the gradients. Returns
+        False, having changed nothing, when some array does not fit the loop
+        (a missing gradient, another dtype, a non-contiguous array).
         """
         b1, b2 = self.betas
-        t = self._steps[0] + 1
         root = math.sqrt(1.0 - b2**t)
-        step, eps = self.lr * root / (1.0 - b1**t), self.eps * root
-        kernel, m, v = native.KERNELS.adam, self._m, self._v
-        for i, p in enumerate(self.params):
-            self._steps[i] = t
-            kernel(p.data, p.grad, m[i], v[i], b1, b2, step, eps, self.weight_decay)
+        params = self.params
+        if not native.KERNELS.adam_many([p.data for p in params], [p.grad for p in params], self._m, self._v, b1, b2,
+                                        self.lr * root / (1.0 - b1**t), self.eps * root, self.weight_decay):
+            return False
+        self._steps = [t] * len(params)
+        return True
 
     def _hyper(self):
         return {"betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}
@@ -136,7 +138,7 @@ class _FlatBuffers:
     def __init__(self, params):
         dtypes = {p.data.dtype for p in params}
         self.flat = len(dtypes) == 1 and all(isinstance(p.data, np.ndarray) for p in params)
-        self.native = False  # whether the compiled loop is built and takes this dtype
+        self.native = False  # whether the compiled loop is built and takes this dtype (it checks the rest)
         if not self.flat:
             self.m_views = [np.zeros_like(p.data) for p in params]
             self.v_views = [np.zeros_like(p.data) for p in params]
@@ -152,25 +154,18 @@ class _FlatBuffers:
         self.m_views, self.v_views, self.tmp_views = ([buf[a:b].reshape(shape) for a, b, shape in
                                                         zip(bounds, bounds[1:], self.shapes)]
                                                        for buf in (self.m, self.v, self.tmp))
-        self.dtype = dtype
         self.native = native.KERNELS is not None and dtype in native.FLOATS
 
-    NONE, FLAT, NATIVE = 0, 1, 2
-
-    def ready(self, params, steps) -> int:
-        """Which update applies now: FLAT when every parameter has a gradient and all took the same steps,
-        NATIVE when moreover the compiled loop is built and takes the arrays, else NONE (per parameter)."""
+    def ready(self, params, steps) -> bool:
+        """Whether the flat update applies now: every parameter has a gradient and all took the same steps."""
         if not self.flat:
-            return self.NONE
+            return False
         first = steps[0]
-        compiled = self.native  # the compiled loop also needs C-contiguous arrays and gradients of p's dtype
         for p, shape, t in zip(params, self.shapes, steps):
-            g, data = p.grad, p.data
-            if type(g) is not np.ndarray or g.shape != shape or t != first or data.shape != shape:
-                return self.NONE
-            if compiled and (g.dtype is not self.dtype or not (g.flags.c_contiguous and data.flags.c_contiguous)):
-                compiled = False
-        return self.NATIVE if compiled else self.FLAT
+            g = p.grad
+            if type(g) is not np.ndarray or g.shape != shape or t != first or p.data.shape != shape:
+                return False
+        return True
 
     def gather(self, params, weight_decay):
         """The gradients (plus λ p) as one flat array."""

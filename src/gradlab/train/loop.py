@@ -273,6 +273,20 @@ def _restore(params, backup):
 _SHUFFLE_COPY_BYTES = 64 * 2**20
 
 
+def _prepared_targets(loss_fn, y, out_shape, dtype):
+    """The loss's own form of all targets, made and checked once, or None to give it ``y`` batch by batch.
+
+    A loss with ``prepare_targets(y, output_shape, dtype)`` (CrossEntropyLoss: one-hot rows for class
+    indices) gets Tensor slices of what it returns, which it reads without converting or checking them
+    again. Kept to ``_SHUFFLE_COPY_BYTES`` (N × C one-hot rows can be large).
+    """
+    prepare = getattr(loss_fn, "prepare_targets", None)
+    shape = (len(y),) + tuple(out_shape[1:])
+    if prepare is None or math.prod(shape) * np.dtype(dtype).itemsize > _SHUFFLE_COPY_BYTES:
+        return None
+    return prepare(y, shape, dtype)
+
+
 class _Run:
     """The state of one ``fit`` call (kept in one object so the loop reads flat)."""
 
@@ -294,8 +308,11 @@ class _Run:
         err.epoch, err.batch = epoch + 1, batch + 1
         return err
 
-    def epoch(self, epoch, X, y, batch_size, order, steps):
-        """Train one epoch; returns (logs, stop): logs None when training stopped before its last batch."""
+    def epoch(self, epoch, X, y, batch_size, order, steps, rows=None):
+        """Train one epoch; returns (logs, stop): logs None when training stopped before its last batch.
+
+        ``rows``: the loss's prepared targets (:func:`_prepared_targets`), or None to give it ``y``.
+        """
         model, loss_fn, optimizer, params, backup = self.model, self.loss_fn, self.optimizer, self.params, self.backup
         metric_fns, batch_hooks, reporter = self.metric_fns, self.hooks["on_batch_end"], self.reporter
         every = reporter.batch_every
@@ -305,17 +322,25 @@ class _Run:
         if order is not None and X.nbytes + y.nbytes <= _SHUFFLE_COPY_BYTES:
             # the epoch's rows in their shuffled order in one gather: the batches are then slices
             # (the same rows in the same order as indexing each batch, one NumPy call instead of two a step)
-            X, y, order = X[order], y[order], None
+            X, y = X[order], y[order]
+            if rows is not None:
+                rows = rows[order]
+            order = None
+        target = None
         for b in range(steps):
             start = b * batch_size
             if order is None:
                 xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+                if rows is not None:
+                    target = Tensor.wrap(rows[start:start + batch_size])
             else:
                 idx = order[start:start + batch_size]
                 xb, yb = X[idx], y[idx]
+                if rows is not None:
+                    target = Tensor.wrap(rows[idx])
             optimizer.zero_grad()
             out = model(Tensor.wrap(xb))
-            loss = loss_fn(out, yb)
+            loss = loss_fn(out, yb if rows is None else target)
             try:
                 value = float(loss.data)
             except (TypeError, AttributeError):
@@ -422,6 +447,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
         X_val = y_val = None
     metric_fns = resolve_metrics(metrics, loss_fn)
     n = len(X)
+    rows = _prepared_targets(loss_fn, y, out_shape, dtype)
     steps = -(-n // batch_size)
     history = History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
                        "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"})
@@ -443,7 +469,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
                 model.train()
             stop = _call(hooks["on_epoch_begin"], epoch, {})
             order = rng.permutation(n) if shuffle else None
-            logs, stop_now = run.epoch(epoch, X, y, batch_size, order, steps)
+            logs, stop_now = run.epoch(epoch, X, y, batch_size, order, steps, rows)
             if logs is None:
                 _mark_stop(history, interrupt)
                 break
