@@ -13,7 +13,10 @@
  *   softmax_xent the loss and softmax of ops/losses.py's cross-entropy row
  *                (the same formula; exp and the sums round differently, to a
  *                few units in the last place);
- *   xent_grad    (softmax(z) Σp − p)·scale, row by row.
+ *   xent_grad    (softmax(z) Σp − p)·scale, row by row;
+ *   bias_act     z + b and ReLU in place (the dense row's forward), and
+ *   relu_grad    sign(a)·g (its backward), bit for bit as NumPy;
+ *   copy_many    fit's copy of the weights before a step, in one call.
  *
  * Arrays come in through the buffer protocol: C-contiguous float64 ("d") or
  * float32 ("f"), all of one dtype per call. Anything else raises TypeError or
@@ -22,6 +25,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <string.h>
 
 /* Several vector widths in one build where the compiler and the C library can
  * pick at load time (GCC function multiversioning); one plain build elsewhere. */
@@ -301,6 +305,135 @@ static PyObject *xent_grad(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* -------------------------------------------------------------- bias_act */
+/* z ← z + b row by row, then max(z, 0) when relu: NumPy's `z += b; maximum(z, 0,
+ * out=z)` (maximum gives +0 for ±0 and negatives, and keeps NaN). */
+#define BIAS_ACT_LOOP(T)                                                                          \
+    {                                                                                             \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                                   \
+            T *zr = z + r * C;                                                                    \
+            if (relu)                                                                             \
+                for (Py_ssize_t c = 0; c < C; c++) {                                              \
+                    T x = zr[c] + b[c];                                                           \
+                    zr[c] = (x > 0 || x != x) ? x : (T)0;                                         \
+                }                                                                                 \
+            else                                                                                  \
+                for (Py_ssize_t c = 0; c < C; c++) zr[c] = zr[c] + b[c];                          \
+        }                                                                                         \
+    }
+
+VECTOR_CLONES
+static void bias_act_f64(double *z, const double *b, Py_ssize_t rows, Py_ssize_t C, int relu) BIAS_ACT_LOOP(double)
+VECTOR_CLONES
+static void bias_act_f32(float *z, const float *b, Py_ssize_t rows, Py_ssize_t C, int relu) BIAS_ACT_LOOP(float)
+
+static PyObject *bias_act(PyObject *self, PyObject *args) {
+    PyObject *zo, *bo;
+    int relu;
+    if (!PyArg_ParseTuple(args, "OOp:bias_act", &zo, &bo, &relu)) return NULL;
+    Py_buffer views[2];
+    int kind = float_buffer(zo, &views[0], 1, "bias_act", "z");
+    if (kind < 0) return NULL;
+    int kb = float_buffer(bo, &views[1], 0, "bias_act", "b");
+    if (kb < 0) {
+        release_all(views, 1);
+        return NULL;
+    }
+    Py_ssize_t n = views[0].len / views[0].itemsize, C = views[1].len / views[1].itemsize;
+    if (kb != kind || C < 1 || n % C) {
+        PyErr_Format(PyExc_ValueError, "bias_act: z of %zd elements is not rows of the %zd elements of b (or their "
+                     "dtypes differ)", n, C);
+        release_all(views, 2);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    if (kind == F64)
+        bias_act_f64(views[0].buf, views[1].buf, n / C, C, relu);
+    else
+        bias_act_f32(views[0].buf, views[1].buf, n / C, C, relu);
+    Py_END_ALLOW_THREADS
+    release_all(views, 2);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------- relu_grad */
+/* out ← sign(a) · g: NumPy's `delta = sign(a); delta *= g` (sign(±0) = +0,
+ * sign(NaN) = NaN); out may be g itself. */
+#define RELU_GRAD_LOOP(T)                                                                         \
+    {                                                                                             \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                      \
+            T ai = a[i];                                                                          \
+            T s = ai > 0 ? (T)1 : ai < 0 ? (T)-1 : ai == 0 ? (T)0 : ai;                           \
+            out[i] = s * g[i];                                                                    \
+        }                                                                                         \
+    }
+
+VECTOR_CLONES
+static void relu_grad_f64(const double *g, const double *a, double *out, Py_ssize_t n) RELU_GRAD_LOOP(double)
+VECTOR_CLONES
+static void relu_grad_f32(const float *g, const float *a, float *out, Py_ssize_t n) RELU_GRAD_LOOP(float)
+
+static PyObject *relu_grad(PyObject *self, PyObject *args) {
+    PyObject *objs[3];
+    if (!PyArg_ParseTuple(args, "OOO:relu_grad", &objs[0], &objs[1], &objs[2])) return NULL;
+    static const int writable[3] = {0, 0, 1};
+    static const char *names[3] = {"g", "a", "out"};
+    Py_buffer views[3];
+    int kind = same_buffers(objs, writable, names, 3, views, "relu_grad");
+    if (kind < 0) return NULL;
+    Py_ssize_t n = views[0].len / views[0].itemsize;
+    Py_BEGIN_ALLOW_THREADS
+    if (kind == F64)
+        relu_grad_f64(views[0].buf, views[1].buf, views[2].buf, n);
+    else
+        relu_grad_f32(views[0].buf, views[1].buf, views[2].buf, n);
+    Py_END_ALLOW_THREADS
+    release_all(views, 3);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------- copy_many */
+/* dsts[i][...] = srcs[i] for lists of buffers of one format and size (fit's copy
+ * of the weights before each step). Returns False, copying nothing, when some
+ * pair does not fit (not contiguous, another size or format). */
+static PyObject *copy_many(PyObject *self, PyObject *args) {
+    PyObject *dsts, *srcs;
+    if (!PyArg_ParseTuple(args, "O!O!:copy_many", &PyList_Type, &dsts, &PyList_Type, &srcs)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(dsts);
+    if (PyList_GET_SIZE(srcs) != count) {
+        PyErr_Format(PyExc_ValueError, "copy_many: %zd destinations but %zd sources", count, PyList_GET_SIZE(srcs));
+        return NULL;
+    }
+    Py_buffer *views = PyMem_Calloc(2 * (size_t)(count ? count : 1), sizeof(Py_buffer));
+    if (!views) return PyErr_NoMemory();
+    Py_ssize_t held = 0;
+    int fits = 1;
+    for (Py_ssize_t i = 0; i < count && fits; i++) {
+        if (PyObject_GetBuffer(PyList_GET_ITEM(dsts, i), &views[2 * i], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+            PyErr_Clear();
+            fits = 0;
+            break;
+        }
+        held = 2 * i + 1;
+        if (PyObject_GetBuffer(PyList_GET_ITEM(srcs, i), &views[2 * i + 1], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+            PyErr_Clear();
+            fits = 0;
+            break;
+        }
+        held = 2 * i + 2;
+        const char *fd = views[2 * i].format ? views[2 * i].format : "B";
+        const char *fs = views[2 * i + 1].format ? views[2 * i + 1].format : "B";
+        if (views[2 * i].len != views[2 * i + 1].len || views[2 * i].itemsize != views[2 * i + 1].itemsize ||
+            strcmp(fd, fs) != 0)
+            fits = 0;
+    }
+    if (fits)
+        for (Py_ssize_t i = 0; i < count; i++) memcpy(views[2 * i].buf, views[2 * i + 1].buf, views[2 * i].len);
+    for (Py_ssize_t i = 0; i < held; i++) PyBuffer_Release(&views[i]);
+    PyMem_Free(views);
+    return PyBool_FromLong(fits);
+}
+
 /* ---------------------------------------------------------------- module */
 static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS,
@@ -312,6 +445,12 @@ static PyMethodDef methods[] = {
      "softmax_xent(z, p, out, C) -> float: sum of p * log_softmax(z) over rows of C; softmax(z) into out."},
     {"xent_grad", xent_grad, METH_VARARGS,
      "xent_grad(softmax, p, out, C, scale): (softmax * row sums of p - p) * scale into out."},
+    {"bias_act", bias_act, METH_VARARGS,
+     "bias_act(z, b, relu): z += b row by row, then max(z, 0) when relu, in place."},
+    {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, a, out): out = sign(a) * g (out may be g)."},
+    {"copy_many", copy_many, METH_VARARGS,
+     "copy_many(dsts, srcs) -> bool: copy each source into its destination; False, copying nothing, when some "
+     "pair does not fit."},
     {NULL, NULL, 0, NULL},
 };
 

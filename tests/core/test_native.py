@@ -244,3 +244,106 @@ def test_the_kernels_are_built_where_a_compiler_is():
     if native.KERNELS is None:
         pytest.skip("compiled kernels not built (gradlab._kernels): install with a C compiler to build them")
     assert {"adam", "softmax_xent", "xent_grad"} <= set(dir(native.KERNELS))
+
+
+# ------------------------------------------------------ the dense stack's loops
+SPECIAL = np.array([-0.0, 0.0, np.nan, -1.5, 2.0, -np.inf, np.inf, 1e-300, -1e-300, 3.0, -7.0])
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bias_act_equals_numpy_bit_for_bit_on_special_values(dtype):
+    rng = np.random.default_rng(4)
+    z = np.concatenate([SPECIAL, rng.standard_normal(33)]).astype(dtype).reshape(4, 11)
+    b = np.concatenate([[0.0, -0.0, 1.0, 1.5], rng.standard_normal(7)]).astype(dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for relu in (True, False):
+            ref = z + b
+            if relu:
+                ref = np.maximum(ref, np.zeros((), dtype), out=ref)
+            got = z.copy()
+            native.KERNELS.bias_act(got, b, relu)
+            np.testing.assert_array_equal(got, ref)
+            assert np.array_equal(np.signbit(got), np.signbit(ref))  # +0 from ReLU, as np.maximum gives
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_grad_equals_sign_times_g_bit_for_bit(dtype):
+    rng = np.random.default_rng(5)
+    a = np.concatenate([SPECIAL, np.maximum(rng.standard_normal(25), 0)]).astype(dtype)
+    g = np.concatenate([rng.standard_normal(30), [-0.0, np.inf, -2.0, np.nan, 0.0, 1.0]]).astype(dtype)
+    with np.errstate(invalid="ignore"):
+        ref = np.sign(a) * g
+        out = np.empty_like(g)
+        native.KERNELS.relu_grad(g, a, out)
+        np.testing.assert_array_equal(out, ref)
+        assert np.array_equal(np.signbit(out), np.signbit(ref))
+        native.KERNELS.relu_grad(g, a, g)  # in place, as the δ loop does with its own arrays
+        np.testing.assert_array_equal(g, ref)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dense_loops_with_kernels_equal_the_numpy_loops_bit_for_bit(dtype, monkeypatch):
+    from gradlab.ops import nn as N
+
+    rng = np.random.default_rng(6)
+    sizes = [5, 9, 7, 3]
+    x = rng.standard_normal((6, 5)).astype(dtype)
+    wb = []
+    for i, o in zip(sizes, sizes[1:]):
+        wb += [rng.standard_normal((o, i)).astype(dtype), rng.standard_normal(o).astype(dtype)]
+    g = rng.standard_normal((6, 3)).astype(dtype)
+    acts_names = ("relu", "relu", "identity")
+    results = []
+    for compiled in (True, False):
+        with monkeypatch.context() as m:
+            if not compiled:
+                m.setattr(N, "KERNELS", None)
+            out, acts = N._dense_forward_numpy(x, wb, acts_names, 0.01)
+            grads = N._delta_recursion_numpy(g.copy(), acts, wb, acts_names, 0.01, [True] * 7)
+            results.append([out] + grads)
+    for a, b in zip(*results):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_kernels
+def test_copy_many_copies_or_refuses_without_copying():
+    k = native.KERNELS
+    src = [np.arange(6.0).reshape(2, 3), np.arange(3, dtype=np.float32)]
+    dst = [np.zeros((2, 3)), np.zeros(3, np.float32)]
+    assert k.copy_many(dst, src) is True
+    for d, s in zip(dst, src):
+        np.testing.assert_array_equal(d, s)
+    for bad in (np.zeros(3, np.int32), np.zeros(4, np.float32), np.zeros((3, 2)).T):
+        dst = [np.full((2, 3), 9.0), bad]
+        before = [d.copy() for d in dst]
+        assert k.copy_many(dst, src) is False
+        for d, b in zip(dst, before):
+            np.testing.assert_array_equal(d, b)
+    with pytest.raises(ValueError, match="copy_many: 1 destinations but 2 sources"):
+        k.copy_many([np.zeros(1)], src)
+
+
+@needs_kernels
+def test_fit_restores_the_weights_before_the_step_that_diverged_with_the_compiled_copy():
+    """fit's weight copy goes through copy_many; a divergence still restores the weights of the last finite loss."""
+    X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    y = np.array([[2.0], [4.0], [6.0], [8.0]])
+    model = gl.nn.Sequential(gl.nn.Linear(1, 1, rng=0))
+    seen = []
+
+    class Watch(gl.train.Callback):
+        def on_batch_end(self, batch, logs):
+            seen.append([p.data.copy() for p in model.parameters()])
+
+    with pytest.raises(gl.DivergenceError) as err:
+        gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=1e3), X, y, epochs=50, batch_size=4,
+               shuffle=False, verbose=0, callbacks=[Watch()])
+    # the last finite loss came from the weights in place before its step, i.e. those after the batch before it
+    before_last_finite = seen[-2]
+    for p, w in zip(model.parameters(), before_last_finite):
+        np.testing.assert_array_equal(p.data, w)
+    assert np.isfinite(err.value.last_finite_loss)

@@ -6,6 +6,11 @@ short VJPs, no transposed copies.
 
 With X of shape (N, in), W (out, in), b (out,) and G = ∂L/∂Z of shape (N, out):
 ∂L/∂X = G W,  ∂L/∂W = Gᵀ X,  ∂L/∂b = 1ᵀ G (column sums).
+
+The dense stack's NumPy loops hand two element-wise steps to compiled loops
+when the C extension is built (:mod:`gradlab.core.native`): z + b with ReLU
+in the forward pass, sign(a)·g in the backward pass, each bit for bit what
+the NumPy calls give.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import math
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..core.native import KERNELS, fits
 from ..core.primitive import constant, namespace, register, unbroadcast
 from ..core.tensor import apply
 
@@ -203,6 +209,11 @@ def _dense_forward_numpy(x, wb, activations, slope):
         W, b = wb[k], wb[k + 1]
         k += 2
         z = h.dot(W.T) if n * W.size < SMALL_PRODUCT else h @ W.T
+        if KERNELS is not None and b is not None and name in _BIAS_ACTS and fits(z, b):
+            KERNELS.bias_act(z, b, name == "relu")  # z + b, then ReLU, in one compiled pass (bit for bit)
+            acts.append(z)
+            h = z
+            continue
         if b is not None:
             if z.dtype is b.dtype:
                 z += b[None]
@@ -266,7 +277,10 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
     while k >= 0:
         out = acts[k + 1]  # this layer's output a⁽ᵏ⁺¹⁾; its input is acts[k]
         if activations[k] == "relu":
-            if own and out.size >= _IN_PLACE_MASK_SIZE:
+            if KERNELS is not None and fits(g, out):
+                delta = g if own else np.empty_like(g)  # sign(a)·g in one compiled pass (bit for bit)
+                KERNELS.relu_grad(g, out, delta)
+            elif own and out.size >= _IN_PLACE_MASK_SIZE:
                 delta = g
                 np.multiply(g, out > 0, out=g)
             else:
@@ -289,6 +303,8 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
         grads[0] = g
     return grads
 
+
+_BIAS_ACTS = ("relu", "identity")  # the activations the compiled bias_act applies
 
 # from this many elements on, ReLU's backward multiplies a boolean mask into δW in place
 # (at 8192 elements both ways cost the same; at 2 million the mask saves a fifth)
