@@ -40,14 +40,25 @@ def test_gradlab_step_trains():
 
 
 def test_end_to_end_rows_and_their_verdict():
-    rows = bench_step.end_to_end(epochs=2, seeds=1, dtypes=(np.float32,))
+    rows = bench_step.end_to_end(epochs=2, seeds=2, dtypes=(np.float32,))
     (row,) = rows
-    assert row["dtype"] == "float32"
+    assert row["dtype"] == "float32" and row["seeds"] == 2
     for key in ("gl", "sk", "np"):
         assert row[f"{key}_time"] > 0 and 0.5 < row[f"{key}_acc"] <= 1.0  # two epochs already learn digits
-    table = bench_step.e2e_lines(rows + [dict(row, gl_time=row["sk_time"] / 4, gl_acc=1.0)])
-    assert "MISSED" in table.splitlines()[2] or "holds" in table.splitlines()[2]
-    assert table.splitlines()[3].endswith("≥ 3× at equal or better accuracy: holds |")
+        assert row[f"{key}_acc_se"] >= 0
+    fast = dict(row, gl_time=row["sk_time"] / 4)
+    lines = bench_step.e2e_lines(rows + [dict(fast, gl_acc=1.0)]).splitlines()
+    assert "MISSED" in lines[2] or "holds" in lines[2]
+    assert lines[3].endswith("≥ 3× at equal or better accuracy: holds (accuracy better) |")
+    assert " ± " in lines[2]
+
+
+def test_end_to_end_verdict_counts_accuracy_within_two_standard_errors_as_equal():
+    row = {"sk_time": 1.0, "gl_time": 0.25, "sk_acc": 0.975, "sk_acc_se": 0.001, "gl_acc": 0.974, "gl_acc_se": 0.001}
+    assert bench_step.e2e_verdict(row) == "holds (accuracy equal within noise)"  # gap 0.001 ≤ 2·√2·0.001
+    assert bench_step.e2e_verdict(dict(row, gl_acc=0.971)) == "MISSED (accuracy)"  # gap 0.004 > 0.0028
+    assert bench_step.e2e_verdict(dict(row, gl_time=0.5)) == "MISSED (speed; accuracy equal within noise)"
+    assert bench_step.e2e_verdict(dict(row, gl_acc=0.975)) == "holds (accuracy equal)"
 
 
 def test_the_numpy_bound_learns_like_gradlab():

@@ -132,10 +132,7 @@ SOFTMAX_CE = register("softmax_cross_entropy", softmax_ce_fwd, (softmax_ce_dz, s
 # ------------------------------------- cross-entropy, reduced, in one row
 def _samples(z):
     """N, the number of samples of logits z (..., C): 1 for a single row (C,)."""
-    n = 1
-    for k in z.shape[:-1]:
-        n *= k
-    return n
+    return math.prod(z.shape[:-1])
 
 
 def _ce_scale(z, reduction):
