@@ -2,25 +2,26 @@
  * gradlab._kernels: the training step's element-wise loops, compiled.
  *
  * Each function does in one pass over its arrays what the NumPy path does in
- * several calls (one pass and one temporary array per call). The Python
- * wrappers in gradlab/core/native.py document the arguments; the NumPy code
- * they replace stays the reference, and tests compare the two:
+ * several calls (one pass and one temporary array per call). The NumPy code
+ * they replace stays the reference, and tests compare the two
+ * (tests/core/test_native.py); gradlab/core/native.py documents the module.
  *
- *   adam         bit for bit the same operations, in the same order, as
- *                optim/adam.py's NumPy update (no fused multiply-add: built
- *                with -ffp-contract=off); adam_many does it for a list of
- *                parameters in one call;
- *   softmax_xent the loss and softmax of ops/losses.py's cross-entropy row
- *                (the same formula; exp and the sums round differently, to a
- *                few units in the last place);
- *   xent_grad    (softmax(z) Σp − p)·scale, row by row;
- *   bias_act     z + b and ReLU in place (the dense row's forward), and
- *   relu_grad    sign(a)·g (its backward), bit for bit as NumPy;
- *   copy_many    fit's copy of the weights before a step, in one call.
+ *   adam          Adam's update of a list of parameters: bit for bit the
+ *                 operations of optim/adam.py's NumPy update, in its order
+ *                 (no fused multiply-add: built with -ffp-contract=off);
+ *   copy_into     fit's copy of the weights before a step;
+ *   softmax_xent  the cross-entropy row's forward pass: the loss sum and
+ *                 softmax(z) (exp and the sums round differently from NumPy's,
+ *                 by a few units in the last place);
+ *   xent_grad     its backward pass, (softmax(z) Σp − p)·scale;
+ *   bias_act      z + b and ReLU in place (the dense row's forward), and
+ *   relu_grad     sign(a)·g (its backward), both bit for bit as NumPy.
  *
  * Arrays come in through the buffer protocol: C-contiguous float64 ("d") or
- * float32 ("f"), all of one dtype per call. Anything else raises TypeError or
- * ValueError naming the function and the array.
+ * float32 ("f"), one dtype and matching shapes per call. A function that is
+ * given anything else changes nothing and returns False (None for
+ * softmax_xent), and the caller takes its NumPy path, which handles or
+ * reports the case: the hot path pays for no checks in Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -37,52 +38,59 @@
 
 enum { F64 = 0, F32 = 1 };
 
-/* A contiguous float buffer of `obj`; its kind (F64/F32) or -1 with an exception set. */
-static int float_buffer(PyObject *obj, Py_buffer *view, int writable, const char *fn, const char *name) {
+static PyObject *str_data, *str_grad; /* the attribute names "data" and "grad" */
+
+/* A C-contiguous float buffer of obj: its kind (F64/F32), or -1, with no
+ * exception set and nothing held, when obj is not one. */
+static int float_buffer(PyObject *obj, Py_buffer *view, int writable) {
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) {
+    if (obj == Py_None || PyObject_GetBuffer(obj, view, flags) < 0) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s: %s must be a C-contiguous%s float32 or float64 array, got %s", fn, name,
-                     writable ? ", writable" : "", Py_TYPE(obj)->tp_name);
         return -1;
     }
     const char *f = view->format ? view->format : "B";
     if (*f == '<' || *f == '=' || *f == '@') f++;
     if (f[0] == 'd' && f[1] == '\0' && view->itemsize == 8) return F64;
     if (f[0] == 'f' && f[1] == '\0' && view->itemsize == 4) return F32;
-    PyErr_Format(PyExc_TypeError, "%s: %s must hold float32 or float64, got format '%s'", fn, name,
-                 view->format ? view->format : "B");
     PyBuffer_Release(view);
     return -1;
 }
 
-static void release_all(Py_buffer *views, int n) {
-    for (int i = 0; i < n; i++) PyBuffer_Release(&views[i]);
+static int same_shape(const Py_buffer *a, const Py_buffer *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return 0;
+    return 1;
 }
 
-/* Fill views[0..n) from objs; every one of the same kind and length. Returns the kind or -1. */
-static int same_buffers(PyObject **objs, const int *writable, const char **names, int n, Py_buffer *views,
-                        const char *fn) {
+static void release_all(Py_buffer *views, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) PyBuffer_Release(&views[i]);
+}
+
+/* views[0..n) from objs[0..n): all float buffers of one kind and one shape.
+ * Returns the kind, or -1 with nothing held. */
+static int matching_buffers(PyObject **objs, const int *writable, int n, Py_buffer *views) {
     int kind = -1;
     for (int i = 0; i < n; i++) {
-        int k = float_buffer(objs[i], &views[i], writable[i], fn, names[i]);
-        if (k < 0) {
-            release_all(views, i);
+        int k = float_buffer(objs[i], &views[i], writable[i]);
+        if (k < 0 || (i && (k != kind || !same_shape(&views[i], &views[0])))) {
+            release_all(views, k < 0 ? i : i + 1);
             return -1;
         }
-        if (i == 0) {
-            kind = k;
-            continue;
-        }
-        if (k != kind || views[i].len != views[0].len) {
-            PyErr_Format(PyExc_ValueError, "%s: %s has %zd %s elements but %s has %zd %s elements; expected the same "
-                         "number and dtype", fn, names[i], views[i].len / views[i].itemsize,
-                         k == F64 ? "float64" : "float32", names[0], views[0].len / views[0].itemsize,
-                         kind == F64 ? "float64" : "float32");
-            release_all(views, i + 1);
-            return -1;
-        }
+        kind = k;
     }
+    return kind;
+}
+
+/* The buffer of obj.<name> (a new reference is taken and dropped: the view holds its own). */
+static int attribute_buffer(PyObject *obj, PyObject *name, Py_buffer *view, int writable) {
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (!value) {
+        PyErr_Clear();
+        return -1;
+    }
+    int kind = float_buffer(value, view, writable);
+    Py_DECREF(value);
     return kind;
 }
 
@@ -114,91 +122,97 @@ VECTOR_CLONES
 static void adam_f32(float *p, const float *g, float *m, float *v, Py_ssize_t n, double b1, double b2,
                      double step, double eps, double wd, int decay) ADAM_LOOP(float, sqrtf)
 
+/* adam(params, ms, vs, beta1, beta2, step, eps, weight_decay) -> bool
+ * params: a list of objects with .data and .grad (gradlab Tensors); ms, vs:
+ * lists of their moment arrays. Either every parameter is updated, or (some
+ * array does not fit) none is and the result is False. */
 static PyObject *adam(PyObject *self, PyObject *args) {
-    PyObject *objs[4];
+    PyObject *params, *ms, *vs;
     double b1, b2, step, eps, wd;
-    if (!PyArg_ParseTuple(args, "OOOOddddd:adam", &objs[0], &objs[1], &objs[2], &objs[3], &b1, &b2, &step, &eps,
-                          &wd))
+    if (!PyArg_ParseTuple(args, "O!O!O!ddddd:adam", &PyList_Type, &params, &PyList_Type, &ms, &PyList_Type, &vs, &b1,
+                          &b2, &step, &eps, &wd))
         return NULL;
-    static const int writable[4] = {1, 0, 1, 1};
-    static const char *names[4] = {"p", "g", "m", "v"};
-    Py_buffer views[4];
-    int kind = same_buffers(objs, writable, names, 4, views, "adam");
-    if (kind < 0) return NULL;
-    Py_ssize_t n = views[0].len / views[0].itemsize;
-    Py_BEGIN_ALLOW_THREADS
-    if (kind == F64)
-        adam_f64(views[0].buf, views[1].buf, views[2].buf, views[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
-    else
-        adam_f32(views[0].buf, views[1].buf, views[2].buf, views[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
-    Py_END_ALLOW_THREADS
-    release_all(views, 4);
-    Py_RETURN_NONE;
-}
-
-/* Adam over lists of arrays: every parameter in one call. Returns False, having
- * changed nothing, when some array does not fit (not a contiguous float buffer,
- * another dtype or shape than its parameter, a missing gradient): the caller
- * then takes its general path, which handles or reports those cases. */
-static int same_shape(const Py_buffer *a, const Py_buffer *b) {
-    if (a->ndim != b->ndim) return 0;
-    for (int d = 0; d < a->ndim; d++)
-        if (a->shape[d] != b->shape[d]) return 0;
-    return 1;
-}
-
-static PyObject *adam_many(PyObject *self, PyObject *args) {
-    PyObject *lists[4];
-    double b1, b2, step, eps, wd;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!ddddd:adam_many", &PyList_Type, &lists[0], &PyList_Type, &lists[1],
-                          &PyList_Type, &lists[2], &PyList_Type, &lists[3], &b1, &b2, &step, &eps, &wd))
+    Py_ssize_t count = PyList_GET_SIZE(params);
+    if (PyList_GET_SIZE(ms) != count || PyList_GET_SIZE(vs) != count) {
+        PyErr_Format(PyExc_ValueError, "adam: %zd parameters but %zd first and %zd second moments", count,
+                     PyList_GET_SIZE(ms), PyList_GET_SIZE(vs));
         return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(lists[0]);
-    for (int j = 1; j < 4; j++)
-        if (PyList_GET_SIZE(lists[j]) != count) {
-            PyErr_Format(PyExc_ValueError, "adam_many: the lists of p, g, m and v must have one length; got %zd and %zd",
-                         count, PyList_GET_SIZE(lists[j]));
-            return NULL;
-        }
+    }
     Py_buffer *views = PyMem_Calloc(4 * (size_t)(count ? count : 1), sizeof(Py_buffer));
     if (!views) return PyErr_NoMemory();
-    static const int writable[4] = {1, 0, 1, 1};
     Py_ssize_t held = 0; /* views[0 .. held) are acquired */
-    int kind = -1, fits = 1;
-    for (Py_ssize_t i = 0; i < count && fits; i++) {
-        for (int j = 0; j < 4 && fits; j++) {
-            PyObject *obj = PyList_GET_ITEM(lists[j], i);
-            Py_buffer *view = &views[4 * i + j];
-            int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable[j] ? PyBUF_WRITABLE : 0);
-            if (obj == Py_None || PyObject_GetBuffer(obj, view, flags) < 0) {
-                PyErr_Clear();
-                fits = 0;
-                break;
-            }
-            held = 4 * i + j + 1;
-            const char *f = view->format ? view->format : "B";
-            if (*f == '<' || *f == '=' || *f == '@') f++;
-            int k = (f[0] == 'd' && f[1] == '\0' && view->itemsize == 8) ? F64
-                    : (f[0] == 'f' && f[1] == '\0' && view->itemsize == 4) ? F32 : -1;
-            if (k < 0 || (kind >= 0 && k != kind) || (j && !same_shape(view, &views[4 * i]))) fits = 0;
-            kind = k;
-        }
+    int kind = -1;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_buffer *v = &views[4 * i];
+        PyObject *p = PyList_GET_ITEM(params, i);
+        int k[4];
+        k[0] = attribute_buffer(p, str_data, &v[0], 1);
+        if (k[0] < 0) goto refuse;
+        held++;
+        k[1] = attribute_buffer(p, str_grad, &v[1], 0);
+        if (k[1] < 0) goto refuse;
+        held++;
+        k[2] = float_buffer(PyList_GET_ITEM(ms, i), &v[2], 1);
+        if (k[2] < 0) goto refuse;
+        held++;
+        k[3] = float_buffer(PyList_GET_ITEM(vs, i), &v[3], 1);
+        if (k[3] < 0) goto refuse;
+        held++;
+        if (kind < 0) kind = k[0];
+        for (int j = 0; j < 4; j++)
+            if (k[j] != kind || !same_shape(&v[j], &v[0])) goto refuse;
     }
-    if (fits) {
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < count; i++) {
-            Py_buffer *v = &views[4 * i];
-            Py_ssize_t n = v[0].len / v[0].itemsize;
-            if (kind == F64)
-                adam_f64(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
-            else
-                adam_f32(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
-        }
-        Py_END_ALLOW_THREADS
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_buffer *v = &views[4 * i];
+        Py_ssize_t n = v[0].len / v[0].itemsize;
+        if (kind == F64)
+            adam_f64(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
+        else
+            adam_f32(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
     }
-    for (Py_ssize_t i = 0; i < held; i++) PyBuffer_Release(&views[i]);
+    Py_END_ALLOW_THREADS
+    release_all(views, held);
     PyMem_Free(views);
-    return PyBool_FromLong(fits);
+    Py_RETURN_TRUE;
+refuse:
+    release_all(views, held);
+    PyMem_Free(views);
+    Py_RETURN_FALSE;
+}
+
+/* ------------------------------------------------------------- copy_into */
+/* copy_into(dsts, params) -> bool: dsts[i][...] = params[i].data for arrays of
+ * one float dtype and shape; False, copying nothing, when some pair does not fit. */
+static PyObject *copy_into(PyObject *self, PyObject *args) {
+    PyObject *dsts, *params;
+    if (!PyArg_ParseTuple(args, "O!O!:copy_into", &PyList_Type, &dsts, &PyList_Type, &params)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(dsts);
+    if (PyList_GET_SIZE(params) != count) {
+        PyErr_Format(PyExc_ValueError, "copy_into: %zd destinations but %zd parameters", count,
+                     PyList_GET_SIZE(params));
+        return NULL;
+    }
+    Py_buffer *views = PyMem_Calloc(2 * (size_t)(count ? count : 1), sizeof(Py_buffer));
+    if (!views) return PyErr_NoMemory();
+    Py_ssize_t held = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int kd = float_buffer(PyList_GET_ITEM(dsts, i), &views[2 * i], 1);
+        if (kd < 0) goto refuse;
+        held++;
+        int ks = attribute_buffer(PyList_GET_ITEM(params, i), str_data, &views[2 * i + 1], 0);
+        if (ks < 0) goto refuse;
+        held++;
+        if (kd != ks || !same_shape(&views[2 * i], &views[2 * i + 1])) goto refuse;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) memcpy(views[2 * i].buf, views[2 * i + 1].buf, views[2 * i].len);
+    release_all(views, held);
+    PyMem_Free(views);
+    Py_RETURN_TRUE;
+refuse:
+    release_all(views, held);
+    PyMem_Free(views);
+    Py_RETURN_FALSE;
 }
 
 /* ---------------------------------------------------------- softmax_xent */
@@ -233,20 +247,25 @@ static PyObject *adam_many(PyObject *self, PyObject *args) {
 static double xent_f64(const double *z, const double *p, double *e, Py_ssize_t rows, Py_ssize_t C) XENT_LOOP(double)
 static double xent_f32(const float *z, const float *p, float *e, Py_ssize_t rows, Py_ssize_t C) XENT_LOOP(float)
 
+/* The element count and the number of classes (the last axis) of a matching set of views; 0 classes refuses. */
+static int rows_of(const Py_buffer *v, Py_ssize_t *n, Py_ssize_t *C) {
+    *n = v->len / v->itemsize;
+    *C = v->ndim ? v->shape[v->ndim - 1] : 1;
+    return *C >= 1;
+}
+
+/* softmax_xent(z, p, out) -> float or None: Σ p ln softmax(z) over rows of the last axis, softmax(z) into out. */
 static PyObject *softmax_xent(PyObject *self, PyObject *args) {
     PyObject *objs[3];
-    Py_ssize_t C;
-    if (!PyArg_ParseTuple(args, "OOOn:softmax_xent", &objs[0], &objs[1], &objs[2], &C)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOO:softmax_xent", &objs[0], &objs[1], &objs[2])) return NULL;
     static const int writable[3] = {0, 0, 1};
-    static const char *names[3] = {"z", "p", "out"};
     Py_buffer views[3];
-    int kind = same_buffers(objs, writable, names, 3, views, "softmax_xent");
-    if (kind < 0) return NULL;
-    Py_ssize_t n = views[0].len / views[0].itemsize;
-    if (C < 1 || n % C) {
-        PyErr_Format(PyExc_ValueError, "softmax_xent: %zd elements do not make rows of %zd classes", n, C);
+    int kind = matching_buffers(objs, writable, 3, views);
+    if (kind < 0) Py_RETURN_NONE;
+    Py_ssize_t n, C;
+    if (!rows_of(&views[0], &n, &C)) {
         release_all(views, 3);
-        return NULL;
+        Py_RETURN_NONE;
     }
     double total;
     Py_BEGIN_ALLOW_THREADS
@@ -279,21 +298,19 @@ static void xgrad_f64(const double *s, const double *p, double *out, Py_ssize_t 
 static void xgrad_f32(const float *s, const float *p, float *out, Py_ssize_t rows, Py_ssize_t C, double scale)
     XGRAD_LOOP(float)
 
+/* xent_grad(softmax, p, out, scale) -> bool */
 static PyObject *xent_grad(PyObject *self, PyObject *args) {
     PyObject *objs[3];
-    Py_ssize_t C;
     double scale;
-    if (!PyArg_ParseTuple(args, "OOOnd:xent_grad", &objs[0], &objs[1], &objs[2], &C, &scale)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOd:xent_grad", &objs[0], &objs[1], &objs[2], &scale)) return NULL;
     static const int writable[3] = {0, 0, 1};
-    static const char *names[3] = {"softmax", "p", "out"};
     Py_buffer views[3];
-    int kind = same_buffers(objs, writable, names, 3, views, "xent_grad");
-    if (kind < 0) return NULL;
-    Py_ssize_t n = views[0].len / views[0].itemsize;
-    if (C < 1 || n % C) {
-        PyErr_Format(PyExc_ValueError, "xent_grad: %zd elements do not make rows of %zd classes", n, C);
+    int kind = matching_buffers(objs, writable, 3, views);
+    if (kind < 0) Py_RETURN_FALSE;
+    Py_ssize_t n, C;
+    if (!rows_of(&views[0], &n, &C)) {
         release_all(views, 3);
-        return NULL;
+        Py_RETURN_FALSE;
     }
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
@@ -302,7 +319,7 @@ static PyObject *xent_grad(PyObject *self, PyObject *args) {
         xgrad_f32(views[0].buf, views[1].buf, views[2].buf, n / C, C, scale);
     Py_END_ALLOW_THREADS
     release_all(views, 3);
-    Py_RETURN_NONE;
+    Py_RETURN_TRUE;
 }
 
 /* -------------------------------------------------------------- bias_act */
@@ -327,33 +344,32 @@ static void bias_act_f64(double *z, const double *b, Py_ssize_t rows, Py_ssize_t
 VECTOR_CLONES
 static void bias_act_f32(float *z, const float *b, Py_ssize_t rows, Py_ssize_t C, int relu) BIAS_ACT_LOOP(float)
 
+/* bias_act(z, b, relu) -> bool: z (N, C), b (C,) */
 static PyObject *bias_act(PyObject *self, PyObject *args) {
     PyObject *zo, *bo;
     int relu;
     if (!PyArg_ParseTuple(args, "OOp:bias_act", &zo, &bo, &relu)) return NULL;
     Py_buffer views[2];
-    int kind = float_buffer(zo, &views[0], 1, "bias_act", "z");
-    if (kind < 0) return NULL;
-    int kb = float_buffer(bo, &views[1], 0, "bias_act", "b");
+    int kind = float_buffer(zo, &views[0], 1);
+    if (kind < 0) Py_RETURN_FALSE;
+    int kb = float_buffer(bo, &views[1], 0);
     if (kb < 0) {
         release_all(views, 1);
-        return NULL;
+        Py_RETURN_FALSE;
     }
-    Py_ssize_t n = views[0].len / views[0].itemsize, C = views[1].len / views[1].itemsize;
-    if (kb != kind || C < 1 || n % C) {
-        PyErr_Format(PyExc_ValueError, "bias_act: z of %zd elements is not rows of the %zd elements of b (or their "
-                     "dtypes differ)", n, C);
+    if (kb != kind || views[0].ndim != 2 || views[1].ndim != 1 || views[1].shape[0] != views[0].shape[1]) {
         release_all(views, 2);
-        return NULL;
+        Py_RETURN_FALSE;
     }
+    Py_ssize_t rows = views[0].shape[0], C = views[0].shape[1];
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
-        bias_act_f64(views[0].buf, views[1].buf, n / C, C, relu);
+        bias_act_f64(views[0].buf, views[1].buf, rows, C, relu);
     else
-        bias_act_f32(views[0].buf, views[1].buf, n / C, C, relu);
+        bias_act_f32(views[0].buf, views[1].buf, rows, C, relu);
     Py_END_ALLOW_THREADS
     release_all(views, 2);
-    Py_RETURN_NONE;
+    Py_RETURN_TRUE;
 }
 
 /* ------------------------------------------------------------- relu_grad */
@@ -373,14 +389,14 @@ static void relu_grad_f64(const double *g, const double *a, double *out, Py_ssiz
 VECTOR_CLONES
 static void relu_grad_f32(const float *g, const float *a, float *out, Py_ssize_t n) RELU_GRAD_LOOP(float)
 
+/* relu_grad(g, a, out) -> bool */
 static PyObject *relu_grad(PyObject *self, PyObject *args) {
     PyObject *objs[3];
     if (!PyArg_ParseTuple(args, "OOO:relu_grad", &objs[0], &objs[1], &objs[2])) return NULL;
     static const int writable[3] = {0, 0, 1};
-    static const char *names[3] = {"g", "a", "out"};
     Py_buffer views[3];
-    int kind = same_buffers(objs, writable, names, 3, views, "relu_grad");
-    if (kind < 0) return NULL;
+    int kind = matching_buffers(objs, writable, 3, views);
+    if (kind < 0) Py_RETURN_FALSE;
     Py_ssize_t n = views[0].len / views[0].itemsize;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
@@ -389,68 +405,26 @@ static PyObject *relu_grad(PyObject *self, PyObject *args) {
         relu_grad_f32(views[0].buf, views[1].buf, views[2].buf, n);
     Py_END_ALLOW_THREADS
     release_all(views, 3);
-    Py_RETURN_NONE;
-}
-
-/* ------------------------------------------------------------- copy_many */
-/* dsts[i][...] = srcs[i] for lists of buffers of one format and size (fit's copy
- * of the weights before each step). Returns False, copying nothing, when some
- * pair does not fit (not contiguous, another size or format). */
-static PyObject *copy_many(PyObject *self, PyObject *args) {
-    PyObject *dsts, *srcs;
-    if (!PyArg_ParseTuple(args, "O!O!:copy_many", &PyList_Type, &dsts, &PyList_Type, &srcs)) return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(dsts);
-    if (PyList_GET_SIZE(srcs) != count) {
-        PyErr_Format(PyExc_ValueError, "copy_many: %zd destinations but %zd sources", count, PyList_GET_SIZE(srcs));
-        return NULL;
-    }
-    Py_buffer *views = PyMem_Calloc(2 * (size_t)(count ? count : 1), sizeof(Py_buffer));
-    if (!views) return PyErr_NoMemory();
-    Py_ssize_t held = 0;
-    int fits = 1;
-    for (Py_ssize_t i = 0; i < count && fits; i++) {
-        if (PyObject_GetBuffer(PyList_GET_ITEM(dsts, i), &views[2 * i], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
-            PyErr_Clear();
-            fits = 0;
-            break;
-        }
-        held = 2 * i + 1;
-        if (PyObject_GetBuffer(PyList_GET_ITEM(srcs, i), &views[2 * i + 1], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-            PyErr_Clear();
-            fits = 0;
-            break;
-        }
-        held = 2 * i + 2;
-        const char *fd = views[2 * i].format ? views[2 * i].format : "B";
-        const char *fs = views[2 * i + 1].format ? views[2 * i + 1].format : "B";
-        if (views[2 * i].len != views[2 * i + 1].len || views[2 * i].itemsize != views[2 * i + 1].itemsize ||
-            strcmp(fd, fs) != 0)
-            fits = 0;
-    }
-    if (fits)
-        for (Py_ssize_t i = 0; i < count; i++) memcpy(views[2 * i].buf, views[2 * i + 1].buf, views[2 * i].len);
-    for (Py_ssize_t i = 0; i < held; i++) PyBuffer_Release(&views[i]);
-    PyMem_Free(views);
-    return PyBool_FromLong(fits);
+    Py_RETURN_TRUE;
 }
 
 /* ---------------------------------------------------------------- module */
 static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS,
-     "adam(p, g, m, v, beta1, beta2, step, eps, weight_decay): one Adam update of p, m, v in place."},
-    {"adam_many", adam_many, METH_VARARGS,
-     "adam_many(ps, gs, ms, vs, beta1, beta2, step, eps, weight_decay) -> bool: adam over lists of arrays; "
-     "False, with nothing changed, when some array does not fit."},
+     "adam(params, ms, vs, beta1, beta2, step, eps, weight_decay) -> bool: one Adam update of every "
+     "params[i].data (and its moments) from params[i].grad, in place; False, changing nothing, when some array "
+     "does not fit."},
+    {"copy_into", copy_into, METH_VARARGS,
+     "copy_into(dsts, params) -> bool: dsts[i][...] = params[i].data; False, copying nothing, when some pair "
+     "does not fit."},
     {"softmax_xent", softmax_xent, METH_VARARGS,
-     "softmax_xent(z, p, out, C) -> float: sum of p * log_softmax(z) over rows of C; softmax(z) into out."},
+     "softmax_xent(z, p, out) -> float or None: the sum of p * log_softmax(z) over rows of the last axis, "
+     "softmax(z) into out; None when the arrays do not fit."},
     {"xent_grad", xent_grad, METH_VARARGS,
-     "xent_grad(softmax, p, out, C, scale): (softmax * row sums of p - p) * scale into out."},
+     "xent_grad(softmax, p, out, scale) -> bool: out = (softmax * row sums of p - p) * scale."},
     {"bias_act", bias_act, METH_VARARGS,
-     "bias_act(z, b, relu): z += b row by row, then max(z, 0) when relu, in place."},
-    {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, a, out): out = sign(a) * g (out may be g)."},
-    {"copy_many", copy_many, METH_VARARGS,
-     "copy_many(dsts, srcs) -> bool: copy each source into its destination; False, copying nothing, when some "
-     "pair does not fit."},
+     "bias_act(z, b, relu) -> bool: z += b row by row, then max(z, 0) when relu, in place."},
+    {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, a, out) -> bool: out = sign(a) * g (out may be g)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -459,4 +433,9 @@ static struct PyModuleDef module = {
     "Compiled element-wise loops of the training step (see gradlab.core.native).", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernels(void) {
+    str_data = PyUnicode_InternFromString("data");
+    str_grad = PyUnicode_InternFromString("grad");
+    if (!str_data || !str_grad) return NULL;
+    return PyModule_Create(&module);
+}

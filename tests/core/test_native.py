@@ -91,14 +91,14 @@ def test_adam_with_a_parameter_left_out_takes_the_per_parameter_path_after_the_k
     assert opt._steps == [2, 1]
 
 
-def test_adam_kernel_errors_name_the_function():
+def test_adam_kernel_argument_errors_name_the_function():
     if native.KERNELS is None:
         pytest.skip("compiled kernels not built (gradlab._kernels)")
-    with pytest.raises(ValueError, match=r"adam_many: the lists of p, g, m and v must have one length; got 1 and 0"):
-        native.KERNELS.adam_many([np.zeros(2)], [], [], [], 0.9, 0.999, 1e-3, 1e-8, 0.0)
-    with pytest.raises(TypeError):
-        native.KERNELS.adam_many((np.zeros(2),), [np.zeros(2)], [np.zeros(2)], [np.zeros(2)], 0.9, 0.999, 1e-3, 1e-8,
-                                 0.0)
+    p = gl.Tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(ValueError, match=r"adam: 1 parameters but 0 first and 1 second moments"):
+        native.KERNELS.adam([p], [], [np.zeros(2)], 0.9, 0.999, 1e-3, 1e-8, 0.0)
+    with pytest.raises(TypeError, match="must be list"):
+        native.KERNELS.adam((p,), [np.zeros(2)], [np.zeros(2)], 0.9, 0.999, 1e-3, 1e-8, 0.0)
 
 
 @needs_kernels
@@ -195,39 +195,32 @@ def test_cross_entropy_row_on_an_empty_batch_is_nan_on_both_paths(monkeypatch):
     assert np.isnan(L.cross_entropy_loss_forward_saving(z, p)[0])
 
 
-# ----------------------------------------------------------------- errors
+# ------------------------------------------------------------- refusals
 @needs_kernels
-def test_kernel_errors_name_the_function_and_the_array():
+def test_kernels_refuse_arrays_they_do_not_take_and_change_nothing():
     k = native.KERNELS
-    a = np.zeros(6)
-    with pytest.raises(TypeError, match=r"adam: g must hold float32 or float64, got format 'l'"):
-        k.adam(a, np.zeros(6, dtype=np.int64), a.copy(), a.copy(), 0.9, 0.999, 1e-3, 1e-8, 0.0)
-    with pytest.raises(ValueError, match=r"adam: m has 5 float64 elements but p has 6 float64 elements"):
-        k.adam(a, a.copy(), np.zeros(5), a.copy(), 0.9, 0.999, 1e-3, 1e-8, 0.0)
-    with pytest.raises(ValueError, match=r"v has 6 float32 elements but p has 6 float64"):
-        k.adam(a, a.copy(), a.copy(), np.zeros(6, np.float32), 0.9, 0.999, 1e-3, 1e-8, 0.0)
-    with pytest.raises(TypeError, match=r"softmax_xent: z must be a C-contiguous float32 or float64 array"):
-        k.softmax_xent(np.zeros((4, 3)).T, np.zeros((3, 4)), np.zeros((3, 4)), 4)
-    ro = np.zeros((2, 3))
+    z, p = np.arange(12.0).reshape(4, 3), np.eye(3)[[0, 1, 2, 0]]
+
+    def untouched(fn, *arrays):
+        before = [np.array(a, copy=True) for a in arrays]
+        result = fn(*arrays)
+        for a, b in zip(arrays, before):
+            np.testing.assert_array_equal(a, b)
+        return result
+
+    out = np.full((4, 3), 7.0)
+    assert untouched(lambda *a: k.softmax_xent(*a), z.astype(np.int64), p, out) is None  # not float
+    assert untouched(lambda *a: k.softmax_xent(*a), z, p.astype(np.float32), out) is None  # dtypes differ
+    assert untouched(lambda *a: k.softmax_xent(*a), z, p[:3], out) is None  # shapes differ (a broadcast target)
+    assert untouched(lambda *a: k.softmax_xent(*a), np.asfortranarray(z), p, out) is None  # not C-contiguous
+    assert untouched(lambda *a: k.softmax_xent(*a), np.zeros((4, 0)), np.zeros((4, 0)), np.zeros((4, 0))) is None
+    ro = out.copy()
     ro.flags.writeable = False
-    with pytest.raises(TypeError, match=r"xent_grad: out must be a C-contiguous, writable"):
-        k.xent_grad(np.zeros((2, 3)), np.zeros((2, 3)), ro, 3, 1.0)
-    with pytest.raises(ValueError, match=r"softmax_xent: 6 elements do not make rows of 4 classes"):
-        k.softmax_xent(np.zeros(6), np.zeros(6), np.zeros(6), 4)
-    with pytest.raises(TypeError, match=r"adam: p must be a C-contiguous, writable float32 or float64 array, got list"):
-        k.adam([1.0], a, a, a, 0.9, 0.999, 1e-3, 1e-8, 0.0)
-
-
-def test_fits_takes_only_contiguous_arrays_of_one_float_dtype():
-    a = np.zeros((3, 4))
-    assert native.fits(a, np.ones((3, 4)))
-    assert native.fits(a.astype(np.float32), np.ones((3, 4), np.float32))
-    assert not native.fits(a, a.astype(np.float32))
-    assert not native.fits(a.T, a.T)
-    assert not native.fits(a.astype(np.int64), a.astype(np.int64))
-    assert not native.fits(a.astype(np.float16), a.astype(np.float16))
-    assert not native.fits(a.astype(">f8"), a.astype(">f8"))  # byte-swapped: not the machine's float64
-    assert not native.fits([[0.0]], [[0.0]])
+    assert untouched(lambda *a: k.xent_grad(*a, 1.0), z, p, ro) is False  # read-only out
+    assert untouched(lambda *a: k.bias_act(*a, True), out, np.zeros(4)) is False  # b does not match z's columns
+    assert untouched(lambda *a: k.bias_act(*a, True), out.ravel(), np.zeros(12)) is False  # z not 2-D
+    assert untouched(lambda *a: k.relu_grad(*a), z, p, [[0.0] * 3] * 4) is False  # out not an array
+    assert k.softmax_xent(np.zeros((0, 3)), np.zeros((0, 3)), np.zeros((0, 3))) == 0.0  # no rows: an empty sum
 
 
 def test_numpy_only_environment_variable_turns_the_kernels_off():
@@ -243,7 +236,7 @@ def test_the_kernels_are_built_where_a_compiler_is():
     """CI builds the extension (pip install -e . compiles it); a missing build there is a failure, not a skip."""
     if native.KERNELS is None:
         pytest.skip("compiled kernels not built (gradlab._kernels): install with a C compiler to build them")
-    assert {"adam", "softmax_xent", "xent_grad"} <= set(dir(native.KERNELS))
+    assert {"adam", "copy_into", "softmax_xent", "xent_grad", "bias_act", "relu_grad"} <= set(dir(native.KERNELS))
 
 
 # ------------------------------------------------------ the dense stack's loops
@@ -310,26 +303,26 @@ def test_dense_loops_with_kernels_equal_the_numpy_loops_bit_for_bit(dtype, monke
 
 
 @needs_kernels
-def test_copy_many_copies_or_refuses_without_copying():
+def test_copy_into_copies_or_refuses_without_copying():
     k = native.KERNELS
-    src = [np.arange(6.0).reshape(2, 3), np.arange(3, dtype=np.float32)]
+    params = [gl.Tensor(np.arange(6.0).reshape(2, 3)), gl.Tensor(np.arange(3, dtype=np.float32))]
     dst = [np.zeros((2, 3)), np.zeros(3, np.float32)]
-    assert k.copy_many(dst, src) is True
-    for d, s in zip(dst, src):
-        np.testing.assert_array_equal(d, s)
-    for bad in (np.zeros(3, np.int32), np.zeros(4, np.float32), np.zeros((3, 2)).T):
+    assert k.copy_into(dst, params) is True
+    for d, p in zip(dst, params):
+        np.testing.assert_array_equal(d, p.data)
+    for bad in (np.zeros(3, np.float64), np.zeros(4, np.float32), np.zeros((3, 2), np.float32)[:, 0]):
         dst = [np.full((2, 3), 9.0), bad]
         before = [d.copy() for d in dst]
-        assert k.copy_many(dst, src) is False
+        assert k.copy_into(dst, params) is False
         for d, b in zip(dst, before):
             np.testing.assert_array_equal(d, b)
-    with pytest.raises(ValueError, match="copy_many: 1 destinations but 2 sources"):
-        k.copy_many([np.zeros(1)], src)
+    with pytest.raises(ValueError, match="copy_into: 1 destinations but 2 parameters"):
+        k.copy_into([np.zeros(1)], params)
 
 
 @needs_kernels
 def test_fit_restores_the_weights_before_the_step_that_diverged_with_the_compiled_copy():
-    """fit's weight copy goes through copy_many; a divergence still restores the weights of the last finite loss."""
+    """fit's weight copy goes through copy_into; a divergence still restores the weights of the last finite loss."""
     X = np.array([[1.0], [2.0], [3.0], [4.0]])
     y = np.array([[2.0], [4.0], [6.0], [8.0]])
     model = gl.nn.Sequential(gl.nn.Linear(1, 1, rng=0))

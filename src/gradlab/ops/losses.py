@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from ..core.native import KERNELS, fits, softmax_xent, xent_grad
+from ..core.native import KERNELS
 from ..core.primitive import elementwise_jacobian as EJ
 from ..core.primitive import namespace, register, unbroadcast
 from .elementwise import sigmoid_array
@@ -145,10 +145,12 @@ def _ce_scale(z, reduction):
 
 def cross_entropy_loss_forward_saving(z, p, reduction="mean"):
     """The reduced loss −(1/N)Σ p ln softmax(z) ('mean') or −Σ p ln softmax(z) ('sum'), and softmax(z)."""
-    if KERNELS is not None and p.shape == z.shape and z.size and fits(z, p):
-        e = np.empty_like(z)  # the compiled loop: one pass instead of the nine calls below
-        return z.dtype.type(-softmax_xent(z, p, e) * _ce_scale(z, reduction)), e
     if type(z) is np.ndarray and type(p) is np.ndarray:
+        if KERNELS is not None:  # the compiled loop: one pass instead of the nine calls below
+            e = np.empty_like(z)
+            total = KERNELS.softmax_xent(z, p, e)
+            if total is not None:
+                return z.dtype.type(-total * _ce_scale(z, reduction)), e
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=-1, keepdims=True)
@@ -188,14 +190,13 @@ def cross_entropy_loss_vjp_all(g, out, z, p, saved=None, needs=None, reduction="
                 unbroadcast(cross_entropy_loss_dp(g, out, z, p, reduction), p.shape) if needs is None or needs[1]
                 else None]
     dz = None
-    if (needs is None or needs[0]) and KERNELS is not None and p.shape == saved.shape and fits(saved, p):
+    if needs is None or needs[0]:
         dz = np.empty_like(saved)  # the compiled loop: one pass instead of the four calls below
-        xent_grad(saved, p, dz, float(g) * _ce_scale(z, reduction))
-    elif needs is None or needs[0]:
-        dz = saved * p.sum(axis=-1, keepdims=True)     # softmax(z) Σ_c p_c − p, times g/N
-        dz -= p
-        dz *= float(g) * _ce_scale(z, reduction)
-        dz = unbroadcast(dz, z.shape)
+        if KERNELS is None or not KERNELS.xent_grad(saved, p, dz, float(g) * _ce_scale(z, reduction)):
+            dz = saved * p.sum(axis=-1, keepdims=True)     # softmax(z) Σ_c p_c − p, times g/N
+            dz -= p
+            dz *= float(g) * _ce_scale(z, reduction)
+            dz = unbroadcast(dz, z.shape)
     dp = unbroadcast(cross_entropy_loss_dp(g, out, z, p, reduction), p.shape) if needs is None or needs[1] else None
     return [dz, dp]
 

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..core.errors import ParameterError
-from ..core.native import KERNELS, fits
+from ..core.native import KERNELS
 from ..core.primitive import constant, namespace, register, unbroadcast
 from ..core.tensor import apply
 
@@ -209,8 +209,8 @@ def _dense_forward_numpy(x, wb, activations, slope):
         W, b = wb[k], wb[k + 1]
         k += 2
         z = h.dot(W.T) if n * W.size < SMALL_PRODUCT else h @ W.T
-        if KERNELS is not None and b is not None and name in _BIAS_ACTS and fits(z, b):
-            KERNELS.bias_act(z, b, name == "relu")  # z + b, then ReLU, in one compiled pass (bit for bit)
+        if KERNELS is not None and b is not None and name in _BIAS_ACTS and KERNELS.bias_act(z, b, name == "relu"):
+            # z + b, then ReLU, in one compiled pass (bit for bit the calls below)
             acts.append(z)
             h = z
             continue
@@ -277,15 +277,14 @@ def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
     while k >= 0:
         out = acts[k + 1]  # this layer's output a⁽ᵏ⁺¹⁾; its input is acts[k]
         if activations[k] == "relu":
-            if KERNELS is not None and fits(g, out):
-                delta = g if own else np.empty_like(g)  # sign(a)·g in one compiled pass (bit for bit)
-                KERNELS.relu_grad(g, out, delta)
-            elif own and out.size >= _IN_PLACE_MASK_SIZE:
-                delta = g
-                np.multiply(g, out > 0, out=g)
-            else:
-                delta = np.sign(out)
-                delta *= g
+            delta = g if own or KERNELS is None else np.empty_like(g)
+            if KERNELS is None or not KERNELS.relu_grad(g, out, delta):  # sign(a)·g compiled, bit for bit
+                if own and out.size >= _IN_PLACE_MASK_SIZE:
+                    delta = g
+                    np.multiply(g, out > 0, out=g)
+                else:
+                    delta = np.sign(out)
+                    delta *= g
         else:
             delta = _act_backward(activations[k], g, out, slope)
         j = 2 * k + 1

@@ -97,20 +97,19 @@ class Adam(Optimizer):
             p.data -= self._tmp[i]
 
     def _step_native(self, t) -> bool:
-        """Step t of every parameter by the compiled loop (:func:`gradlab.core.native.adam_many`), in one call.
+        """Step t of every parameter by the compiled loop (``adam`` of :mod:`gradlab.core.native`), in one call.
 
         The same roundings in the same order as :meth:`_update` (tests compare
         the two bit for bit), without the flat copy of the gradients. Returns
         False, having changed nothing, when some array does not fit the loop
-        (a missing gradient, another dtype, a non-contiguous array).
+        (a missing gradient, another dtype or shape, a non-contiguous array).
         """
         b1, b2 = self.betas
         root = math.sqrt(1.0 - b2**t)
-        params = self.params
-        if not native.KERNELS.adam_many([p.data for p in params], [p.grad for p in params], self._m, self._v, b1, b2,
-                                        self.lr * root / (1.0 - b1**t), self.eps * root, self.weight_decay):
+        if not native.KERNELS.adam(self.params, self._m, self._v, b1, b2, self.lr * root / (1.0 - b1**t),
+                                   self.eps * root, self.weight_decay):
             return False
-        self._steps = [t] * len(params)
+        self._steps = [t] * len(self.params)
         return True
 
     def _hyper(self):

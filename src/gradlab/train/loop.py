@@ -316,7 +316,7 @@ class _Run:
         """
         model, loss_fn, optimizer, params, backup = self.model, self.loss_fn, self.optimizer, self.params, self.backup
         metric_fns, batch_hooks, reporter = self.metric_fns, self.hooks["on_batch_end"], self.reporter
-        copy_many = None if KERNELS is None else KERNELS.copy_many  # the weights' copy in one call
+        copy_into = None if KERNELS is None else KERNELS.copy_into  # the weights' copy in one call
         every = reporter.batch_every
         self.steps = steps
         loss_sum, seen = 0.0, 0
@@ -350,7 +350,7 @@ class _Run:
             if not math.isfinite(value):
                 raise self.diverged(f"the loss became {value} at epoch {epoch + 1}, batch {b + 1} of {steps} "
                                     f"(counting from 1)", epoch, b)
-            if copy_many is None or not copy_many(backup, [p.data for p in params]):
+            if copy_into is None or not copy_into(backup, params):
                 for saved, p in zip(backup, params):
                     np.copyto(saved, p.data)
             self.in_step = True
