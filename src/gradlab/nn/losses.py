@@ -70,13 +70,18 @@ class Loss(Module):
             t = as_array(target, op=owner)
             if t.dtype != prediction.data.dtype:
                 t = t.astype(prediction.data.dtype)
-        pshape, tshape = tuple(prediction.data.shape), tuple(_data(t).shape)
+        return self._conform(t, tuple(prediction.data.shape))
+
+    def _conform(self, t, pshape):
+        """Target ``t`` (array or Tensor) in the prediction's shape: (N,) and (N, 1) swap, anything else differing
+        is an error."""
+        tshape = tuple(_data(t).shape)
         if pshape != tshape:
             if _squeezed(pshape) == _squeezed(tshape) and len(pshape) <= 2 and len(tshape) <= 2:
                 t = F.reshape(t, pshape) if isinstance(t, Tensor) else t.reshape(pshape)
             else:
-                raise ShapeError(f"{owner}: prediction has shape {pshape} but target has shape {tshape}; "
-                                 "expected the same shape")
+                raise ShapeError(f"{type(self).__name__}: prediction has shape {pshape} but target has shape "
+                                 f"{tshape}; expected the same shape")
         return t
 
     def _reduce(self, per):
@@ -126,6 +131,20 @@ class MSELoss(Loss):
         p = self._prediction(prediction)
         t = self._target(target, p)
         return apply(MSE_LOSS, p, t, reduction=self.reduction)
+
+    def prepare_targets(self, target, prediction_shape, dtype) -> np.ndarray:
+        """All targets at once in the predictions' shape and dtype, checked once (``fit`` calls this).
+
+        Args:
+            target: (N, outputs) values, or (N,) for one output.
+            prediction_shape: (N, outputs), the shape of the predictions for all N rows.
+            dtype: the predictions' float dtype.
+        Returns:
+            A new (N, outputs) array of ``dtype``; a Tensor slice of it as the
+            target gives the same loss as the raw target.
+        """
+        t = np.array(_data(target), dtype=dtype)  # a copy: the loss keeps reading it during training
+        return self._conform(t, tuple(prediction_shape))
 
     def derivative(self, prediction, target) -> np.ndarray:
         p = self._prediction(prediction)

@@ -286,24 +286,40 @@ class Sequential(Module):
     fuse = True
 
     def forward(self, x):
-        if self.fuse:
-            plan = self.__dict__.get("_plan_cache", _UNPLANNED)
-            if plan is _UNPLANNED:
-                plan = self._dense_plan()
-            if plan is not None:
-                linears, acts, leaky = plan
-                # slopes are read every call, as the weights are (the user may change them); the fused row
-                # takes one slope ≥ 0 (it reads the sign of z from the output, which a negative slope hides)
-                slope = leaky[0].negative_slope if leaky else 0.01
-                if not leaky or (slope >= 0 and all(m.negative_slope == slope for m in leaky)):
-                    flat = []
-                    for m in linears:
-                        flat.append(m.weight)
-                        flat.append(m.bias)
-                    return dense_stack_flat(x, flat, acts, slope)
+        fused = self.dense_row()
+        if fused is not None:
+            flat, acts, slope = fused
+            return dense_stack_flat(x, flat, acts, slope)
         for name in self._module_names:
             x = self.__dict__[name](x)
         return x
+
+    def dense_row(self):
+        """``(parameters, activations, slope)`` when this chain runs as one ``dense_stack`` row, else None.
+
+        ``parameters`` is [W1, b1, W2, b2, ...] (Tensors; W (out, in), b (out,)),
+        ``activations`` one name per Linear (``ops.nn.DENSE_ACTIVATIONS``) and
+        ``slope`` the LeakyReLU slope. None when ``fuse`` is off or the layers
+        do not make such a chain (see :meth:`_dense_plan`).
+        """
+        if not self.fuse:
+            return None
+        plan = self.__dict__.get("_plan_cache", _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self._dense_plan()
+        if plan is None:
+            return None
+        linears, acts, leaky = plan
+        # slopes are read every call, as the weights are (the user may change them); the fused row
+        # takes one slope ≥ 0 (it reads the sign of z from the output, which a negative slope hides)
+        slope = leaky[0].negative_slope if leaky else 0.01
+        if leaky and not (slope >= 0 and all(m.negative_slope == slope for m in leaky)):
+            return None
+        flat = []
+        for m in linears:
+            flat.append(m.weight)
+            flat.append(m.bias)
+        return flat, acts, slope
 
     def _dense_plan(self):
         """(Linear modules, activation names, LeakyReLU modules) when this is Linear [activation] Linear ...

@@ -130,16 +130,12 @@ SOFTMAX_CE = register("softmax_cross_entropy", softmax_ce_fwd, (softmax_ce_dz, s
 
 
 # ------------------------------------- cross-entropy, reduced, in one row
-def _samples(z):
-    """N, the number of samples of logits z (..., C): 1 for a single row (C,)."""
-    return math.prod(z.shape[:-1])
-
-
 def _ce_scale(z, reduction):
-    """1/N for 'mean' (NaN for no samples, as the mean of nothing), 1 for 'sum'."""
+    """1/N for 'mean', N = the number of samples of logits z (..., C) (NaN for none, as the mean of nothing);
+    1 for 'sum'."""
     if reduction != "mean":
         return 1.0
-    n = _samples(z)
+    n = math.prod(z.shape[:-1])  # 1 for a single row (C,)
     return 1.0 / n if n else math.nan
 
 

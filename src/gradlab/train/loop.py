@@ -26,6 +26,7 @@ from ..core.graph import no_grad
 from ..core.native import KERNELS
 from ..core.tensor import Tensor
 from .callbacks import Callback
+from .fused import fused_step
 from .history import History
 from .metrics import resolve_metrics
 from .progress import make_reporter
@@ -295,6 +296,7 @@ class _Run:
         self.model, self.loss_fn, self.optimizer, self.params = model, loss_fn, optimizer, params
         self.metric_fns, self.hooks, self.reporter, self.history = metric_fns, hooks, reporter, history
         self.interrupt = interrupt
+        self.fused = fused_step(model, loss_fn)  # the step without a graph, where it applies (train/fused.py)
         self.backup = [np.empty_like(p.data) for p in params]
         self.last = None  # (epoch, batch, loss) of the last finite training loss
         self.stepped = False  # a step happened, so `backup` holds weights to go back to
@@ -328,33 +330,39 @@ class _Run:
             if rows is not None:
                 rows = rows[order]
             order = None
-        target = None
+        fused = self.fused if rows is not None else None
         for b in range(steps):
             start = b * batch_size
             if order is None:
                 xb, yb = X[start:start + batch_size], y[start:start + batch_size]
-                if rows is not None:
-                    target = Tensor.wrap(rows[start:start + batch_size])
+                tb = None if rows is None else rows[start:start + batch_size]
             else:
                 idx = order[start:start + batch_size]
                 xb, yb = X[idx], y[idx]
-                if rows is not None:
-                    target = Tensor.wrap(rows[idx])
+                tb = None if rows is None else rows[idx]
             optimizer.zero_grad()
-            out = model(Tensor.wrap(xb))
-            loss = loss_fn(out, yb if rows is None else target)
+            done = None if fused is None else fused(xb, tb)  # forward and backward, no graph (train/fused.py)
+            if done is None:
+                out = model(Tensor.wrap(xb))
+                loss = loss_fn(out, yb if tb is None else Tensor.wrap(tb))
+                output = out.data
+            else:
+                output, loss = done
             try:
-                value = float(loss.data)
+                value = float(loss if done is not None else loss.data)
             except (TypeError, AttributeError):
                 raise _not_scalar(loss) from None
             if not math.isfinite(value):
+                if done is not None:
+                    optimizer.zero_grad()  # as on the general path: no gradient of the batch that diverged
                 raise self.diverged(f"the loss became {value} at epoch {epoch + 1}, batch {b + 1} of {steps} "
                                     f"(counting from 1)", epoch, b)
             if copy_into is None or not copy_into(backup, params):
                 for saved, p in zip(backup, params):
                     np.copyto(saved, p.data)
             self.in_step = True
-            loss.backward()
+            if done is None:
+                loss.backward()
             optimizer.step()
             self.in_step = False
             self.stepped = True
@@ -362,7 +370,7 @@ class _Run:
             loss_sum += value * k
             seen += k
             for i, (_, fn) in enumerate(metric_fns):
-                sums[i] += fn(out.data, yb) * k
+                sums[i] += fn(output, yb) * k
             self.last = (epoch, b, value)
             stop = False
             if batch_hooks:

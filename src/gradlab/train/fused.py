@@ -1,0 +1,90 @@
+"""``fit``'s fast path: the forward and backward pass of a dense chain and its loss, with no graph built.
+
+For a Sequential of Linear layers and element-wise activations (the chain
+that runs as one ``dense_stack`` row, :meth:`gradlab.nn.Sequential.dense_row`)
+trained with CrossEntropyLoss or MSELoss, ``loss.backward()`` builds and walks
+a graph of exactly two nodes: the dense row, then the loss row. The step here
+calls the same rule functions in the same order with the same arguments —
+the two rows' ``forward_saving``, the loss row's ``vjp_all`` with the seed 1,
+the δ recursion's ``vjp_all`` — and hands each parameter its gradient as the
+engine would. So ``.grad`` holds bit for bit what ``loss.backward()`` gives
+(tests compare the two), without the Tensors, the topological sort and the
+per-node bookkeeping: about a thousand Python bytecodes a step.
+
+Anything else — another model or loss, anomaly detection, a batch the rows
+refuse — takes the general path (the step returns None for that batch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.graph import _accumulate
+from ..core.primitive import constant
+from ..core.tensor import MODE
+from ..nn.losses import CrossEntropyLoss, MSELoss
+from ..nn.module import Sequential
+from ..ops.losses import CROSS_ENTROPY_LOSS
+from ..ops.nn import DENSE_STACK, MSE_LOSS
+
+# the loss modules whose forward is one row applied to (prediction, prepared target)
+_LOSS_ROWS = {CrossEntropyLoss: CROSS_ENTROPY_LOSS, MSELoss: MSE_LOSS}
+
+
+def fused_step(model, loss_fn):
+    """The fast step for ``model`` and ``loss_fn``, or None when they need the general path.
+
+    Args:
+        model: a gl.nn.Module; only a Sequential (or MLP) can have a dense row.
+        loss_fn: the loss; only CrossEntropyLoss and MSELoss (exactly those
+            classes, reduction 'mean' or 'sum') are fused.
+    """
+    row = _LOSS_ROWS.get(type(loss_fn))
+    if row is None or not isinstance(model, Sequential) or loss_fn.reduction not in ("mean", "sum"):
+        return None
+    return FusedStep(model, row, loss_fn.reduction)
+
+
+class FusedStep:
+    """One training step's forward and backward pass for a dense chain and a fused loss row.
+
+    ``step(x, target)``: x (B, in) rows of the model's dtype, target the
+    loss's prepared rows for them (``loss_fn.prepare_targets``): (B, C)
+    probabilities for cross-entropy, (B, outputs) values for MSE. Returns
+    ``(output (B, C) array, loss value)`` with every parameter's ``.grad``
+    set (added to, where a gradient is already there), or None when this
+    batch must take the general path; then nothing was changed.
+    """
+
+    def __init__(self, model, loss_row, reduction):
+        self.model, self.loss_row, self.reduction = model, loss_row, reduction
+
+    def __call__(self, x, target):
+        if MODE.anomaly or not MODE.grad_enabled:
+            return None
+        fused = self.model.dense_row()  # read every step: layers, slopes and weights may change
+        if fused is None:
+            return None
+        flat, activations, slope = fused
+        wb = [t.data for t in flat]
+        needs = [False] + [t.requires_grad for t in flat]
+        if not any(needs) or type(x) is not np.ndarray or type(wb[0]) is not np.ndarray:
+            return None  # nothing to differentiate, or arrays the NumPy loops do not take
+        try:
+            out, acts = DENSE_STACK.forward_saving(x, *wb, activations=activations, negative_slope=slope)
+            value, saved = self.loss_row.forward_saving(out, target, reduction=self.reduction)
+        except (ValueError, TypeError):
+            return None  # the general path reports it, with the operation's name
+        seed = constant("ones", (), np.result_type(value))  # what loss.backward() starts from
+        g_out = self.loss_row.vjp_all(seed, value, out, target, saved=saved, needs=[True, False],
+                                      reduction=self.reduction)[0]
+        grads = DENSE_STACK.vjp_all(g_out, out, x, *wb, saved=acts, needs=needs, activations=activations,
+                                    negative_slope=slope)
+        for t, gi in zip(flat, grads[1:]):  # as the engine's joint rule hands gradients to leaves
+            if gi is None:
+                continue
+            if t.grad is None and gi.dtype is t.data.dtype:
+                t.grad = gi
+            else:
+                _accumulate(t, gi, g_out)
+        return out, value
