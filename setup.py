@@ -4,6 +4,7 @@ The extension is optional: where no C compiler is found the install goes on
 without it and gradlab runs the same steps in NumPy (gradlab.core.native).
 """
 
+import numpy
 from setuptools import Extension, setup
 
 setup(
@@ -11,6 +12,7 @@ setup(
         Extension(
             "gradlab._kernels",
             ["src/gradlab/_kernels.c"],
+            include_dirs=[numpy.get_include()],  # the loops read arrays through NumPy's C API
             # no fused multiply-add, so the Adam kernel rounds exactly as the NumPy update;
             # no errno from sqrt/exp, so the loops vectorize
             extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno"],

@@ -17,8 +17,8 @@
  *   bias_act      z + b and ReLU in place (the dense row's forward), and
  *   relu_grad     sign(a)·g (its backward), both bit for bit as NumPy.
  *
- * Arrays come in through the buffer protocol: C-contiguous float64 ("d") or
- * float32 ("f"), one dtype and matching shapes per call. A function that is
+ * Arrays are read through NumPy's C API: C-contiguous, aligned float64 or
+ * float32 NumPy arrays, one dtype and matching shapes per call. A function that is
  * given anything else changes nothing and returns False (None for
  * softmax_xent), and the caller takes its NumPy path, which handles or
  * reports the case: the hot path pays for no checks in Python.
@@ -27,6 +27,9 @@
 #include <Python.h>
 #include <math.h>
 #include <string.h>
+
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
 
 /* Several vector widths in one build where the compiler and the C library can
  * pick at load time (GCC function multiversioning); one plain build elsewhere. */
@@ -40,57 +43,70 @@ enum { F64 = 0, F32 = 1 };
 
 static PyObject *str_data, *str_grad; /* the attribute names "data" and "grad" */
 
-/* A C-contiguous float buffer of obj: its kind (F64/F32), or -1, with no
- * exception set and nothing held, when obj is not one. */
-static int float_buffer(PyObject *obj, Py_buffer *view, int writable) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (obj == Py_None || PyObject_GetBuffer(obj, view, flags) < 0) {
+/* What a loop needs of one array. */
+typedef struct {
+    PyObject *owned; /* a reference this call holds (an attribute's value), or NULL */
+    void *buf;
+    int ndim;
+    const npy_intp *shape;
+    npy_intp size;
+} Arr;
+
+/* The array obj as an Arr when it is a C-contiguous, aligned float64 or float32
+ * NumPy array in the machine's byte order (and writeable, if asked): its kind
+ * (F64/F32), or -1, with no exception set, when it is not. Read through NumPy's
+ * C API, so nothing is allocated (the buffer protocol would cache a description
+ * on every fresh array). */
+static int float_array(PyObject *obj, int writable, Arr *a) {
+    if (!PyArray_Check(obj)) return -1;
+    PyArrayObject *arr = (PyArrayObject *)obj;
+    int type = PyArray_TYPE(arr);
+    if ((type != NPY_DOUBLE && type != NPY_FLOAT) || !PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr) ||
+        !PyArray_ISNOTSWAPPED(arr) || (writable && !PyArray_ISWRITEABLE(arr)))
+        return -1;
+    a->owned = NULL;
+    a->buf = PyArray_DATA(arr);
+    a->ndim = PyArray_NDIM(arr);
+    a->shape = PyArray_DIMS(arr);
+    a->size = PyArray_SIZE(arr);
+    return type == NPY_DOUBLE ? F64 : F32;
+}
+
+/* float_array of obj.<name>; the Arr holds the reference until release(). */
+static int attribute_array(PyObject *obj, PyObject *name, int writable, Arr *a) {
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (!value) {
         PyErr_Clear();
         return -1;
     }
-    const char *f = view->format ? view->format : "B";
-    if (*f == '<' || *f == '=' || *f == '@') f++;
-    if (f[0] == 'd' && f[1] == '\0' && view->itemsize == 8) return F64;
-    if (f[0] == 'f' && f[1] == '\0' && view->itemsize == 4) return F32;
-    PyBuffer_Release(view);
-    return -1;
+    int kind = float_array(value, writable, a);
+    if (kind < 0) {
+        Py_DECREF(value);
+        return -1;
+    }
+    a->owned = value;
+    return kind;
 }
 
-static int same_shape(const Py_buffer *a, const Py_buffer *b) {
+static void release(Arr *arrs, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) Py_CLEAR(arrs[i].owned);
+}
+
+static int same_shape(const Arr *a, const Arr *b) {
     if (a->ndim != b->ndim) return 0;
     for (int d = 0; d < a->ndim; d++)
         if (a->shape[d] != b->shape[d]) return 0;
     return 1;
 }
 
-static void release_all(Py_buffer *views, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i < n; i++) PyBuffer_Release(&views[i]);
-}
-
-/* views[0..n) from objs[0..n): all float buffers of one kind and one shape.
- * Returns the kind, or -1 with nothing held. */
-static int matching_buffers(PyObject **objs, const int *writable, int n, Py_buffer *views) {
+/* arrs[0..n) from objs[0..n): float arrays of one kind and one shape. Returns the kind, or -1. */
+static int matching_arrays(PyObject **objs, const int *writable, int n, Arr *arrs) {
     int kind = -1;
     for (int i = 0; i < n; i++) {
-        int k = float_buffer(objs[i], &views[i], writable[i]);
-        if (k < 0 || (i && (k != kind || !same_shape(&views[i], &views[0])))) {
-            release_all(views, k < 0 ? i : i + 1);
-            return -1;
-        }
+        int k = float_array(objs[i], writable[i], &arrs[i]);
+        if (k < 0 || (i && (k != kind || !same_shape(&arrs[i], &arrs[0])))) return -1;
         kind = k;
     }
-    return kind;
-}
-
-/* The buffer of obj.<name> (a new reference is taken and dropped: the view holds its own). */
-static int attribute_buffer(PyObject *obj, PyObject *name, Py_buffer *view, int writable) {
-    PyObject *value = PyObject_GetAttr(obj, name);
-    if (!value) {
-        PyErr_Clear();
-        return -1;
-    }
-    int kind = float_buffer(value, view, writable);
-    Py_DECREF(value);
     return kind;
 }
 
@@ -138,47 +154,35 @@ static PyObject *adam(PyObject *self, PyObject *args) {
                      PyList_GET_SIZE(ms), PyList_GET_SIZE(vs));
         return NULL;
     }
-    Py_buffer *views = PyMem_Calloc(4 * (size_t)(count ? count : 1), sizeof(Py_buffer));
-    if (!views) return PyErr_NoMemory();
-    Py_ssize_t held = 0; /* views[0 .. held) are acquired */
-    int kind = -1;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        Py_buffer *v = &views[4 * i];
+    Arr local[4 * 8], *arrs = local; /* room for 8 parameters on the stack */
+    if (count > 8 && !(arrs = PyMem_Calloc(4 * (size_t)count, sizeof(Arr)))) return PyErr_NoMemory();
+    memset(arrs, 0, (count > 8 ? 4 * (size_t)count : 4 * 8) * sizeof(Arr));
+    int kind = -1, fits = 1;
+    for (Py_ssize_t i = 0; i < count && fits; i++) {
+        Arr *a = &arrs[4 * i];
         PyObject *p = PyList_GET_ITEM(params, i);
-        int k[4];
-        k[0] = attribute_buffer(p, str_data, &v[0], 1);
-        if (k[0] < 0) goto refuse;
-        held++;
-        k[1] = attribute_buffer(p, str_grad, &v[1], 0);
-        if (k[1] < 0) goto refuse;
-        held++;
-        k[2] = float_buffer(PyList_GET_ITEM(ms, i), &v[2], 1);
-        if (k[2] < 0) goto refuse;
-        held++;
-        k[3] = float_buffer(PyList_GET_ITEM(vs, i), &v[3], 1);
-        if (k[3] < 0) goto refuse;
-        held++;
-        if (kind < 0) kind = k[0];
-        for (int j = 0; j < 4; j++)
-            if (k[j] != kind || !same_shape(&v[j], &v[0])) goto refuse;
+        int k0 = attribute_array(p, str_data, 1, &a[0]);
+        int k1 = k0 < 0 ? -1 : attribute_array(p, str_grad, 0, &a[1]);
+        int k2 = k1 < 0 ? -1 : float_array(PyList_GET_ITEM(ms, i), 1, &a[2]);
+        int k3 = k2 < 0 ? -1 : float_array(PyList_GET_ITEM(vs, i), 1, &a[3]);
+        if (kind < 0) kind = k0;
+        fits = k0 >= 0 && k1 == k0 && k2 == k0 && k3 == k0 && k0 == kind && same_shape(&a[1], &a[0]) &&
+               same_shape(&a[2], &a[0]) && same_shape(&a[3], &a[0]);
     }
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < count; i++) {
-        Py_buffer *v = &views[4 * i];
-        Py_ssize_t n = v[0].len / v[0].itemsize;
-        if (kind == F64)
-            adam_f64(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
-        else
-            adam_f32(v[0].buf, v[1].buf, v[2].buf, v[3].buf, n, b1, b2, step, eps, wd, wd != 0.0);
+    if (fits) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < count; i++) {
+            Arr *a = &arrs[4 * i];
+            if (kind == F64)
+                adam_f64(a[0].buf, a[1].buf, a[2].buf, a[3].buf, a[0].size, b1, b2, step, eps, wd, wd != 0.0);
+            else
+                adam_f32(a[0].buf, a[1].buf, a[2].buf, a[3].buf, a[0].size, b1, b2, step, eps, wd, wd != 0.0);
+        }
+        Py_END_ALLOW_THREADS
     }
-    Py_END_ALLOW_THREADS
-    release_all(views, held);
-    PyMem_Free(views);
-    Py_RETURN_TRUE;
-refuse:
-    release_all(views, held);
-    PyMem_Free(views);
-    Py_RETURN_FALSE;
+    release(arrs, 4 * count);
+    if (arrs != local) PyMem_Free(arrs);
+    return PyBool_FromLong(fits);
 }
 
 /* ------------------------------------------------------------- copy_into */
@@ -193,26 +197,28 @@ static PyObject *copy_into(PyObject *self, PyObject *args) {
                      PyList_GET_SIZE(params));
         return NULL;
     }
-    Py_buffer *views = PyMem_Calloc(2 * (size_t)(count ? count : 1), sizeof(Py_buffer));
-    if (!views) return PyErr_NoMemory();
-    Py_ssize_t held = 0;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        int kd = float_buffer(PyList_GET_ITEM(dsts, i), &views[2 * i], 1);
-        if (kd < 0) goto refuse;
-        held++;
-        int ks = attribute_buffer(PyList_GET_ITEM(params, i), str_data, &views[2 * i + 1], 0);
-        if (ks < 0) goto refuse;
-        held++;
-        if (kd != ks || !same_shape(&views[2 * i], &views[2 * i + 1])) goto refuse;
+    Arr local[2 * 8], *arrs = local;
+    if (count > 8 && !(arrs = PyMem_Calloc(2 * (size_t)count, sizeof(Arr)))) return PyErr_NoMemory();
+    memset(arrs, 0, (count > 8 ? 2 * (size_t)count : 2 * 8) * sizeof(Arr));
+    int fits = 1;
+    char kinds_local[8], *kinds = kinds_local;
+    if (count > 8 && !(kinds = PyMem_Malloc((size_t)count))) {
+        if (arrs != local) PyMem_Free(arrs);
+        return PyErr_NoMemory();
     }
-    for (Py_ssize_t i = 0; i < count; i++) memcpy(views[2 * i].buf, views[2 * i + 1].buf, views[2 * i].len);
-    release_all(views, held);
-    PyMem_Free(views);
-    Py_RETURN_TRUE;
-refuse:
-    release_all(views, held);
-    PyMem_Free(views);
-    Py_RETURN_FALSE;
+    for (Py_ssize_t i = 0; i < count && fits; i++) {
+        int kd = float_array(PyList_GET_ITEM(dsts, i), 1, &arrs[2 * i]);
+        kinds[i] = (char)kd;
+        int ks = kd < 0 ? -1 : attribute_array(PyList_GET_ITEM(params, i), str_data, 0, &arrs[2 * i + 1]);
+        fits = kd >= 0 && ks == kd && same_shape(&arrs[2 * i], &arrs[2 * i + 1]);
+    }
+    if (fits)
+        for (Py_ssize_t i = 0; i < count; i++)
+            memcpy(arrs[2 * i].buf, arrs[2 * i + 1].buf, (size_t)arrs[2 * i].size * (kinds[i] == F64 ? 8 : 4));
+    release(arrs, 2 * count);
+    if (arrs != local) PyMem_Free(arrs);
+    if (kinds != kinds_local) PyMem_Free(kinds);
+    return PyBool_FromLong(fits);
 }
 
 /* ---------------------------------------------------------- softmax_xent */
@@ -247,10 +253,10 @@ refuse:
 static double xent_f64(const double *z, const double *p, double *e, Py_ssize_t rows, Py_ssize_t C) XENT_LOOP(double)
 static double xent_f32(const float *z, const float *p, float *e, Py_ssize_t rows, Py_ssize_t C) XENT_LOOP(float)
 
-/* The element count and the number of classes (the last axis) of a matching set of views; 0 classes refuses. */
-static int rows_of(const Py_buffer *v, Py_ssize_t *n, Py_ssize_t *C) {
-    *n = v->len / v->itemsize;
-    *C = v->ndim ? v->shape[v->ndim - 1] : 1;
+/* The element count and the number of classes (the last axis) of an array; 0 classes refuses. */
+static int rows_of(const Arr *a, Py_ssize_t *n, Py_ssize_t *C) {
+    *n = a->size;
+    *C = a->ndim ? a->shape[a->ndim - 1] : 1;
     return *C >= 1;
 }
 
@@ -259,22 +265,17 @@ static PyObject *softmax_xent(PyObject *self, PyObject *args) {
     PyObject *objs[3];
     if (!PyArg_ParseTuple(args, "OOO:softmax_xent", &objs[0], &objs[1], &objs[2])) return NULL;
     static const int writable[3] = {0, 0, 1};
-    Py_buffer views[3];
-    int kind = matching_buffers(objs, writable, 3, views);
-    if (kind < 0) Py_RETURN_NONE;
+    Arr a[3];
     Py_ssize_t n, C;
-    if (!rows_of(&views[0], &n, &C)) {
-        release_all(views, 3);
-        Py_RETURN_NONE;
-    }
+    int kind = matching_arrays(objs, writable, 3, a);
+    if (kind < 0 || !rows_of(&a[0], &n, &C)) Py_RETURN_NONE;
     double total;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
-        total = xent_f64(views[0].buf, views[1].buf, views[2].buf, n / C, C);
+        total = xent_f64(a[0].buf, a[1].buf, a[2].buf, n / C, C);
     else
-        total = xent_f32(views[0].buf, views[1].buf, views[2].buf, n / C, C);
+        total = xent_f32(a[0].buf, a[1].buf, a[2].buf, n / C, C);
     Py_END_ALLOW_THREADS
-    release_all(views, 3);
     return PyFloat_FromDouble(total);
 }
 
@@ -304,21 +305,16 @@ static PyObject *xent_grad(PyObject *self, PyObject *args) {
     double scale;
     if (!PyArg_ParseTuple(args, "OOOd:xent_grad", &objs[0], &objs[1], &objs[2], &scale)) return NULL;
     static const int writable[3] = {0, 0, 1};
-    Py_buffer views[3];
-    int kind = matching_buffers(objs, writable, 3, views);
-    if (kind < 0) Py_RETURN_FALSE;
+    Arr a[3];
     Py_ssize_t n, C;
-    if (!rows_of(&views[0], &n, &C)) {
-        release_all(views, 3);
-        Py_RETURN_FALSE;
-    }
+    int kind = matching_arrays(objs, writable, 3, a);
+    if (kind < 0 || !rows_of(&a[0], &n, &C)) Py_RETURN_FALSE;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
-        xgrad_f64(views[0].buf, views[1].buf, views[2].buf, n / C, C, scale);
+        xgrad_f64(a[0].buf, a[1].buf, a[2].buf, n / C, C, scale);
     else
-        xgrad_f32(views[0].buf, views[1].buf, views[2].buf, n / C, C, scale);
+        xgrad_f32(a[0].buf, a[1].buf, a[2].buf, n / C, C, scale);
     Py_END_ALLOW_THREADS
-    release_all(views, 3);
     Py_RETURN_TRUE;
 }
 
@@ -349,26 +345,17 @@ static PyObject *bias_act(PyObject *self, PyObject *args) {
     PyObject *zo, *bo;
     int relu;
     if (!PyArg_ParseTuple(args, "OOp:bias_act", &zo, &bo, &relu)) return NULL;
-    Py_buffer views[2];
-    int kind = float_buffer(zo, &views[0], 1);
-    if (kind < 0) Py_RETURN_FALSE;
-    int kb = float_buffer(bo, &views[1], 0);
-    if (kb < 0) {
-        release_all(views, 1);
+    Arr z, b;
+    int kind = float_array(zo, 1, &z);
+    if (kind < 0 || float_array(bo, 0, &b) != kind || z.ndim != 2 || b.ndim != 1 || b.shape[0] != z.shape[1])
         Py_RETURN_FALSE;
-    }
-    if (kb != kind || views[0].ndim != 2 || views[1].ndim != 1 || views[1].shape[0] != views[0].shape[1]) {
-        release_all(views, 2);
-        Py_RETURN_FALSE;
-    }
-    Py_ssize_t rows = views[0].shape[0], C = views[0].shape[1];
+    Py_ssize_t rows = z.shape[0], C = z.shape[1];
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
-        bias_act_f64(views[0].buf, views[1].buf, rows, C, relu);
+        bias_act_f64(z.buf, b.buf, rows, C, relu);
     else
-        bias_act_f32(views[0].buf, views[1].buf, rows, C, relu);
+        bias_act_f32(z.buf, b.buf, rows, C, relu);
     Py_END_ALLOW_THREADS
-    release_all(views, 2);
     Py_RETURN_TRUE;
 }
 
@@ -394,17 +381,15 @@ static PyObject *relu_grad(PyObject *self, PyObject *args) {
     PyObject *objs[3];
     if (!PyArg_ParseTuple(args, "OOO:relu_grad", &objs[0], &objs[1], &objs[2])) return NULL;
     static const int writable[3] = {0, 0, 1};
-    Py_buffer views[3];
-    int kind = matching_buffers(objs, writable, 3, views);
+    Arr a[3];
+    int kind = matching_arrays(objs, writable, 3, a);
     if (kind < 0) Py_RETURN_FALSE;
-    Py_ssize_t n = views[0].len / views[0].itemsize;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
-        relu_grad_f64(views[0].buf, views[1].buf, views[2].buf, n);
+        relu_grad_f64(a[0].buf, a[1].buf, a[2].buf, a[0].size);
     else
-        relu_grad_f32(views[0].buf, views[1].buf, views[2].buf, n);
+        relu_grad_f32(a[0].buf, a[1].buf, a[2].buf, a[0].size);
     Py_END_ALLOW_THREADS
-    release_all(views, 3);
     Py_RETURN_TRUE;
 }
 
@@ -434,6 +419,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__kernels(void) {
+    import_array();
     str_data = PyUnicode_InternFromString("data");
     str_grad = PyUnicode_InternFromString("grad");
     if (!str_data || !str_grad) return NULL;
