@@ -50,15 +50,17 @@ typedef struct {
     int ndim;
     const npy_intp *shape;
     npy_intp size;
+    npy_intp bytes;
 } Arr;
 
 /* The array obj as an Arr when it is a C-contiguous, aligned float64 or float32
- * NumPy array in the machine's byte order (and writeable, if asked): its kind
- * (F64/F32), or -1, with no exception set, when it is not. Read through NumPy's
- * C API, so nothing is allocated (the buffer protocol would cache a description
- * on every fresh array). */
+ * NumPy array (not a subclass: a masked array, say, has its own rules) in the
+ * machine's byte order (and writeable, if asked): its kind (F64/F32), or -1,
+ * with no exception set, when it is not. Read through NumPy's C API, so nothing
+ * is allocated (the buffer protocol would cache a description on every fresh
+ * array). */
 static int float_array(PyObject *obj, int writable, Arr *a) {
-    if (!PyArray_Check(obj)) return -1;
+    if (!PyArray_CheckExact(obj)) return -1;
     PyArrayObject *arr = (PyArrayObject *)obj;
     int type = PyArray_TYPE(arr);
     if ((type != NPY_DOUBLE && type != NPY_FLOAT) || !PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr) ||
@@ -69,7 +71,21 @@ static int float_array(PyObject *obj, int writable, Arr *a) {
     a->ndim = PyArray_NDIM(arr);
     a->shape = PyArray_DIMS(arr);
     a->size = PyArray_SIZE(arr);
+    a->bytes = a->size * PyArray_ITEMSIZE(arr);
     return type == NPY_DOUBLE ? F64 : F32;
+}
+
+/* Whether the memory of a and b overlaps (a loop writing one while reading the
+ * other would then differ from NumPy, which works on copies of overlapping operands). */
+static int overlaps(const Arr *a, const Arr *b) {
+    const char *pa = a->buf, *pb = b->buf;
+    return a->bytes && b->bytes && pa < pb + b->bytes && pb < pa + a->bytes;
+}
+
+/* Overlap other than being the very same array: an element-wise loop may write
+ * out[i] after reading in[i] from the same place, but not from a shifted one. */
+static int overlaps_shifted(const Arr *a, const Arr *b) {
+    return overlaps(a, b) && !(a->buf == b->buf && a->bytes == b->bytes);
 }
 
 /* float_array of obj.<name>; the Arr holds the reference until release(). */
@@ -143,20 +159,28 @@ static void adam_f32(float *p, const float *g, float *m, float *v, Py_ssize_t n,
  * lists of their moment arrays. Either every parameter is updated, or (some
  * array does not fit) none is and the result is False. */
 static PyObject *adam(PyObject *self, PyObject *args) {
-    PyObject *params, *ms, *vs;
+    PyObject *params_in, *ms_in, *vs_in;
     double b1, b2, step, eps, wd;
-    if (!PyArg_ParseTuple(args, "O!O!O!ddddd:adam", &PyList_Type, &params, &PyList_Type, &ms, &PyList_Type, &vs, &b1,
-                          &b2, &step, &eps, &wd))
+    if (!PyArg_ParseTuple(args, "O!O!O!ddddd:adam", &PyList_Type, &params_in, &PyList_Type, &ms_in, &PyList_Type,
+                          &vs_in, &b1, &b2, &step, &eps, &wd))
         return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(params);
-    if (PyList_GET_SIZE(ms) != count || PyList_GET_SIZE(vs) != count) {
+    Py_ssize_t count = PyList_GET_SIZE(params_in);
+    if (PyList_GET_SIZE(ms_in) != count || PyList_GET_SIZE(vs_in) != count) {
         PyErr_Format(PyExc_ValueError, "adam: %zd parameters but %zd first and %zd second moments", count,
-                     PyList_GET_SIZE(ms), PyList_GET_SIZE(vs));
+                     PyList_GET_SIZE(ms_in), PyList_GET_SIZE(vs_in));
         return NULL;
     }
+    /* copies of the lists hold every item alive while .data and .grad are read (which may run Python code) */
+    PyObject *params = PyList_GetSlice(params_in, 0, count), *ms = PyList_GetSlice(ms_in, 0, count),
+             *vs = PyList_GetSlice(vs_in, 0, count);
     Arr local[4 * 8], *arrs = local; /* room for 8 parameters on the stack */
-    if (count > 8 && !(arrs = PyMem_Calloc(4 * (size_t)count, sizeof(Arr)))) return PyErr_NoMemory();
-    memset(arrs, 0, (count > 8 ? 4 * (size_t)count : 4 * 8) * sizeof(Arr));
+    if (!params || !ms || !vs || (count > 8 && !(arrs = PyMem_Calloc(4 * (size_t)count, sizeof(Arr))))) {
+        Py_XDECREF(params);
+        Py_XDECREF(ms);
+        Py_XDECREF(vs);
+        return PyErr_NoMemory();
+    }
+    if (arrs == local) memset(local, 0, sizeof(local));
     int kind = -1, fits = 1;
     for (Py_ssize_t i = 0; i < count && fits; i++) {
         Arr *a = &arrs[4 * i];
@@ -167,8 +191,14 @@ static PyObject *adam(PyObject *self, PyObject *args) {
         int k3 = k2 < 0 ? -1 : float_array(PyList_GET_ITEM(vs, i), 1, &a[3]);
         if (kind < 0) kind = k0;
         fits = k0 >= 0 && k1 == k0 && k2 == k0 && k3 == k0 && k0 == kind && same_shape(&a[1], &a[0]) &&
-               same_shape(&a[2], &a[0]) && same_shape(&a[3], &a[0]);
+               same_shape(&a[2], &a[0]) && same_shape(&a[3], &a[0]) && !overlaps_shifted(&a[0], &a[1]);
     }
+    /* NumPy's update reads every gradient (and, with weight decay, every p) before it changes any p:
+     * parameters whose memory overlaps another's p or gradient take that path */
+    for (Py_ssize_t i = 0; i < count && fits; i++)
+        for (Py_ssize_t j = 0; j < count && fits; j++)
+            if (i != j && (overlaps(&arrs[4 * i], &arrs[4 * j]) || overlaps(&arrs[4 * i], &arrs[4 * j + 1])))
+                fits = 0;
     if (fits) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < count; i++) {
@@ -182,6 +212,9 @@ static PyObject *adam(PyObject *self, PyObject *args) {
     }
     release(arrs, 4 * count);
     if (arrs != local) PyMem_Free(arrs);
+    Py_DECREF(params);
+    Py_DECREF(ms);
+    Py_DECREF(vs);
     return PyBool_FromLong(fits);
 }
 
@@ -189,35 +222,36 @@ static PyObject *adam(PyObject *self, PyObject *args) {
 /* copy_into(dsts, params) -> bool: dsts[i][...] = params[i].data for arrays of
  * one float dtype and shape; False, copying nothing, when some pair does not fit. */
 static PyObject *copy_into(PyObject *self, PyObject *args) {
-    PyObject *dsts, *params;
-    if (!PyArg_ParseTuple(args, "O!O!:copy_into", &PyList_Type, &dsts, &PyList_Type, &params)) return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(dsts);
-    if (PyList_GET_SIZE(params) != count) {
+    PyObject *dsts_in, *params_in;
+    if (!PyArg_ParseTuple(args, "O!O!:copy_into", &PyList_Type, &dsts_in, &PyList_Type, &params_in)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(dsts_in);
+    if (PyList_GET_SIZE(params_in) != count) {
         PyErr_Format(PyExc_ValueError, "copy_into: %zd destinations but %zd parameters", count,
-                     PyList_GET_SIZE(params));
+                     PyList_GET_SIZE(params_in));
         return NULL;
     }
+    /* copies of the lists hold every item alive while .data is read (which may run Python code) */
+    PyObject *dsts = PyList_GetSlice(dsts_in, 0, count), *params = PyList_GetSlice(params_in, 0, count);
     Arr local[2 * 8], *arrs = local;
-    if (count > 8 && !(arrs = PyMem_Calloc(2 * (size_t)count, sizeof(Arr)))) return PyErr_NoMemory();
-    memset(arrs, 0, (count > 8 ? 2 * (size_t)count : 2 * 8) * sizeof(Arr));
-    int fits = 1;
-    char kinds_local[8], *kinds = kinds_local;
-    if (count > 8 && !(kinds = PyMem_Malloc((size_t)count))) {
-        if (arrs != local) PyMem_Free(arrs);
+    if (!dsts || !params || (count > 8 && !(arrs = PyMem_Calloc(2 * (size_t)count, sizeof(Arr))))) {
+        Py_XDECREF(dsts);
+        Py_XDECREF(params);
         return PyErr_NoMemory();
     }
+    if (arrs == local) memset(local, 0, sizeof(local));
+    int fits = 1;
     for (Py_ssize_t i = 0; i < count && fits; i++) {
         int kd = float_array(PyList_GET_ITEM(dsts, i), 1, &arrs[2 * i]);
-        kinds[i] = (char)kd;
         int ks = kd < 0 ? -1 : attribute_array(PyList_GET_ITEM(params, i), str_data, 0, &arrs[2 * i + 1]);
-        fits = kd >= 0 && ks == kd && same_shape(&arrs[2 * i], &arrs[2 * i + 1]);
+        fits = kd >= 0 && ks == kd && same_shape(&arrs[2 * i], &arrs[2 * i + 1]) &&
+               !overlaps(&arrs[2 * i], &arrs[2 * i + 1]);
     }
     if (fits)
-        for (Py_ssize_t i = 0; i < count; i++)
-            memcpy(arrs[2 * i].buf, arrs[2 * i + 1].buf, (size_t)arrs[2 * i].size * (kinds[i] == F64 ? 8 : 4));
+        for (Py_ssize_t i = 0; i < count; i++) memcpy(arrs[2 * i].buf, arrs[2 * i + 1].buf, (size_t)arrs[2 * i].bytes);
     release(arrs, 2 * count);
     if (arrs != local) PyMem_Free(arrs);
-    if (kinds != kinds_local) PyMem_Free(kinds);
+    Py_DECREF(dsts);
+    Py_DECREF(params);
     return PyBool_FromLong(fits);
 }
 
@@ -232,8 +266,8 @@ static PyObject *copy_into(PyObject *self, PyObject *args) {
             const T *zr = z + r * C, *pr = p + r * C;                                             \
             T *er = e + r * C;                                                                    \
             double mu = zr[0];                                                                    \
-            for (Py_ssize_t c = 1; c < C; c++)                                                    \
-                if (!((double)zr[c] <= mu)) mu = zr[c]; /* NaN wins, as in NumPy's max */         \
+            for (Py_ssize_t c = 1; c < C; c++) /* a NaN, once met, stays: NumPy's max */          \
+                if ((double)zr[c] > mu || zr[c] != zr[c]) mu = zr[c];                             \
             double s = 0.0;                                                                       \
             for (Py_ssize_t c = 0; c < C; c++) {                                                  \
                 double x = exp((double)zr[c] - mu);                                               \
@@ -268,7 +302,7 @@ static PyObject *softmax_xent(PyObject *self, PyObject *args) {
     Arr a[3];
     Py_ssize_t n, C;
     int kind = matching_arrays(objs, writable, 3, a);
-    if (kind < 0 || !rows_of(&a[0], &n, &C)) Py_RETURN_NONE;
+    if (kind < 0 || !rows_of(&a[0], &n, &C) || overlaps(&a[2], &a[0]) || overlaps(&a[2], &a[1])) Py_RETURN_NONE;
     double total;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
@@ -308,7 +342,7 @@ static PyObject *xent_grad(PyObject *self, PyObject *args) {
     Arr a[3];
     Py_ssize_t n, C;
     int kind = matching_arrays(objs, writable, 3, a);
-    if (kind < 0 || !rows_of(&a[0], &n, &C)) Py_RETURN_FALSE;
+    if (kind < 0 || !rows_of(&a[0], &n, &C) || overlaps(&a[2], &a[0]) || overlaps(&a[2], &a[1])) Py_RETURN_FALSE;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
         xgrad_f64(a[0].buf, a[1].buf, a[2].buf, n / C, C, scale);
@@ -347,7 +381,8 @@ static PyObject *bias_act(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOp:bias_act", &zo, &bo, &relu)) return NULL;
     Arr z, b;
     int kind = float_array(zo, 1, &z);
-    if (kind < 0 || float_array(bo, 0, &b) != kind || z.ndim != 2 || b.ndim != 1 || b.shape[0] != z.shape[1])
+    if (kind < 0 || float_array(bo, 0, &b) != kind || z.ndim != 2 || b.ndim != 1 || b.shape[0] != z.shape[1] ||
+        overlaps(&z, &b))
         Py_RETURN_FALSE;
     Py_ssize_t rows = z.shape[0], C = z.shape[1];
     Py_BEGIN_ALLOW_THREADS
@@ -383,7 +418,7 @@ static PyObject *relu_grad(PyObject *self, PyObject *args) {
     static const int writable[3] = {0, 0, 1};
     Arr a[3];
     int kind = matching_arrays(objs, writable, 3, a);
-    if (kind < 0) Py_RETURN_FALSE;
+    if (kind < 0 || overlaps_shifted(&a[2], &a[0]) || overlaps_shifted(&a[2], &a[1])) Py_RETURN_FALSE;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
         relu_grad_f64(a[0].buf, a[1].buf, a[2].buf, a[0].size);

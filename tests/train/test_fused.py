@@ -107,8 +107,20 @@ def test_the_step_sets_the_gradients_loss_backward_gives(rng):
 def test_what_the_fast_path_leaves_to_the_general_one(rng):
     mlp = gl.nn.MLP([2, 3, 2], rng=0)
     assert fused_module.fused_step(mlp, gl.nn.CrossEntropyLoss()) is not None
-    assert fused_module.fused_step(mlp, gl.nn.CrossEntropyLoss(reduction="none")) is None
     assert fused_module.fused_step(mlp, gl.nn.BCEWithLogitsLoss()) is None
+    unreduced = gl.nn.CrossEntropyLoss(reduction="none")  # the reduction is read at every step
+    rows = unreduced.prepare_targets(np.array([0, 1, 1, 0]), (4, 2), np.float64)
+    assert fused_module.fused_step(mlp, unreduced)(rng.standard_normal((4, 2)), rows) is None
+    unreduced.reduction = "sum"
+    assert fused_module.fused_step(mlp, unreduced)(rng.standard_normal((4, 2)), rows) is not None
+    for p in mlp.parameters():
+        p.grad = None
+
+    class Halved(gl.nn.Sequential):  # its own forward: not the dense row alone
+        def forward(self, x):
+            return super().forward(x) * 0.5
+
+    assert fused_module.fused_step(Halved(gl.nn.Linear(2, 2, rng=0)), gl.nn.MSELoss()) is None
 
     class MyLoss(gl.nn.CrossEntropyLoss):  # a subclass may change forward: not fused
         pass

@@ -11,11 +11,14 @@ engine would. So ``.grad`` holds bit for bit what ``loss.backward()`` gives
 (tests compare the two), without the Tensors, the topological sort and the
 per-node bookkeeping: about a thousand Python bytecodes a step.
 
-Anything else — another model or loss, anomaly detection, a batch the rows
-refuse — takes the general path (the step returns None for that batch).
+Anything else — another model or loss (a subclass included), a reduction
+other than 'mean' or 'sum', anomaly detection, a batch the rows refuse —
+takes the general path (the step returns None for that batch).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -23,26 +26,56 @@ from ..core.graph import _accumulate
 from ..core.primitive import constant
 from ..core.tensor import MODE
 from ..nn.losses import CrossEntropyLoss, MSELoss
-from ..nn.module import Sequential
+from ..nn.module import Module, Sequential
 from ..ops.losses import CROSS_ENTROPY_LOSS
 from ..ops.nn import DENSE_STACK, MSE_LOSS
 
 # the loss modules whose forward is one row applied to (prediction, prepared target)
 _LOSS_ROWS = {CrossEntropyLoss: CROSS_ENTROPY_LOSS, MSELoss: MSE_LOSS}
 
+PREPARED_BYTES = 64 * 2**20  # the most memory the prepared targets may take
+
 
 def fused_step(model, loss_fn):
     """The fast step for ``model`` and ``loss_fn``, or None when they need the general path.
 
     Args:
-        model: a gl.nn.Module; only a Sequential (or MLP) can have a dense row.
+        model: a gl.nn.Module; only a Sequential (or MLP) that keeps
+            Sequential's own forward and call can have a dense row.
         loss_fn: the loss; only CrossEntropyLoss and MSELoss (exactly those
-            classes, reduction 'mean' or 'sum') are fused.
+            classes: a subclass may compute something else) are fused.
     """
     row = _LOSS_ROWS.get(type(loss_fn))
-    if row is None or not isinstance(model, Sequential) or loss_fn.reduction not in ("mean", "sum"):
+    kind = type(model)
+    if (row is None or not isinstance(model, Sequential) or kind.forward is not Sequential.forward
+            or kind.__call__ is not Module.__call__):
         return None
-    return FusedStep(model, row, loss_fn.reduction)
+    return FusedStep(model, loss_fn, row)
+
+
+def prepared_targets(loss_fn, y, out_shape, params):
+    """All of ``fit``'s targets in the form the loss reads without converting or checking them, or None.
+
+    Only for the exact classes CrossEntropyLoss (one-hot rows for class
+    indices, checked once) and MSELoss (the predictions' shape), and only when
+    every parameter has one dtype, which is then the predictions' dtype too.
+    Kept to 64 MB (N × C one-hot rows can be large); None means the loss gets
+    ``y`` batch by batch.
+
+    Args:
+        loss_fn: the loss. y: (N,) or (N, outputs) targets as ``fit`` checked them.
+        out_shape: the shape of the model's output for one row, (1, outputs).
+        params: the model's parameter Tensors.
+    """
+    if type(loss_fn) not in _LOSS_ROWS or not params:
+        return None
+    dtype = params[0].data.dtype
+    if any(p.data.dtype != dtype for p in params):
+        return None
+    shape = (len(y),) + tuple(out_shape[1:])
+    if math.prod(shape) * dtype.itemsize > PREPARED_BYTES:
+        return None
+    return loss_fn.prepare_targets(y, shape, dtype)
 
 
 class FusedStep:
@@ -56,11 +89,12 @@ class FusedStep:
     batch must take the general path; then nothing was changed.
     """
 
-    def __init__(self, model, loss_row, reduction):
-        self.model, self.loss_row, self.reduction = model, loss_row, reduction
+    def __init__(self, model, loss_fn, loss_row):
+        self.model, self.loss_fn, self.loss_row = model, loss_fn, loss_row
 
     def __call__(self, x, target):
-        if MODE.anomaly or not MODE.grad_enabled:
+        reduction = self.loss_fn.reduction  # read every step, as the loss's forward does
+        if MODE.anomaly or not MODE.grad_enabled or reduction not in ("mean", "sum"):
             return None
         fused = self.model.dense_row()  # read every step: layers, slopes and weights may change
         if fused is None:
@@ -72,12 +106,12 @@ class FusedStep:
             return None  # nothing to differentiate, or arrays the NumPy loops do not take
         try:
             out, acts = DENSE_STACK.forward_saving(x, *wb, activations=activations, negative_slope=slope)
-            value, saved = self.loss_row.forward_saving(out, target, reduction=self.reduction)
-        except (ValueError, TypeError):
+            value, saved = self.loss_row.forward_saving(out, target, reduction=reduction)
+        except (ValueError, TypeError, IndexError):
             return None  # the general path reports it, with the operation's name
         seed = constant("ones", (), np.result_type(value))  # what loss.backward() starts from
         g_out = self.loss_row.vjp_all(seed, value, out, target, saved=saved, needs=[True, False],
-                                      reduction=self.reduction)[0]
+                                      reduction=reduction)[0]
         grads = DENSE_STACK.vjp_all(g_out, out, x, *wb, saved=acts, needs=needs, activations=activations,
                                     negative_slope=slope)
         for t, gi in zip(flat, grads[1:]):  # as the engine's joint rule hands gradients to leaves

@@ -26,7 +26,7 @@ from ..core.graph import no_grad
 from ..core.native import KERNELS
 from ..core.tensor import Tensor
 from .callbacks import Callback
-from .fused import fused_step
+from .fused import fused_step, prepared_targets
 from .history import History
 from .metrics import resolve_metrics
 from .progress import make_reporter
@@ -275,18 +275,13 @@ def _restore(params, backup):
 _SHUFFLE_COPY_BYTES = 64 * 2**20
 
 
-def _prepared_targets(loss_fn, y, out_shape, dtype):
+def _prepared_targets(loss_fn, y, out_shape, params):
     """The loss's own form of all targets, made and checked once, or None to give it ``y`` batch by batch.
 
-    A loss with ``prepare_targets(y, output_shape, dtype)`` (CrossEntropyLoss: one-hot rows for class
-    indices) gets Tensor slices of what it returns, which it reads without converting or checking them
-    again. Kept to ``_SHUFFLE_COPY_BYTES`` (N × C one-hot rows can be large).
+    See :func:`gradlab.train.fused.prepared_targets`: CrossEntropyLoss and
+    MSELoss get Tensor slices of these rows, which they read as they are.
     """
-    prepare = getattr(loss_fn, "prepare_targets", None)
-    shape = (len(y),) + tuple(out_shape[1:])
-    if prepare is None or math.prod(shape) * np.dtype(dtype).itemsize > _SHUFFLE_COPY_BYTES:
-        return None
-    return prepare(y, shape, dtype)
+    return prepared_targets(loss_fn, y, out_shape, params)
 
 
 class _Run:
@@ -458,7 +453,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
         X_val = y_val = None
     metric_fns = resolve_metrics(metrics, loss_fn)
     n = len(X)
-    rows = _prepared_targets(loss_fn, y, out_shape, dtype)
+    rows = _prepared_targets(loss_fn, y, out_shape, params)
     steps = -(-n // batch_size)
     history = History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
                        "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"})
