@@ -66,8 +66,8 @@ class _Scaled(gl.nn.Sequential):
 
 
 def test_fit_fast_step_runs_a_sequential_subclass_own_forward(monkeypatch):
-    # Found in review (fixed): fused_step accepts any isinstance(model, Sequential) and calls the dense row directly, so a
-    # subclass's forward() is silently skipped during training (evaluate/validation still use it).
+    # Found in review (fixed): fused_step took any Sequential and called the dense row directly, so a
+    # subclass's forward() was skipped during training (evaluate/validation still used it).
     X, y = _blobs()
     make = lambda: _Scaled(gl.nn.Linear(2, 6, rng=0), gl.nn.ReLU(), gl.nn.Linear(6, 3, rng=1))  # noqa: E731
     args = (make, gl.nn.CrossEntropyLoss, _sgd, X, y)
@@ -76,8 +76,8 @@ def test_fit_fast_step_runs_a_sequential_subclass_own_forward(monkeypatch):
 
 
 def test_fit_fast_step_reads_the_loss_reduction_every_step(monkeypatch):
-    # Found in review (fixed): FusedStep keeps loss_fn.reduction from fit's start; the general path reads it at every call
-    # (a callback that switches it, e.g. 'mean' -> 'sum', is ignored on the fast path).
+    # Found in review (fixed): FusedStep kept loss_fn.reduction from fit's start; the general path reads it at
+    # every call (a callback that switched it, e.g. 'mean' -> 'sum', was ignored on the fast path).
     X, y = _blobs()
     holder = {}
 
@@ -108,8 +108,8 @@ class _ClassWeightedCE(gl.nn.CrossEntropyLoss):
 
 
 def test_fit_gives_a_cross_entropy_subclass_the_targets_batch_by_batch(monkeypatch):
-    # Found in review (fixed): _prepared_targets uses any loss's inherited prepare_targets, so a CrossEntropyLoss subclass now
-    # gets Tensor one-hot rows (B, C) instead of its class indices (B,); here that raises a ShapeError.
+    # Found in review (fixed): any loss's inherited prepare_targets was used, so a CrossEntropyLoss subclass
+    # got Tensor one-hot rows (B, C) instead of its class indices (B,); here that raised a ShapeError.
     X, y = _blobs()
     args = (lambda: gl.nn.MLP([2, 6, 3], rng=0), _ClassWeightedCE, _sgd, X, y)
     before = _fit(monkeypatch, "before", *args, epochs=1, batch_size=8, seed=0)
@@ -117,9 +117,9 @@ def test_fit_gives_a_cross_entropy_subclass_the_targets_batch_by_batch(monkeypat
 
 
 def test_fit_mixed_dtype_model_keeps_its_cross_entropy_history(monkeypatch):
-    # Found in review (fixed): the targets are prepared in the model's dtype (its first parameter's, float32 here) rather than
-    # the logits' dtype (float64): the CE row then gets float32 targets with float64 logits, the compiled
-    # loss refuses them and the NumPy row rounds differently, so History's losses change from before.
+    # Found in review (fixed): the targets were prepared in the first parameter's dtype (float32 here), not the
+    # logits' (float64): the CE row then got float32 targets with float64 logits, the compiled loss refused
+    # them and the NumPy row rounded differently, so History's losses changed from before.
     X, y = gl.data.blobs(n_samples=60, centers=3, seed=1)
 
     def make():
@@ -185,9 +185,9 @@ def _adam_weights(native_on, make_params, wd, steps=3, dtype=np.float64):
 
 @needs_kernels
 def test_adam_kernel_with_parameters_sharing_memory_and_weight_decay():
-    # Found in review (fixed): the NumPy update gathers every g + λp before changing any p; the kernel updates parameter by
-    # parameter, so a later parameter that shares memory with an earlier one (two Tensors around one array,
-    # gl.Tensor(a.data, requires_grad=True)) reads the already-updated p in its λp term.
+    # Found in review (fixed): the NumPy update gathers every g + λp before changing any p; the kernel updated
+    # parameter by parameter, so a later parameter sharing memory with an earlier one (two Tensors around one
+    # array, gl.Tensor(a.data, requires_grad=True)) read the already-updated p in its λp term.
     def make(rng):
         a = gl.Tensor(rng.normal(size=(4, 3)), requires_grad=True)
         return [a, gl.Tensor(a.data, requires_grad=True)]
@@ -198,8 +198,8 @@ def test_adam_kernel_with_parameters_sharing_memory_and_weight_decay():
 
 @needs_kernels
 def test_adam_kernel_leaves_masked_entries_as_the_numpy_update_does():
-    # Found in review (fixed): float_array accepts ndarray subclasses (PyArray_Check); for a MaskedArray p.data the NumPy
-    # `p.data -= step` leaves masked entries alone, the kernel writes every element.
+    # Found in review (fixed): float_array accepted ndarray subclasses; for a MaskedArray p.data the NumPy
+    # `p.data -= step` leaves masked entries alone, the kernel wrote every element.
     def make(rng):
         p = gl.Tensor(rng.normal(size=(2, 3)), requires_grad=True)
         p.data = np.ma.masked_array(p.data, mask=[[True, False, False], [False, False, True]])
@@ -224,12 +224,12 @@ def test_adam_kernel_matches_numpy_for_odd_shapes_and_many_parameters(dtype, wd)
 
 
 # ======================================================= memory safety (C)
-# The kernels take list items as borrowed references and then run Python code (attribute reads of
-# .data/.grad); code that changes the lists meanwhile frees arrays or items the loops still use.
+# The kernels read .data/.grad attributes, which may run Python code; code that changes the lists meanwhile
+# must not free arrays or items the loops still use.
 @needs_kernels
 def test_adam_kernel_survives_its_params_list_emptied_by_an_attribute_read():
-    # Found in review (fixed): PyList_GET_ITEM(params, i) with the count taken before the loop, and the item p used after
-    # PyObject_GetAttr(p, "data") ran: use after free, then a crash.
+    # Found in review (fixed): the item p was used after PyObject_GetAttr(p, "data") ran code that emptied
+    # the list: use after free, then a crash. The kernel now works on a copy of the list.
     r = _run_isolated("""
         import numpy as np
         from gradlab import _kernels as K
@@ -251,8 +251,8 @@ def test_adam_kernel_survives_its_params_list_emptied_by_an_attribute_read():
 
 @needs_kernels
 def test_adam_kernel_keeps_the_moment_arrays_it_took_alive():
-    # Found in review (fixed): ms[i]/vs[i] are kept only as buffer pointers; a later .data read that replaces ms[0] frees it
-    # and the loop writes into freed memory.
+    # Found in review (fixed): ms[i]/vs[i] were kept only as pointers; a later .data read that replaced ms[0]
+    # freed it and the loop wrote into freed memory.
     r = _run_isolated("""
         import numpy as np
         from gradlab import _kernels as K
@@ -274,8 +274,8 @@ def test_adam_kernel_keeps_the_moment_arrays_it_took_alive():
 
 @needs_kernels
 def test_copy_into_keeps_the_destination_it_took_alive():
-    # Found in review (fixed): dsts[i] is checked (buffer pointer kept, no reference) before params[i].data is read; a read
-    # that replaces dsts[i] frees it and memcpy writes into freed memory.
+    # Found in review (fixed): dsts[i] was kept as a pointer, with no reference, while params[i].data was read;
+    # a read that replaced dsts[i] freed it and memcpy wrote into freed memory.
     r = _run_isolated("""
         import numpy as np
         from gradlab import _kernels as K
