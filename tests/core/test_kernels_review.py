@@ -29,7 +29,7 @@ def _fit(monkeypatch, path, make_model, make_loss, make_opt, X, y, **kw):
         if path in ("general", "before"):
             m.setattr(loop, "fused_step", lambda model, loss: None)
         if path == "before":
-            m.setattr(loop, "_prepared_targets", lambda *args: None)
+            m.setattr(loop, "prepared_targets", lambda *args: None)
         model = make_model()
         loss_fn = make_loss()
         history = gl.fit(model, loss_fn, make_opt(model), X, y, verbose=0, **kw)

@@ -98,10 +98,25 @@ def _joint(node, op, g, out, inputs, args, params, grads):
     results = op.vjp_all(g, out, *args, saved=node._saved, needs=needs, **params)
     for inp, gi in zip(inputs, results):
         if gi is not None:
-            if inp._op is None and inp.grad is None and gi is not g and gi.dtype is inp.data.dtype:
-                inp.grad = gi
+            if inp._op is None:
+                joint_to_leaf(inp, gi, g)
             else:
                 _deliver(inp, gi, g, grads)
+
+
+def joint_to_leaf(leaf, gi, g):
+    """Hand a leaf its gradient ``gi`` from a joint rule (``g``: the node's upstream gradient).
+
+    The ``vjp_all`` contract (an array of the leaf's own shape that nothing
+    else holds) lets a leaf without a gradient keep ``gi`` as it is when the
+    dtype matches; anything else is summed to its shape and added as
+    :func:`_accumulate` does.
+    """
+    if leaf.grad is None and gi is not g and gi.dtype is leaf.data.dtype:
+        leaf.grad = gi
+        return
+    shape = leaf.data.shape
+    _accumulate(leaf, gi if gi.shape == shape else unbroadcast(gi, shape), g)
 
 
 def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):

@@ -187,8 +187,8 @@ def cross_entropy_loss_vjp_all(g, out, z, p, saved=None, needs=None, reduction="
                 else None]
     dz = None
     if needs is None or needs[0]:
-        dz = np.empty_like(saved)  # the compiled loop: one pass instead of the four calls below
-        if KERNELS is None or not KERNELS.xent_grad(saved, p, dz, float(g) * _ce_scale(z, reduction)):
+        dz = None if KERNELS is None else np.empty_like(saved)  # the compiled loop: one pass, not the four calls below
+        if dz is None or not KERNELS.xent_grad(saved, p, dz, float(g) * _ce_scale(z, reduction)):
             dz = saved * p.sum(axis=-1, keepdims=True)     # softmax(z) Σ_c p_c − p, times g/N
             dz -= p
             dz *= float(g) * _ce_scale(z, reduction)

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from ..core.graph import _accumulate
+from ..core.graph import joint_to_leaf
 from ..core.primitive import constant
 from ..core.tensor import MODE
 from ..nn.losses import CrossEntropyLoss, MSELoss
@@ -114,11 +114,7 @@ class FusedStep:
                                       reduction=reduction)[0]
         grads = DENSE_STACK.vjp_all(g_out, out, x, *wb, saved=acts, needs=needs, activations=activations,
                                     negative_slope=slope)
-        for t, gi in zip(flat, grads[1:]):  # as the engine's joint rule hands gradients to leaves
-            if gi is None:
-                continue
-            if t.grad is None and gi.dtype is t.data.dtype:
-                t.grad = gi
-            else:
-                _accumulate(t, gi, g_out)
+        for t, gi in zip(flat, grads[1:]):
+            if gi is not None:
+                joint_to_leaf(t, gi, g_out)  # as the engine hands a joint rule's gradients to leaves
         return out, value

@@ -26,7 +26,7 @@ from ..core.graph import no_grad
 from ..core.native import KERNELS
 from ..core.tensor import Tensor
 from .callbacks import Callback
-from .fused import fused_step, prepared_targets
+from .fused import PREPARED_BYTES, fused_step, prepared_targets
 from .history import History
 from .metrics import resolve_metrics
 from .progress import make_reporter
@@ -271,17 +271,9 @@ def _restore(params, backup):
         p.data[...] = saved
 
 
-# up to this size (inputs and targets together) an epoch shuffles a copy of the data at once
-_SHUFFLE_COPY_BYTES = 64 * 2**20
-
-
-def _prepared_targets(loss_fn, y, out_shape, params):
-    """The loss's own form of all targets, made and checked once, or None to give it ``y`` batch by batch.
-
-    See :func:`gradlab.train.fused.prepared_targets`: CrossEntropyLoss and
-    MSELoss get Tensor slices of these rows, which they read as they are.
-    """
-    return prepared_targets(loss_fn, y, out_shape, params)
+# up to this size (inputs and targets together) an epoch shuffles a copy of the data at once;
+# the same bound as for the loss's prepared targets
+_SHUFFLE_COPY_BYTES = PREPARED_BYTES
 
 
 class _Run:
@@ -309,7 +301,7 @@ class _Run:
     def epoch(self, epoch, X, y, batch_size, order, steps, rows=None):
         """Train one epoch; returns (logs, stop): logs None when training stopped before its last batch.
 
-        ``rows``: the loss's prepared targets (:func:`_prepared_targets`), or None to give it ``y``.
+        ``rows``: the loss's prepared targets (:func:`.fused.prepared_targets`), or None to give it ``y``.
         """
         model, loss_fn, optimizer, params, backup = self.model, self.loss_fn, self.optimizer, self.params, self.backup
         metric_fns, batch_hooks, reporter = self.metric_fns, self.hooks["on_batch_end"], self.reporter
@@ -453,7 +445,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
         X_val = y_val = None
     metric_fns = resolve_metrics(metrics, loss_fn)
     n = len(X)
-    rows = _prepared_targets(loss_fn, y, out_shape, params)
+    rows = prepared_targets(loss_fn, y, out_shape, params)
     steps = -(-n // batch_size)
     history = History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
                        "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"})

@@ -38,9 +38,6 @@ def accuracy(output, target, threshold=0.5) -> float:
     """
     output = np.asarray(output)
     target = np.asarray(target)
-    if output.ndim == 2 and target.ndim == 1 and output.shape[1] > 1 and len(target) == len(output) > 0:
-        # the training loop's multi-class case: scores (N, C) against class indices (N,)
-        return float(np.count_nonzero(output.argmax(axis=1) == target)) / len(target)
     n = output.shape[0] if output.ndim else 1
     if output.ndim <= 1 or output.shape[-1] == 1:
         predicted = (output.reshape(n) > threshold)
