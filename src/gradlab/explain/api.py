@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from .explanation import Explanation
-from .network import as_network, loss_name
-from .trace import Conventions, compute_trace
+from ..core.errors import ParameterError
+from .explanation import Explanation, check_options
+from .network import as_network, resolve_loss
+from .trace import Conventions, check_lr, compute_trace
 
 
 def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4, title=None, check="raise",
@@ -12,18 +13,25 @@ def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4,
     """Explain the forward pass, backward pass and (with ``lr``) update of ``model`` on (x, y).
 
     Args:
-        model: a ``gl.nn.Sequential`` of Linear layers and activations, a list
-            of ``(W, b, activation)`` with W (out, in) and b (out,), or a
+        model: a ``gl.nn.Sequential`` of ``Linear`` layers (with or without
+            bias), each followed by at most one activation module (Identity,
+            Step, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus, Softmax); a list
+            of ``(W, b, activation)`` with W (out, in), b (out,) or None and
+            an activation name or module; or a
             :class:`~gradlab.explain.network.Network`.
         x: one sample (n₀,) or a batch (m, n₀).
-        y: the target, (k,) for one sample or (m, k) (or (m,) when k = 1).
-        loss_fn: 'mse', 'bce', or a ``gl.nn`` loss (MSELoss, BCELoss); a loss
-            object's ``reduction`` is used unless ``reduction`` is given.
+        y: the target, (k,) for one sample or (m, k) (or (m,) when k = 1);
+            for cross-entropy also class indices (an int, or (m,)) or
+            probability rows (m, k).
+        loss_fn: a ``gl.nn`` loss (MSELoss, BCELoss, BCEWithLogitsLoss,
+            CrossEntropyLoss) or its name ('mse', 'bce', 'bce_with_logits',
+            'cross_entropy'); a loss object's ``reduction`` is used unless
+            ``reduction`` is given. Anything else is refused.
         lr: learning rate η; when given, the update w ← w − η ∂L/∂w and a
             verification forward pass are included.
         layout: 'denominator' (gradients have their variable's shape) or
             'numerator' (the homework's: rows for vectors, ∂L/∂W shaped as Wᵀ).
-        precision: decimals printed (default 4, as the slides).
+        precision: decimals printed, an int in [0, 15] (default 4, as the slides).
         check: 'raise' (default) to raise GradientCheckError when the matrix
             formulas and autodiff differ by more than 1e-10, 'flag' to only say so.
         reduction, half, shared_bias, frozen_bias, update_order: conventions,
@@ -32,12 +40,20 @@ def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4,
 
     Returns:
         An :class:`Explanation`; ``exp['dW[2]']``, ``exp.value('W_new', 2, 0, 1)``,
-        ``exp.render('text'|'markdown'|'latex'|'html'|'json', view='scalar'|'matrix')``.
+        ``exp.render('text'|'markdown'|'latex'|'html'|'json', view='scalar'|'matrix'|'graph')``.
+
+    Raises:
+        ParameterError, InputTypeError, ShapeError: for anything the explainer
+        cannot explain exactly (checked before any work), with the module,
+        loss or parameter named.
     """
-    if reduction is None:
-        reduction = getattr(loss_fn, "reduction", "mean") if not isinstance(loss_fn, str) else "mean"
-    conv = Conventions(reduction=reduction, half=bool(half), shared_bias=bool(shared_bias),
-                       frozen_bias=bool(frozen_bias), update_order=update_order)
+    check_options(layout, precision, check)
+    if title is not None and not isinstance(title, str):
+        raise ParameterError(f"The 'title' parameter of explain must be a string. Got {title!r}.")
+    kind, reduction = resolve_loss(loss_fn, reduction)
+    conv = Conventions(reduction=reduction, half=half, shared_bias=shared_bias, frozen_bias=frozen_bias,
+                       update_order=update_order)
+    lr = check_lr(lr)
     net = as_network(model, shared_bias=conv.shared_bias)
-    trace = compute_trace(net, x, y, loss_name(loss_fn), conv, lr=lr)
+    trace = compute_trace(net, x, y, kind, conv, lr=lr)
     return Explanation(trace, layout=layout, precision=precision, title=title or "Explanation", check=check)

@@ -21,14 +21,32 @@ z[l], a[l]      pre-activation and activation of layer l (a[0] = x); y_hat = a[L
 loss            the loss value L
 dL/dy_hat       ∂L/∂ŷ
 dy_hat/dz       f′(z⁽ᴸ⁾), the diagonal of the output Jacobian ∂ŷ/∂z⁽ᴸ⁾
-fprime[l]       f′(z⁽ˡ⁾), the diagonal of ∂a⁽ˡ⁾/∂z⁽ˡ⁾
+fprime[l]       f′(z⁽ˡ⁾), the diagonal of ∂a⁽ˡ⁾/∂z⁽ˡ⁾ (element-wise activations)
+jacobian[l]     ∂a⁽ˡ⁾/∂z⁽ˡ⁾ = diag(a) − a aᵀ for a softmax layer, (n, n) per sample
+p, dL/dp        for a loss on logits: p = σ(ŷ) or softmax(ŷ), and ∂L/∂p
 delta[l]        δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾
 dW[l], db[l]    ∂L/∂W⁽ˡ⁾ (shape of W in denominator layout, of Wᵀ in numerator layout), ∂L/∂b⁽ˡ⁾
+                (no b, db, b_new for a layer without bias)
 da[l]           ∂L/∂a⁽ˡ⁾ for l = 0..L−1;  dL/dx = da[0]
 W_new[l], b_new[l]            the updated parameters (when lr is given)
 z_new[l], a_new[l], y_hat_new the verification forward pass with the new parameters
 loss_new, loss_change, loss_change_pct, loss_reduction, loss_reduction_pct
 """
+
+
+LAYOUTS = ("denominator", "numerator")
+CHECKS = ("raise", "flag")
+VIEWS = ("scalar", "matrix", "graph")
+
+
+def check_options(layout, precision, check):
+    """Refuse a bad layout, precision or check before any work is done."""
+    if layout not in LAYOUTS:
+        raise ParameterError(f"The 'layout' parameter of explain must be 'numerator' or 'denominator'. Got {layout!r}.")
+    if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= 15:
+        raise ParameterError(f"The 'precision' parameter of explain must be an int in [0, 15]. Got {precision!r}.")
+    if not isinstance(check, str) or check not in CHECKS:
+        raise ParameterError(f"The 'check' parameter of explain must be 'raise' or 'flag'. Got {check!r}.")
 
 
 class Explanation(Displayable):
@@ -41,10 +59,7 @@ class Explanation(Displayable):
     """
 
     def __init__(self, trace, layout="denominator", precision=4, title="Explanation", check="raise", notes=()):
-        if layout not in ("denominator", "numerator"):
-            raise ParameterError(f"The 'layout' parameter of explain must be 'numerator' or 'denominator'. Got {layout!r}.")
-        if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= 15:
-            raise ParameterError(f"The 'precision' parameter of explain must be an int in [0, 15]. Got {precision!r}.")
+        check_options(layout, precision, check)
         self.trace = trace
         self.layout = layout
         self.precision = precision
@@ -81,25 +96,35 @@ class Explanation(Displayable):
         v = {"x": self._v(tr.X), "y": self._v(tr.Y), "a[0]": self._v(tr.X)}
         for l in range(1, L + 1):
             v[f"W[{l}]"] = tr.W(l).copy()
-            v[f"b[{l}]"] = np.array(tr.b(l))
+            if tr.has_bias(l):
+                v[f"b[{l}]"] = np.array(tr.b(l))
             v[f"z[{l}]"] = self._v(tr.Z[l])
             v[f"a[{l}]"] = self._v(tr.A[l])
         v["y_hat"] = self._v(tr.A[L])
         v["loss"] = np.array(tr.loss_value)
+        if tr.P is not None:
+            v["p"] = self._v(tr.P)
+            v["dL/dp"] = self._v(tr.dL_dP)
         v["dL/dy_hat"] = self._v(tr.dL_dyhat)
-        v["dy_hat/dz"] = self._v(tr.fprime[L])
+        if tr.fprime[L] is not None:
+            v["dy_hat/dz"] = self._v(tr.fprime[L])
         for l in range(1, L + 1):
-            v[f"fprime[{l}]"] = self._v(tr.fprime[l])
+            if tr.fprime[l] is not None:
+                v[f"fprime[{l}]"] = self._v(tr.fprime[l])
+            else:
+                v[f"jacobian[{l}]"] = tr.J[l][0] if tr.single else tr.J[l]
             v[f"delta[{l}]"] = self._v(tr.delta[l])
             v[f"dW[{l}]"] = self._g(tr.dW[l])
-            v[f"db[{l}]"] = np.array(tr.db[l])
+            if tr.has_bias(l):
+                v[f"db[{l}]"] = np.array(tr.db[l])
             v[f"da[{l - 1}]"] = self._v(tr.dA[l - 1])
         v["dL/dx"] = v["da[0]"]
         if tr.lr is not None:
             v["lr"] = np.array(tr.lr)
             for l in range(1, L + 1):
                 v[f"W_new[{l}]"] = tr.W_new[l]
-                v[f"b_new[{l}]"] = np.array(tr.b_new[l])
+                if tr.has_bias(l):
+                    v[f"b_new[{l}]"] = np.array(tr.b_new[l])
                 v[f"z_new[{l}]"] = self._v(tr.Z_new[l])
                 v[f"a_new[{l}]"] = self._v(tr.A_new[l])
             v["y_hat_new"] = self._v(tr.A_new[L])
@@ -144,6 +169,10 @@ class Explanation(Displayable):
 
     def view(self, kind="scalar"):
         """The :class:`~gradlab.explain.document.Document` of a view: 'scalar' or 'matrix'."""
+        if kind == "graph":
+            from .graph import graph_of_explanation
+
+            return graph_of_explanation(self).view()
         if kind == "scalar":
             from .views import scalar
 
@@ -152,7 +181,7 @@ class Explanation(Displayable):
             from .views import matrix
 
             return matrix.build(self)
-        raise ParameterError(f"The 'view' parameter of Explanation.render must be 'scalar' or 'matrix'. Got {kind!r}.")
+        raise ParameterError(f"The 'view' parameter of Explanation.render must be 'scalar', 'matrix' or 'graph'. Got {kind!r}.")
 
     def render(self, fmt="text", view="scalar", **options):
         """The view rendered as 'text', 'markdown', 'latex', 'html' or 'json' (a string)."""
@@ -173,5 +202,5 @@ class Explanation(Displayable):
     def __repr__(self):
         tr = self.trace
         sizes = [tr.net.layers[0].n_in] + [layer.n_out for layer in tr.net.layers]
-        return (f"<Explanation {self.title!r}: {'–'.join(map(str, sizes))} network, loss {tr.loss} = "
+        return (f"<Explanation {self.title!r}: {'–'.join(map(str, sizes))} network, loss {tr.loss.name} = "
                 f"{tr.loss_value:.{self.precision}f}, {len(self._values)} named quantities>")

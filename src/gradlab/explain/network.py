@@ -1,11 +1,14 @@
-"""A plain description of a layered network, and what the explainer knows of activations and losses.
+"""A plain description of a layered network and of its loss, as the explainer reads them.
 
 The explainer works on a :class:`Network`: a list of :class:`Layer` (weight
-``W`` of shape (out, in), bias ``b`` of shape (out,) — or () when one bias is
-shared by the layer — and an activation name), so it does not depend on how a
-model was built. :func:`as_network` adapts a ``gl.nn.Sequential`` (Linear
-layers followed by activation modules), a list of ``(W, b, activation)``
-tuples, or a Network.
+``W`` of shape (out, in); bias ``b`` of shape (out,), or () when one bias is
+shared by the layer, or None for a layer built with ``bias=False``; an
+activation module). What an activation or a loss *is* comes from the catalog
+(:mod:`gradlab.ops.catalog`); nothing about any activation or loss is written
+here. :func:`as_network` adapts a ``gl.nn.Sequential`` (Linear layers, each
+followed by at most one activation module), a list of ``(W, b, activation)``
+tuples, or a Network; :func:`resolve_loss` a loss given by name or as a
+``gl.nn`` loss. Anything else is refused with a sentence naming it.
 """
 
 from __future__ import annotations
@@ -15,131 +18,42 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import InputTypeError, ParameterError, ShapeError
+from ..nn import activations as nn_act
+from ..nn import losses as nn_losses
+from ..nn.layers import Linear
+from ..nn.module import Sequential
+from ..ops import catalog
+
+SUPPORTED_MODULES = "Linear (with or without bias) and the activations " + ", ".join(
+    sorted({k.title for k in catalog.ACTIVATION_KINDS.values()}))
+KNOWN_LOSSES = (nn_losses.MSELoss, nn_losses.BCELoss, nn_losses.BCEWithLogitsLoss, nn_losses.CrossEntropyLoss)
 
 
-# ---------------------------------------------------------------- activations
+def supported_losses():
+    """The loss names the explainer takes (the catalog's), for messages and --help."""
+    return sorted({k.name for k in catalog.LOSS_KINDS.values()})
 
 
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-@dataclass(frozen=True)
-class Activation:
-    """One activation: its forward and derivative on arrays and how the views write it.
-
-    ``symbol`` is the function's name in formulas (σ, tanh, ReLU); ``dform``
-    writes f′ in terms of the activation ``a`` or the input ``z`` (text).
-    """
-
-    name: str
-    symbol: str
-    dform: str
-    slope: float = 0.01
-
-    def forward(self, z):
-        """f(z) element-wise; z any shape."""
-        n = self.name
-        if n == "identity":
-            return np.array(z, dtype=float)
-        if n == "sigmoid":
-            return _sigmoid(z)
-        if n == "tanh":
-            return np.tanh(z)
-        if n == "relu":
-            return np.maximum(z, 0.0)
-        if n == "leaky_relu":
-            return np.where(z > 0, z, self.slope * z)
-        if n == "step":
-            return (z > 0).astype(float)
-        raise ParameterError(f"explain: unknown activation {n!r}")
-
-    def derivative(self, z, a):
-        """f′(z) element-wise, given z and a = f(z) (same shape)."""
-        n = self.name
-        if n == "identity":
-            return np.ones_like(z, dtype=float)
-        if n == "sigmoid":
-            return a * (1.0 - a)
-        if n == "tanh":
-            return 1.0 - a * a
-        if n == "relu":
-            return (z > 0).astype(float)
-        if n == "leaky_relu":
-            return np.where(z > 0, 1.0, self.slope)
-        if n == "step":
-            return np.zeros_like(z, dtype=float)
-        raise ParameterError(f"explain: unknown activation {n!r}")
-
-    def apply_gl(self, z):
-        """f on a gradlab Tensor (for the autodiff cross-check)."""
-        import gradlab as gl
-
-        n = self.name
-        if n == "identity":
-            return z
-        if n == "sigmoid":
-            return gl.sigmoid(z)
-        if n == "tanh":
-            return gl.tanh(z)
-        if n == "relu":
-            return gl.relu(z)
-        if n == "leaky_relu":
-            return gl.leaky_relu(z, self.slope)
-        return gl.heaviside(z)
-
-
-ACTIVATIONS = {
-    "identity": ("I", "1"),
-    "sigmoid": ("σ", "a(1 − a)"),
-    "tanh": ("tanh", "1 − a²"),
-    "relu": ("ReLU", "𝓗(z)"),
-    "leaky_relu": ("LeakyReLU", "1 if z > 0 else slope"),
-    "step": ("step", "0"),
-}
-_ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu", "heaviside": "step",
-            "logistic": "sigmoid"}
-
-
-def activation(name, slope=0.01):
-    """The :class:`Activation` called ``name`` (identity, sigmoid, tanh, relu, leaky_relu, step)."""
-    key = str(name).lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in ACTIVATIONS:
-        raise ParameterError(
-            f"The 'activation' parameter of explain must be one of {sorted(ACTIVATIONS)}. Got {name!r}."
-        )
-    symbol, dform = ACTIVATIONS[key]
-    return Activation(key, symbol, dform, float(slope))
-
-
-# ---------------------------------------------------------------- losses
-
-LOSSES = {"mse": "mean squared error", "bce": "binary cross-entropy"}
-_LOSS_ALIASES = {"mseloss": "mse", "bceloss": "bce", "binary_cross_entropy": "bce", "squared_error": "mse",
-                 "sse": "mse", "l2": "mse", "cross_entropy": "bce"}
-
-
-def loss_name(loss_fn):
-    """Normalise a loss given as a name or a ``gl.nn`` loss object to 'mse' or 'bce'."""
-    name = loss_fn if isinstance(loss_fn, str) else getattr(loss_fn, "name", type(loss_fn).__name__)
-    key = str(name).lower().replace("-", "_")
-    key = _LOSS_ALIASES.get(key, key)
-    if key not in LOSSES:
-        raise ParameterError(f"The 'loss_fn' parameter of explain must be one of ['bce', 'mse']. Got {name!r}.")
-    return key
-
-
-# ---------------------------------------------------------------- the network
+# ---------------------------------------------------------------- layers
 
 
 @dataclass
 class Layer:
-    """One layer: z = W a + b, a = f(z). W (out, in); b (out,), or () when shared."""
+    """One layer: z = W a + b (no b when ``b`` is None), a = f(z). W (out, in); b (out,), () or None."""
 
     W: np.ndarray
-    b: np.ndarray
-    act: Activation
+    b: np.ndarray | None
+    module: nn_act.Activation
+
+    @property
+    def act(self):
+        """The activation's :class:`~gradlab.ops.catalog.ActivationKind`."""
+        return self.module.kind
+
+    @property
+    def params(self):
+        """The activation's parameters ({'negative_slope': 0.2}, {'threshold': 0.0}, or {})."""
+        return self.module.kind_params()
 
     @property
     def n_out(self):
@@ -148,6 +62,10 @@ class Layer:
     @property
     def n_in(self):
         return self.W.shape[1]
+
+    def forward(self, z):
+        """f(z) on an array (m, n)."""
+        return self.act.forward(z, **self.params)
 
 
 @dataclass
@@ -160,77 +78,123 @@ class Network:
         return len(self.layers)
 
 
-def make_layer(W, b, act, shared_bias=False, slope=0.01):
-    """A :class:`Layer` from arrays: W (out, in), b (out,) (or a scalar when ``shared_bias``)."""
+def activation_module(act, slope=None):
+    """A gl.nn activation module from a name ('sigmoid', 'leaky_relu'...), a module, or a catalog kind."""
+    if isinstance(act, nn_act.Activation):
+        if act.kind is None:
+            raise InputTypeError(f"explain: cannot explain the activation {type(act).__name__}: it has no catalog "
+                                 f"entry (kind); supported: {SUPPORTED_MODULES}")
+        return act
+    if isinstance(act, catalog.ActivationKind):
+        act = act.name
+    key = str(act).lower().replace("-", "_")
+    cls = nn_act.ACTIVATIONS.get(key)
+    if cls is None:
+        raise ParameterError(f"explain: unknown activation {act!r}; supported: "
+                             f"{', '.join(sorted(k.name for k in set(catalog.ACTIVATION_KINDS.values())))}")
+    return cls(negative_slope=slope) if (slope is not None and cls is nn_act.LeakyReLU) else cls()
+
+
+def make_layer(W, b, act, shared_bias=False, slope=None):
+    """A :class:`Layer` from arrays: W (out, in), b (out,), a scalar when ``shared_bias``, or None (no bias)."""
     W = np.array(W, dtype=np.float64)
     if W.ndim == 1:
         W = W.reshape(1, -1)
-    if W.ndim != 2:
-        raise ShapeError(f"explain: a layer's weight must be (out, in); got shape {W.shape}")
-    if b is None:
-        b = np.zeros(()) if shared_bias else np.zeros(W.shape[0])
-    b = np.array(b, dtype=np.float64)
-    if shared_bias:
-        if b.size != 1:
-            raise ShapeError(f"explain: with shared_bias=True a layer has one bias; got shape {b.shape}")
-        b = b.reshape(())
-    else:
-        b = b.reshape(-1) if b.ndim <= 1 else b
-        if b.shape != (W.shape[0],):
-            raise ShapeError(f"explain: bias of shape {b.shape} does not fit weight {W.shape}; expected ({W.shape[0]},)")
-    act = act if isinstance(act, Activation) else activation(act, slope)
-    return Layer(W, b, act)
+    if W.ndim != 2 or W.size == 0:
+        raise ShapeError(f"explain: a layer's weight must be (out, in) with out, in ≥ 1; got shape {W.shape}")
+    if b is not None:
+        b = np.array(b, dtype=np.float64)
+        if shared_bias:
+            if b.size != 1:
+                raise ShapeError(f"explain: with shared_bias=True a layer has one bias; got shape {b.shape}")
+            b = b.reshape(())
+        else:
+            b = b.reshape(-1) if b.ndim <= 1 else b
+            if b.shape != (W.shape[0],):
+                raise ShapeError(f"explain: bias of shape {b.shape} does not fit weight {W.shape}; "
+                                 f"expected ({W.shape[0]},)")
+    for name, arr in (("weight", W), ("bias", b)):
+        if arr is not None and not np.all(np.isfinite(arr)):
+            raise ParameterError(f"explain: a layer's {name} holds NaN or inf")
+    return Layer(W, b, activation_module(act, slope))
 
 
-def _activation_of_module(mod):
-    name = getattr(mod, "name", None) or type(mod).__name__
-    slope = getattr(mod, "negative_slope", 0.01)
-    return activation(name, slope)
-
-
-def _modules_of(model):
-    for attr in ("layers", "modules_list", "_modules"):
-        mods = getattr(model, attr, None)
-        if mods is not None:
-            return list(mods.values()) if isinstance(mods, dict) else list(mods)
-    try:
-        return list(model)
-    except TypeError:
-        return [model]
+def _flat_modules(model):
+    if isinstance(model, Sequential):
+        out = []
+        for mod in model:
+            out.extend(_flat_modules(mod) if isinstance(mod, Sequential) else [mod])
+        return out
+    return [model]
 
 
 def as_network(model, shared_bias=False):
     """A :class:`Network` from a gl.nn model, a list of (W, b, activation) or a Network.
 
-    A ``Linear`` (anything with ``weight`` and ``bias``) starts a layer; the
-    activation module after it (anything with a ``name``) completes it;
-    a Linear not followed by an activation gets the identity.
+    A ``Linear`` starts a layer; the activation module after it completes it;
+    a Linear not followed by an activation gets the identity. Any other
+    module is refused, with its class named.
     """
     if isinstance(model, Network):
         return model
     if isinstance(model, (list, tuple)) and model and isinstance(model[0], (list, tuple)):
-        return Network([make_layer(*spec[:3], shared_bias=shared_bias) for spec in model])
-    layers = []
-    pending = None
-    for mod in _modules_of(model):
-        if hasattr(mod, "weight"):
+        for spec in model:
+            if len(spec) != 3:
+                raise InputTypeError(f"explain: each layer of a list model is (W, b, activation); got {len(spec)} items")
+        return Network([make_layer(*spec, shared_bias=shared_bias) for spec in model])
+    layers, pending = [], None
+    for mod in _flat_modules(model):
+        if isinstance(mod, Linear):
             if pending is not None:
                 layers.append(make_layer(*pending, "identity", shared_bias=shared_bias))
-            W = np.asarray(getattr(mod.weight, "data", mod.weight))
-            bias = getattr(mod, "bias", None)
-            b = None if bias is None else np.asarray(getattr(bias, "data", bias))
-            pending = (W, b)
-        elif hasattr(mod, "name") or hasattr(mod, "derivative"):
+            pending = (mod.weight.data, None if mod.bias is None else mod.bias.data)
+        elif isinstance(mod, nn_act.Activation):
             if pending is None:
-                raise InputTypeError(f"explain: activation {type(mod).__name__} comes before any Linear layer")
-            layers.append(make_layer(*pending, _activation_of_module(mod), shared_bias=shared_bias))
+                raise InputTypeError(f"explain: the activation {type(mod).__name__} does not follow a Linear layer; "
+                                     "the explainer takes Linear layers, each followed by at most one activation")
+            if isinstance(mod, nn_act.Softmax) and mod.dim not in (-1, 1):
+                raise ParameterError(f"explain: Softmax(dim={mod.dim}) is over the samples; the explainer takes "
+                                     "softmax over each sample's outputs (dim=-1)")
+            layers.append(make_layer(*pending, mod, shared_bias=shared_bias))
             pending = None
         else:
-            raise InputTypeError(
-                f"explain: cannot explain a {type(mod).__name__}; expected Linear layers and activations"
-            )
+            raise InputTypeError(f"explain: cannot explain a {type(mod).__name__} module; supported: {SUPPORTED_MODULES}")
     if pending is not None:
         layers.append(make_layer(*pending, "identity", shared_bias=shared_bias))
     if not layers:
         raise InputTypeError(f"explain: found no Linear layer in {type(model).__name__}")
+    for l in range(1, len(layers)):
+        if layers[l].n_in != layers[l - 1].n_out:
+            raise ShapeError(f"explain: layer {l + 1} takes {layers[l].n_in} inputs but layer {l} gives "
+                             f"{layers[l - 1].n_out}")
     return Network(layers)
+
+
+# ---------------------------------------------------------------- losses
+
+
+def resolve_loss(loss_fn, reduction=None):
+    """(:class:`~gradlab.ops.catalog.LossKind`, reduction) of a loss given by name or as a gl.nn loss.
+
+    A gl.nn loss object's own ``reduction`` is used unless ``reduction`` is
+    given. Subclasses of the gl.nn losses, and losses of other libraries, are
+    refused: the explainer cannot know what they compute.
+    """
+    if isinstance(loss_fn, str):
+        try:
+            kind = catalog.loss_kind(loss_fn)
+        except KeyError:
+            raise ParameterError(f"explain: unknown loss {loss_fn!r}; supported: {', '.join(supported_losses())}") \
+                from None
+        own = "mean"
+    elif type(loss_fn) in KNOWN_LOSSES:
+        kind, own = loss_fn.kind, loss_fn.reduction
+    else:
+        raise InputTypeError(f"explain: cannot explain the loss {type(loss_fn).__name__}; supported: "
+                             f"{', '.join(c.__name__ for c in KNOWN_LOSSES)} (or their names "
+                             f"{', '.join(supported_losses())})")
+    reduction = own if reduction is None else reduction
+    if reduction not in ("mean", "sum"):
+        raise ParameterError(f"explain: the loss reduction must be 'mean' or 'sum' (one number to explain); "
+                             f"got {reduction!r}")
+    return kind, reduction

@@ -10,6 +10,8 @@ one decimal kept: ``0.1 × 2.0 = 0.3``, ``σ(0.4748) = 0.6165``).
 from __future__ import annotations
 
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 
 # ---------------------------------------------------------------- the nodes
@@ -48,11 +50,35 @@ class Text(Node):
 
 
 class Row(Node):
-    """A sequence of nodes, separated by spaces in text unless ``tight``."""
+    """A sequence of nodes, separated by spaces in text unless ``tight``.
+
+    Signs are written properly: ``+`` followed by a negative number (alone or
+    leading a product) becomes ``−`` and the number's absolute value, so a sum
+    never reads ``+ −6.9417``.
+    """
 
     def __init__(self, *items, tight=False):
-        self.items = [as_node(i) for i in items]
+        items = [as_node(i) for i in items]
+        for n in range(len(items) - 1):
+            if isinstance(items[n], Op) and items[n].symbol == "+":
+                flipped = _without_sign(items[n + 1])
+                if flipped is not None:
+                    items[n], items[n + 1] = Op("−"), flipped
+        self.items = items
         self.tight = tight
+
+
+def _without_sign(node):
+    """``node`` with its leading negative number made positive, or None when it does not start with one."""
+    if isinstance(node, Num) and node.value < 0 and not node.paren:
+        return Num(-node.value)
+    if isinstance(node, Row) and node.items and not node.tight:
+        first = _without_sign(node.items[0])
+        if first is not None:
+            copy = Row.__new__(Row)
+            copy.items, copy.tight = [first] + node.items[1:], node.tight
+            return copy
+    return None
 
 
 class Frac(Node):
@@ -154,25 +180,37 @@ def transpose(node):
 
 
 def fmt(value, precision):
-    """``value`` rounded to ``precision`` decimals, trailing zeros dropped, one decimal kept.
-
-    Uses the true minus sign (−) of typeset mathematics; see :func:`fmt_ascii`.
-    """
+    """``value`` as every view prints it; see :func:`fmt_ascii`. Uses the true minus sign (−)."""
     return fmt_ascii(value, precision).replace("-", "−")
 
 
+SIGNIFICANT = 12  # float noise beyond this many significant digits is not a digit of the number
+
+
 def fmt_ascii(value, precision):
-    """As :func:`fmt` with an ASCII hyphen-minus (LaTeX, JSON)."""
+    """``value`` with ``precision`` decimals: the one rounding routine of every view (ASCII minus).
+
+    The float is first read to 12 significant digits (so 0.30000000000000004
+    is 0.3 and −1.64374999999 and −1.64375000001 are both −1.64375); a number
+    that has at most ``precision`` decimals then prints exactly, shortest
+    (``0.3``, ``2.0``: at least one decimal); any other is rounded half away
+    from zero to ``precision`` decimals with trailing zeros kept (``0.1750``),
+    so a rounded number never looks exact.
+    """
     v = float(value)
     if not np.isfinite(v):
         return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
-    s = f"{v:.{precision}f}"
-    if "." in s:
-        s = s.rstrip("0")
-        if s.endswith("."):
-            s += "0"
-    if s.lstrip("-").strip("0.") == "":
-        s = "0.0" if precision > 0 else "0"
+    d = Decimal(f"{v:.{SIGNIFICANT - 1}e}")
+    q = Decimal(1).scaleb(-precision)
+    r = d.quantize(q, rounding=ROUND_HALF_UP)
+    if r == d:  # exact at this precision: shortest form
+        s = format(d.normalize(), "f")
+        if precision > 0 and "." not in s:
+            s += ".0"
+    else:
+        s = format(r, "f")
+    if s.lstrip("-").strip("0.") == "":  # zero: exactly ("0.0"), or a rounded tiny number ("0.0000", no sign)
+        s = s.lstrip("-") if d != 0 else ("0.0" if precision > 0 else "0")
     return s
 
 

@@ -18,6 +18,7 @@ from .activations import (
     ReLU,
     Sigmoid,
     Softmax,
+    Softplus,
     Step,
     Tanh,
     get_activation,
@@ -29,7 +30,7 @@ from .module import MODULE_TYPES, Module, Sequential, configurable, from_config
 
 __all__ = [
     "Module", "Sequential", "Linear", "MLP", "from_config", "configurable", "MODULE_TYPES",
-    "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "ACTIVATIONS",
+    "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "ACTIVATIONS",
     "get_activation", "GradientWarning",
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "init", "functional", "to_torch", "from_torch",

@@ -6,7 +6,9 @@ Every activation f has:
 * ``derivative(z)``: f′(z) as a NumPy array of z's shape — σ(1 − σ),
   1 − tanh², H(z)... For Softmax the derivative is not element-wise: its
   Jacobian ∂s/∂z = diag(s) − s sᵀ is a full matrix, returned per row;
-* ``name`` ('sigmoid'), ``latex`` (f(z)) and ``dlatex`` (f′(z)) for the explainer.
+* ``name`` ('sigmoid'), ``latex`` (f(z)) and ``dlatex`` (f′(z)), read from the
+  activation's entry in :mod:`gradlab.ops.catalog` (``kind``), which is where
+  each activation is described, once.
 
 Shapes: z is any shape (typically (N, features)); outputs have z's shape.
 """
@@ -20,9 +22,9 @@ import numpy as np
 
 from ..core.errors import ParameterError, check_param
 from ..core.graph import is_grad_enabled
-from ..core.tensor import Tensor
+from ..core.tensor import Tensor, apply
 from ..ops import api as F
-from ..ops.elementwise import sigmoid_array
+from ..ops import catalog as C
 from .module import Module, configurable
 
 
@@ -37,17 +39,53 @@ def _array(z):
 
 
 class Activation(Module):
-    """Base class: an activation has no parameters; its config is its type and arguments."""
+    """Base class: an activation has no parameters; its config is its type and arguments.
 
+    Each subclass names its entry of the catalog (``kind``, an
+    :class:`~gradlab.ops.catalog.ActivationKind`), which holds everything
+    gradlab knows of it once: ``name``, ``latex`` (f(z)) and ``dlatex`` (f′)
+    are read from there, and :meth:`derivative` evaluates the row's own VJP.
+    ``kind_params`` lists the attributes the kind reads (LeakyReLU's
+    ``negative_slope``, Step's ``threshold``).
+    """
+
+    kind = None
     name = "activation"
-    latex = "f(z)"
-    dlatex = "f'(z)"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("kind") is not None:
+            cls.name = cls.kind.name
+
+    @property
+    def latex(self):
+        return self.kind.latex() if self.kind is not None else "f(z)"
+
+    @property
+    def dlatex(self):
+        return self.kind.dlatex() if self.kind is not None else "f'(z)"
+
+    def kind_params(self) -> dict:
+        """{attribute: value} of the parameters the catalog entry reads."""
+        return {attr: getattr(self, attr) for attr in (self.kind.params if self.kind else ())}
+
+    def forward(self, z):
+        """f(z) by the catalog entry's row (subclasses with a composed forward override this)."""
+        if self.kind is None or self.kind.row is None:
+            raise NotImplementedError(f"{type(self).__name__} has no row to compute it")
+        x = z if isinstance(z, Tensor) else Tensor(z)
+        return apply(self.kind.row, x, **self.kind.row_params(self.kind_params()))
 
     def derivative(self, z) -> np.ndarray:
-        raise NotImplementedError
+        """f′(z) as an array of z's shape (the row's VJP at g = 1)."""
+        if self.kind is None:
+            raise NotImplementedError(f"{type(self).__name__} has no catalog entry (kind)")
+        a = _array(z)
+        p = self.kind_params()
+        return self.kind.fprime(a, self.kind.forward(a, **p), **p).astype(a.dtype)
 
     def to_config(self) -> dict:
-        return {"type": type(self).__name__}
+        return {"type": type(self).__name__, **self.kind_params()}
 
     @classmethod
     def from_config(cls, config):
@@ -62,15 +100,11 @@ class Activation(Module):
 class Identity(Activation):
     """f(z) = z; f′(z) = 1 (the homework's output 'activation' for regression)."""
 
-    name = "identity"
-    latex = "z"
-    dlatex = "1"
+
+    kind = C.IDENTITY
 
     def forward(self, z):
         return z if isinstance(z, Tensor) else Tensor(z)
-
-    def derivative(self, z):
-        return np.ones_like(_array(z))
 
 
 @configurable
@@ -84,9 +118,7 @@ class Step(Activation):
     (``gl.Perceptron``) or use Sigmoid instead.
     """
 
-    name = "step"
-    latex = r"\mathcal{H}(z - \theta)"
-    dlatex = "0"
+    kind = C.STEP
 
     def __init__(self, threshold: float = 0.0):
         super().__init__()
@@ -106,70 +138,55 @@ class Step(Activation):
         # 1 − H(θ − z) is 1 exactly when z ≥ θ (the slides' g(z)); its gradient is 0
         return 1.0 - F.heaviside(F.sub(self.threshold, z))
 
-    def derivative(self, z):
-        return np.zeros_like(_array(z))
-
     def extra_repr(self):
         return f"threshold={self.threshold}"
-
-    def to_config(self):
-        return {"type": "Step", "threshold": self.threshold}
 
 
 @configurable
 class Sigmoid(Activation):
     """σ(z) = 1/(1 + e⁻ᶻ); σ′(z) = σ(z)(1 − σ(z))."""
 
-    name = "sigmoid"
-    latex = r"\sigma(z) = \frac{1}{1 + e^{-z}}"
-    dlatex = r"\sigma(z)\,(1 - \sigma(z))"
+    kind = C.SIGMOID
 
     def forward(self, z):
         return F.sigmoid(z)
-
-    def derivative(self, z):
-        s = sigmoid_array(_array(z))
-        return s * (1 - s)
 
 
 @configurable
 class Tanh(Activation):
     """tanh z; tanh′(z) = 1 − tanh² z."""
 
-    name = "tanh"
-    latex = r"\tanh(z)"
-    dlatex = r"1 - \tanh^{2}(z)"
+    kind = C.TANH
 
     def forward(self, z):
         return F.tanh(z)
-
-    def derivative(self, z):
-        t = np.tanh(_array(z))
-        return 1 - t * t
 
 
 @configurable
 class ReLU(Activation):
     """max(0, z); ReLU′(z) = H(z) (1 for z > 0, 0 otherwise, 0 at z = 0 as PyTorch)."""
 
-    name = "relu"
-    latex = r"\max(0, z)"
-    dlatex = r"\mathcal{H}(z)"
+    kind = C.RELU
 
     def forward(self, z):
         return F.relu(z)
 
-    def derivative(self, z):
-        return (_array(z) > 0).astype(_array(z).dtype)
+
+@configurable
+class Softplus(Activation):
+    """softplus(z) = ln(1 + eᶻ), a smooth ReLU; softplus′(z) = σ(z). Stable for any z."""
+
+    kind = C.SOFTPLUS
+
+    def forward(self, z):
+        return F.softplus(z)
 
 
 @configurable
 class LeakyReLU(Activation):
     """z for z > 0, α z otherwise (α = ``negative_slope``); derivative 1 or α."""
 
-    name = "leaky_relu"
-    latex = r"\max(\alpha z, z)"
-    dlatex = r"\begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases}"
+    kind = C.LEAKY_RELU
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
@@ -180,15 +197,8 @@ class LeakyReLU(Activation):
     def forward(self, z):
         return F.leaky_relu(z, self.negative_slope)
 
-    def derivative(self, z):
-        a = _array(z)
-        return np.where(a > 0, 1.0, self.negative_slope).astype(a.dtype)
-
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
-
-    def to_config(self):
-        return {"type": "LeakyReLU", "negative_slope": self.negative_slope}
 
 
 @configurable
@@ -201,9 +211,7 @@ class Softmax(Activation):
     (with ``dim`` moved last).
     """
 
-    name = "softmax"
-    latex = r"\frac{e^{z_i}}{\sum_j e^{z_j}}"
-    dlatex = r"\operatorname{diag}(s) - s s^{T}"
+    kind = C.SOFTMAX
 
     def __init__(self, dim: int = -1):
         super().__init__()
@@ -215,10 +223,9 @@ class Softmax(Activation):
 
     def derivative(self, z):
         a = np.moveaxis(_array(z), self.dim, -1)
-        e = np.exp(a - a.max(axis=-1, keepdims=True))
-        s = e / e.sum(axis=-1, keepdims=True)
-        eye = np.eye(s.shape[-1], dtype=s.dtype)
-        return s[..., :, None] * eye - s[..., :, None] * s[..., None, :]
+        rows = a.reshape(-1, a.shape[-1])
+        J = self.kind.jacobian(rows, self.kind.forward(rows))
+        return J.reshape(a.shape + (a.shape[-1],)).astype(a.dtype)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -227,17 +234,9 @@ class Softmax(Activation):
         return {"type": "Softmax", "dim": self.dim}
 
 
-ACTIVATIONS = {
-    "identity": Identity,
-    "linear": Identity,
-    "step": Step,
-    "heaviside": Step,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "softmax": Softmax,
-}
+# name (and alias) -> module class, from the catalog's names
+ACTIVATIONS = {key: cls for cls in (Identity, Step, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus, Softmax)
+               for key in (cls.kind.name, *cls.kind.aliases)}
 
 
 def get_activation(spec) -> Activation:
@@ -246,8 +245,9 @@ def get_activation(spec) -> Activation:
         return spec
     if isinstance(spec, type) and issubclass(spec, Activation):
         return spec()
-    if isinstance(spec, str) and spec.lower() in ACTIVATIONS:
-        return ACTIVATIONS[spec.lower()]()
+    key = spec.lower().replace("-", "_") if isinstance(spec, str) else None
+    if key in ACTIVATIONS:
+        return ACTIVATIONS[key]()
     raise ParameterError(f"unknown activation {spec!r}; use one of {sorted(ACTIVATIONS)} or an activation module")
 
 

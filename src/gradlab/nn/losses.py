@@ -9,8 +9,9 @@ All take ``reduction='mean' | 'sum' | 'none'``:
 
 ``target`` may be a NumPy array, a nested list or a Tensor. Each loss also
 gives ``derivative(prediction, target)``: ∂L/∂ŷ as a NumPy array of the
-prediction's shape, with the reduction's 1/N included, and ``name``,
-``latex``, ``dlatex`` for the explainer.
+prediction's shape, with the reduction's 1/N included, and ``kind``, its
+entry in :mod:`gradlab.ops.catalog` (formula, what it reads: values,
+probabilities or logits), which the explainer reads.
 
 Shape convenience: a prediction (N, 1) with a target (N,) (or the reverse)
 is accepted — the target is reshaped to the prediction's shape. Any other
@@ -26,6 +27,7 @@ from ..core.primitive import constant
 from ..core.tensor import Tensor, apply, as_array
 from ..ops import api as F
 from ..ops import losses as L
+from ..ops import catalog as C
 from ..ops.nn import MSE_LOSS
 from ..ops.elementwise import sigmoid_array
 from .module import Module
@@ -40,9 +42,13 @@ def _data(x):
 class Loss(Module):
     """Base class: validates ``reduction`` and converts inputs."""
 
+    kind = None  # the catalog entry (gradlab.ops.catalog.LossKind) that describes the loss once
     name = "loss"
-    latex = "L"
-    dlatex = r"\partial L / \partial \hat{y}"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("kind") is not None:
+            cls.name = cls.kind.name
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()
@@ -123,9 +129,7 @@ class MSELoss(Loss):
     ∂L/∂ŷ = 2(ŷ − y)/n ('mean') or 2(ŷ − y) ('sum').
     """
 
-    name = "mse"
-    latex = r"\frac{1}{n}\sum_i (\hat{y}_i - y_i)^{2}"
-    dlatex = r"\frac{2}{n}(\hat{y} - y)"
+    kind = C.MSE
 
     def forward(self, prediction, target):
         p = self._prediction(prediction)
@@ -163,9 +167,7 @@ class BCELoss(Loss):
     becomes ŷ − y with respect to the logit, as the slides derive.
     """
 
-    name = "bce"
-    latex = r"-[y \ln \hat{y} + (1 - y) \ln(1 - \hat{y})]"
-    dlatex = r"-\frac{y}{\hat{y}} + \frac{1 - y}{1 - \hat{y}}"
+    kind = C.BCE
 
     def forward(self, prediction, target):
         p = self._prediction(prediction)
@@ -187,9 +189,7 @@ class BCEWithLogitsLoss(Loss):
     Stable for logits of ±1e4. ∂L/∂z = σ(z) − y (over n for 'mean').
     """
 
-    name = "bce_with_logits"
-    latex = r"-[y \ln \sigma(z) + (1 - y) \ln(1 - \sigma(z))]"
-    dlatex = r"\sigma(z) - y"
+    kind = C.BCE_WITH_LOGITS
 
     def forward(self, prediction, target):
         p = self._prediction(prediction)
@@ -213,9 +213,7 @@ class CrossEntropyLoss(Loss):
     'mean', p the one-hot (or given) target rows.
     """
 
-    name = "cross_entropy"
-    latex = r"-\sum_c y_c \ln \operatorname{softmax}(z)_c"
-    dlatex = r"\operatorname{softmax}(z) - y"
+    kind = C.CROSS_ENTROPY
 
     def _probabilities(self, target, p):
         """Target as probabilities of the prediction's shape (one-hot rows for indices)."""

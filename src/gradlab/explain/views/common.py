@@ -11,8 +11,8 @@ def conventions_note(doc, exp, scalar=False):
     """The notation and every non-default convention, stated once at the top."""
     tr = exp.trace
     sizes = [tr.net.layers[0].n_in] + [layer.n_out for layer in tr.net.layers]
-    acts = ", ".join(f"layer {l}: {layer.act.name}" for l, layer in enumerate(tr.net.layers, 1))
-    loss = {"mse": "squared error", "bce": "binary cross-entropy"}[tr.loss]
+    acts = ", ".join(f"layer {l}: {_act_name(layer)}" for l, layer in enumerate(tr.net.layers, 1))
+    loss = tr.loss.title
     batch = "one sample" if tr.m == 1 else f"a batch of m = {tr.m} samples"
     doc.para(f"A {'–'.join(map(str, sizes))} network ({acts}), {loss} loss, {batch}"
              + (f", learning rate η = {tr.lr:g}." if tr.lr is not None else "."))
@@ -25,6 +25,7 @@ def conventions_note(doc, exp, scalar=False):
         doc.note(f"Layout: {exp.layout}. " + _layout_sentence(exp.layout))
     for sentence in tr.conv.statements():
         doc.note(sentence, kind="warn")
+    _model_notes(doc, tr)
     for sentence in exp.notes:
         doc.note(sentence)
 
@@ -46,3 +47,21 @@ def check_note(doc, exp):
     else:
         bad = ", ".join(k for k, v in exp.check.items() if v > 1e-10)
         doc.note(f"✗ The formulas and autodiff disagree on {bad} (largest difference {worst:.1e}).", kind="warn")
+
+
+def _act_name(layer):
+    params = ", ".join(f"{k}={v:g}" for k, v in layer.params.items())
+    bias = "" if layer.b is not None else ", no bias"
+    return layer.act.name + (f"({params})" if params else "") + bias
+
+
+def _model_notes(doc, tr):
+    """What a reader must know about this network and loss: double links, kinks."""
+    last = tr.act(tr.L).name
+    if tr.loss.link is not None and last == tr.loss.link:
+        doc.note(f"The output layer applies {last} and {tr.loss.title} applies {last} to it again (it takes logits): "
+                 f"the explanation shows exactly that. For the usual network, end with an identity output.",
+                 kind="warn")
+    if tr.kinks:
+        doc.note(f"⚠ {len(tr.kinks)} pre-activation(s) lie within 1e-9 of an activation's kink; each is flagged "
+                 "where it occurs, with the convention used there.", kind="warn")

@@ -70,18 +70,35 @@ def _forward_single(doc, tr):
     doc.heading("Forward pass")
     for l in range(1, tr.L + 1):
         z, a_prev = _vec_sym("z", l), _vec_sym("a", l - 1) if l > 1 else _vec_sym("x")
-        b = tr.b(l)
-        bnode = _col(b) if np.ndim(b) else Num(b)
-        doc.eq(Row(z, EQ, S.W(l), a_prev, PLUS, _vec_sym("b", l), EQ, _mat(tr.W(l)), _col(tr.A[l - 1][0]), PLUS,
-                   bnode, EQ, _col(tr.Z[l][0])))
+        if tr.has_bias(l):
+            b = tr.b(l)
+            bnode = _col(b) if np.ndim(b) else Num(b)
+            doc.eq(Row(z, EQ, S.W(l), a_prev, PLUS, _vec_sym("b", l), EQ, _mat(tr.W(l)), _col(tr.A[l - 1][0]), PLUS,
+                       bnode, EQ, _col(tr.Z[l][0])))
+        else:
+            doc.eq(Row(z, EQ, S.W(l), a_prev, EQ, _mat(tr.W(l)), _col(tr.A[l - 1][0]), EQ, _col(tr.Z[l][0])))
         out = _vec_sym("ŷ") if l == tr.L else _vec_sym("a", l)
         doc.eq(Row(out, EQ, Call(_f(l, tr), z), EQ, _col(tr.A[l][0])))
+    if tr.P is not None:
+        doc.eq(Row(_vec_sym("p"), EQ, Call(Text(tr.loss.link if tr.loss.link == "softmax" else "σ"), _vec_sym("ŷ")),
+                   EQ, _col(tr.P[0])))
     doc.eq(Row(Sym("ℓ"), EQ, Num(tr.loss_value)))
 
 
-def _jac_out(tr, l):
-    """∂a⁽ˡ⁾/∂z⁽ˡ⁾ = Diag(f′(z⁽ˡ⁾)): element-wise operations have diagonal Jacobians."""
-    return diag_matrix(tr.fprime[l][0])
+def _jac_out(tr, l, s=0):
+    """∂a⁽ˡ⁾/∂z⁽ˡ⁾ of sample s: Diag(f′(z⁽ˡ⁾)) for an element-wise activation, diag(a) − a aᵀ for softmax."""
+    if tr.fprime[l] is None:
+        return Matrix(tr.J[l][s])
+    return diag_matrix(tr.fprime[l][s])
+
+
+def _jac_formula(tr, l):
+    """The Jacobian's formula: Diag(f′(z)) or, for softmax, diag(a) − a aᵀ (full: outputs depend on all inputs)."""
+    z = _vec_sym("z", l)
+    if tr.fprime[l] is None:
+        a = _vec_sym("ŷ") if l == tr.L else _vec_sym("a", l)
+        return Row(Row(Text("diag"), Paren(a), tight=True), MINUS, a, transpose(a))
+    return Row(Text("Diag"), Paren(Row(Text(tr.act(l).symbol + "′"), Paren(z), tight=True)), tight=True)
 
 
 def _backward_single(doc, exp):
@@ -92,16 +109,17 @@ def _backward_single(doc, exp):
     dy = Deriv(Sym("ℓ"), _vec_sym("ŷ"))
     dyz = Deriv(_vec_sym("ŷ"), _vec_sym("z", L))
     g = tr.dL_dyhat[0]
+    if tr.P is not None:
+        _link_single(doc, tr, num)
     doc.eq(Row(dy, EQ, _row(g) if num else _col(g)))
-    doc.eq(Row(dyz, EQ, Row(Text("Diag"), Paren(Row(Text(tr.act(L).symbol + "′"), Paren(_vec_sym("z", L)), tight=True)), tight=True),
-               EQ, _jac_out(tr, L)))
+    doc.eq(Row(dyz, EQ, _jac_formula(tr, L), EQ, _jac_out(tr, L)))
     doc.eq(Row(_vec_sym("δ", L), EQ, transpose(Paren(Row(dy, dyz), "[]")), EQ,
                transpose(Paren(Row(_row(g), _jac_out(tr, L)), "[]")), EQ, _col(tr.delta[L][0])))
     for l in range(L - 1, 0, -1):
         da_dz = Deriv(_vec_sym("a", l), _vec_sym("z", l))
-        doc.eq(Row(da_dz, EQ, _jac_out(tr, l)))
+        doc.eq(Row(da_dz, EQ, _jac_formula(tr, l), EQ, _jac_out(tr, l)))
         doc.eq(Row(_vec_sym("δ", l), EQ, transpose(Paren(Row(S.W(l + 1), da_dz), "[]")), _vec_sym("δ", l + 1), EQ,
-                   transpose(Paren(Row(_mat(tr.W(l + 1)), _jac_out(tr, l)), "[]")), _col(tr.delta[l + 1][0]), EQ,
+                   transpose(Paren(Row(_mat(tr.W_used(l + 1)), _jac_out(tr, l)), "[]")), _col(tr.delta[l + 1][0]), EQ,
                    _col(tr.delta[l][0])))
     doc.heading("Gradients of the parameters")
     for l in range(L, 0, -1):
@@ -112,18 +130,42 @@ def _backward_single(doc, exp):
         if num:
             doc.eq(Row(dW, EQ, a_prev, transpose(Paren(_vec_sym("δ", l), "[]")), EQ, _col(av), _row(dv), EQ,
                        _mat(tr.dW[l].T)))
-            doc.eq(Row(db, EQ, transpose(Paren(_vec_sym("δ", l), "[]")), EQ, _row(np.atleast_1d(tr.db[l]))))
+            if tr.has_bias(l):
+                doc.eq(Row(db, EQ, transpose(Paren(_vec_sym("δ", l), "[]")), EQ, _row(np.atleast_1d(tr.db[l]))))
         else:
             doc.eq(Row(dW, EQ, _vec_sym("δ", l), transpose(a_prev), EQ, _col(dv), _row(av), EQ, _mat(tr.dW[l])))
-            doc.eq(Row(db, EQ, _vec_sym("δ", l), EQ, _col(np.atleast_1d(tr.db[l]))))
+            if tr.has_bias(l):
+                doc.eq(Row(db, EQ, _vec_sym("δ", l), EQ, _col(np.atleast_1d(tr.db[l]))))
     dx = Deriv(Sym("ℓ"), _vec_sym("x"))
     if num:
         doc.eq(Row(dx, EQ, transpose(Paren(_vec_sym("δ", 1), "[]")), S.W(1), EQ, _row(tr.delta[1][0]),
-                   _mat(tr.W(1)), EQ, _row(tr.dA[0][0])))
+                   _mat(tr.W_used(1)), EQ, _row(tr.dA[0][0])))
     else:
-        doc.eq(Row(dx, EQ, transpose(S.W(1)), _vec_sym("δ", 1), EQ, _mat(tr.W(1).T), _col(tr.delta[1][0]), EQ,
+        doc.eq(Row(dx, EQ, transpose(S.W(1)), _vec_sym("δ", 1), EQ, _mat(tr.W_used(1).T), _col(tr.delta[1][0]), EQ,
                    _col(tr.dA[0][0])))
     _layout_relation(doc, exp)
+
+
+def _link_single(doc, tr, num):
+    """For a loss on logits: ∂ℓ/∂p, ∂p/∂ŷ (diagonal for σ, full for softmax), their product, its simplification."""
+    P, g = tr.P[0], tr.dL_dP[0]
+    p, yhat = _vec_sym("p"), _vec_sym("ŷ")
+    dp = Deriv(Sym("ℓ"), p)
+    if tr.loss.link == "sigmoid":
+        jac, jac_f = diag_matrix(P * (1 - P)), Row(Text("Diag"), Paren(Row(p, ODOT, Paren(Row(Text("1"), MINUS, p)))),
+                                                   tight=True)
+    else:
+        jac, jac_f = Matrix(np.diag(P) - np.outer(P, P)), Row(Row(Text("diag"), Paren(p), tight=True), MINUS, p,
+                                                              transpose(p))
+    doc.para(f"{tr.loss.title.capitalize()} applies {tr.loss.link} to the output ŷ itself: the long product first, "
+             "then its simplification.")
+    doc.eq(Row(dp, EQ, _row(g) if num else _col(g)))
+    doc.eq(Row(Deriv(p, yhat), EQ, jac_f, EQ, jac))
+    total = np.sum(tr.Y[0]) if tr.loss.name == "cross_entropy" else 1.0
+    simple = Row(p, MINUS, Sym("y", bold=True)) if total == 1.0 else Row(p, Sym("Σ"), Sym("y"), MINUS, Sym("y", bold=True))
+    c = tr.loss_scale
+    doc.eq(Row(Deriv(Sym("ℓ"), yhat), EQ, dp, Deriv(p, yhat), EQ, *([Num(c)] if c != 1 else []), Paren(simple) if c != 1
+               else simple, EQ, _row(tr.dL_dyhat[0]) if num else _col(tr.dL_dyhat[0])))
 
 
 def _layout_relation(doc, exp):
@@ -144,10 +186,14 @@ def _forward_batch(doc, tr):
     X = Sym("X")
     for l in range(1, tr.L + 1):
         A_prev = X if l == 1 else Sym("A", "", f"({l - 1})")
-        bnode = _row(np.atleast_1d(tr.b(l)))
-        doc.eq(Row(Sym("Z", "", f"({l})"), EQ, A_prev, transpose(S.W(l)), PLUS, Sym("𝟏"),
-                   transpose(_vec_sym("b", l)), EQ, _mat(tr.A[l - 1]), _mat(tr.W(l).T), PLUS,
-                   Matrix(np.ones((tr.m, 1))), bnode, EQ, _mat(tr.Z[l])))
+        if tr.has_bias(l):
+            bnode = _row(np.atleast_1d(tr.b(l)))
+            doc.eq(Row(Sym("Z", "", f"({l})"), EQ, A_prev, transpose(S.W(l)), PLUS, Sym("𝟏"),
+                       transpose(_vec_sym("b", l)), EQ, _mat(tr.A[l - 1]), _mat(tr.W(l).T), PLUS,
+                       Matrix(np.ones((tr.m, 1))), bnode, EQ, _mat(tr.Z[l])))
+        else:
+            doc.eq(Row(Sym("Z", "", f"({l})"), EQ, A_prev, transpose(S.W(l)), EQ, _mat(tr.A[l - 1]),
+                       _mat(tr.W(l).T), EQ, _mat(tr.Z[l])))
         out = Sym("Ŷ") if l == tr.L else Sym("A", "", f"({l})")
         doc.eq(Row(out, EQ, Call(_f(l, tr), Sym("Z", "", f"({l})")), EQ, _mat(tr.A[l])))
     doc.eq(Row(Sym("L"), EQ, Num(tr.loss_value)))
@@ -161,13 +207,20 @@ def _backward_batch(doc, exp):
     Z = lambda l: Sym("Z", "", f"({l})")  # noqa: E731 - a symbol factory
     D = lambda l: Sym("Δ", "", f"({l})")  # noqa: E731
     fp = lambda l: Row(Text(tr.act(l).symbol + "′"), Paren(Z(l)), tight=True)  # noqa: E731
-    doc.eq(Row(Deriv(Sym("L"), Sym("Ŷ")), EQ, _mat(tr.dL_dyhat)))
-    doc.eq(Row(D(L), EQ, Deriv(Sym("L"), Sym("Ŷ")), ODOT, fp(L), EQ, _mat(tr.dL_dyhat), ODOT, _mat(tr.fprime[L]),
-               EQ, _mat(tr.delta[L])))
+    if tr.P is not None:
+        c = tr.loss_scale
+        P = Sym("P")
+        doc.para(f"{tr.loss.title.capitalize()} applies {tr.loss.link} to each row of Ŷ: P = {tr.loss.link}(Ŷ); "
+                 "through it the long product simplifies to (P − Y) times the reduction's factor.")
+        doc.eq(Row(P, EQ, _mat(tr.P)))
+        doc.eq(Row(Deriv(Sym("L"), Sym("Ŷ")), EQ, *([Num(c)] if c != 1 else []), Paren(Row(P, MINUS, Sym("Y"))),
+                   EQ, _mat(tr.dL_dyhat)))
+    else:
+        doc.eq(Row(Deriv(Sym("L"), Sym("Ŷ")), EQ, _mat(tr.dL_dyhat)))
+    _batch_delta(doc, tr, L, Deriv(Sym("L"), Sym("Ŷ")), _mat(tr.dL_dyhat), fp)
     for l in range(L - 1, 0, -1):
-        doc.eq(Row(D(l), EQ, Paren(Row(D(l + 1), S.W(l + 1))), ODOT, fp(l), EQ,
-                   Paren(Row(_mat(tr.delta[l + 1]), _mat(tr.W(l + 1)))), ODOT, _mat(tr.fprime[l]), EQ,
-                   _mat(tr.delta[l])))
+        _batch_delta(doc, tr, l, Paren(Row(D(l + 1), S.W(l + 1))),
+                     Paren(Row(_mat(tr.delta[l + 1]), _mat(tr.W_used(l + 1)))), fp)
     doc.heading("Gradients (summed over the batch)")
     for l in range(L, 0, -1):
         A_prev = Sym("X") if l == 1 else Sym("A", "", f"({l - 1})")
@@ -178,15 +231,34 @@ def _backward_batch(doc, exp):
         else:
             doc.eq(Row(dW, EQ, transpose(D(l)), A_prev, EQ, _mat(tr.delta[l].T), _mat(tr.A[l - 1]), EQ,
                        _mat(tr.dW[l])))
-        db = Deriv(Sym("L"), _vec_sym("b", l))
-        doc.eq(Row(db, EQ, transpose(D(l)), Sym("𝟏"), EQ, _row(np.atleast_1d(tr.db[l]))))
-    doc.eq(Row(Deriv(Sym("L"), Sym("X")), EQ, D(1), S.W(1), EQ, _mat(tr.delta[1]), _mat(tr.W(1)), EQ,
+        if tr.has_bias(l):
+            db = Deriv(Sym("L"), _vec_sym("b", l))
+            dbv = np.atleast_1d(tr.db[l])
+            if num:
+                doc.eq(Row(db, EQ, transpose(Sym("𝟏")), D(l), EQ, _row(dbv)))
+            else:
+                doc.eq(Row(db, EQ, transpose(D(l)), Sym("𝟏"), EQ, _col(dbv)))
+    doc.eq(Row(Deriv(Sym("L"), Sym("X")), EQ, D(1), S.W(1), EQ, _mat(tr.delta[1]), _mat(tr.W_used(1)), EQ,
                _mat(tr.dA[0])))
 
 
+def _batch_delta(doc, tr, l, upstream_sym, upstream_num, fp):
+    """Δ⁽ˡ⁾ = (upstream) ⊙ f′(Z⁽ˡ⁾); for softmax each row goes through its own full Jacobian."""
+    D = Sym("Δ", "", f"({l})")
+    if tr.fprime[l] is not None:
+        doc.eq(Row(D, EQ, upstream_sym, ODOT, fp(l), EQ, upstream_num, ODOT, _mat(tr.fprime[l]), EQ,
+                   _mat(tr.delta[l])))
+        return
+    G = tr.dL_dyhat if l == tr.L else tr.dA[l]
+    doc.para(f"Softmax is not element-wise: row s of Δ⁽{l}⁾ is that row of the upstream gradient times the "
+             "sample's own Jacobian diag(aₛ) − aₛaₛᵀ.")
+    for s in range(tr.m):
+        doc.eq(Row(Sym("δ", f"{s + 1}", f"({l})"), EQ, _row(G[s]), Matrix(tr.J[l][s]), EQ, _row(tr.delta[l][s])))
+
+
 def _is_seed_case(tr):
-    return (tr.L == 1 and tr.act(1).name == "relu" and tr.loss == "mse" and tr.net.layers[0].n_out == 1
-            and not tr.conv.shared_bias)
+    return (tr.L == 1 and tr.act(1).name == "relu" and tr.loss.name == "mse" and tr.net.layers[0].n_out == 1
+            and not tr.conv.shared_bias and tr.has_bias(1))
 
 
 def _seed_section(doc, tr):
@@ -230,6 +302,11 @@ def _seed_section(doc, tr):
 # ---------------------------------------------------------------- updates
 
 
+def _bias(b):
+    """A bias as it is everywhere in this view: a column (n×1), or a number when shared."""
+    return Num(float(b)) if np.ndim(b) == 0 else _col(b)
+
+
 def _updates(doc, exp):
     tr = exp.trace
     doc.heading(f"Gradient descent update (η = {tr.lr:g})")
@@ -238,12 +315,14 @@ def _updates(doc, exp):
     for l in range(tr.L, 0, -1):
         doc.eq(Row(Sym("W", "new", f"({l})"), EQ, S.W(l), MINUS, Sym("η"), Deriv(Sym("L"), S.W(l)), EQ,
                    _mat(tr.W(l)), MINUS, eta, TIMES, _mat(tr.dW[l]), EQ, _mat(tr.W_new[l])))
+        if not tr.has_bias(l):
+            continue
         if tr.conv.frozen_bias:
-            doc.eq(Row(_vec_sym("b", l), EQ, _row(np.atleast_1d(tr.b(l))), Text("(frozen)")))
+            doc.eq(Row(_vec_sym("b", l), EQ, _bias(tr.b(l)), Text("(frozen)")))
         else:
             doc.eq(Row(Sym("b", "new", f"({l})", bold=True), EQ, _vec_sym("b", l), MINUS, Sym("η"),
-                       Deriv(Sym("L"), _vec_sym("b", l)), EQ, _row(np.atleast_1d(tr.b(l))), MINUS, eta, TIMES,
-                       _row(np.atleast_1d(tr.db[l])), EQ, _row(np.atleast_1d(tr.b_new[l]))))
+                       Deriv(Sym("L"), _vec_sym("b", l)), EQ, _bias(tr.b(l)), MINUS, eta, TIMES,
+                       _bias(tr.db[l]), EQ, _bias(tr.b_new[l])))
     doc.heading("Verification pass", 3)
     doc.eq(Row(Sym("Ŷ" if tr.m > 1 else "ŷ", "new"), EQ, _mat(tr.A_new[tr.L])))
     old, new = tr.loss_value, tr.loss_new

@@ -15,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..document import Document
-from ..notation import Call, Frac, Num, Op, Paren, Row, Sup, Sym, Text
+from ..formula import tree_node
+from ..notation import Call, Deriv, Frac, Num, Op, Paren, Row, Sup, Sym, Text, sub_text, sup_text
+from ..trace import link_of
 from . import symbols as S
 from .common import conventions_note, check_note, title_of
 
@@ -60,126 +62,143 @@ def _bias_sym(tr, l, j):
     return S.b(l) if tr.conv.shared_bias else S.b(l, j + 1)
 
 
+def _act_line(tr, l, s, j, Z, A, n_out, last):
+    """aⱼ⁽ˡ⁾ = f(zⱼ⁽ˡ⁾) with the numbers; softmax writes e^{zⱼ}/Σₖ e^{zₖ}."""
+    act = tr.act(l)
+    out_sym = S.a(l, j + 1, n_out, last=last)
+    if act.elementwise:
+        value = Call(Text(act.symbol), Num(Z[l][s, j]))
+    else:
+        den = [Sup(Text("e"), Num(Z[l][s, i])) for i in range(n_out)]
+        value = Frac(Sup(Text("e"), Num(Z[l][s, j])), Row(*_join(den)))
+    return Row(out_sym, EQ, value, EQ, Num(A[l][s, j]))
+
+
 def _forward(doc, tr, Z, A, Ws, bs, new=False):
     L = tr.L
     for s in _samples(tr):
         _sample_heading(doc, tr, s)
         for l in range(1, L + 1):
             W, bvec = Ws[l - 1], bs[l - 1]
-            act = tr.act(l)
             doc.heading(f"Layer {l}" + (" (output)" if l == L else ""), 3)
             for j in range(W.shape[0]):
-                terms = [_bias_num(bvec, j)]
+                terms = [_bias_num(bvec, j)] if bvec is not None else []
                 for i in range(W.shape[1]):
-                    terms += [PLUS, Num(W[j, i]), TIMES, Num(A[l - 1][s, i], paren=True)]
+                    if terms:
+                        terms.append(PLUS)
+                    terms += [Num(W[j, i]), TIMES, Num(A[l - 1][s, i], paren=True)]
                 doc.eq(Row(S.z(l, j + 1), EQ, *terms, EQ, Num(Z[l][s, j])))
-                out_sym = S.a(l, j + 1, W.shape[0], last=(l == L))
-                doc.eq(Row(out_sym, EQ, Call(Text(act.symbol), Num(Z[l][s, j])), EQ, Num(A[l][s, j])))
+                doc.eq(_act_line(tr, l, s, j, Z, A, W.shape[0], l == L))
+                kink_flag(doc, tr, l, s, j, new)
 
 
-def _loss_terms(tr, yhat, s, k):
-    yv, p = tr.Y[s, k], yhat[s, k]
-    if tr.loss == "mse":
-        return Row(Paren(Row(Num(p), MINUS, Num(yv))), Text("²"), tight=True)
-    inner = Row(Num(yv), TIMES, Text("ln"), Num(p), PLUS, Num(1 - yv), TIMES, Text("ln"), Num(1 - p))
-    return Row(Text("−"), Paren(inner, "[]"), tight=True)
+def kink_flag(doc, tr, l, s, j, new=False):
+    """A warning under a pre-activation that lies within 1e-9 of its activation's kink."""
+    for kink in tr.kinks:
+        if (kink.layer, kink.sample, kink.neuron, kink.new) == (l, s, j, new):
+            doc.note(*kink_sentence(tr, kink), kind="warn")
+
+
+def kink_sentence(tr, kink):
+    """The sentence that flags one kink (parts for a Para or Note)."""
+    act = tr.act(kink.layer)
+    where = f"sample {kink.sample + 1}, " if tr.m > 1 else ""
+    exact = "exactly at" if kink.z == kink.at else f"{abs(kink.z - kink.at):.1e} from"
+    return (f"⚠ Kink: z{_sub(kink.neuron + 1)}{_sup(kink.layer)} ({where}"
+            f"{'verification pass' if kink.new else 'layer ' + str(kink.layer)}) = {kink.z!r} lies {exact} the kink "
+            f"of {act.title} at {kink.at:g}. gradlab computes with the float as it is; a hand calculation that "
+            f"rounds it to {kink.at:g} uses the convention {act.at_kink}, and may get a different derivative.",)
+
+
+def _loss_symbols(tr, yhat=None):
+    """(the prediction symbol the loss formula uses, its numbers (m, k)) for outputs ``yhat``."""
+    yhat = tr.A[tr.L] if yhat is None else yhat
+    if tr.loss.link is not None:
+        return "p", (tr.P if yhat is tr.A[tr.L] else link_of(tr.loss, yhat))
+    return "ŷ", yhat
+
+
+def _loss_terms(tr, s, k, yhat):
+    """One sample's, one output's term ℓ with its numbers substituted."""
+    sym, pred = _loss_symbols(tr, yhat)
+    kind = tr.loss
+    values = {sym: pred[s, k], "y": tr.Y[s, k]}
+    if kind.name == "cross_entropy":
+        return Row(Text("−"), Paren(Row(Num(tr.Y[s, k]), TIMES, Call(Text("ln"), Num(pred[s, k])))), tight=True)
+    return tree_node(kind.worked or kind.formula, {n: Num(v) for n, v in values.items()}, values)
 
 
 def _loss(doc, tr, yhat, value, new=False):
     name = Sym("L", "new" if new else "")
-    kind = "squared error" if tr.loss == "mse" else "binary cross-entropy"
-    doc.heading(("New loss" if new else "Loss") + f" ({kind})", 3)
+    kind = tr.loss
+    doc.heading(("New loss" if new else "Loss") + f" ({kind.title})", 3)
     c = _scale_node(tr)
-    if tr.loss == "mse":
-        formula = Row(*c, Paren(Row(Sym("ŷ"), MINUS, Sym("y"))), Text("²"))
-    else:
-        formula = Row(*c, Text("−[y ln ŷ + (1 − y) ln(1 − ŷ)]"))
-    entries = [(s, k) for s in _samples(tr) for k in range(tr.Y.shape[1])]
-    if len(entries) <= 6:
+    sym, pred = _loss_symbols(tr, yhat)
+    if tr.loss.link is not None and tr.Y.size <= 6:
+        _link_lines(doc, tr, yhat, pred)
+    formula = Row(*c, tree_node(kind.formula, {sym: Sym(sym)}) if kind.name != "cross_entropy" else
+                  Row(Text("−"), Sym("Σ", "c"), Sym("y", "c"), Text("ln"), Sym("p", "c")))
+    entries = [(s, k) for s in _samples(tr) for k in range(tr.k)]
+    if kind.name == "cross_entropy":
+        entries = [(s, k) for s, k in entries if tr.Y[s, k] != 0]
+    if 0 < len(entries) <= 6:
         parts = []
         for n, (s, k) in enumerate(entries):
             if n:
                 parts.append(PLUS)
-            parts.append(_loss_terms(tr, yhat, s, k))
+            parts.append(_loss_terms(tr, s, k, yhat))
         numbers = Row(*c, *parts) if len(entries) == 1 else Row(*c, Paren(Row(*parts), "[]"))
         doc.eq(Row(name, EQ, formula, EQ, numbers, EQ, Num(value)))
     else:
         doc.eq(Row(name, EQ, formula, EQ, Num(value)))
 
 
+def _link_lines(doc, tr, yhat, pred):
+    """p = σ(ŷ) (or softmax) with numbers, for a loss on logits."""
+    k_out = tr.k
+    for s in _samples(tr):
+        for k in range(k_out):
+            pk = Sym("p", k + 1 if k_out > 1 else "")
+            if tr.loss.link == "sigmoid":
+                value = Call(Text("σ"), Num(yhat[s, k]))
+            else:
+                value = Frac(Sup(Text("e"), Num(yhat[s, k])), Row(*_join([Sup(Text("e"), Num(v)) for v in yhat[s]])))
+            doc.eq(Row(pk, EQ, value, EQ, Num(pred[s, k])))
+
+
 def _scale_node(tr):
     c = tr.loss_scale
     if c == 1.0:
-        return []
-    if tr.m * tr.Y.shape[1] > 1 or c != 1.0:
-        return [Num(c), TIMES] + ([Text("Σ")] if tr.Y.size > 1 else [])
-    return []
+        return [Sym("Σ")] if (tr.Y.size > 1 or tr.loss.name == "cross_entropy" and tr.m > 1) else []
+    return [Num(c), TIMES, Sym("Σ")] if tr.Y.size > 1 else [Num(c), TIMES]
 
 
-def _dL_dyhat_line(tr, s, k, last_out):
-    yhat, yv, g = tr.A[tr.L][s, k], tr.Y[s, k], tr.dL_dyhat[s, k]
-    lhs = S.dL(last_out)
+def _scaled(tr, formula, numbers):
     c = tr.loss_scale
-    if tr.loss == "bce":
-        formula = Text("−y/ŷ + (1 − y)/(1 − ŷ)")
-        nums = Row(Frac(Num(-yv if yv else 0.0), Num(yhat)), PLUS, Frac(Num(1 - yv), Num(1 - yhat)))
-        if c != 1.0:
-            formula = Row(Num(c), TIMES, Paren(formula))
-            nums = Row(Num(c), TIMES, Paren(nums))
+    if c == 1.0:
+        return formula, numbers
+    return Row(Num(c), TIMES, Paren(formula)), Row(Num(c), TIMES, Paren(numbers))
+
+
+def _dL_dpred_line(tr, s, k, lhs):
+    """∂L/∂(prediction) for one entry: the loss's derivative tree, with numbers."""
+    kind = tr.loss
+    sym, pred = _loss_symbols(tr)
+    g = (tr.dL_dP if tr.P is not None else tr.dL_dyhat)[s, k]
+    values = {sym: pred[s, k], "y": tr.Y[s, k]}
+    formula = tree_node(kind.dformula, {sym: Sym(sym)})
+    nums = tree_node(kind.dworked or kind.dformula, {n: Num(v) for n, v in values.items()}, values)
+    if kind.name == "mse":
+        c2 = 2.0 * tr.loss_scale
+        formula = Row(Num(c2), Paren(Row(Sym("ŷ"), MINUS, Sym("y"))), tight=True) if c2 != 1 else \
+            Row(Sym("ŷ"), MINUS, Sym("y"))
+        nums = Row(Num(c2), TIMES, Paren(Row(Num(pred[s, k]), MINUS, Num(tr.Y[s, k]))))
         return Row(lhs, EQ, formula, EQ, nums, EQ, Num(g))
-    factor = 2.0 * c
-    formula = Row(Num(factor), Paren(Row(Sym("ŷ"), MINUS, Sym("y"))), tight=True) if factor != 1 else \
-        Row(Sym("ŷ"), MINUS, Sym("y"))
-    nums = Row(Num(factor), TIMES, Paren(Row(Num(yhat), MINUS, Num(yv))))
+    formula, nums = _scaled(tr, formula, nums)
     return Row(lhs, EQ, formula, EQ, nums, EQ, Num(g))
 
 
-def _fprime_nums(act, z, a_val, fp):
-    """The numbers of f′(z) substituted: ``a(1 − a)`` for σ, ``1 − a²`` for tanh, 𝓗(z) for ReLU."""
-    if act.name == "sigmoid":
-        return Row(Num(a_val), TIMES, Num(1 - a_val))
-    if act.name == "tanh":
-        return Paren(Row(Num(1.0), MINUS, Num(a_val), Text("²")))
-    if act.name in ("relu", "step", "leaky_relu"):
-        return Row(Text(act.symbol + "′"), Paren(Num(z)), tight=True)
-    return None
-
-
-def _backward(doc, tr):
-    L = tr.L
-    k_out = tr.net.layers[-1].n_out
-    for s in _samples(tr):
-        _sample_heading(doc, tr, s)
-        doc.heading(f"Output layer {L}", 3)
-        act = tr.act(L)
-        for k in range(k_out):
-            out = S.a(L, k + 1, k_out, last=True)
-            doc.eq(_dL_dyhat_line(tr, s, k, out))
-            zs = S.z(L, k + 1)
-            rhs = [EQ, dform_node(act, Sym("ŷ"), zs)]
-            fpn = _fprime_nums(act, tr.Z[L][s, k], tr.A[L][s, k], tr.fprime[L][s, k])
-            if fpn is not None:
-                rhs += [EQ, fpn]
-            doc.eq(Row(_d(out, zs), *rhs, EQ, Num(tr.fprime[L][s, k])))
-            doc.eq(Row(S.dL(zs), EQ, S.dL(out), TIMES, _d(out, zs), EQ, Num(tr.dL_dyhat[s, k]), TIMES,
-                       Num(tr.fprime[L][s, k], paren=True), EQ, Num(tr.delta[L][s, k])))
-            if act.name == "sigmoid" and tr.loss == "bce" and tr.loss_scale == 1.0:
-                doc.para("With a sigmoid output and cross-entropy the product simplifies to ",
-                         Row(S.dL(zs), EQ, Sym("ŷ"), MINUS, Sym("y"), EQ, Num(tr.A[L][s, k]), MINUS,
-                             Num(tr.Y[s, k]), EQ, Num(tr.A[L][s, k] - tr.Y[s, k])), ".")
-        for l in range(L - 1, 0, -1):
-            doc.heading(f"Layer {l}: back-propagate through W{_sup(l + 1)} and f′", 3)
-            _hidden_deltas(doc, tr, s, l)
-        doc.heading("Input", 3)
-        _input_grads(doc, tr, s)
-    doc.heading("Parameter gradients", 3)
-    for l in range(L, 0, -1):
-        _param_grads(doc, tr, l)
-
-
 def _d(of, wrt):
-    from ..notation import Deriv
-
     return Deriv(of, wrt)
 
 
@@ -197,10 +216,9 @@ def _sum_terms(pairs):
 
 
 def _hidden_deltas(doc, tr, s, l):
-    W_next = tr.W_new[l + 1] if (tr.conv.update_order == "sequential" and tr.lr is not None) else tr.W(l + 1)
+    W_next = tr.W_used(l + 1)
     n_next = W_next.shape[0]
-    act = tr.act(l)
-    for i in range(tr.net.layers[l - 1].n_out):
+    for i in range(tr.layer(l).n_out):
         ai = S.a(l, i + 1)
         if n_next == 1:
             formula = [S.dL(S.z(l + 1, 1)), TIMES, S.w(l + 1, i + 1, 1)]
@@ -208,46 +226,143 @@ def _hidden_deltas(doc, tr, s, l):
             formula = [Sym("Σ", "j"), S.dL(S.z(l + 1, "j")), TIMES, S.w(l + 1, i + 1, "j")]
         pairs = [(tr.delta[l + 1][s, j], W_next[j, i]) for j in range(n_next)]
         doc.eq(Row(S.dL(ai), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[l][s, i])))
-    for i in range(tr.net.layers[l - 1].n_out):
-        ai, zi = S.a(l, i + 1), S.z(l, i + 1)
-        fp = tr.fprime[l][s, i]
-        dform = dform_node(act, ai, zi)
-        nums = [Num(tr.dA[l][s, i]), TIMES]
-        fpn = _fprime_nums(act, tr.Z[l][s, i], tr.A[l][s, i], fp)
-        if fpn is not None and act.name in ("sigmoid", "tanh"):
-            nums += [Paren(fpn), EQ, Num(tr.dA[l][s, i]), TIMES, Num(fp, paren=True)]
+    _through(doc, tr, l, s, tr.dA[l], last=False)
+
+
+def _subst(tr, l, s, j, numbers):
+    """Symbols of f′'s tree: a, z and the activation's parameters, as symbols or as this neuron's numbers."""
+    layer = tr.layer(l)
+    a_sym, z_sym = S.a(l, j + 1, layer.n_out, last=(l == tr.L)), S.z(l, j + 1)
+    params = {"α": layer.params.get("negative_slope", 0.01), "θ": layer.params.get("threshold", 0.0)}
+    if not numbers:
+        return {"a": a_sym, "z": z_sym}, None
+    values = {"a": tr.A[l][s, j], "z": tr.Z[l][s, j], **params}
+    return {k: Num(v) for k, v in values.items()}, values
+
+
+def fprime_parts(tr, l, s, j):
+    """(f′ in symbols, f′ with numbers or None when it would repeat the result) for neuron j of layer l."""
+    act = tr.act(l)
+    formula = tree_node(act.derivative, _subst(tr, l, s, j, False)[0])
+    if not isinstance(act.worked_tree(), tuple):
+        return formula, None
+    subst, values = _subst(tr, l, s, j, True)
+    return formula, tree_node(act.worked_tree(), subst, values)
+
+
+def _through(doc, tr, l, s, upstream, last):
+    """∂L/∂zⱼ⁽ˡ⁾ from ∂L/∂aⱼ⁽ˡ⁾ for every neuron j: one line each (the output layer: two)."""
+    layer = tr.layer(l)
+    n = layer.n_out
+    if not layer.act.elementwise:
+        _through_softmax(doc, tr, l, s, upstream, last)
+        return
+    for j in range(n):
+        aj, zj = S.a(l, j + 1, n, last=last), S.z(l, j + 1)
+        fp = tr.fprime[l][s, j]
+        formula, worked = fprime_parts(tr, l, s, j)
+        if last:
+            rhs = [EQ, formula] + ([EQ, worked] if worked is not None else [])
+            doc.eq(Row(_d(aj, zj), *rhs, EQ, Num(fp)))
+            doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, _d(aj, zj), EQ, Num(upstream[s, j]), TIMES,
+                       Num(fp, paren=True), EQ, Num(tr.delta[l][s, j])))
         else:
-            nums += [Num(fp, paren=True)]
-        doc.eq(Row(S.dL(zi), EQ, S.dL(ai), TIMES, dform, EQ, *nums, EQ, Num(tr.delta[l][s, i])))
+            nums = [Num(upstream[s, j]), TIMES]
+            if worked is not None:
+                nums += [Paren(worked), EQ, Num(upstream[s, j]), TIMES]
+            nums.append(Num(fp, paren=True))
+            doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, formula, EQ, *nums, EQ, Num(tr.delta[l][s, j])))
+        kink_flag(doc, tr, l, s, j)
 
 
-def dform_node(act, a_sym, z_sym):
-    """f′ written with the activation's symbols: a(1 − a) for σ, 1 − a² for tanh, 𝓗(z) for ReLU."""
-    if act.name == "sigmoid":
-        return Row(a_sym, Paren(Row(Text("1"), MINUS, a_sym)), tight=True)
-    if act.name == "tanh":
-        return Row(Text("1"), MINUS, Sup(a_sym, Text("2")))
-    if act.name == "relu":
-        return Call(Sym("𝓗"), z_sym)
-    if act.name == "leaky_relu":
-        return Call(Text("LeakyReLU′"), z_sym)
-    return Num(1.0 if act.name == "identity" else 0.0)
+def _through_softmax(doc, tr, l, s, upstream, last):
+    n = tr.layer(l).n_out
+    a = lambda i: S.a(l, i, n, last=last)  # noqa: E731 - a symbol factory
+    doc.para("Softmax is not element-wise: every output depends on every input, so its Jacobian "
+             "∂a/∂z = diag(a) − a aᵀ is full, ", Row(_d(a("i"), S.z(l, "j")), EQ, Sym("a", "i"),
+                                                        Paren(Row(Sym("𝟙", "i=j"), MINUS, Sym("a", "j"))), tight=False),
+             ", and each ∂L/∂zⱼ sums over all outputs.")
+    J = tr.J[l][s]
+    for j in range(n):
+        pairs = [(upstream[s, i], J[i, j]) for i in range(n)]
+        doc.eq(Row(S.dL(S.z(l, j + 1)), EQ, Sym("Σ", "i"), S.dL(a("i")), TIMES, _d(a("i"), S.z(l, j + 1)), EQ,
+                   *_sum_terms(pairs), EQ, Num(tr.delta[l][s, j])))
+
+
+def _output_layer(doc, tr, s):
+    L, k_out = tr.L, tr.layer(tr.L).n_out
+    kind = tr.loss
+    if tr.P is None:
+        for k in range(k_out):
+            doc.eq(_dL_dpred_line(tr, s, k, S.dL(S.a(L, k + 1, k_out, last=True))))
+        _through(doc, tr, L, s, tr.dL_dyhat, last=True)
+        if tr.act(L).name == "sigmoid" and kind.name == "bce":
+            for k in range(k_out):
+                doc.para("With a sigmoid output and binary cross-entropy the product simplifies to ",
+                         _simplified(tr, S.dL(S.z(L, k + 1)), "ŷ", tr.A[L], s, k), ".")
+        return
+    for k in range(k_out):
+        doc.eq(_dL_dpred_line(tr, s, k, S.dL(Sym("p", k + 1 if k_out > 1 else ""))))
+    doc.para(f"{kind.title.capitalize()} applies {kind.link} to the network's output ŷ itself (p = "
+             f"{'σ(ŷ)' if kind.link == 'sigmoid' else 'softmax(ŷ)'}); the long product first, then its simplification:")
+    yk = lambda k: S.a(L, k + 1, k_out, last=True)  # noqa: E731
+    pk = lambda k: Sym("p", k + 1 if k_out > 1 else "")  # noqa: E731
+    for k in range(k_out):
+        p = tr.P[s, k]
+        if kind.link == "sigmoid":
+            doc.eq(Row(_d(pk(k), yk(k)), EQ, Row(pk(k), Paren(Row(Text("1"), MINUS, pk(k))), tight=True), EQ,
+                       Num(p), TIMES, Num(1 - p), EQ, Num(p * (1 - p))))
+            doc.eq(Row(S.dL(yk(k)), EQ, S.dL(pk(k)), TIMES, _d(pk(k), yk(k)), EQ, Num(tr.dL_dP[s, k]), TIMES,
+                       Num(p * (1 - p), paren=True), EQ, Num(tr.dL_dyhat[s, k])))
+        else:
+            Jp = np.diag(tr.P[s]) - np.outer(tr.P[s], tr.P[s])
+            pairs = [(tr.dL_dP[s, i], Jp[i, k]) for i in range(k_out)]
+            doc.eq(Row(S.dL(yk(k)), EQ, Sym("Σ", "i"), S.dL(Sym("p", "i")), TIMES, _d(Sym("p", "i"), yk(k)), EQ,
+                       *_sum_terms(pairs), EQ, Num(tr.dL_dyhat[s, k])))
+        doc.para("which simplifies to ", _simplified(tr, S.dL(yk(k)), "p", tr.P, s, k), ".")
+    _through(doc, tr, L, s, tr.dL_dyhat, last=True)
+
+
+def _simplified(tr, lhs, sym, pred, s, k):
+    """∂L/∂z = c(p − y) with its numbers (cross-entropy rows not summing to 1: c(p Σy − y))."""
+    c = tr.loss_scale
+    total = float(np.sum(tr.Y[s])) if tr.loss.name == "cross_entropy" else 1.0
+    p = Sym(sym)
+    diff = Row(p, MINUS, Sym("y")) if total == 1.0 else Row(p, Sym("Σ"), Sym("y"), MINUS, Sym("y"))
+    nums = Row(Num(pred[s, k]), MINUS, Num(tr.Y[s, k])) if total == 1.0 else \
+        Row(Num(pred[s, k]), TIMES, Num(total), MINUS, Num(tr.Y[s, k]))
+    value = c * (pred[s, k] * total - tr.Y[s, k])
+    if c != 1.0:
+        return Row(lhs, EQ, Num(c), Paren(diff), EQ, Num(c), TIMES, Paren(nums), EQ, Num(value))
+    return Row(lhs, EQ, diff, EQ, nums, EQ, Num(value))
+
+
+def _backward(doc, tr):
+    L = tr.L
+    for s in _samples(tr):
+        _sample_heading(doc, tr, s)
+        doc.heading(f"Output layer {L}", 3)
+        _output_layer(doc, tr, s)
+        for l in range(L - 1, 0, -1):
+            doc.heading(f"Layer {l}: back-propagate through W{_sup(l + 1)} and f′", 3)
+            _hidden_deltas(doc, tr, s, l)
+        doc.heading("Input", 3)
+        _input_grads(doc, tr, s)
+    doc.heading("Parameter gradients", 3)
+    for l in range(L, 0, -1):
+        _param_grads(doc, tr, l)
 
 
 def _sup(layer):
-    from ..notation import sup_text
-
     return sup_text(f"({layer})")
 
 
 def _sub(n):
-    from ..notation import sub_text
-
     return sub_text(str(n))
 
 
 def _input_grads(doc, tr, s):
-    W1 = tr.W_new[1] if (tr.conv.update_order == "sequential" and tr.lr is not None) else tr.W(1)
+    W1 = tr.W_used(1)
     n1 = W1.shape[0]
     for i in range(W1.shape[1]):
         xi = S.a(0, i + 1)
@@ -265,7 +380,7 @@ def _param_grads(doc, tr, l):
     shared = tr.conv.shared_bias
     for j in range(layer.n_out):
         zj = S.z(l, j + 1)
-        if not shared:
+        if not shared and tr.has_bias(l):
             bj = S.b(l, j + 1)
             if m == 1:
                 doc.eq(Row(S.dL(bj), EQ, S.dL(zj), TIMES, Num(1.0), EQ, Num(tr.db[l][j])))
@@ -278,7 +393,7 @@ def _param_grads(doc, tr, l):
             lead = [Sym("Σ", "s")] if m > 1 else []
             doc.eq(Row(S.dL(S.w(l, i + 1, j + 1)), EQ, *lead, S.dL(zj), TIMES, ai, EQ, *_sum_terms(pairs), EQ,
                        Num(tr.dW[l][j, i])))
-    if shared:
+    if shared and tr.has_bias(l):
         terms = [Num(tr.delta[l][s, j], paren=True) for s in range(m) for j in range(layer.n_out)]
         doc.eq(Row(S.dL(S.b(l)), EQ, Sym("Σ", "j"), S.dL(S.z(l, "j")), EQ, *_join(terms), EQ, Num(tr.db[l])))
 
@@ -302,14 +417,14 @@ def _updates(doc, tr):
         doc.heading(f"Layer {l}", 3)
         layer = tr.net.layers[l - 1]
         for j in range(layer.n_out):
-            if not tr.conv.shared_bias:
+            if not tr.conv.shared_bias and tr.has_bias(l):
                 if tr.conv.frozen_bias:
                     doc.eq(Row(S.b(l, j + 1), EQ, Num(layer.b[j]), Text("(frozen)")))
                 else:
                     doc.eq(_update_line(S.b(l, j + 1), layer.b[j], lr, tr.db[l][j], tr.b_new[l][j]))
             for i in range(layer.n_in):
                 doc.eq(_update_line(S.w(l, i + 1, j + 1), layer.W[j, i], lr, tr.dW[l][j, i], tr.W_new[l][j, i]))
-        if tr.conv.shared_bias:
+        if tr.conv.shared_bias and tr.has_bias(l):
             if tr.conv.frozen_bias:
                 doc.eq(Row(S.b(l), EQ, Num(layer.b), Text("(frozen)")))
             else:

@@ -1,0 +1,409 @@
+"""What each activation and loss *is*, written once: its primitive row plus what teaching needs.
+
+An activation is a primitive row (its forward and vector–Jacobian product, in
+``ops/elementwise.py`` or ``ops/reduce.py``) plus one :class:`ActivationKind`
+here: its symbol, its formula and the formula of its derivative as small
+expression trees, where its kink is and what value the derivative takes
+there. A loss is one :class:`LossKind`. Everything else reads these entries:
+``gl.nn``'s modules (forward and ``derivative``), the explainer (numbers,
+formulas, worked-number templates), the activation pictures and the
+training command's names. Adding an activation end to end is one row and
+one :func:`register_activation` call (see docs/explainer.md).
+
+Formula trees
+-------------
+A formula is a number, a symbol name (``'z'``, ``'a'``, ``'α'``, ``'θ'``,
+``'ŷ'``, ``'y'``) or a tuple ``(op, *operands)`` with op one of
+
+``'+' '-' '*' '/'``   binary arithmetic (``'*'`` is written as juxtaposition)
+``'×'``                a product written with an explicit ×
+``'val'``              ``('val', tree)``: in a worked-number line, the tree's value as one number
+``'neg'``              −x
+``'^'``                power (base, exponent)
+``'call'``             a named function applied: ``('call', 'σ', 'z')``
+``'if'``               ``('if', then, ('>', 'z', 0), else)``: piecewise
+``'>' '≥'``            comparisons, only inside ``'if'``
+
+Numbers in a tree are substituted by the explainer (``'a'`` becomes 0.5744) to
+give the worked-number line; :func:`to_text` and :func:`to_latex` write the
+tree with symbols.
+
+Derivative values are never written by hand here: :meth:`ActivationKind.fprime`
+evaluates the row's own VJP at g = 1, so the explainer's numbers are the
+numbers autodiff uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.primitive import Primitive
+from . import elementwise as E
+from . import losses as LS
+from . import nn as NN
+from . import reduce as R
+
+KINK_TOLERANCE = 1e-9  # a pre-activation this close to a kink is flagged in every view
+
+
+# ---------------------------------------------------------------- formula trees
+
+_FN_LATEX = {"σ": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "ln": r"\ln", "𝓗": r"\mathcal{H}",
+             "ReLU": r"\mathrm{ReLU}", "softplus": r"\mathrm{softplus}", "max": r"\max", "softmax": r"\mathrm{softmax}"}
+_SYM_LATEX = {"α": r"\alpha", "θ": r"\theta", "ŷ": r"\hat{y}", "σ": r"\sigma", "δ": r"\delta", "η": r"\eta"}
+_PREC = {"if": 0, "+": 1, "-": 1, "neg": 2, "*": 3, "×": 3, "/": 3, "val": 9, "^": 4, "call": 5, ">": 0, "≥": 0}
+
+
+def _prec(tree):
+    return _PREC.get(tree[0], 9) if isinstance(tree, tuple) else 9
+
+
+def _num_text(v):
+    return f"{v:g}".replace("-", "−")
+
+
+def to_text(tree, subst=None):
+    """The tree in Unicode text: ``a(1 − a)``, ``1 − a²``, ``1 if z > 0 else α``.
+
+    ``subst`` maps symbol names to strings (used to write ``σ(z)`` for ``a``).
+    """
+    subst = subst or {}
+    if isinstance(tree, (int, float)):
+        return _num_text(tree)
+    if isinstance(tree, str):
+        return subst.get(tree, tree)
+    op, *args = tree
+
+    def wrap(t, min_prec):
+        s = to_text(t, subst)
+        return f"({s})" if _prec(t) < min_prec else s
+
+    if op in ("+", "-"):
+        return f"{wrap(args[0], 1)} {'+' if op == '+' else '−'} {wrap(args[1], 2)}"
+    if op == "*":
+        return wrap(args[0], 3) + wrap(args[1], 4)
+    if op == "×":
+        return f"{wrap(args[0], 3)} × {wrap(args[1], 4)}"
+    if op == "val":
+        return to_text(args[0], subst)
+    if op == "/":
+        return f"{wrap(args[0], 4)}/{wrap(args[1], 4)}"
+    if op == "neg":
+        return "−" + wrap(args[0], 3)
+    if op == "^":
+        sup = {"2": "²", "3": "³", "−1": "⁻¹"}.get(to_text(args[1], subst))
+        base = wrap(args[0], 5)
+        return base + sup if sup else f"{base}^{wrap(args[1], 5)}"
+    if op == "call":
+        return f"{args[0]}({', '.join(to_text(a, subst) for a in args[1:])})"
+    if op in (">", "≥"):
+        return f"{to_text(args[0], subst)} {op} {to_text(args[1], subst)}"
+    if op == "if":
+        return f"{to_text(args[0], subst)} if {to_text(args[1], subst)} else {to_text(args[2], subst)}"
+    raise ValueError(f"formula tree: unknown operator {op!r}")
+
+
+def to_latex(tree, subst=None):
+    """The tree in LaTeX (math mode): ``a\\,(1 - a)``, ``\\frac{1}{1 + e^{-z}}``."""
+    subst = subst or {}
+    if isinstance(tree, (int, float)):
+        return f"{tree:g}"
+    if isinstance(tree, str):
+        return subst.get(tree, _SYM_LATEX.get(tree, tree))
+    op, *args = tree
+
+    def wrap(t, min_prec):
+        s = to_latex(t, subst)
+        return rf"\left({s}\right)" if _prec(t) < min_prec else s
+
+    if op in ("+", "-"):
+        return f"{wrap(args[0], 1)} {op} {wrap(args[1], 2)}"
+    if op == "*":
+        return wrap(args[0], 3) + r"\," + wrap(args[1], 4)
+    if op == "×":
+        return wrap(args[0], 3) + r" \times " + wrap(args[1], 4)
+    if op == "val":
+        return to_latex(args[0], subst)
+    if op == "/":
+        return rf"\frac{{{to_latex(args[0], subst)}}}{{{to_latex(args[1], subst)}}}"
+    if op == "neg":
+        return "-" + wrap(args[0], 3)
+    if op == "^":
+        return f"{wrap(args[0], 5)}^{{{to_latex(args[1], subst)}}}"
+    if op == "call":
+        fn = _FN_LATEX.get(args[0], rf"\operatorname{{{args[0]}}}")
+        return fn + r"\left(" + ", ".join(to_latex(a, subst) for a in args[1:]) + r"\right)"
+    if op in (">", "≥"):
+        rel = ">" if op == ">" else r"\geq"
+        return f"{to_latex(args[0], subst)} {rel} {to_latex(args[1], subst)}"
+    if op == "if":
+        cond = to_latex(args[1], subst)
+        return (rf"\begin{{cases}} {to_latex(args[0], subst)} & {cond} \\ "
+                rf"{to_latex(args[2], subst)} & \text{{otherwise}} \end{{cases}}")
+    raise ValueError(f"formula tree: unknown operator {op!r}")
+
+
+def evaluate(tree, env):
+    """The tree's value with symbols from ``env`` (NumPy arrays or numbers); used by tests of the tables."""
+    if isinstance(tree, (int, float)):
+        return tree
+    if isinstance(tree, str):
+        return env[tree]
+    op, *args = tree
+    ev = [evaluate(a, env) for a in args[1:]] if op == "call" else [evaluate(a, env) for a in args]
+    if op == "+":
+        return ev[0] + ev[1]
+    if op == "-":
+        return ev[0] - ev[1]
+    if op in ("*", "×"):
+        return ev[0] * ev[1]
+    if op == "val":
+        return ev[0]
+    if op == "/":
+        return ev[0] / ev[1]
+    if op == "neg":
+        return -ev[0]
+    if op == "^":
+        return ev[0] ** ev[1]
+    if op == ">":
+        return ev[0] > ev[1]
+    if op == "≥":
+        return ev[0] >= ev[1]
+    if op == "if":
+        return np.where(ev[1], ev[0], ev[2])
+    if op == "call":
+        fns = {"σ": E.sigmoid_array, "tanh": np.tanh, "exp": np.exp, "ln": np.log, "𝓗": lambda v: (v > 0) * 1.0,
+               "max": np.maximum, "softplus": E.softplus_array}
+        return fns[args[0]](*ev)
+    raise ValueError(f"formula tree: unknown operator {op!r}")
+
+
+# ---------------------------------------------------------------- activations
+
+
+@dataclass(frozen=True)
+class ActivationKind:
+    """One activation, described once.
+
+    name: the key ('sigmoid'); also ``Module.name`` and the model-file name.
+    title: how people call it ('Sigmoid'); symbol: its name in formulas (σ).
+    row: the primitive row that computes it (forward and VJP).
+    formula: f(z) as a tree. derivative: f′ as a tree in ``'a'`` (the
+        activation) or ``'z'``; ``derivative_in`` says which, so the
+        explainer writes σ′ = a(1 − a) with the activation's symbol.
+    params: {module attribute: (row keyword, default)}, e.g. LeakyReLU's
+        negative_slope. forward_of: optional (z, **params) -> array when the
+        activation is the row composed with something (Step: 1 − 𝓗(θ − z)).
+    kink: name of the parameter holding the kink's position, or a number, or
+        None (smooth). at_kink: what the activation and its derivative are
+        at the kink, stated when a pre-activation lies within
+        :data:`KINK_TOLERANCE` of it.
+    elementwise: False for softmax, whose Jacobian diag(a) − a aᵀ is full.
+    worked: the worked-number line of f′ as a tree, when it differs from
+        ``derivative`` (σ′ is worked as a × (1 − a) with 1 − a evaluated).
+    """
+
+    name: str
+    title: str
+    symbol: str
+    row: Primitive | None
+    formula: object
+    derivative: object
+    derivative_in: str = "a"
+    params: dict = field(default_factory=dict)
+    forward_of: object = None
+    kink: object = None
+    at_kink: str = ""
+    elementwise: bool = True
+    aliases: tuple = ()
+    doc: str = ""
+    worked: object = None
+
+    def worked_tree(self):
+        """The tree of the worked-number line of f′ (the derivative itself unless one is given)."""
+        return self.worked if self.worked is not None else self.derivative
+
+    def row_params(self, params):
+        """Keyword arguments of the row from module attributes {attr: value}."""
+        return {kw: params.get(attr, default) for attr, (kw, default) in self.params.items() if kw}
+
+    def forward(self, z, **params):
+        """f(z) on a float array z (any shape; softmax along the last axis)."""
+        z = np.asarray(z, dtype=np.float64)
+        if self.forward_of is not None:
+            return np.asarray(self.forward_of(z, **params), dtype=np.float64)
+        return np.asarray(self.row.forward(z, **self.row_params(params)), dtype=np.float64)
+
+    def fprime(self, z, a, **params):
+        """f′(z) element-wise, by the row's VJP at g = 1 (z and a = f(z) the same shape)."""
+        if not self.elementwise:
+            raise TypeError(f"{self.name} is not element-wise: use jacobian()")
+        z = np.asarray(z, dtype=np.float64)
+        g = np.ones_like(z)
+        if self.forward_of is not None:  # a composed forward: its derivative is the row's at the inner argument
+            return np.asarray(self.forward_of(z, derivative=True, **params), dtype=np.float64)
+        return np.asarray(self.row.vjps[0](g, a, z, **self.row_params(params)), dtype=np.float64)
+
+    def jacobian(self, z, a, **params):
+        """∂a/∂z per sample: z and a (m, n) -> (m, n, n), by the row's VJP on each basis vector."""
+        z = np.asarray(z, dtype=np.float64)
+        m, n = z.shape
+        J = np.empty((m, n, n))
+        rp = self.row_params(params)
+        for i in range(n):
+            g = np.zeros((m, n))
+            g[:, i] = 1.0
+            J[:, i, :] = self.row.vjps[0](g, a, z, **rp)  # row i of ∂a/∂z: gᵀJ with g = eᵢ
+        return J
+
+    def kink_at(self, **params):
+        """Where the kink lies (a number), or None for a smooth activation."""
+        if self.kink is None:
+            return None
+        if isinstance(self.kink, str):
+            return float(params.get(self.kink, self.params[self.kink][1]))
+        return float(self.kink)
+
+    def latex(self):
+        return to_latex(self.formula)
+
+    def dlatex(self):
+        return to_latex(self.derivative)
+
+    def text(self):
+        return to_text(self.formula)
+
+    def dtext(self):
+        return to_text(self.derivative)
+
+
+ACTIVATION_KINDS: dict[str, ActivationKind] = {}
+
+
+def register_activation(kind):
+    """Add ``kind`` to :data:`ACTIVATION_KINDS` (under its name and aliases); returns it."""
+    for key in (kind.name, *kind.aliases):
+        if key in ACTIVATION_KINDS and ACTIVATION_KINDS[key] is not kind:
+            raise ValueError(f"register_activation: {key!r} is already registered")
+        ACTIVATION_KINDS[key] = kind
+    return kind
+
+
+def activation_kind(name):
+    """The :class:`ActivationKind` called ``name`` (case, '-' and '_' ignored), or KeyError."""
+    key = str(name).lower().replace("-", "_")
+    return ACTIVATION_KINDS[key]
+
+
+def _step(z, threshold=0.0, derivative=False):
+    if derivative:
+        return np.zeros_like(z)
+    return 1.0 - E.heaviside_fwd(threshold - z)  # 1 exactly when z ≥ θ
+
+
+IDENTITY = register_activation(ActivationKind(
+    "identity", "Identity", "I", None, "z", 1, "z",
+    forward_of=lambda z, derivative=False: np.ones_like(z) if derivative else np.array(z, dtype=np.float64),
+    aliases=("linear", "none"), doc="f(z) = z, the output of a regression network"))
+STEP = register_activation(ActivationKind(
+    "step", "Unit step", "step", E.HEAVISIDE, ("if", 1, ("≥", "z", "θ"), 0), 0, "z",
+    params={"threshold": (None, 0.0)}, forward_of=_step, kink="threshold",
+    at_kink="step(θ) = 1 (z ≥ θ counts as on) and its derivative is taken as 0",
+    aliases=("heaviside",), doc="the perceptron's unit step: 1 if z ≥ θ else 0; its derivative is 0"))
+SIGMOID = register_activation(ActivationKind(
+    "sigmoid", "Sigmoid", "σ", E.SIGMOID, ("/", 1, ("+", 1, ("^", "e", ("neg", "z")))),
+    ("*", "a", ("-", 1, "a")), aliases=("logistic",), doc="σ(z) = 1/(1 + e⁻ᶻ)",
+    worked=("×", "a", ("val", ("-", 1, "a")))))
+TANH = register_activation(ActivationKind(
+    "tanh", "Tanh", "tanh", E.TANH, ("call", "tanh", "z"), ("-", 1, ("^", "a", 2))))
+RELU = register_activation(ActivationKind(
+    "relu", "ReLU", "ReLU", E.RELU, ("call", "max", 0, "z"), ("call", "𝓗", "z"), "z", kink=0.0,
+    at_kink="ReLU(0) = 0 and ReLU′(0) = 𝓗(0) = 0 (as PyTorch)"))
+LEAKY_RELU = register_activation(ActivationKind(
+    "leaky_relu", "Leaky ReLU", "LeakyReLU", E.LEAKY_RELU, ("if", "z", (">", "z", 0), ("*", "α", "z")),
+    ("if", 1, (">", "z", 0), "α"), "z", params={"negative_slope": ("negative_slope", 0.01)}, kink=0.0,
+    at_kink="LeakyReLU(0) = 0 and its derivative at 0 is taken as α (as PyTorch)", aliases=("leakyrelu",)))
+SOFTPLUS = register_activation(ActivationKind(
+    "softplus", "Softplus", "softplus", E.SOFTPLUS, ("call", "ln", ("+", 1, ("^", "e", "z"))),
+    ("call", "σ", "z"), "z", doc="a smooth ReLU: ln(1 + eᶻ); its derivative is σ(z)"))
+SOFTMAX = register_activation(ActivationKind(
+    "softmax", "Softmax", "softmax", R.SOFTMAX, ("call", "softmax", "z"), ("-", ("call", "diag", "a"), ("*", "a", ("^", "a", "T"))),
+    "a", elementwise=False, doc="softmax(z)ᵢ = e^{zᵢ}/Σⱼ e^{zⱼ} along the last axis; its Jacobian diag(a) − a aᵀ is full"))
+
+
+# ---------------------------------------------------------------- losses
+
+
+@dataclass(frozen=True)
+class LossKind:
+    """One loss, described once.
+
+    name: the key ('cross_entropy'); title: how people call it.
+    row: the primitive row of the per-element (or per-sample) loss.
+    on: what the network's output is for this loss: 'values' (MSE),
+        'probabilities' (BCE) or 'logits' (BCEWithLogits, cross-entropy,
+        whose link — σ or softmax — is part of the loss).
+    link: None, 'sigmoid' or 'softmax': the function the loss applies to
+        the output before comparing with the target.
+    mean_over: 'elements' (divide by every output entry) or 'samples'.
+    formula, dformula: ℓ and ∂ℓ/∂(its argument) as trees in 'ŷ' (or 'p') and 'y'.
+    simplified: ∂ℓ/∂z through the link, as a tree ('p − y'), or None.
+    worked, dworked: the worked-number lines of ℓ and ∂ℓ/∂(argument) when they
+        differ from ``formula`` and ``dformula`` (1 − y evaluated, say).
+    """
+
+    name: str
+    title: str
+    row: Primitive | None
+    on: str
+    link: str | None
+    mean_over: str
+    formula: object
+    dformula: object
+    simplified: object = None
+    aliases: tuple = ()
+    worked: object = None
+    dworked: object = None
+
+
+LOSS_KINDS: dict[str, LossKind] = {}
+
+
+def register_loss(kind):
+    """Add ``kind`` to :data:`LOSS_KINDS` (under its name and aliases); returns it."""
+    for key in (kind.name, *kind.aliases):
+        if key in LOSS_KINDS and LOSS_KINDS[key] is not kind:
+            raise ValueError(f"register_loss: {key!r} is already registered")
+        LOSS_KINDS[key] = kind
+    return kind
+
+
+def loss_kind(name):
+    """The :class:`LossKind` called ``name`` (case, '-' and '_' ignored), or KeyError."""
+    return LOSS_KINDS[str(name).lower().replace("-", "_")]
+
+
+MSE = register_loss(LossKind(
+    "mse", "squared error", NN.MSE_LOSS, "values", None, "elements",
+    ("^", ("-", "ŷ", "y"), 2), ("*", 2, ("-", "ŷ", "y")),
+    aliases=("mseloss", "mean_squared_error", "squared_error", "l2")))
+BCE = register_loss(LossKind(
+    "bce", "binary cross-entropy", LS.BCE, "probabilities", None, "elements",
+    ("neg", ("+", ("*", "y", ("call", "ln", "ŷ")), ("*", ("-", 1, "y"), ("call", "ln", ("-", 1, "ŷ"))))),
+    ("+", ("neg", ("/", "y", "ŷ")), ("/", ("-", 1, "y"), ("-", 1, "ŷ"))),
+    aliases=("bceloss", "binary_cross_entropy"),
+    worked=("neg", ("+", ("×", "y", ("call", "ln", "ŷ")), ("×", ("val", ("-", 1, "y")), ("call", "ln", ("val", ("-", 1, "ŷ")))))),
+    dworked=("+", ("neg", ("/", "y", "ŷ")), ("/", ("val", ("-", 1, "y")), ("val", ("-", 1, "ŷ"))))))
+BCE_WITH_LOGITS = register_loss(LossKind(
+    "bce_with_logits", "binary cross-entropy on logits", LS.BCE_LOGITS, "logits", "sigmoid", "elements",
+    ("neg", ("+", ("*", "y", ("call", "ln", "p")), ("*", ("-", 1, "y"), ("call", "ln", ("-", 1, "p"))))),
+    ("+", ("neg", ("/", "y", "p")), ("/", ("-", 1, "y"), ("-", 1, "p"))), ("-", "p", "y"),
+    aliases=("bcewithlogitsloss", "bce_logits"),
+    worked=("neg", ("+", ("×", "y", ("call", "ln", "p")), ("×", ("val", ("-", 1, "y")), ("call", "ln", ("val", ("-", 1, "p")))))),
+    dworked=("+", ("neg", ("/", "y", "p")), ("/", ("val", ("-", 1, "y")), ("val", ("-", 1, "p"))))))
+CROSS_ENTROPY = register_loss(LossKind(
+    "cross_entropy", "cross-entropy", LS.SOFTMAX_CE, "logits", "softmax", "samples",
+    ("neg", ("call", "Σ", ("*", "y", ("call", "ln", "p")))), ("neg", ("/", "y", "p")), ("-", "p", "y"),
+    aliases=("crossentropyloss", "ce", "crossentropy", "categorical_cross_entropy")))
