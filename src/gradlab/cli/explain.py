@@ -17,7 +17,8 @@ examples:
   gradlab explain perceptron --variant xor     the Rosenblatt rule, step by step
   gradlab explain course --format json         every named quantity
   gradlab explain course --format latex --standalone --output course.tex
-  gradlab explain --model net.safetensors --input 1,2 --target 0.5 --loss mse --lr 0.1
+  gradlab explain --model net.safetensors --input 1,2 --target 0.5 --lr 0.1
+  gradlab explain --model iris.safetensors --input 5.1,3.5,1.4,0.2 --target 0 --view matrix
 """
 
 
@@ -42,7 +43,9 @@ def add_arguments(p):
     m.add_argument("--model", help="model file saved with gl.save")
     m.add_argument("--input", help="input values: '2.0', '1,2' or a batch '1,2;3,4'")
     m.add_argument("--target", help="target values, same syntax as --input")
-    m.add_argument("--loss", help="mse or bce")
+    m.add_argument("--loss", help="mse, bce (on probabilities), bce_with_logits or cross_entropy (default: the loss "
+                   "recorded in the model file by `gradlab train`, else inferred from the output layer; the choice "
+                   "is stated)")
     m.add_argument("--lr", type=float, help="learning rate: show the update and a verification pass")
     c = p.add_argument_group("conventions")
     c.add_argument("--reduction", choices=("mean", "sum"))

@@ -8,6 +8,10 @@ import sys
 import numpy as np
 
 from ..core.errors import ParameterError, ParseError
+from ..ops import catalog
+from .explanation import check_options
+from .network import as_network, supported_losses
+from .trace import check_lr
 
 
 def parse_numbers(text, what):
@@ -40,24 +44,77 @@ def _conventions(args):
     return out
 
 
+# what `gradlab train` wrote as "loss" in model files before it recorded the catalog's name: its
+# networks output logits, so its 'bce' was BCE on logits
+_LEGACY_TRAIN_LOSS = {"bce": "bce_with_logits", "ce": "cross_entropy"}
+
+
+def model_loss(model, metadata, given):
+    """(loss name, sentence saying where it came from) for a saved model: --loss, the file, or the output layer."""
+    if given:
+        return given, None
+    stored = (metadata or {}).get("loss") if isinstance(metadata, dict) else None
+    if isinstance(stored, str):
+        name = _LEGACY_TRAIN_LOSS.get(stored, stored)
+        try:
+            kind = catalog.loss_kind(name)
+        except KeyError:
+            raise ParameterError(f"gradlab explain: the model file names the loss {stored!r}, which the explainer does "
+                                 f"not know; choose one with --loss ({', '.join(supported_losses())})") from None
+        return kind.name, f"Loss: {kind.title} ({kind.name}), as recorded in the model file."
+    last = as_network(model).layers[-1]
+    if last.act.name == "sigmoid":
+        return "bce", ("Loss: binary cross-entropy (bce), inferred from the sigmoid output layer (the model file "
+                       "records no loss); choose another with --loss.")
+    if last.act.name == "identity" and last.n_out == 1:
+        return "mse", ("Loss: squared error (mse), inferred from the linear output with one unit (the model file "
+                       "records no loss); if the output is a logit, pass --loss bce_with_logits.")
+    raise ParameterError(f"gradlab explain: the model file records no loss and its output layer ({last.act.name}, "
+                         f"{last.n_out} outputs) does not say which one it was trained with; choose one with --loss "
+                         f"({', '.join(supported_losses())})")
+
+
+def _check_loss_fits(model, loss):
+    kind = catalog.loss_kind(loss)
+    last = as_network(model).layers[-1]
+    if kind.on == "probabilities" and last.act.name not in ("sigmoid", "softmax"):
+        raise ParameterError(f"gradlab explain: --loss {loss} takes probabilities, but the model's output layer is "
+                             f"{last.act.name}: it outputs logits. Use --loss bce_with_logits (what `gradlab train` "
+                             "trains binary classifiers with).")
+
+
 def _build(args):
     from .api import explain
     from .examples import example, spec
 
-    if args.precision < 0 or args.precision > 15:
-        raise ParameterError(f"The 'precision' parameter of explain must be an int in [0, 15]. Got {args.precision}.")
+    check_options(args.layout, args.precision, "raise")
+    check_lr(args.lr)
+    if args.loss:
+        try:
+            catalog.loss_kind(args.loss)
+        except KeyError:
+            raise ParameterError(f"gradlab explain: --loss must be one of {', '.join(supported_losses())}; got "
+                                 f"{args.loss!r}") from None
     if args.model:
         if args.example:
             raise ParameterError("gradlab explain: give either an EXAMPLE or --model FILE, not both")
-        import gradlab as gl
+        from ..io import load
 
-        model = gl.load(args.model)
+        model, metadata = load(args.model, return_metadata=True)
         x = parse_numbers(args.input, "input")
         y = parse_numbers(args.target, "target")
-        if not args.loss:
-            raise ParameterError("gradlab explain --model needs --loss (mse or bce)")
-        return explain(model, x, y, args.loss, lr=args.lr, layout=args.layout, precision=args.precision,
-                       title=f"Model {os.path.basename(args.model)}", **_conventions(args)), None
+        loss, said = model_loss(model, metadata, args.loss)
+        _check_loss_fits(model, loss)
+        exp = explain(model, x, y, loss, lr=args.lr, layout=args.layout, precision=args.precision,
+                      title=f"Model {os.path.basename(args.model)}", **_conventions(args))
+        if said:
+            exp.notes.append(said)
+        return exp, None
+    given = [flag for flag, value in (("--input", args.input), ("--target", args.target), ("--loss", args.loss))
+             if value is not None]
+    if given:
+        raise ParameterError(f"gradlab explain: {' and '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to "
+                             "--model FILE only; a built-in example has its own input, target and loss")
     name = args.example or "course"
     if name == "perceptron":
         if args.view not in ("scalar",):
@@ -99,6 +156,7 @@ def explain_from_args(args):
         from .graph import graph_of_explanation
 
         g = graph_of_explanation(exp)
+        args._graph = g
         return g.render(fmt, **options)
     if fmt == "json":
         return exp.render("json")
@@ -114,7 +172,11 @@ def write_extras(args):
         from ..viz.network import network_diagram, network_update_diagram
 
         trace = getattr(exp, "trace", None)
-        if trace is not None and getattr(trace, "lr", None) is not None:
+        if getattr(args, "_graph", None) is not None:
+            from ..viz.graph import explanation_graph_diagram
+
+            explanation_graph_diagram(args._graph, args.diagram)
+        elif trace is not None and getattr(trace, "lr", None) is not None:
             network_update_diagram(exp, args.diagram)
         else:
             network_diagram(exp, args.diagram)

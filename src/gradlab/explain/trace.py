@@ -365,15 +365,20 @@ def through_activation(tr, l, g):
     return np.einsum("mi,mij->mj", g, tr.J[l])
 
 
+def _param_grads(delta, a_prev, shared):
+    """(∂L/∂W = Δᵀ A_prev (out, in), ∂L/∂b = column sums of Δ (out,), or their total () when shared)."""
+    db = np.sum(delta) if shared else np.sum(delta, axis=0)
+    return delta.T @ a_prev, np.asarray(db, dtype=np.float64)
+
+
 def _backward(tr):
     L = tr.L
     tr.delta, tr.dW, tr.db = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
     tr.dA, tr.W_new, tr.b_new = [None] * L, [None] * (L + 1), [None] * (L + 1)
     tr.delta[L] = through_activation(tr, L, tr.dL_dyhat)
     for l in range(L, 0, -1):
-        tr.dW[l] = tr.delta[l].T @ tr.A[l - 1]
-        if tr.has_bias(l):
-            tr.db[l] = np.asarray(np.sum(tr.delta[l]) if tr.conv.shared_bias else np.sum(tr.delta[l], axis=0))
+        dW, db = _param_grads(tr.delta[l], tr.A[l - 1], tr.conv.shared_bias)
+        tr.dW[l], tr.db[l] = dW, (db if tr.has_bias(l) else None)
         if tr.lr is not None:
             tr.W_new[l] = tr.W(l) - tr.lr * tr.dW[l]
             if tr.has_bias(l):

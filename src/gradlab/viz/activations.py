@@ -8,75 +8,53 @@ the engine really differentiates, not a hand-typed formula.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..nn import activations as nn_act
+from ..ops import catalog
 from . import _mpl
 
 
-def _identity(x):
-    # 1·x: the identity written as an operation so that autodiff records it
-    return 1.0 * x
+# the panels drawn by default, in this order; any element-wise activation of the catalog can be drawn
+NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "step")
 
 
-def _sigmoid(x):
-    from ..ops.api import sigmoid
-
-    return sigmoid(x)
-
-
-def _tanh(x):
-    from ..ops.api import tanh
-
-    return tanh(x)
-
-
-def _relu(x):
-    from ..ops.api import relu
-
-    return relu(x)
+def _kind(name):
+    try:
+        kind = catalog.activation_kind(name)
+    except KeyError:
+        kind = None
+    if kind is None or not kind.elementwise:
+        choices = sorted({k.name for k in catalog.ACTIVATION_KINDS.values() if k.elementwise})
+        raise ParameterError(f"The 'name' parameter of activation_function must be one of {choices}. Got {name!r}.")
+    return kind
 
 
-def _step(x):
-    from ..ops.api import heaviside
-
-    return heaviside(x)
-
-
-def _leaky_relu_with(slope):
-    def leaky(x):
-        from ..ops.api import leaky_relu
-
-        return leaky_relu(x, slope)
-
-    return leaky
-
-
-# name -> (panel title, formula of f, formula of f')  (matplotlib mathtext)
-FORMULAS = {
-    "sigmoid": ("Sigmoid", r"$\sigma(x)=\frac{1}{1+e^{-x}}$", r"$\sigma'(x)=\sigma(x)\,(1-\sigma(x))$"),
-    "tanh": ("Tanh", r"$\tanh(x)=\frac{e^x-e^{-x}}{e^x+e^{-x}}$", r"$\tanh'(x)=1-\tanh^2(x)$"),
-    "relu": ("ReLU", r"$\mathrm{ReLU}(x)=\max(0,x)$", r"$\mathrm{ReLU}'(x)=\mathcal{H}(x)$"),
-    "leaky_relu": ("Leaky ReLU", r"$\mathrm{LReLU}(x)=\max(\alpha x,x),\ \alpha={a}$", r"$\mathrm{LReLU}'(x)=1$ if $x>0$ else $\alpha$"),
-    "identity": ("Identity", r"$f(x)=x$", r"$f'(x)=1$"),
-    "step": ("Unit step", r"$\mathcal{H}(x)=1$ if $x>0$ else $0$", r"$\mathcal{H}'(x)=0$ (undefined at 0)"),
-}
-NAMES = tuple(FORMULAS)
+def formulas(name, negative_slope=0.1):
+    """(panel title, label of f, label of f′) for activation ``name``, written from its catalog entry."""
+    kind = _kind(name)
+    fx = f"{kind.symbol}(x)"
+    subst = {"z": "x", "a": fx, "α": f"{negative_slope:g}", "θ": "0"}
+    f = f"{fx} = {catalog.to_text(kind.formula, subst)}"
+    df = f"{kind.symbol}′(x) = {catalog.to_text(kind.derivative, subst)}"
+    return kind.title, f.replace("𝓗", "H"), df.replace("𝓗", "H")
 
 
 def activation_function(name: str, negative_slope: float = 0.1):
-    """The gradlab function (Tensor -> Tensor) for activation ``name`` (one of :data:`NAMES`)."""
-    table = {
-        "sigmoid": _sigmoid,
-        "tanh": _tanh,
-        "relu": _relu,
-        "leaky_relu": _leaky_relu_with(negative_slope),
-        "identity": _identity,
-        "step": _step,
-    }
-    if name not in table:
-        raise ParameterError(f"The 'name' parameter of activation_function must be one of {list(table)}. Got {name!r}.")
-    return table[name]
+    """The gradlab function (Tensor -> Tensor) for activation ``name``: the gl.nn module of its catalog entry."""
+    kind = _kind(name)
+    cls = nn_act.ACTIVATIONS[kind.name]
+    module = cls(negative_slope=negative_slope) if cls is nn_act.LeakyReLU else cls()
+
+    def f(x):
+        with warnings.catch_warnings():  # Step warns that its gradient is zero: that is what the panel shows
+            warnings.simplefilter("ignore", nn_act.GradientWarning)
+            return module(x)
+
+    return f
 
 
 def activation_curves(name: str, x, negative_slope: float = 0.1):
@@ -107,16 +85,15 @@ def _break_jumps(x, y, jump):
 
 
 def _panel(ax, name, x, negative_slope):
-    title, f_tex, df_tex = FORMULAS[name]
-    f_tex = f_tex.replace("{a}", f"{negative_slope:g}")
+    title, f_tex, df_tex = formulas(name, negative_slope)
     f, df = activation_curves(name, x, negative_slope)
     ax.axhline(0, color="#999999", lw=0.8, zorder=1)
     ax.axvline(0, color="#999999", lw=0.8, zorder=1)
     ax.plot(*_break_jumps(x, f, 0.5), color=_mpl.POSITIVE, lw=2.2, label=f_tex, zorder=3)
     ax.plot(*_break_jumps(x, df, 0.5), color=_mpl.NEGATIVE, lw=2.0, ls="--", label=df_tex, zorder=3)
-    if name == "step":
-        ax.plot([0], [1], "o", mfc="white", mec=_mpl.POSITIVE, zorder=4)
-        ax.plot([0], [0], "o", color=_mpl.POSITIVE, zorder=4)
+    if name == "step":  # step(0) = 1: z ≥ θ counts as on
+        ax.plot([0], [0], "o", mfc="white", mec=_mpl.POSITIVE, zorder=4)
+        ax.plot([0], [1], "o", color=_mpl.POSITIVE, zorder=4)
     ax.set_title(title)
     ax.set_xlabel("x")
     ax.set_ylabel("value")
@@ -142,8 +119,7 @@ def plot_activations(path=None, *, names=NAMES, x_range=(-5.0, 5.0), negative_sl
     """
     names = tuple(names)
     for n in names:
-        if n not in FORMULAS:
-            raise ParameterError(f"The 'names' parameter of plot_activations must list names from {list(NAMES)}. Got {n!r}.")
+        _kind(n)
     if not names:
         raise ParameterError("The 'names' parameter of plot_activations must list at least one activation. Got ().")
     x = np.linspace(float(x_range[0]), float(x_range[1]), int(points))

@@ -88,7 +88,11 @@ def _dot_escape(s):
 
 def to_dot(root, values: bool = True) -> str:
     """Graphviz DOT source of the computation graph under ``root`` (see :func:`graph_nodes`)."""
-    nodes, edges = graph_nodes(root)
+    return _dot_source(*graph_nodes(root), values)
+
+
+def _dot_source(nodes, edges, values):
+    """DOT source of node records and (source id, target id) edges, as :func:`graph_nodes` returns them."""
     out = ["digraph gradlab {", '  rankdir="LR";', '  node [fontname="Helvetica", fontsize=11];',
            '  edge [color="#555555", arrowsize=0.7];']
     for n in nodes:
@@ -162,7 +166,11 @@ def _depths(nodes, edges):
 
 def graph_figure(root, values: bool = True):
     """The computation graph drawn with matplotlib (no Graphviz needed); returns the Figure."""
-    nodes, edges = graph_nodes(root)
+    return _figure(*graph_nodes(root), values, "Computation graph (operations in orange, inputs in blue)")
+
+
+def _figure(nodes, edges, values, title):
+    """Node records and edges (see :func:`graph_nodes`) drawn with matplotlib; returns the Figure."""
     depth = _depths(nodes, edges)
     columns = {}
     for n in nodes:
@@ -192,5 +200,81 @@ def graph_figure(root, values: bool = True):
         ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
         ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
         ax.axis("off")
-        ax.set_title("Computation graph (operations in orange, inputs in blue)")
+        ax.set_title(title)
     return fig
+
+
+# ---------------------------------------------------------------- the explainer's graph view
+
+_PICTURE_TEXT = {"𝓗": "H"}  # characters the picture fonts lack
+
+
+def _picture_text(s):
+    for a, b in _PICTURE_TEXT.items():
+        s = s.replace(a, b)
+    return s
+
+
+def explanation_graph_nodes(g):
+    """The nodes of a :class:`~gradlab.explain.graph.GraphExplanation` as records for drawing.
+
+    Args:
+        g: the graph view of a function (``gl.explain_graph``) or of a
+            network's loss (``graph_of_explanation``).
+
+    Returns:
+        ``(nodes, edges)`` as :func:`graph_nodes` gives them: kind 'op'
+        (title ``v3 = σ(v2)``), 'leaf' (an input) or 'const' (a named
+        constant such as the target y, or c1…); 'value' and 'grad' short
+        texts (a number, a few entries, or min and max); edges from each
+        operand to its operation.
+    """
+    from ..explain.notation import Op, Row, Sym
+    from ..explain.render.nodes_text import one_line
+
+    nodes, edges, index = [], [], {}
+    for n in g.nodes:
+        index[n.name] = len(nodes)
+        if n.kind == "op":
+            title = one_line(Row(Sym(n.name), Op("="), n.formula), g.precision)
+        else:
+            title = n.name
+        kind = {"op": "op", "input": "leaf"}.get(n.kind, "const")
+        nodes.append({"id": len(nodes), "kind": kind, "title": _picture_text(title),
+                      "shape": tuple(np.shape(n.value)), "value": _summary(n.value),
+                      "grad": None if n.grad is None else _summary(n.grad)})
+        for src in n.sources:
+            if src is not None:
+                edges.append((index[src.name], index[n.name]))
+    return nodes, edges
+
+
+def explanation_graph_diagram(graph_explanation, path, *, engine: str = "auto") -> Path:
+    """Draw the computation graph of an explainer graph view into ``path`` (.png, .svg or .pdf).
+
+    Every node (inputs, named constants, operations with their formula)
+    shows its shape, value and gradient (∂output/∂node).
+
+    Args:
+        graph_explanation: a :class:`~gradlab.explain.graph.GraphExplanation`.
+        path: the output file.
+        engine: 'dot', 'matplotlib' or 'auto', as in :func:`computation_graph`.
+
+    Returns:
+        the path written.
+    """
+    if engine not in ("auto", "dot", "matplotlib"):
+        raise ParameterError(f"The 'engine' parameter of explanation_graph_diagram must be 'auto', 'dot' or "
+                             f"'matplotlib'. Got {engine!r}.")
+    if not hasattr(graph_explanation, "nodes") or not hasattr(graph_explanation, "output"):
+        raise ParameterError("explanation_graph_diagram: expected a GraphExplanation (gl.explain_graph(...)); "
+                             f"got {type(graph_explanation).__name__}")
+    p = _mpl.check_path(path, "explanation_graph_diagram")
+    nodes, edges = explanation_graph_nodes(graph_explanation)
+    if engine == "dot" and not has_graphviz():
+        raise GraphError("explanation_graph_diagram: engine='dot' needs Graphviz's dot program; install it "
+                         "(apt-get install graphviz) or use engine='matplotlib'")
+    if engine == "matplotlib" or (engine == "auto" and not has_graphviz()):
+        title = f"{graph_explanation.title} (operations in orange, inputs in blue, constants in grey)"
+        return _mpl.save(_figure(nodes, edges, True, title), p, "explanation_graph_diagram")
+    return _run_dot(_dot_source(nodes, edges, True), p)

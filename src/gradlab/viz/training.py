@@ -19,11 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import ParameterError, ShapeError, check_param
+from ..ops import catalog
 
 LOSSES = {"bce": "binary cross-entropy (sigmoid + BCE on logits)", "mse": "mean squared error",
           "ce": "cross-entropy (softmax over the outputs)"}
-LOSS_ALIASES = {"cross_entropy": "ce", "crossentropy": "ce", "binary_cross_entropy": "bce", "bce_logits": "bce",
-                "mean_squared_error": "mse"}
+# The training command's short names for the catalog's losses. Its networks output logits, so binary
+# cross-entropy, by any of its names, is trained as BCE on logits (gl.nn.BCEWithLogitsLoss); the model
+# file records the loss actually used ('bce_with_logits'), which `gradlab explain --model` reads.
+TRAIN_LOSS = {"bce": "bce", "bce_with_logits": "bce", "cross_entropy": "ce", "mse": "mse"}
 OPTIMIZERS = ("sgd", "adam")
 
 
@@ -138,10 +141,12 @@ def _check_numbers(spec):
 def _loss_name(spec, task):
     if spec.loss is None:
         return {"binary": "bce", "multiclass": "ce", "regression": "mse"}[task]
-    key = str(spec.loss).lower().replace("-", "_")
-    key = LOSS_ALIASES.get(key, key)
-    check_param("train", "loss", spec.loss, key in LOSSES, f"one of {list(LOSSES)}")
-    return key
+    try:
+        kind = catalog.loss_kind(spec.loss)
+    except KeyError:
+        kind = None
+    check_param("train", "loss", spec.loss, kind is not None, f"one of {list(LOSSES)}")
+    return TRAIN_LOSS[kind.name]
 
 
 def _check_fit(loss, task, classes, y, layers, n_features):
@@ -275,7 +280,8 @@ def write_outputs(result: Result, plot_dir=None, report=None, save=None) -> dict
         from ..io import save as save_model
 
         p = result.prepared
-        save_model(p.model, save, metadata={"data": p.data_name, "loss": p.loss, "epochs": len(result.history.epoch),
+        save_model(p.model, save, metadata={"data": p.data_name, "loss": p.loss_fn.kind.name,
+                                            "epochs": len(result.history.epoch),
                                             "final": dict(result.summary)})
         written["model"] = Path(save)
     if report:

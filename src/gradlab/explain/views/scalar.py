@@ -167,10 +167,11 @@ def _link_lines(doc, tr, yhat, pred):
 
 
 def _scale_node(tr):
+    """c Σ in front of the loss's terms (Σ over the samples only for cross-entropy, whose ℓ sums the classes)."""
     c = tr.loss_scale
-    if c == 1.0:
-        return [Sym("Σ")] if (tr.Y.size > 1 or tr.loss.name == "cross_entropy" and tr.m > 1) else []
-    return [Num(c), TIMES, Sym("Σ")] if tr.Y.size > 1 else [Num(c), TIMES]
+    terms = tr.m if tr.loss.mean_over == "samples" else tr.Y.size
+    lead = [Num(c), TIMES] if c != 1.0 else []
+    return lead + ([Sym("Σ")] if terms > 1 else [])
 
 
 def _scaled(tr, formula, numbers):
@@ -262,14 +263,15 @@ def _through(doc, tr, l, s, upstream, last):
         fp = tr.fprime[l][s, j]
         formula, worked = fprime_parts(tr, l, s, j)
         if last:
-            rhs = [EQ, formula] + ([EQ, worked] if worked is not None else [])
+            rhs = ([EQ, formula] if isinstance(tr.act(l).derivative, tuple) else []) + \
+                ([EQ, worked] if worked is not None else [])
             doc.eq(Row(_d(aj, zj), *rhs, EQ, Num(fp)))
             doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, _d(aj, zj), EQ, Num(upstream[s, j]), TIMES,
                        Num(fp, paren=True), EQ, Num(tr.delta[l][s, j])))
         else:
             nums = [Num(upstream[s, j]), TIMES]
             if worked is not None:
-                nums += [Paren(worked), EQ, Num(upstream[s, j]), TIMES]
+                nums += [Paren(worked) if isinstance(worked, Row) else worked, EQ, Num(upstream[s, j]), TIMES]
             nums.append(Num(fp, paren=True))
             doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, formula, EQ, *nums, EQ, Num(tr.delta[l][s, j])))
         kink_flag(doc, tr, l, s, j)
