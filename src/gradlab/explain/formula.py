@@ -18,6 +18,15 @@ def _prec(tree):
     return _PREC.get(tree[0], 9) if isinstance(tree, tuple) else 9
 
 
+def _numeric(node):
+    """True when ``node`` prints as a number (so juxtaposing it with another needs a ×)."""
+    if isinstance(node, Num) or (isinstance(node, Text) and node.text.isdigit()):
+        return True
+    if isinstance(node, (Paren, Sup)):
+        return _numeric(node.inner if isinstance(node, Paren) else node.base)
+    return False
+
+
 def tree_node(tree, subst=None, values=None):
     """The notation node of ``tree``.
 
@@ -45,7 +54,7 @@ def tree_node(tree, subst=None, values=None):
         return Row(sub(args[0], 1), Op("+" if op == "+" else "−"), sub(args[1], 2))
     if op == "*":
         left, right = sub(args[0], 3), sub(args[1], 4)
-        if isinstance(left, Num) or (isinstance(left, Paren) and isinstance(left.inner, Num)):
+        if _numeric(left) and (_numeric(right) or isinstance(left, Num) or isinstance(left, Paren)):
             return Row(left, Op("×"), right)  # numbers side by side need a ×
         return Row(left, right, tight=isinstance(right, Paren))
     if op == "×":

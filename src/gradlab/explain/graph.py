@@ -27,7 +27,7 @@ import numpy as np
 from ..core.errors import InputTypeError, ParameterError
 from .document import Displayable, Document
 from .notation import Deriv, Matrix, Num, Op, Row, Sym, Text
-from .opnotation import OpArgs, number_node, op_notation
+from .opnotation import OpArgs, number_node, op_notation, wrap
 
 EQ, TIMES, PLUS = Op("="), Op("×"), Op("+")
 MAX_MATRIX_ENTRIES = 120  # larger values are summarised by their shape
@@ -320,7 +320,7 @@ def _forward_rows(g):
             kind = n.op + (" (constant)" if n.const else "")
             formula = n.formula
         else:
-            kind, formula = n.kind, Text("—")
+            kind, formula = n.kind, "—"
         rows.append([_name_node(n.name), kind, formula, _value_node(n.value)])
     return rows
 
@@ -332,7 +332,7 @@ def _edge_eq(g, node, parent, edge, via):
     if via:
         lhs = Row(lhs, Text(f"({via})"))
     up = _value_node(g.by_name[parent].grad)
-    row = [lhs, EQ, Deriv(f, Sym(parent)), TIMES, Deriv(Sym(parent), Sym(node.name)), EQ, up, TIMES, edge.local]
+    row = [lhs, EQ, Deriv(f, Sym(parent)), TIMES, Deriv(Sym(parent), Sym(node.name)), EQ, up, TIMES, wrap(edge.local, 3)]
     if edge.local_value is not None:
         row += [EQ, up, TIMES, Num(edge.local_value, paren=True)]
     row += [EQ, _value_node(edge.contribution)]

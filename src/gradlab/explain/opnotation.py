@@ -30,7 +30,7 @@ import numpy as np
 from .notation import Call, Frac, Node, Num, Op, Paren, Row, Sup, Sym, Text, transpose
 
 DOT = Paren(Op("·"))  # the upstream gradient, in a local derivative that is a linear map
-ONES = Sym("1", bold=True)  # a vector of ones
+ONES = Sym("𝟏")  # a vector of ones (LaTeX \mathbf{1})
 MINUS, PLUS = Op("−"), Op("+")
 
 
@@ -383,7 +383,7 @@ def _det(A):
 
 def _logdet(A):
     x = A.ins[0]
-    return call("ln", Row(Op("|"), call("det", x), Op("|"), tight=True)), [_inverse_transpose(x)]
+    return call("ln", call("abs", call("det", x))), [_inverse_transpose(x)]
 
 
 def _outer(A):
@@ -545,7 +545,7 @@ NOTATION = {
     "exp": _unary(lambda x: power(Sym("e"), x), lambda x, A: power(Sym("e"), x)),
     "log": _unary(lambda x: call("ln", x), lambda x, A: frac(_one(), x)),
     "sqrt": _unary(lambda x: call("sqrt", x), lambda x, A: Frac(_one(), Row(Text("2"), call("sqrt", x)))),
-    "abs": _unary(lambda x: Row(Op("|"), x, Op("|"), tight=True), lambda x, A: call("sign", x)),
+    "abs": _unary(lambda x: call("abs", x), lambda x, A: call("sign", x)),
     "sin": _unary(lambda x: call("sin", x), lambda x, A: call("cos", x)),
     "cos": _unary(lambda x: call("cos", x), lambda x, A: neg(call("sin", x))),
     "tanh": _activation("tanh"), "sigmoid": _activation("sigmoid"), "relu": _activation("relu"),

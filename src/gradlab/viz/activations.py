@@ -22,14 +22,16 @@ from . import _mpl
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "step")
 
 
-def _kind(name):
+def _kind(name, owner="activation_function"):
     try:
         kind = catalog.activation_kind(name)
     except KeyError:
         kind = None
     if kind is None or not kind.elementwise:
         choices = sorted({k.name for k in catalog.ACTIVATION_KINDS.values() if k.elementwise})
-        raise ParameterError(f"The 'name' parameter of activation_function must be one of {choices}. Got {name!r}.")
+        what = "'name' parameter of activation_function" if owner == "activation_function" else \
+            "'names' parameter of plot_activations"
+        raise ParameterError(f"The {what} must be one of {choices}. Got {name!r}.")
     return kind
 
 
@@ -119,7 +121,7 @@ def plot_activations(path=None, *, names=NAMES, x_range=(-5.0, 5.0), negative_sl
     """
     names = tuple(names)
     for n in names:
-        _kind(n)
+        _kind(n, "plot_activations")
     if not names:
         raise ParameterError("The 'names' parameter of plot_activations must list at least one activation. Got ().")
     x = np.linspace(float(x_range[0]), float(x_range[1]), int(points))

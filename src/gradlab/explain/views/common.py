@@ -25,7 +25,7 @@ def conventions_note(doc, exp, scalar=False):
         doc.note(f"Layout: {exp.layout}. " + _layout_sentence(exp.layout))
     for sentence in tr.conv.statements():
         doc.note(sentence, kind="warn")
-    _model_notes(doc, tr)
+    _model_notes(doc, tr, scalar)
     for sentence in exp.notes:
         doc.note(sentence)
 
@@ -55,13 +55,18 @@ def _act_name(layer):
     return layer.act.name + (f"({params})" if params else "") + bias
 
 
-def _model_notes(doc, tr):
+def _model_notes(doc, tr, scalar):
     """What a reader must know about this network and loss: double links, kinks."""
     last = tr.act(tr.L).name
     if tr.loss.link is not None and last == tr.loss.link:
         doc.note(f"The output layer applies {last} and {tr.loss.title} applies {last} to it again (it takes logits): "
                  f"the explanation shows exactly that. For the usual network, end with an identity output.",
                  kind="warn")
-    if tr.kinks:
+    if tr.kinks and scalar:
         doc.note(f"⚠ {len(tr.kinks)} pre-activation(s) lie within 1e-9 of an activation's kink; each is flagged "
                  "where it occurs, with the convention used there.", kind="warn")
+    elif tr.kinks:
+        from .scalar import kink_sentence
+
+        for kink in tr.kinks:
+            doc.note(*kink_sentence(tr, kink), kind="warn")
