@@ -233,7 +233,8 @@ def test_matrix_products_use_real_transposes():
 
 def test_sigmoid_derivative_is_written_with_its_output():
     out = produce("course", "--view", "graph")
-    assert "∂L/∂v8 = ∂L/∂v9 × ∂v9/∂v8 = −1.2921 × v9 (1 − v9) = −1.2921 × 0.1750 = −0.2261" in out
+    assert "∂L/∂v8 = ∂L/∂v9 × ∂v9/∂v8 = −1.2921 × v9 (1 − v9) = −1.2921 × 0.1750 = −0.2261" \
+        in out
 
 
 # ---------------------------------------------------------------- constants

@@ -332,7 +332,8 @@ def _edge_eq(g, node, parent, edge, via):
     if via:
         lhs = Row(lhs, Text(f"({via})"))
     up = _value_node(g.by_name[parent].grad)
-    row = [lhs, EQ, Deriv(f, Sym(parent)), TIMES, Deriv(Sym(parent), Sym(node.name)), EQ, up, TIMES, wrap(edge.local, 3)]
+    row = [lhs, EQ, Deriv(f, Sym(parent)), TIMES, Deriv(Sym(parent), Sym(node.name)),
+           EQ, up, TIMES, wrap(edge.local, 3)]
     if edge.local_value is not None:
         row += [EQ, up, TIMES, Num(edge.local_value, paren=True)]
     row += [EQ, _value_node(edge.contribution)]
