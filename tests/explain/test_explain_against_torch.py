@@ -11,10 +11,11 @@ retained, and the update and verification pass. Every named quantity must
 equal the reference to 1e-12 (relative to the quantity's largest entry when
 that exceeds 1), and every renderer and view must run.
 
-Draws whose numbers are ill-conditioned are redrawn (their conventions are
-tested elsewhere): a pre-activation within 1e-6 of a ReLU, LeakyReLU or step
-kink (before or after the update), |z| > 8, or a BCE output within 1e-3 of 0
-or 1 (where 1/(ŷ(1 − ŷ)) amplifies rounding beyond 1e-12).
+Two kinds of draw are redrawn: a pre-activation within 1e-6 of a ReLU,
+LeakyReLU or step kink, before or after the update (which side of a kink a
+rounding error lands on decides f′ there; the conventions at kinks are tested
+elsewhere), and a BCE output within 1e-4 of 0 or 1 (ln(1 − ŷ) turns a
+one-ulp difference in ŷ into more than 1e-12 there).
 
 A failure names the network's seed and description and prints a
 self-contained snippet that reproduces it.
@@ -40,8 +41,7 @@ N_CHUNKS = 25
 PER_CHUNK = 20  # 25 × 20 = 500 networks
 TOLERANCE = 1e-12
 KINK_MARGIN = 1e-6
-Z_BOUND = 8.0
-BCE_MARGIN = 1e-3
+BCE_MARGIN = 1e-4
 
 ACTIVATIONS = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax")
 HIDDEN_WEIGHTS = np.array([1, 1, 1, 1, 1, 1, 1, 0.5]) / 7.5  # softmax is a rarer hidden layer
@@ -307,7 +307,7 @@ def torch_activation(spec, z):
     if act == "step":  # 1 if z ≥ θ else 0; f′ = 0 (the 0·z keeps a in the graph so its gradient is 0, not None)
         return torch.where(z >= spec.param, 1.0, 0.0).to(torch.float64) + 0.0 * z
     if act == "sigmoid":
-        return 1.0 / (1.0 + torch.exp(-z))
+        return torch.sigmoid(z)
     if act == "tanh":
         return torch.tanh(z)
     if act == "relu":
@@ -374,11 +374,11 @@ def backward_by_rule(case, zs, acts, weights, biases, sequential):
             out[f"db[{l}]"] = delta.sum() if case.shared_bias else delta.sum(dim=0)
         W_used = W
         if case.lr is not None:
-            out[f"W_new[{l}]"] = W_used = W - case.lr * out[f"dW[{l}]"]
+            out[f"W_new[{l}]"] = W - case.lr * out[f"dW[{l}]"]
             if b is not None:
                 out[f"b_new[{l}]"] = b if case.frozen_bias else b - case.lr * out[f"db[{l}]"]
-        if not sequential:
-            W_used = W
+            if sequential:
+                W_used = out[f"W_new[{l}]"]
         out[f"da[{l - 1}]"] = delta @ W_used
         if l > 1:
             (delta,) = torch.autograd.grad(acts[l - 1], zs[l - 1], grad_outputs=out[f"da[{l - 1}]"],
@@ -389,7 +389,7 @@ def backward_by_rule(case, zs, acts, weights, biases, sequential):
 @dataclass
 class Reference:
     values: dict  # name -> array, per-sample quantities (m, n), dW (out, in)
-    z: list  # pre-activations (m, n) of every layer, before and after the update
+    z: list  # pre-activations (m, n) of every layer, before and after the update (to find kinks)
     z_new: list
     rule: dict  # backward_by_rule with the old weights (must equal autograd: a check of the reference)
     autograd: dict  # the true gradients (differ from values for the lower layers of sequential updates)
@@ -441,11 +441,9 @@ def torch_reference(case):
 
 
 def well_conditioned(case, ref):
-    """False when a draw sits on a kink, has a large |z| or a BCE output near 0 or 1 (then it is redrawn)."""
+    """False when a draw sits on a kink or has a BCE output near 0 or 1 (then it is redrawn)."""
     for zs in (ref.z, ref.z_new):
         for spec, z in zip(case.layers, zs):
-            if np.max(np.abs(z)) > Z_BOUND:
-                return False
             if spec.kink is not None and np.min(np.abs(z - spec.kink)) < KINK_MARGIN:
                 return False
     if case.loss == "bce":
@@ -550,6 +548,14 @@ def test_reference_rule_equals_autograd():
                                            err_msg=f"{name}: {case.describe()}")
 
 
+def set_of_acts(case):
+    """One layer per distinct activation of the network (to count networks, not layers)."""
+    seen = {}
+    for spec in case.layers:
+        seen.setdefault(spec.act, spec)
+    return list(seen.values())
+
+
 def test_the_draws_cover_the_space():
     cases = [case for chunk in range(N_CHUNKS) for case, _ in chunk_cases(chunk)]
     assert len(cases) >= 500
@@ -597,35 +603,27 @@ def test_the_draws_cover_the_space():
             assert rendered[kind, pair] >= 5, f"{pair} renders {rendered[kind, pair]} networks of kind {kind}"
 
 
-def set_of_acts(case):
-    """One layer per distinct activation of the network (to count networks, not layers)."""
-    seen = {}
-    for spec in case.layers:
-        seen.setdefault(spec.act, spec)
-    return list(seen.values())
-
-
 # ---------------------------------------------------------------- what the explainer refuses
+# Each refusal is a GradlabError; the same call without the offending choice is explained.
 
-NET = [(np.array([[0.5, -0.3]]), np.array([0.1]), "sigmoid")]
+NET = [(np.array([[0.5, -0.3]]), np.array([0.1]), "sigmoid")]  # one probability out
+NET2 = [(np.array([[0.5, -0.3], [0.2, 0.1]]), np.array([0.1, 0.0]), "identity")]  # two logits out
 X, Y = np.array([1.0, 2.0]), np.array([0.3])
 
 
-NET2 = [(np.array([[0.5, -0.3], [0.2, 0.1]]), np.array([0.1, 0.0]), "identity")]  # two logits
-
-
-@pytest.mark.parametrize("loss_fn, kwargs", [
-    (gl.nn.MSELoss("none"), {}), ("mse", {"reduction": "none"}), (gl.nn.BCELoss("none"), {}),
-    (gl.nn.BCEWithLogitsLoss("none"), {}), (gl.nn.CrossEntropyLoss("none"), {}),
-    ("cross_entropy", {"reduction": "none"}),
-])
-def test_refuses_reduction_none(loss_fn, kwargs):
-    if isinstance(loss_fn, gl.nn.CrossEntropyLoss) or loss_fn == "cross_entropy":
-        net, y = NET2, 1
-    else:
-        net, y = NET, Y
-    with pytest.raises(gl.GradlabError):
+@pytest.mark.parametrize("loss_fn, kwargs, fixed", [
+    (gl.nn.MSELoss("none"), {}, gl.nn.MSELoss("sum")),
+    ("mse", {"reduction": "none"}, "mse"),
+    (gl.nn.BCELoss("none"), {}, gl.nn.BCELoss()),
+    (gl.nn.BCEWithLogitsLoss("none"), {}, gl.nn.BCEWithLogitsLoss()),
+    (gl.nn.CrossEntropyLoss("none"), {}, gl.nn.CrossEntropyLoss()),
+    ("cross_entropy", {"reduction": "none"}, "cross_entropy"),
+], ids=["MSELoss", "mse", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "cross_entropy"])
+def test_refuses_reduction_none(loss_fn, kwargs, fixed):
+    net, y = (NET2, 1) if "ross" in str(loss_fn) or loss_fn == "cross_entropy" else (NET, Y)
+    with pytest.raises(gl.GradlabError, match="reduction"):
         gl.explain(net, X, y, loss_fn, **kwargs)
+    assert np.isfinite(gl.explain(net, X, y, fixed)["loss"])
 
 
 @pytest.mark.parametrize("net, x", [
@@ -633,32 +631,32 @@ def test_refuses_reduction_none(loss_fn, kwargs):
     ([(np.array([[-1.0, 0.0]]), np.array([0.8]), "identity")], X),  # ŷ = −0.2
     ([(np.array([[-1.0, 0.0]]), None, "relu")], X),  # ŷ = 0
     ([(np.array([[1.0, 0.0]]), None, "step")], X),  # ŷ = 1
-    ([(np.array([[1.0, 0.0]]), None, "softmax")], X),  # one softmax output is exactly 1
+    ([(np.array([[1.0, 0.0]]), None, "softmax")], X),  # a single softmax output is exactly 1
     ([(np.array([[20.0, 10.0]]), None, "sigmoid")], X),  # σ(40) rounds to 1.0
-    ([(np.array([[0.3, 0.0]]), None, "identity")], np.array([[1.0, 0.0], [4.0, 0.0]])),  # 0.3 then 1.2
+    ([(np.array([[0.3, 0.0]]), None, "identity")], np.array([[1.0, 0.0], [4.0, 0.0]])),  # 0.3, then 1.2
 ], ids=["above-1", "below-0", "relu-0", "step-1", "softmax-1", "saturated-sigmoid", "one-row-outside"])
 def test_refuses_bce_outside_the_open_unit_interval(net, x):
     y = np.full((1,) if x.ndim == 1 else (x.shape[0], 1), 0.5)
     with pytest.raises(gl.GradlabError):
         gl.explain(net, x, y, gl.nn.BCELoss())
+    assert np.isfinite(gl.explain(net, x, y, gl.nn.MSELoss())["loss"])
 
 
-@pytest.mark.parametrize("loss_fn", [gl.nn.BCELoss(), gl.nn.BCEWithLogitsLoss(), "bce", "bce_with_logits"])
+@pytest.mark.parametrize("loss_fn", [gl.nn.BCELoss(), gl.nn.BCEWithLogitsLoss(), "bce", "bce_with_logits",
+                                     gl.nn.CrossEntropyLoss(), "cross_entropy"])
 def test_refuses_half_with_a_loss_other_than_mse(loss_fn):
-    with pytest.raises(gl.GradlabError):
-        gl.explain(NET, X, Y, loss_fn, half=True)
+    net, y = (NET2, 1) if "ross" in str(loss_fn) or loss_fn == "cross_entropy" else (NET, Y)
+    with pytest.raises(gl.GradlabError, match="half"):
+        gl.explain(net, X, y, loss_fn, half=True)
+    assert np.isfinite(gl.explain(net, X, y, loss_fn, half=False)["loss"])
 
 
-@pytest.mark.parametrize("loss_fn", [gl.nn.CrossEntropyLoss(), "cross_entropy"])
-def test_refuses_half_with_cross_entropy(loss_fn):
-    with pytest.raises(gl.GradlabError):
-        gl.explain(NET2, X, 1, loss_fn, half=True)
-
-
-@pytest.mark.parametrize("check", ["warn", "ignore", "", None, True])
+@pytest.mark.parametrize("check", ["warn", "ignore", "", "Raise", None, True])
 def test_refuses_an_unknown_check(check):
-    with pytest.raises(gl.GradlabError):
+    with pytest.raises(gl.GradlabError, match="check"):
         gl.explain(NET, X, Y, "mse", check=check)
+    for fine in ("raise", "flag"):
+        assert np.isfinite(gl.explain(NET, X, Y, "mse", check=fine)["loss"])
 
 
 class Doubler(gl.nn.Module):
@@ -670,8 +668,11 @@ class Doubler(gl.nn.Module):
 
 @pytest.mark.parametrize("where", ["after", "before", "between"])
 def test_refuses_an_unknown_module_and_names_it(where):
-    linear = gl.nn.Linear(2, 2, init="zeros")
-    modules = {"after": [linear, gl.nn.Sigmoid(), Doubler()], "before": [Doubler(), linear],
-               "between": [linear, Doubler(), gl.nn.Linear(2, 1, init="zeros")]}[where]
+    first, second = gl.nn.Linear(2, 2, init="zeros"), gl.nn.Linear(2, 1, init="zeros")
+    modules = {"after": [first, gl.nn.Sigmoid(), Doubler()], "before": [Doubler(), first],
+               "between": [first, Doubler(), second]}[where]
+    y = Y if where == "between" else np.array([0.1, 0.2])
     with pytest.raises(gl.GradlabError, match="Doubler"):
-        gl.explain(gl.nn.Sequential(*modules), X, np.array([0.1, 0.2]) if where != "between" else Y, "mse")
+        gl.explain(gl.nn.Sequential(*modules), X, y, "mse")
+    known = [m for m in modules if not isinstance(m, Doubler)]
+    assert np.isfinite(gl.explain(gl.nn.Sequential(*known), X, y, "mse")["loss"])

@@ -352,3 +352,10 @@ def test_explanation_graph_diagram_draws_png_and_svg(engine, tmp_path):
     for node in g.nodes:
         assert node.name in svg, node.name
     assert "v3 = σ(v2)" in svg and "grad" in svg
+
+
+def test_generated_names_never_clash_with_given_ones():
+    g = explain_graph(lambda v1, c1: gl.sum(v1 * c1 * np.array([1.0, 2.0])), np.ones(2), np.ones(2))
+    assert [n.name for n in g.nodes] == ["v1", "c1", "v2", "c2", "v3", "f"]
+    with pytest.raises(gl.ParameterError):
+        explain_graph(lambda x: x * 2.0, 1.0, names=["f"])

@@ -139,10 +139,11 @@ class _Builder:
     array) to its name.
     """
 
-    def __init__(self, constant_names):
+    def __init__(self, constant_names, reserved=()):
         self.nodes, self.by_name, self.name_of = [], {}, {}
         self.constant_names = constant_names
-        self.constants = 0
+        self.reserved = set(reserved) | set(constant_names.values())  # names given by the caller
+        self.counts = {}
 
     def add(self, key, node):
         self.name_of[key] = node.name
@@ -167,10 +168,17 @@ class _Builder:
             number = float(np.asarray(value, dtype=float).reshape(()))
             return None, number_node(number), value, number
         if name is None:
-            self.constants += 1
-            name = f"c{self.constants}"
+            name = self.fresh("c")
         node = self.leaf(inp, name, "constant")
         return node, Sym(name), node.value, None
+
+    def fresh(self, prefix):
+        """The next name ``prefix1``, ``prefix2``… not taken yet."""
+        k = self.counts.get(prefix, 0) + 1
+        while f"{prefix}{k}" in self.by_name or f"{prefix}{k}" in self.reserved:
+            k += 1
+        self.counts[prefix] = k
+        return f"{prefix}{k}"
 
     def operation(self, t, name):
         """Add the node of Tensor ``t`` (made by an operation), named ``name``."""
@@ -247,17 +255,19 @@ def explain_graph(f, *inputs, names=None, precision=4, title=None, output_name="
     names = list(names) if names is not None else _names_of(f, len(inputs), skip=const_tensors)
     if len(names) != len(inputs):
         raise ParameterError(f"explain_graph: {len(names)} names for {len(inputs)} inputs")
+    given = [*names, *const_tensors, output_name]
+    if len(set(given)) != len(given):
+        raise ParameterError(f"explain_graph: the names of the inputs, constants and output must differ; got {given}")
     leaves = [gl.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for v in inputs]
     keywords = const_tensors if const_tensors and _takes_keywords(f, const_tensors) else {}
     out = f(*leaves, **keywords)
     if not isinstance(out, gl.Tensor) or out.op is None:
         raise InputTypeError("explain_graph: f must return a gradlab Tensor computed from its inputs")
-    builder = _Builder(const_ids)
+    builder = _Builder(const_ids, reserved=[*names, output_name])
     for leaf, name in zip(leaves, names):
         builder.leaf(leaf, name, "input")
-    order = toposort(out)
-    for k, t in enumerate(order):
-        builder.operation(t, output_name if t is out else f"v{k + 1}")
+    for t in toposort(out):
+        builder.operation(t, output_name if t is out else builder.fresh("v"))
     if builder.nodes[-1].const:
         raise InputTypeError("explain_graph: f's result does not depend on its inputs (only on constants)")
     record = {}

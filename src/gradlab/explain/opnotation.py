@@ -279,7 +279,8 @@ def _activation(name, symbol=None):
 
 def _maximum(A, name="max", rel=">"):
     x, y = A.ins
-    return call(name, x, y), [iverson(Row(x, Op(rel), y)), iverson(Row(y, Op(rel), x))]
+    tie = times(Frac(_one(), Text("2")), iverson(Row(x, Op("="), y)))  # a tie splits the gradient evenly
+    return call(name, x, y), [plus(iverson(Row(x, Op(rel), y)), tie), plus(iverson(Row(y, Op(rel), x)), tie)]
 
 
 def _where(A):
@@ -511,6 +512,9 @@ def _softmax_ce(A, reduced=False):
     z, target = A.ins
     sub = {"p": call("softmax", z), "y": target}
     f, dz, dt = tree_node(K.formula, sub), tree_node(K.simplified, sub), neg(call("ln", call("softmax", z)))
+    t = A.values[1] if len(A.values) > 1 else None
+    if t is not None and not np.allclose(np.sum(t, axis=-1), 1.0):  # target rows not probabilities
+        dz = minus(Row(call("softmax", z), Text("Σ"), target), target)
     if reduced and A.params.get("reduction", "mean") == "mean":
         n = int(np.prod(A.shape(0)[:-1])) if A.shape(0) else 1
         c = Frac(_one(), Text(str(n)))
