@@ -40,11 +40,31 @@ def _hjoin(boxes, sep):
 
 
 def one_line(node, precision):
-    """``node`` rendered on a single line (matrices inline as [[..], [..]])."""
+    """``node`` rendered on a single line: a matrix inline as [[1.0, 2.0], [3.0, 4.0]], a column as [1.0, 2.0]ᵀ."""
+    if isinstance(node, Matrix):
+        cells = [[one_line(c, precision) for c in r] for r in node.rows]
+        rows, cols = node.shape
+        if cols == 1 and rows > 1:
+            return "[" + ", ".join(r[0] for r in cells) + "]ᵀ"
+        if rows == 1:
+            return "[" + ", ".join(cells[0]) + "]"
+        return "[" + ", ".join("[" + ", ".join(r) + "]" for r in cells) + "]"
+    if isinstance(node, Row) and any(_has_matrix(i) for i in node.items):
+        sep = "" if node.tight else " "
+        return sep.join(one_line(i, precision) for i in node.items)
     lines = box(node, precision)
     if len(lines) == 1:
         return lines[0].rstrip()
     return " ".join(line.strip() for line in lines)
+
+
+def _has_matrix(node):
+    if isinstance(node, Matrix):
+        return True
+    if isinstance(node, Row):
+        return any(_has_matrix(i) for i in node.items)
+    return isinstance(node, (Paren, Sup, Call)) and _has_matrix(getattr(node, "inner", getattr(node, "base", None))
+                                                                 if not isinstance(node, Call) else node.arg)
 
 
 def box(node, precision):

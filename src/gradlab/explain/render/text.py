@@ -7,6 +7,8 @@ plain path never imports rich, so piping to a file gives stable text.
 
 from __future__ import annotations
 
+import re
+
 import os
 import sys
 
@@ -41,13 +43,18 @@ def _plain_table(block, precision):
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()
     out = ["  " + line, "  " + "  ".join("─" * w for w in widths)]
+    right = [all(_numeric(r[i]) for r in rows) for i in range(len(header))]  # a column of numbers only
     for r in rows:
-        out.append("  " + "  ".join(c.rjust(w) if _numeric(c) else c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        out.append("  " + "  ".join(c.rjust(w) if ra else c.ljust(w) for c, w, ra in zip(r, widths, right)).rstrip())
     return out
 
 
+_NUMBER = re.compile(r"^[−-]?\d+(\.\d+)?$")
+
+
 def _numeric(s):
-    return s[:1].isdigit() or s[:1] in "−-" and s[1:2].isdigit()
+    """True for a cell that is one number (right-aligned); formulas such as 1/v10 stay left-aligned."""
+    return bool(_NUMBER.match(s))
 
 
 _MARK = {"info": "•", "ok": "", "warn": "!"}
