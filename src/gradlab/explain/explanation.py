@@ -104,7 +104,8 @@ class Explanation(Displayable):
         v["loss"] = np.array(tr.loss_value)
         if tr.P is not None:
             v["p"] = self._v(tr.P)
-            v["dL/dp"] = self._v(tr.dL_dP)
+            if tr.dL_dP is not None:  # None where p rounds to 0 or 1 (the long product is ∞ × 0)
+                v["dL/dp"] = self._v(tr.dL_dP)
         v["dL/dy_hat"] = self._v(tr.dL_dyhat)
         if tr.fprime[L] is not None:
             v["dy_hat/dz"] = self._v(tr.fprime[L])

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..ops.catalog import evaluate
 from .notation import Call, Frac, Node, Num, Op, Paren, Row, Sup, Sym, Text, transpose
 
 DOT = Paren(Op("·"))  # the upstream gradient, in a local derivative that is a linear map
@@ -122,7 +123,7 @@ def iverson(node):
 
 # ---------------------------------------------------------------- formula trees of the catalog
 
-_TREE_PREC = {"if": 0, ">": 0, "≥": 0, "+": 1, "-": 1, "neg": 2, "*": 3, "/": 3}
+_TREE_PREC = {"if": 0, ">": 0, "≥": 0, "+": 1, "-": 1, "neg": 2, "*": 3, "×": 3, "/": 3}
 
 
 def _symbol(name):
@@ -131,16 +132,38 @@ def _symbol(name):
     return Sym(name)
 
 
-def tree_node(tree, subst=None):
-    """A catalog formula tree (see :mod:`gradlab.ops.catalog`) as a notation node.
+def _numeric(node):
+    """True when ``node`` prints as a number (so juxtaposing it with another needs a ×)."""
+    if isinstance(node, Num) or (isinstance(node, Text) and node.text.isdigit()):
+        return True
+    if isinstance(node, (Paren, Sup)):
+        return _numeric(node.inner if isinstance(node, Paren) else node.base)
+    return False
+
+
+def tree_node(tree, subst=None, values=None):
+    """A catalog formula tree (see :mod:`gradlab.ops.catalog`) as a notation node: the one converter.
 
     Args:
         tree: a number, a symbol name ('z', 'a', 'α', ...) or a tuple
             ``(op, *operands)``.
         subst: {symbol name: node or number} put in place of the symbols,
-            e.g. ``{'z': Sym('v2'), 'a': Sym('v3'), 'α': 0.01}``.
+            e.g. ``{'z': Sym('v2'), 'a': Sym('v3'), 'α': 0.01}``; with numbers
+            for every symbol it writes the worked-number line.
+        values: {symbol name: number} to evaluate ``('val', tree)`` subtrees
+            (one number: σ′ is worked as a × (1 − a) with 1 − a evaluated).
     """
     subst = subst or {}
+    if isinstance(tree, tuple) and tree[0] == "val":
+        return Num(float(evaluate(tree[1], values or {})))
+    if isinstance(tree, tuple) and tree[0] in ("*", "×"):
+        left, right = (tree_node(a, subst, values) for a in tree[1:])
+        if tree[0] == "×" or (_numeric(left) and (_numeric(right) or isinstance(left, (Num, Paren)))):
+            return times(left, right, Op("×"))  # numbers side by side need a ×
+        right = wrap(right, 3)
+        if isinstance(right, Paren):  # a(1 − a), as the slides write it
+            return Row(wrap(left, 2), right, tight=True)
+        return times(left, right)
     if isinstance(tree, (int, float)) and not isinstance(tree, bool):
         return number_node(tree)
     if isinstance(tree, str):
@@ -150,8 +173,8 @@ def tree_node(tree, subst=None):
         return node if isinstance(node, Node) else number_node(node)
     op, *args = tree
     if op == "call":
-        return call(args[0], *(tree_node(a, subst) for a in args[1:]))
-    kids = [tree_node(a, subst) for a in args]
+        return call(args[0], *(tree_node(a, subst, values) for a in args[1:]))
+    kids = [tree_node(a, subst, values) for a in args]
     if op in ("+", "-"):
         return (plus if op == "+" else minus)(*kids)
     if op == "*":

@@ -310,9 +310,17 @@ def loss_and_gradient(kind, yhat, Y, c):
     g = np.full(per.shape, c)
     grad = kind.row.vjps[0](g, per, yhat, Y)
     dP = None
-    if kind.link is not None:  # the long product's first factor, ∂L/∂p with p = link(ŷ)
+    if kind.link is not None and not saturated(kind, P, Y):  # the long product's first factor, ∂L/∂p
         dP = c * (-Y / P + ((1 - Y) / (1 - P) if kind.link == "sigmoid" else 0.0))
     return float(np.sum(per) * c), np.asarray(grad, dtype=np.float64), P, dP
+
+
+def saturated(kind, P, Y):
+    """True when p = σ(ŷ) or softmax(ŷ) rounds to 0 or 1 where it matters, so that the long product
+    ∂L/∂p × ∂p/∂ŷ is ∞ × 0 in floating point; its simplification c(p − y), computed by the row, stays exact."""
+    if kind.link == "sigmoid":
+        return bool(np.any(P * (1 - P) == 0))
+    return bool(np.any((P == 0) & (Y != 0)))
 
 
 def _find_kinks(tr, Z, new=False):

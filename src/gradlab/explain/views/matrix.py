@@ -148,8 +148,13 @@ def _backward_single(doc, exp):
 
 def _link_single(doc, tr, num):
     """For a loss on logits: ∂ℓ/∂p, ∂p/∂ŷ (diagonal for σ, full for softmax), their product, its simplification."""
-    P, g = tr.P[0], tr.dL_dP[0]
     p, yhat = _vec_sym("p"), _vec_sym("ŷ")
+    if tr.dL_dP is None:
+        from .scalar import saturation_sentence
+
+        doc.note(saturation_sentence(tr), kind="warn")
+        return
+    P, g = tr.P[0], tr.dL_dP[0]
     dp = Deriv(Sym("ℓ"), p)
     if tr.loss.link == "sigmoid":
         jac, jac_f = diag_matrix(P * (1 - P)), Row(Text("Diag"), Paren(Row(p, ODOT, Paren(Row(Text("1"), MINUS, p)))),

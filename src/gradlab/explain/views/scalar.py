@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..document import Document
-from ..formula import tree_node
+from ..opnotation import tree_node
 from ..notation import Call, Deriv, Frac, Num, Op, Paren, Row, Sup, Sym, Text, sub_text, sup_text
-from ..trace import link_of
+from ..trace import link_of, saturated
 from . import symbols as S
 from .common import conventions_note, check_note, title_of
 
@@ -139,6 +139,8 @@ def _loss(doc, tr, yhat, value, new=False):
     formula = Row(*c, tree_node(kind.formula, {sym: Sym(sym)}) if kind.name != "cross_entropy" else
                   Row(Text("−"), Sym("Σ", "c"), Sym("y", "c"), Text("ln"), Sym("p", "c")))
     entries = [(s, k) for s in _samples(tr) for k in range(tr.k)]
+    if tr.loss.link is not None and saturated(tr.loss, pred, tr.Y):
+        entries = []  # ln 0 would appear among the numbers: the formula and the exact value only
     if kind.name == "cross_entropy":
         entries = [(s, k) for s, k in entries if tr.Y[s, k] != 0]
     if 0 < len(entries) <= 6:
@@ -303,12 +305,18 @@ def _output_layer(doc, tr, s):
                 doc.para("With a sigmoid output and binary cross-entropy the product simplifies to ",
                          _simplified(tr, S.dL(S.z(L, k + 1)), "ŷ", tr.A[L], s, k), ".")
         return
-    for k in range(k_out):
-        doc.eq(_dL_dpred_line(tr, s, k, S.dL(Sym("p", k + 1 if k_out > 1 else ""))))
-    doc.para(f"{kind.title.capitalize()} applies {kind.link} to the network's output ŷ itself (p = "
-             f"{'σ(ŷ)' if kind.link == 'sigmoid' else 'softmax(ŷ)'}); the long product first, then its simplification:")
     yk = lambda k: S.a(L, k + 1, k_out, last=True)  # noqa: E731
     pk = lambda k: Sym("p", k + 1 if k_out > 1 else "")  # noqa: E731
+    if tr.dL_dP is None:
+        doc.note(saturation_sentence(tr), kind="warn")
+        for k in range(k_out):
+            doc.eq(_simplified(tr, S.dL(yk(k)), "p", tr.P, s, k))
+        _through(doc, tr, L, s, tr.dL_dyhat, last=True)
+        return
+    for k in range(k_out):
+        doc.eq(_dL_dpred_line(tr, s, k, S.dL(pk(k))))
+    doc.para(f"{kind.title.capitalize()} applies {kind.link} to the network's output ŷ itself (p = "
+             f"{'σ(ŷ)' if kind.link == 'sigmoid' else 'softmax(ŷ)'}); the long product first, then its simplification:")
     for k in range(k_out):
         p = tr.P[s, k]
         if kind.link == "sigmoid":
@@ -323,6 +331,13 @@ def _output_layer(doc, tr, s):
                        *_sum_terms(pairs), EQ, Num(tr.dL_dyhat[s, k])))
         doc.para("which simplifies to ", _simplified(tr, S.dL(yk(k)), "p", tr.P, s, k), ".")
     _through(doc, tr, L, s, tr.dL_dyhat, last=True)
+
+
+def saturation_sentence(tr):
+    """Why a loss on logits shows only the simplification: p rounds to 0 or 1 in float64."""
+    return (f"p = {tr.loss.link}(ŷ) rounds to 0 or 1 in float64 here, so in the long product ∂L/∂p × ∂p/∂ŷ an "
+            "infinite factor would meet a zero one; its simplification, computed without dividing by p, is exact "
+            "and is shown alone. The loss itself is computed in the stable form that never takes ln 0.")
 
 
 def _simplified(tr, lhs, sym, pred, s, k):
