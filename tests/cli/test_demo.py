@@ -49,7 +49,7 @@ def test_demo_report_renders_in_chromium(tmp_path):
 
 def test_demo_rejects_bad_epochs(capsys):
     assert main(["demo", "--epochs", "0"]) == 2
-    assert "The 'epochs' parameter of demo must be an int > 0. Got 0." in capsys.readouterr().err
+    assert "argument --epochs: must be an int from 1 to 10,000; got '0'" in capsys.readouterr().err
 
 
 def test_explain_draws_diagram_and_writes_report(tmp_path, capsys):

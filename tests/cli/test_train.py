@@ -56,9 +56,9 @@ def test_train_csv_regression(tmp_path, capsys):
     (["--layers", "3,16,1"], ["first layer size is 3", "2 features", "--layers 2,16,1"]),
     (["--layers", "2,16,2", "--loss", "bce"], ["one output"]),
     (["--data", "linear_regression", "--loss", "bce"], ["0/1 targets", "--loss mse"]),
-    (["--loss", "hinge"], ["'loss' parameter", "hinge"]),
-    (["--lr", "-1"], ["'lr' parameter", "> 0"]),
-    (["--layers", "2,x,1"], ["comma-separated"]),
+    (["--loss", "hinge"], ["--loss", "hinge"]),
+    (["--lr", "-1"], ["--lr", "> 0"]),
+    (["--layers", "2,x,1"], ["--layers", "comma-separated"]),
     (["--data", "missing.csv"], ["does not exist"]),
     (["--report", "r.pdf"], [".html"]),
 ])

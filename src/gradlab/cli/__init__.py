@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 COMMANDS = ("demo", "explain", "derive", "train", "plot", "check")
 
@@ -42,16 +43,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_sentence_warnings(command):
+    """Print each warning (gradlab's or NumPy's) as one line naming the command, without file paths or source."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        print(f"gradlab {command}: warning: {text}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+
+
 def main(argv=None) -> int:
     from ..core.errors import GradlabError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (status 2, the sentence already printed) or --help (0)
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0
+    saved = warnings.showwarning
+    _one_sentence_warnings(args.command)
     try:
         return int(args._run(args) or 0)
+    except BrokenPipeError:  # `gradlab explain | head`: the reader left; nothing to say
+        sys.stderr.close()
+        return 0
     except GradlabError as exc:
         message = str(exc)
         if message.startswith(f"{args.command}: "):  # the API names its operation; the prefix says it already
@@ -61,9 +80,15 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"gradlab {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        print(f"gradlab {args.command}: error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"gradlab {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"gradlab {args.command}: error: out of memory; use smaller sizes", file=sys.stderr)
+        return 2
+    finally:
+        warnings.showwarning = saved
 
 
 if __name__ == "__main__":  # pragma: no cover

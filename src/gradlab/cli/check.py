@@ -7,12 +7,15 @@ layer with MSE against finite differences.
 
 from __future__ import annotations
 
+from . import _types as T
+
 HELP = "demonstrate the core: a Jacobian from the slides and a gradient check"
 
 
 def add_arguments(p):
-    p.add_argument("--x", type=float, default=2.0, help="the point x at which to take the Jacobian (default 2.0)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random layer that is grad-checked")
+    p.add_argument("--x", type=T.float_in(), default=2.0,
+                   help="the point x ≠ 0 at which to take the Jacobian (default 2.0)")
+    p.add_argument("--seed", type=T.SEED, default=0, help="seed of the random layer that is grad-checked (an int ≥ 0)")
 
 
 def run(args) -> int:
@@ -22,7 +25,7 @@ def run(args) -> int:
 
     x = np.array([args.x])
     if args.x == 0:
-        raise gl.ParameterError("The 'x' parameter of check must be a float != 0 (ln(x²) is undefined at 0). Got 0.0.")
+        raise gl.ParameterError("--x must be a number ≠ 0 (ln(x²) is undefined at 0); got 0.0")
 
     def f(x):
         return gl.concatenate([gl.log(x * x), gl.sin(3 * x)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import _types as T
+
 HELP = "the tour: explain the slides' example, derive the seed question, train on moons, draw and report"
 DESCRIPTION = """The tour, in one command:
   1. the slides' worked example (1–2–3–1 sigmoid network, cross-entropy), every number;
@@ -13,7 +15,7 @@ DESCRIPTION = """The tour, in one command:
 def add_arguments(p):
     p.add_argument("--out-dir", default="gradlab-demo", help="folder for the pictures and the report "
                    "(default: ./gradlab-demo)")
-    p.add_argument("--epochs", type=int, default=150, help="training epochs on moons (default 150)")
+    p.add_argument("--epochs", type=T.int_in(1, 10_000), default=150, help="training epochs on moons (default 150)")
 
 
 def run(args) -> int:

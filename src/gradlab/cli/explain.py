@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import _types as T
+
 HELP = "explain a forward/backward pass step by step (built-in example or saved model)"
 
 DESCRIPTION = """\
@@ -31,7 +33,7 @@ def add_arguments(p):
     p.add_argument("--layout", choices=("numerator", "denominator"), default="denominator",
                    help="layout of gradients in the matrix view and JSON (default: denominator)")
     p.add_argument("--format", choices=("text", "markdown", "latex", "html", "json"), default="text")
-    p.add_argument("--precision", type=int, default=4, help="decimals printed (default 4)")
+    p.add_argument("--precision", type=T.int_in(0, 15), default=4, help="decimals printed, 0 to 15 (default 4)")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.add_argument("--standalone", action="store_true", help="LaTeX: a complete document that compiles")
     p.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
@@ -46,7 +48,7 @@ def add_arguments(p):
     m.add_argument("--loss", help="mse, bce (on probabilities), bce_with_logits or cross_entropy (default: the loss "
                    "recorded in the model file by `gradlab train`, else inferred from the output layer; the choice "
                    "is stated)")
-    m.add_argument("--lr", type=float, help="learning rate: show the update and a verification pass")
+    m.add_argument("--lr", type=T.POSITIVE_FLOAT, help="learning rate: show the update and a verification pass")
     c = p.add_argument_group("conventions")
     c.add_argument("--reduction", choices=("mean", "sum"))
     c.add_argument("--half", action="store_true", help="½ in front of the squared error")

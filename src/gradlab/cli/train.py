@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+
+from . import _types as T
+
 HELP = "train a network on a dataset or a CSV file; summary table, pictures, model file, HTML report"
 DESCRIPTION = """Train a multi-layer perceptron and show what happened.
 
@@ -16,20 +20,60 @@ examples:
 """
 
 
+def _loss(text):
+    """--loss: a name of the catalog's losses or the command's short names (bce, ce, mse)."""
+    from ..ops import catalog
+    from ..viz.training import LOSSES
+
+    try:
+        catalog.loss_kind(text)
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(LOSSES)}; got {text!r}") from None
+    return text
+
+
+def _activation(text):
+    from ..nn.activations import ACTIVATIONS
+
+    if str(text).lower().replace("-", "_") not in ACTIVATIONS or str(text).lower() == "softmax":
+        raise argparse.ArgumentTypeError(f"must be one of relu, tanh, sigmoid, leaky_relu, softplus, identity, step; "
+                                         f"got {text!r}")
+    return text
+
+
+def _layers(text):
+    from ..core.errors import ParameterError
+    from ..viz.training import parse_layers
+
+    try:
+        sizes = parse_layers(text)
+    except ParameterError:
+        raise argparse.ArgumentTypeError(f"must be at least two comma-separated ints > 0, such as 2,16,16,1; got {text!r}") \
+            from None
+    if max(sizes) > T.MAX_LAYER:
+        raise argparse.ArgumentTypeError(f"must have at most {T.MAX_LAYER:,} units per layer; got {text!r}")
+    return text
+
+
 def add_arguments(p):
     p.add_argument("--data", default="moons", help="a dataset name (moons, circles, xor, iris, ...) or a .csv file (default moons)")
     p.add_argument("--target", default=None, help="target column of a CSV file: its header name or index (default: the last)")
-    p.add_argument("--samples", type=int, default=400, help="samples drawn from a generated dataset (default 400)")
-    p.add_argument("--noise", type=float, default=0.2, help="noise of a generated dataset (default 0.2)")
-    p.add_argument("--layers", default=None, help="layer sizes, input first, e.g. 2,16,16,1 (default features,16,16,outputs)")
-    p.add_argument("--activation", default="relu", help="hidden activation: relu, tanh, sigmoid, leaky_relu, identity (default relu)")
-    p.add_argument("--loss", default=None, help="bce, ce or mse (default: from the targets)")
+    p.add_argument("--samples", type=T.int_in(2, T.MAX_SAMPLES), default=None,
+                   help=f"samples drawn from a generated dataset (default 400; at most {T.MAX_SAMPLES:,})")
+    p.add_argument("--noise", type=T.float_in(0.0), default=None, help="noise of a generated dataset (default 0.2)")
+    p.add_argument("--layers", type=_layers, default=None,
+                   help="layer sizes, input first, e.g. 2,16,16,1 (default features,16,16,outputs)")
+    p.add_argument("--activation", type=_activation, default="relu",
+                   help="hidden activation: relu, tanh, sigmoid, leaky_relu, softplus, identity (default relu)")
+    p.add_argument("--loss", type=_loss, default=None,
+                   help="bce (trained on logits: BCE with logits), ce (cross-entropy) or mse (default: from the targets)")
     p.add_argument("--optimizer", default="adam", choices=("adam", "sgd"), help="default adam")
-    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
-    p.add_argument("--epochs", type=int, default=200, help="passes over the data (default 200)")
-    p.add_argument("--batch-size", type=int, default=32, help="samples per step (default 32)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the data, the weights and the batches (default 0)")
-    p.add_argument("--validation-split", type=float, default=0.2, help="fraction held out for validation (default 0.2)")
+    p.add_argument("--lr", type=T.POSITIVE_FLOAT, default=0.01, help="learning rate (default 0.01)")
+    p.add_argument("--epochs", type=T.int_in(1, T.MAX_EPOCHS), default=200, help="passes over the data (default 200)")
+    p.add_argument("--batch-size", type=T.int_in(1), default=32, help="samples per step (default 32)")
+    p.add_argument("--seed", type=T.SEED, default=0, help="seed of the data, the weights and the batches (default 0)")
+    p.add_argument("--validation-split", type=T.float_in(0.0, 0.9), default=0.2,
+                   help="fraction held out for validation, from 0 to 0.9 (default 0.2)")
     p.add_argument("--standardize", action="store_true", help="scale every feature to mean 0, standard deviation 1")
     p.add_argument("--save", default=None, metavar="FILE", help="write the trained model (safetensors, atomically)")
     p.add_argument("--plot", default=None, metavar="DIR", help="write learning_curve.png, decision_boundary.png, network.png here")
@@ -38,28 +82,36 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..viz import training as T
+    from ..core.errors import ParameterError
+    from ..viz import training as TR
 
-    spec = T.TrainSpec(data=args.data, target=args.target, samples=args.samples, noise=args.noise,
-                       layers=args.layers, activation=args.activation, loss=args.loss, optimizer=args.optimizer,
-                       lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                       validation_split=args.validation_split, standardize=args.standardize)
+    csv = str(args.data).lower().endswith(".csv")
+    for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
+        if csv and value is not None:
+            raise ParameterError(f"train: {flag} applies to generated datasets only; a CSV file has its own rows")
+    samples = 400 if args.samples is None else args.samples
+    if args.layers and not csv:
+        T.check_training_size("train", TR.parse_layers(args.layers), samples, args.epochs, args.batch_size)
+    spec = TR.TrainSpec(data=args.data, target=args.target, samples=samples,
+                        noise=0.2 if args.noise is None else args.noise,
+                        layers=args.layers, activation=args.activation, loss=args.loss, optimizer=args.optimizer,
+                        lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                        validation_split=args.validation_split, standardize=args.standardize)
     if args.report and not str(args.report).lower().endswith((".html", ".htm")):
-        from ..core.errors import ParameterError
-
         raise ParameterError(f"train: --report must name an .html file. Got {args.report!r}.")
-    prepared = T.prepare(spec)
-    print(T.describe(prepared))
-    result = T.run(prepared, verbose=0 if args.quiet else 1)
+    prepared = TR.prepare(spec)
+    T.check_training_size("train", prepared.layers, len(prepared.X), args.epochs, args.batch_size)
+    print(TR.describe(prepared))
+    result = TR.run(prepared, verbose=0 if args.quiet else 1)
     print_summary(result.summary)
-    written = T.write_outputs(result, args.plot, args.report, args.save)
+    written = TR.write_outputs(result, args.plot, args.report, args.save)
     for what, path in written.items():
         print(f"wrote {what.replace('_', ' ')}: {path}")
     if not (args.plot or args.report or args.save):
         import dataclasses
 
         resolved = dataclasses.replace(spec, layers=",".join(map(str, prepared.layers)), loss=prepared.loss)
-        print(f"Same run as a full command: {T.command_line(resolved)}")
+        print(f"Same run as a full command: {TR.command_line(resolved)}")
         print("Add --plot DIR for the learning curve and decision boundary, --report FILE.html for a report, "
               "--save FILE to keep the model.")
     return 0

@@ -57,6 +57,7 @@ class Linear(Module):
                         "an int > 0")
         check_param("Linear", "init", init, callable(init) or init == "default" or init in I.INITIALISERS,
                     f"'default', one of {sorted(I.INITIALISERS)} or a function")
+        check_param("Linear", "bias", bias, isinstance(bias, (bool, np.bool_)), "True or False")
         gen = I.as_generator(rng, "Linear")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
@@ -142,9 +143,14 @@ class MLP(Sequential):
     def __init__(self, sizes, activation="relu", output_activation=None, rng=None, init="default", bias=True,
                  dtype=None):
         try:
-            sizes = [int(s) for s in sizes]
-        except (TypeError, ValueError):
+            listed = list(sizes)
+        except TypeError:
             raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints. Got {sizes!r}.") from None
+        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in listed):
+            raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints (no floats, strings or "
+                                 f"booleans). Got {sizes!r}.")
+        sizes = [int(s) for s in listed]
+        check_param("MLP", "bias", bias, isinstance(bias, (bool, np.bool_)), "True or False")
         check_param("MLP", "sizes", sizes, len(sizes) >= 2 and all(s > 0 for s in sizes),
                     "a list of at least two ints > 0")
         gen = I.as_generator(rng, "MLP")

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import native
 from ..core.errors import check_param
-from .optimizer import Optimizer, check_buffers, copy_buffers, is_float
+from .optimizer import Optimizer, check_buffers, copy_buffers, is_float, refuse_unsupported
 
 
 class Adam(Optimizer):
@@ -30,7 +30,8 @@ class Adam(Optimizer):
         weight_decay: L2 penalty λ ≥ 0 added to the gradient.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, **unsupported):
+        refuse_unsupported("Adam", unsupported, "lr, betas, eps, weight_decay")
         ok = (isinstance(betas, (tuple, list)) and len(betas) == 2
               and all(is_float(b) and 0 <= b < 1 for b in betas))
         check_param("Adam", "betas", betas, ok, "a pair of floats in [0, 1)")

@@ -21,6 +21,13 @@ def is_float(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
 
 
+def refuse_unsupported(owner: str, given: dict, takes: str) -> None:
+    """Refuse keyword arguments an optimizer does not have (PyTorch's amsgrad, foreach...) with one sentence."""
+    if given:
+        names = ", ".join(sorted(given))
+        raise ParameterError(f"{owner} does not support {names}; it takes params, {takes}")
+
+
 def parameter_list(params, owner: str) -> list:
     """The Tensors to optimise, from a Module or an iterable of Tensors (duplicates dropped)."""
     if hasattr(params, "parameters") and callable(params.parameters):

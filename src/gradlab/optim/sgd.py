@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParameterError, check_param
-from .optimizer import Optimizer, check_buffers, copy_buffers, grad_array, is_float
+from .optimizer import Optimizer, check_buffers, copy_buffers, grad_array, is_float, refuse_unsupported
 
 
 class SGD(Optimizer):
@@ -30,7 +30,8 @@ class SGD(Optimizer):
         weight_decay: L2 penalty λ ≥ 0 added to the gradient.
     """
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, **unsupported):
+        refuse_unsupported("SGD", unsupported, "lr, momentum, dampening, nesterov, weight_decay")
         for name, v in (("momentum", momentum), ("dampening", dampening), ("weight_decay", weight_decay)):
             check_param("SGD", name, v, is_float(v) and v >= 0, "a float >= 0")
         check_param("SGD", "nesterov", nesterov, isinstance(nesterov, bool), "a bool")

@@ -1,0 +1,105 @@
+"""Argument types of the commands: each flag's value is checked while the command line is parsed.
+
+An invalid value stops the command before any work with argparse's usage error
+(exit status 2) and one sentence naming the flag:
+``gradlab train: error: argument --seed: must be an int ≥ 0; got '-1'``.
+Limits that protect the machine (sizes, epochs) are stated in ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+
+MAX_EPOCHS = 100_000  # training epochs: more cannot finish in a session on a laptop
+MAX_SAMPLES = 10_000_000  # generated samples
+MAX_PERCEPTRON_EPOCHS = 1_000  # the perceptron picture draws one line per epoch
+MAX_LAYER = 100_000  # units in one layer
+MAX_WORK = 3.6e13  # multiply-adds of a training run: about an hour at 1e10 per second
+MEMORY_FRACTION = 0.5  # of the machine's memory a run may plan to use
+
+
+def _fail(expected, text):
+    raise argparse.ArgumentTypeError(f"must be {expected}; got {text!r}")
+
+
+def int_in(low, high=None):
+    """An argparse type: an int in [low, high]."""
+    expected = f"an int ≥ {low}" if high is None else f"an int from {low} to {high:,}"
+
+    def parse(text):
+        try:
+            value = int(str(text).strip(), 10)
+        except ValueError:
+            _fail(expected, text)
+        if value < low or (high is not None and value > high):
+            _fail(expected, text)
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+def float_in(low=None, high=None, low_open=False, allow_zero=True):
+    """An argparse type: a finite float, > low (``low_open``) or ≥ low, and ≤ high."""
+    parts = ["a finite number"]
+    if low is not None:
+        parts.append(f"{'>' if low_open else '≥'} {low:g}")
+    if high is not None:
+        parts.append(f"≤ {high:g}")
+    expected = " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
+
+    def parse(text):
+        try:
+            value = float(str(text).strip())
+        except ValueError:
+            _fail(expected, text)
+        if not math.isfinite(value) or (low is not None and (value <= low if low_open else value < low)) \
+                or (high is not None and value > high) or (not allow_zero and value == 0):
+            _fail(expected, text)
+        return value
+
+    parse.__name__ = "float"
+    return parse
+
+
+SEED = int_in(0)
+POSITIVE_FLOAT = float_in(0.0, low_open=True)
+FINITE_FLOAT = float_in()
+
+
+def memory_bytes():
+    """The machine's physical memory in bytes (a large number where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - platform without sysconf
+        return 1 << 40
+
+
+def check_training_size(what, layers, samples, epochs, batch_size=32):
+    """Refuse, with a sentence, a run whose memory or work cannot fit this machine; returns the estimates.
+
+    Args:
+        what: the command, for the message ('train', 'demo').
+        layers: sizes [inputs, hidden…, outputs] (ints).
+        samples: training samples; epochs: passes; batch_size: samples per step.
+    """
+    from ..core.errors import ParameterError
+
+    params = sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
+    data = samples * (layers[0] + 1)
+    # weights, gradients and Adam's two moments; the data; one batch's activations and their gradients
+    need = 8 * (4 * params + 2 * data + 4 * min(batch_size, samples) * sum(layers))
+    limit = MEMORY_FRACTION * memory_bytes()
+    if need > limit:
+        raise ParameterError(f"{what}: --layers {','.join(map(str, layers))} with {samples:,} samples needs about "
+                             f"{need / 2 ** 30:.1f} GiB, more than half of this machine's {memory_bytes() / 2 ** 30:.0f} "
+                             "GiB; use smaller layers or fewer samples")
+    work = 6.0 * epochs * samples * params
+    if work > MAX_WORK:
+        hours = work / 1e10 / 3600
+        raise ParameterError(f"{what}: {epochs:,} epochs over {samples:,} samples of a network with {params:,} weights "
+                             f"is about {work:.1e} multiply-adds (roughly {hours:,.0f} hours); use fewer epochs, "
+                             "samples or units")
+    return need, work
