@@ -361,7 +361,7 @@ def backward_by_rule(case, zs, acts, weights, biases, sequential):
 
     dW⁽ˡ⁾ = δ⁽ˡ⁾ᵀ a⁽ˡ⁻¹⁾ (summed over the samples), db⁽ˡ⁾ = Σ δ⁽ˡ⁾ (over samples; and neurons when
     shared), W_new⁽ˡ⁾ = W⁽ˡ⁾ − η dW⁽ˡ⁾, da⁽ˡ⁻¹⁾ = δ⁽ˡ⁾ W_used⁽ˡ⁾ with W_used the new weights when
-    ``sequential``, and δ⁽ˡ⁻¹⁾ = da⁽ˡ⁻¹⁾ pulled back through f⁽ˡ⁻¹⁾ (autograd's vector–Jacobian
+    ``sequential`` (l ≥ 2), and δ⁽ˡ⁻¹⁾ = da⁽ˡ⁻¹⁾ pulled back through f⁽ˡ⁻¹⁾ (autograd's vector–Jacobian
     product: ⊙ f′ for element-wise activations, Jᵀ for softmax).
     """
     out = {}
@@ -377,7 +377,7 @@ def backward_by_rule(case, zs, acts, weights, biases, sequential):
             out[f"W_new[{l}]"] = W - case.lr * out[f"dW[{l}]"]
             if b is not None:
                 out[f"b_new[{l}]"] = b if case.frozen_bias else b - case.lr * out[f"db[{l}]"]
-            if sequential:
+            if sequential and l > 1:  # no δ lies below the input: ∂L/∂x uses the old W⁽¹⁾
                 W_used = out[f"W_new[{l}]"]
         out[f"da[{l - 1}]"] = delta @ W_used
         if l > 1:

@@ -8,6 +8,7 @@ options checked only after the work.
 
 import importlib.util
 import inspect
+import re
 import pathlib
 import shutil
 import subprocess
@@ -384,3 +385,94 @@ def test_a_model_file_without_a_recorded_loss_gets_an_inferred_and_stated_one(tm
     assert out.returncode == 2 and "--loss" in out.stderr and "Traceback" not in out.stderr
     out = _cli("explain", "course", "--input", "1", cwd=tmp_path)
     assert out.returncode == 2 and "--input" in out.stderr
+
+
+# ---------------------------------------------------------------- edges a hostile reader found
+
+
+@pytest.mark.parametrize("x, lr", [([-56.0], None), ([-40.0], None), ([-1e300], None), ([2.0], 1e300)])
+def test_extreme_numbers_print_without_crash_or_fake_digits(x, lr):
+    exp = gl.explain([([[1.0]], [0.0], "identity")], x, [1.0], "bce_with_logits", lr=lr)
+    for fmt in ("text", "markdown", "latex", "html"):
+        for view in ("scalar", "matrix"):
+            out = exp.render(fmt, view=view)
+            assert "/0.0000" not in out and not re.search(r"\binf\b|\bnan\b|∞", out), (fmt, view)
+    if lr is None:
+        assert "∂L/∂p =" not in exp.render("text", color=False)  # only the exact simplification p − y
+
+
+def test_rounding_keeps_the_requested_decimals_at_high_precision():
+    from gradlab.explain.notation import fmt
+
+    assert fmt(1 / 3, 15) == "0.333333333333333"
+    assert fmt(123456789012.5, 15) == "123456789012.5"
+    assert fmt(2.35e17, 4) == "2.3500e+17"
+    assert fmt(0.1 + 0.2, 4) == "0.3"
+
+
+def test_an_update_that_overflows_is_refused():
+    with pytest.raises(gl.ParameterError, match="overflow"):
+        gl.explain([([[1.0]], [0.0], "identity")], [-56.0], [1.0], "bce_with_logits", lr=1e308)
+
+
+def test_sequential_updates_name_the_new_weights_and_check_only_the_last_layer():
+    net = [(np.array([[0.3, -0.8], [0.5, 0.2]]), [0.1, -0.1], "sigmoid"), (np.array([[1.5, -2.0]]), [0.2], "sigmoid")]
+    seq = gl.explain(net, [0.5, -1.0], [1.0], "mse", lr=2.0, update_order="sequential")
+    sim = gl.explain(net, [0.5, -1.0], [1.0], "mse", lr=2.0)
+    np.testing.assert_allclose(seq["dL/dx"], seq["delta[1]"] @ np.array([[0.3, -0.8], [0.5, 0.2]]))  # old W⁽¹⁾
+    text = seq.render("text", color=False)
+    assert "w_new,11⁽²⁾" in text and "not compared" in text
+    assert "W_new⁽²⁾" in seq.render("text", view="matrix", color=False)
+    assert "Sequential" not in gl.explain(net, [0.5, -1.0], [1.0], "mse", update_order="sequential").render("text")
+    assert "not compared" not in sim.render("text", color=False)
+
+
+def test_the_graph_view_flags_kinks():
+    exp = gl.explain([([[1.0]], [0.0], "relu"), ([[2.0]], [0.1], "identity")], [0.0], [1.0], "mse")
+    for fmt in ("text", "markdown", "html", "latex"):
+        assert "Kink" in exp.render(fmt, view="graph"), fmt
+    kink = exp.to_dict()["kinks"][0]
+    assert (kink["layer"], kink["sample_index"], kink["neuron_index"]) == (1, 0, 0)
+
+
+def test_refusals_name_what_was_given():
+    class MySig(gl.nn.Sigmoid):
+        def forward(self, z):
+            return super().forward(z) * 0.5 + 0.25
+
+    torch = pytest.importorskip("torch")
+    cases = [(lambda: gl.explain([([[1.0, 0.0]], [0.0], "leaky")], [-1.0, 2.0], [1.0], "mse"), "'leaky'"),
+             (lambda: gl.explain(_seq(gl.nn.Linear(2, 1), MySig()), [1.0, 2.0], [1.0], "mse"), "MySig"),
+             (lambda: gl.explain(_seq(gl.nn.Linear(2, 1)), [1.0, 2.0], [1.0], torch.nn.MSELoss()), "torch.nn"),
+             (lambda: gl.explain(_seq(gl.nn.Linear(2, 3)), [1.0, 2.0], [1.0, 0, 0], "mse", shared_bias=True), "list"),
+             (lambda: gl.explain([([[1.0, 0], [0, 1]], [0.0, 0], "identity")], [1.0, 2.0], [np.nan, 1],
+                                 "cross_entropy"), "NaN")]
+    for call, word in cases:
+        with pytest.raises(gl.GradlabError, match=word):
+            call()
+
+
+def test_worked_lines_show_the_step_threshold_and_leaky_slope():
+    model = _seq(_set(gl.nn.Linear(1, 1), [[1.0]], [0.0]), gl.nn.Step(threshold=0.5))
+    text = gl.explain(model, [0.3], [1.0], "mse").render("text", color=False)
+    assert "step(0.3) (θ = 0.5) = 0.0" in text
+    model = _seq(_set(gl.nn.Linear(1, 1), [[1.0]], [0.0]), gl.nn.LeakyReLU(0.2))
+    assert "(α = 0.2)" in gl.explain(model, [-1.0], [1.0], "mse").render("text", color=False)
+
+
+def test_sums_of_negative_terms_read_with_a_minus():
+    exp = gl.explain([([[1.0, 0], [0, 1]], [0.0, 0], "sigmoid")], [1.0, 2.0], [1, 0], "bce")
+    for fmt in ("text", "markdown"):
+        out = exp.render(fmt)
+        assert "+ −" not in out and "+ -" not in out, fmt
+
+
+def test_class_indices_as_a_column_on_the_command_line(tmp_path):
+    model = _seq(_set(gl.nn.Linear(2, 3), [[0.2, 0.1], [-0.3, 0.4], [0.5, -0.6]]))
+    gl.save(model, tmp_path / "c.safetensors", metadata={"loss": "cross_entropy"})
+    out = _cli("explain", "--model", "c.safetensors", "--input", "1,2;3,4", "--target", "0;2", "--no-color",
+               cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    gl.save(_seq(gl.nn.Linear(2, 1), gl.nn.Step()), tmp_path / "s.safetensors")
+    out = _cli("explain", "--model", "s.safetensors", "--input", "1,2", "--target", "1", "--loss", "bce", cwd=tmp_path)
+    assert out.returncode == 2 and "strictly inside (0, 1)" in out.stderr and "outputs logits" not in out.stderr

@@ -73,8 +73,9 @@ def main(argv=None) -> int:
         return 0
     except GradlabError as exc:
         message = str(exc)
-        if message.startswith(f"{args.command}: "):  # the API names its operation; the prefix says it already
-            message = message[len(args.command) + 2:]
+        for prefix in (f"gradlab {args.command}: ", f"{args.command}: "):  # the prefix below says it already
+            if message.startswith(prefix):
+                message = message[len(prefix):]
         print(f"gradlab {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -43,7 +43,8 @@ def add_arguments(p):
                    "and the diagram) to FILE.html")
     m = p.add_argument_group("a saved model")
     m.add_argument("--model", help="model file saved with gl.save")
-    m.add_argument("--input", help="input values: '2.0', '1,2' or a batch '1,2;3,4'")
+    m.add_argument("--input", help="input values: '2.0', '1,2' or a batch '1,2;3,4' (a leading minus needs '=': "
+                   "--input=-1,2)")
     m.add_argument("--target", help="target values, same syntax as --input")
     m.add_argument("--loss", help="mse, bce (on probabilities), bce_with_logits or cross_entropy (default: the loss "
                    "recorded in the model file by `gradlab train`, else inferred from the output layer; the choice "

@@ -70,7 +70,7 @@ def model_loss(model, metadata, given):
         return "mse", ("Loss: squared error (mse), inferred from the linear output with one unit (the model file "
                        "records no loss); if the output is a logit, pass --loss bce_with_logits.")
     raise ParameterError(f"gradlab explain: the model file records no loss and its output layer ({last.act.name}, "
-                         f"{last.n_out} outputs) does not say which one it was trained with; choose one with --loss "
+                         f"{last.n_out} output{'s' if last.n_out != 1 else ''}) does not say which one it was trained with; choose one with --loss "
                          f"({', '.join(supported_losses())})")
 
 
@@ -78,9 +78,13 @@ def _check_loss_fits(model, loss):
     kind = catalog.loss_kind(loss)
     last = as_network(model).layers[-1]
     if kind.on == "probabilities" and last.act.name not in ("sigmoid", "softmax"):
-        raise ParameterError(f"gradlab explain: --loss {loss} takes probabilities, but the model's output layer is "
-                             f"{last.act.name}: it outputs logits. Use --loss bce_with_logits (what `gradlab train` "
-                             "trains binary classifiers with).")
+        if last.act.name == "identity":
+            raise ParameterError(f"--loss {loss} takes probabilities, but the model's output layer is linear: it "
+                                 "outputs logits. Use --loss bce_with_logits (what `gradlab train` trains binary "
+                                 "classifiers with).")
+        raise ParameterError(f"--loss {loss} takes probabilities strictly inside (0, 1), which the model's "
+                             f"{last.act.name} output layer does not give; choose another --loss "
+                             f"({', '.join(supported_losses())})")
 
 
 def _build(args):

@@ -28,6 +28,7 @@ from ..core.errors import InputTypeError, ParameterError
 from .document import Displayable, Document
 from .notation import Deriv, Matrix, Num, Op, Row, Sym, Text
 from .opnotation import OpArgs, number_node, op_notation, wrap
+from .views.common import kink_sentence
 
 EQ, TIMES, PLUS = Op("="), Op("×"), Op("+")
 MAX_MATRIX_ENTRIES = 120  # larger values are summarised by their shape
@@ -84,6 +85,7 @@ class GraphExplanation(Displayable):
         self.precision = precision
         self.title = title
         self.by_name = {n.name: n for n in nodes}
+        self.notes = []  # warnings shown at the top of the view (a network's kinks)
 
     def grad(self, name):
         """∂f/∂``name`` as an array (the node's shape); zeros for a constant."""
@@ -383,6 +385,8 @@ def build_document(g):
              " = 1, then each node passes its gradient to its inputs multiplied by the local derivative; "
              "a node used more than once adds up what it receives. (·) stands for the gradient arriving "
              "from above where the local derivative is a matrix product or a reshaping.")
+    for note in g.notes:
+        doc.note(*note, kind="warn")
     if any(n.kind == "constant" for n in g.nodes):
         doc.note("Constants (", ", ".join(n.name for n in g.nodes if n.kind == "constant"),
                  ") and what is computed from them alone are not differentiated.")
@@ -425,6 +429,8 @@ def graph_of_explanation(exp):
             a = tr.layer_gl(l, a, W, next(rest) if has_bias[l - 1] else None)
         return tr.loss_gl(a, y)
 
-    return explain_graph(loss_of, *values, names=names, precision=exp.precision, output_name="L",
-                         constants={"y": tr.Y[0] if tr.single else tr.Y},
-                         title=f"{exp.title}: the loss as a graph")
+    g = explain_graph(loss_of, *values, names=names, precision=exp.precision, output_name="L",
+                      constants={"y": tr.Y[0] if tr.single else tr.Y},
+                      title=f"{exp.title}: the loss as a graph")
+    g.notes = [kink_sentence(tr, kink) for kink in tr.kinks]
+    return g

@@ -91,7 +91,7 @@ def activation_module(act, slope=None):
     cls = nn_act.ACTIVATIONS.get(key)
     if cls is None:
         raise ParameterError(f"explain: unknown activation {act!r}; supported: "
-                             f"{', '.join(sorted(k.name for k in set(catalog.ACTIVATION_KINDS.values())))}")
+                             f"{', '.join(sorted({k.name for k in catalog.ACTIVATION_KINDS.values()}))}")
     return cls(negative_slope=slope) if (slope is not None and cls is nn_act.LeakyReLU) else cls()
 
 
@@ -106,7 +106,9 @@ def make_layer(W, b, act, shared_bias=False, slope=None):
         b = np.array(b, dtype=np.float64)
         if shared_bias:
             if b.size != 1:
-                raise ShapeError(f"explain: with shared_bias=True a layer has one bias; got shape {b.shape}")
+                raise ShapeError(f"explain: with shared_bias=True each layer has one bias shared by its neurons, but a "
+                                 f"layer has {b.size} biases (a gl.nn.Linear has one per neuron); give the network as "
+                                 "a list of (W, b, activation) with one number b per layer")
             b = b.reshape(())
         else:
             b = b.reshape(-1) if b.ndim <= 1 else b
@@ -117,6 +119,24 @@ def make_layer(W, b, act, shared_bias=False, slope=None):
         if arr is not None and not np.all(np.isfinite(arr)):
             raise ParameterError(f"explain: a layer's {name} holds NaN or inf")
     return Layer(W, b, activation_module(act, slope))
+
+
+def _check_known_activation(mod):
+    """Refuse a subclass that changes what a known activation computes: its catalog entry would not describe it."""
+    cls = type(mod)
+    if cls in set(nn_act.ACTIVATIONS.values()) or cls.forward is nn_act.Activation.forward:
+        return
+    raise InputTypeError(f"explain: cannot explain the activation {cls.__name__}: it is a subclass with its own "
+                         f"forward, which its catalog entry ({mod.kind.name if mod.kind else 'none'}) does not "
+                         f"describe; supported: {SUPPORTED_MODULES}")
+
+
+def _described(obj):
+    """A class named with its library when it is not gradlab's: torch.nn.modules.loss.MSELoss."""
+    cls = type(obj)
+    module = cls.__module__ or ""
+    return cls.__name__ if module.startswith("gradlab") or module == "__main__" else f"{module}.{cls.__name__} " \
+        f"(not a gradlab object)"
 
 
 def _flat_modules(model):
@@ -149,6 +169,7 @@ def as_network(model, shared_bias=False):
                 layers.append(make_layer(*pending, "identity", shared_bias=shared_bias))
             pending = (mod.weight.data, None if mod.bias is None else mod.bias.data)
         elif isinstance(mod, nn_act.Activation):
+            _check_known_activation(mod)
             if pending is None:
                 raise InputTypeError(f"explain: the activation {type(mod).__name__} does not follow a Linear layer; "
                                      "the explainer takes Linear layers, each followed by at most one activation")
@@ -158,7 +179,7 @@ def as_network(model, shared_bias=False):
             layers.append(make_layer(*pending, mod, shared_bias=shared_bias))
             pending = None
         else:
-            raise InputTypeError(f"explain: cannot explain a {type(mod).__name__} module; supported: {SUPPORTED_MODULES}")
+            raise InputTypeError(f"explain: cannot explain the module {_described(mod)}; supported: {SUPPORTED_MODULES}")
     if pending is not None:
         layers.append(make_layer(*pending, "identity", shared_bias=shared_bias))
     if not layers:
@@ -190,7 +211,7 @@ def resolve_loss(loss_fn, reduction=None):
     elif type(loss_fn) in KNOWN_LOSSES:
         kind, own = loss_fn.kind, loss_fn.reduction
     else:
-        raise InputTypeError(f"explain: cannot explain the loss {type(loss_fn).__name__}; supported: "
+        raise InputTypeError(f"explain: cannot explain the loss {_described(loss_fn)}; supported: "
                              f"{', '.join(c.__name__ for c in KNOWN_LOSSES)} (or their names "
                              f"{', '.join(supported_losses())})")
     reduction = own if reduction is None else reduction

@@ -10,7 +10,7 @@ one decimal kept: ``0.1 × 2.0 = 0.3``, ``σ(0.4748) = 0.6165``).
 from __future__ import annotations
 
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 
@@ -69,9 +69,17 @@ class Row(Node):
 
 
 def _without_sign(node):
-    """``node`` with its leading negative number made positive, or None when it does not start with one."""
+    """``node`` with its leading negative number (or leading minus) removed, or None when it has none."""
     if isinstance(node, Num) and node.value < 0 and not node.paren:
         return Num(-node.value)
+    if isinstance(node, Row) and len(node.items) > 1 and isinstance(node.items[0], (Text, Op)) and \
+            getattr(node.items[0], "text", getattr(node.items[0], "symbol", None)) == "−":
+        rest = node.items[1:]
+        if len(rest) == 1:
+            return rest[0]
+        copy = Row.__new__(Row)
+        copy.items, copy.tight = rest, node.tight
+        return copy
     if isinstance(node, Row) and node.items and not node.tight:
         first = _without_sign(node.items[0])
         if first is not None:
@@ -185,6 +193,7 @@ def fmt(value, precision):
 
 
 SIGNIFICANT = 12  # float noise beyond this many significant digits is not a digit of the number
+LARGE = 1e15  # from here numbers print in scientific notation
 
 
 def fmt_ascii(value, precision):
@@ -195,14 +204,22 @@ def fmt_ascii(value, precision):
     that has at most ``precision`` decimals then prints exactly, shortest
     (``0.3``, ``2.0``: at least one decimal); any other is rounded half away
     from zero to ``precision`` decimals with trailing zeros kept (``0.1750``),
-    so a rounded number never looks exact.
+    so a rounded number never looks exact. From 1e15 on numbers print in
+    scientific notation (``2.3539e+17``). At precision 0 a rounded number
+    cannot show it was rounded (2.4 prints as ``2``).
     """
     v = float(value)
     if not np.isfinite(v):
         return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
-    d = Decimal(f"{v:.{SIGNIFICANT - 1}e}")
+    if abs(v) >= LARGE:  # beyond what fixed decimals can say: scientific, precision significant decimals
+        return f"{v:.{max(precision, 1)}e}"
+    digits = len(str(int(abs(v)))) if abs(v) >= 1 else 0
+    sig = min(17, max(SIGNIFICANT, digits + precision))  # enough digits for the decimals asked for
+    d = Decimal(f"{v:.{sig - 1}e}")
     q = Decimal(1).scaleb(-precision)
-    r = d.quantize(q, rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        r = d.quantize(q, rounding=ROUND_HALF_UP)
     if r == d:  # exact at this precision: shortest form
         s = format(d.normalize(), "f")
         if precision > 0 and "." not in s:

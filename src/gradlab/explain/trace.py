@@ -71,8 +71,8 @@ class Conventions:
             if not isinstance(getattr(self, key), (bool, np.bool_)):
                 raise ParameterError(f"The '{key}' parameter of explain must be True or False. Got {getattr(self, key)!r}.")
 
-    def statements(self):
-        """One sentence per convention that differs from the default."""
+    def statements(self, lr=None):
+        """One sentence per convention that differs from the default (sequential only matters with an update)."""
         out = []
         if self.reduction == "sum":
             out.append("Loss reduction: sum over all outputs and samples (not the mean).")
@@ -82,7 +82,7 @@ class Conventions:
             out.append("Each layer has one bias shared by all its neurons; ∂L/∂b sums the layer's deltas.")
         if self.frozen_bias:
             out.append("Biases are frozen: their gradients are shown but they are not updated.")
-        if self.update_order == "sequential":
+        if self.update_order == "sequential" and lr is not None:
             out.append("Sequential updates: each layer is updated before the deltas below it are computed "
                        "with its new weights, so the earlier layers' 'gradients' are not exact gradients of L.")
         return out
@@ -178,8 +178,9 @@ class Trace:
         return self.net.layers[l - 1].b is not None
 
     def W_used(self, l):
-        """The weight the δ recursion goes through: the new one under sequential updates."""
-        return self.W_new[l] if self.sequential else self.W(l)
+        """The weight the δ recursion goes through: the new one under sequential updates (l ≥ 2; no δ lies
+        below the input, so ∂L/∂x always uses the old W⁽¹⁾)."""
+        return self.W_new[l] if (self.sequential and l > 1) else self.W(l)
 
     # ------------------------------------------------------------ the same network on gradlab Tensors
 
@@ -224,9 +225,14 @@ def _as_batch(x, n_in):
 def _targets(kind, y, m, k):
     """(Y as the loss reads it (m, k), Y as given) with the loss's own checks."""
     if kind.name == "cross_entropy":
-        raw = np.asarray(y)
-        if raw.ndim == 0 or (raw.ndim == 1 and raw.shape != (k,) and raw.size == m):
-            raw = raw.reshape(m)  # class indices
+        try:
+            raw = np.asarray(y)
+        except (TypeError, ValueError):
+            raise ShapeError(f"explain: the target y must be numbers; got {type(y).__name__}") from None
+        if raw.dtype.kind in "fc" and not np.all(np.isfinite(raw)):
+            raise ParameterError("explain: the target y holds NaN or inf")
+        if raw.ndim == 0 or (raw.shape != (k,) and raw.size == m and k != 1):
+            raw = raw.reshape(m)  # class indices: a number, a row or a column of them
         elif raw.size == m * k:
             raw = raw.reshape(m, k)
         Y = CrossEntropyLoss().prepare_targets(raw, (m, k), np.float64)
@@ -323,6 +329,25 @@ def saturated(kind, P, Y):
     return bool(np.any((P == 0) & (Y != 0)))
 
 
+def long_product_shown(tr, precision):
+    """Whether a loss on logits can show its long product ∂L/∂p × ∂p/∂ŷ with ``precision`` decimals.
+
+    Not when p (or 1 − p) is below what the decimals can show: ∂L/∂p would be a
+    division by a number printed as 0. The simplification c(p − y) is then shown alone.
+    """
+    if tr.P is None or tr.dL_dP is None:
+        return False
+    return link_readable(tr.loss, tr.P, tr.Y, precision)
+
+
+def link_readable(kind, P, Y, precision):
+    """Whether every p (and 1 − p for σ) that a worked line divides by or takes ln of prints as nonzero."""
+    small = 10.0 ** -precision
+    if kind.link == "sigmoid":
+        return bool(np.all(np.minimum(P, 1 - P) >= small))
+    return bool(np.all((P >= small) | (Y == 0)))
+
+
 def _find_kinks(tr, Z, new=False):
     for l in range(1, tr.L + 1):
         at = tr.act(l).kink_at(**tr.layer(l).params)
@@ -388,15 +413,22 @@ def _backward(tr):
         dW, db = _param_grads(tr.delta[l], tr.A[l - 1], tr.conv.shared_bias)
         tr.dW[l], tr.db[l] = dW, (db if tr.has_bias(l) else None)
         if tr.lr is not None:
-            tr.W_new[l] = tr.W(l) - tr.lr * tr.dW[l]
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused in _update_and_verify
+                tr.W_new[l] = tr.W(l) - tr.lr * tr.dW[l]
             if tr.has_bias(l):
-                tr.b_new[l] = tr.b(l).copy() if tr.conv.frozen_bias else tr.b(l) - tr.lr * tr.db[l]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    tr.b_new[l] = tr.b(l).copy() if tr.conv.frozen_bias else tr.b(l) - tr.lr * tr.db[l]
         tr.dA[l - 1] = tr.delta[l] @ tr.W_used(l)
         if l > 1:
             tr.delta[l - 1] = through_activation(tr, l - 1, tr.dA[l - 1])
 
 
 def _update_and_verify(tr):
+    for l in range(1, tr.L + 1):
+        for name, arr in (("W", tr.W_new[l]), ("b", tr.b_new[l])):
+            if arr is not None and not np.all(np.isfinite(arr)):
+                raise ParameterError(f"explain: the update with lr = {tr.lr:g} makes {name}⁽{l}⁾ overflow to inf; "
+                                     "use a smaller learning rate")
     layers = [Layer(tr.W_new[l], tr.b_new[l], tr.layer(l).module) for l in range(1, tr.L + 1)]
     tr.Z_new, tr.A_new = forward(Network(layers), tr.X)
     _find_kinks(tr, tr.Z_new, new=True)

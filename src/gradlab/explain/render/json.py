@@ -28,8 +28,8 @@ def explanation_dict(exp):
         "conventions": tr.conv.as_dict(),
         "layers": [{"in": layer.n_in, "out": layer.n_out, "activation": layer.act.name, "bias": layer.b is not None,
                     **({"activation_parameters": layer.params} if layer.params else {})} for layer in tr.net.layers],
-        "kinks": [{"layer": k.layer, "sample": k.sample, "neuron": k.neuron, "z": k.z, "kink": k.at,
-                   "verification_pass": k.new} for k in tr.kinks],
+        "kinks": [{"layer": k.layer, "sample_index": k.sample, "neuron_index": k.neuron, "z": k.z, "kink": k.at,
+                   "verification_pass": k.new} for k in tr.kinks],  # layer 1-based as in the names, indices 0-based
         "autodiff_check": {"passed": exp.check_ok, "max_abs_difference": exp.check},
         "values": {name: _plain(exp[name]) for name in exp.names()},
     }

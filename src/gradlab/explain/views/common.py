@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..notation import sub_text, sup_text
+
 
 def title_of(exp, view):
     return f"{exp.title} — {view}"
@@ -23,7 +25,7 @@ def conventions_note(doc, exp, scalar=False):
                  f"{exp.precision} decimals.")
     else:
         doc.note(f"Layout: {exp.layout}. " + _layout_sentence(exp.layout))
-    for sentence in tr.conv.statements():
+    for sentence in tr.conv.statements(tr.lr):
         doc.note(sentence, kind="warn")
     _model_notes(doc, tr, scalar)
     for sentence in exp.notes:
@@ -41,7 +43,11 @@ def _layout_sentence(layout):
 def check_note(doc, exp):
     """The autodiff cross-check, with the largest difference found."""
     worst = max(exp.check.values(), default=0.0)
-    if exp.check_ok:
+    if exp.check_ok and exp.trace.sequential:
+        doc.note(f"✓ Checked: the loss and layer {exp.trace.L}'s gradients equal gradlab's reverse-mode autodiff "
+                 f"(largest difference {worst:.1e}, tolerance 1e-10); under sequential updates the lower layers' "
+                 "numbers follow the convention, not the gradient of L, so they are not compared.", kind="ok")
+    elif exp.check_ok:
         doc.note(f"✓ Checked: every gradient above equals gradlab's reverse-mode autodiff "
                  f"(largest difference {worst:.1e}, tolerance 1e-10).", kind="ok")
     else:
@@ -66,7 +72,25 @@ def _model_notes(doc, tr, scalar):
         doc.note(f"⚠ {len(tr.kinks)} pre-activation(s) lie within 1e-9 of an activation's kink; each is flagged "
                  "where it occurs, with the convention used there.", kind="warn")
     elif tr.kinks:
-        from .scalar import kink_sentence
-
         for kink in tr.kinks:
             doc.note(*kink_sentence(tr, kink), kind="warn")
+
+
+def kink_sentence(tr, kink):
+    """The sentence that flags one kink (parts for a Para or Note)."""
+    act = tr.act(kink.layer)
+    name = "z" + sub_text(str(kink.neuron + 1)) + sup_text(f"({kink.layer})")
+    where = (f"sample {kink.sample + 1}, " if tr.m > 1 else "") + \
+        ("verification pass" if kink.new else f"layer {kink.layer}")
+    exact = "exactly at" if kink.z == kink.at else f"{abs(kink.z - kink.at):.1e} from"
+    value = f"{kink.z:.3g}".replace("-", "−")
+    return (f"⚠ Kink: {name} ({where}) = {value} lies {exact} the kink of {act.title} at {kink.at:g}. gradlab "
+            f"computes with the float as it is; a hand calculation that rounds it to {kink.at:g} uses the "
+            f"convention {act.at_kink}, and may get a different derivative.",)
+
+
+def saturation_sentence(tr):
+    """Why a loss on logits shows only the simplification: p rounds to 0 or 1 in float64."""
+    return (f"p = {tr.loss.link}(ŷ) is 0 or 1 to the decimals shown here, so the long product ∂L/∂p × ∂p/∂ŷ "
+            "would divide by a number printed as 0; its simplification, computed without dividing by p, is exact "
+            "and is shown alone. The loss itself is computed in the stable form that never takes ln 0.")

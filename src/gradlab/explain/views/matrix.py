@@ -17,7 +17,8 @@ import numpy as np
 from ..document import Document
 from ..notation import Call, Deriv, Matrix, Num, Op, Paren, Row, Sym, Text, diag_matrix, row_vector, transpose
 from . import symbols as S
-from .common import check_note, conventions_note, title_of
+from ..trace import long_product_shown
+from .common import check_note, conventions_note, saturation_sentence, title_of
 
 EQ, PLUS, MINUS, TIMES, ODOT = Op("="), Op("+"), Op("−"), Op("×"), Op("⊙")
 
@@ -110,7 +111,7 @@ def _backward_single(doc, exp):
     dyz = Deriv(_vec_sym("ŷ"), _vec_sym("z", L))
     g = tr.dL_dyhat[0]
     if tr.P is not None:
-        _link_single(doc, tr, num)
+        _link_single(doc, tr, num, long_product_shown(tr, exp.precision))
     doc.eq(Row(dy, EQ, _row(g) if num else _col(g)))
     doc.eq(Row(dyz, EQ, _jac_formula(tr, L), EQ, _jac_out(tr, L)))
     doc.eq(Row(_vec_sym("δ", L), EQ, transpose(Paren(Row(dy, dyz), "[]")), EQ,
@@ -118,7 +119,7 @@ def _backward_single(doc, exp):
     for l in range(L - 1, 0, -1):
         da_dz = Deriv(_vec_sym("a", l), _vec_sym("z", l))
         doc.eq(Row(da_dz, EQ, _jac_formula(tr, l), EQ, _jac_out(tr, l)))
-        doc.eq(Row(_vec_sym("δ", l), EQ, transpose(Paren(Row(S.W(l + 1), da_dz), "[]")), _vec_sym("δ", l + 1), EQ,
+        doc.eq(Row(_vec_sym("δ", l), EQ, transpose(Paren(Row(S.W(l + 1, tr.sequential), da_dz), "[]")), _vec_sym("δ", l + 1), EQ,
                    transpose(Paren(Row(_mat(tr.W_used(l + 1)), _jac_out(tr, l)), "[]")), _col(tr.delta[l + 1][0]), EQ,
                    _col(tr.delta[l][0])))
     doc.heading("Gradients of the parameters")
@@ -146,12 +147,10 @@ def _backward_single(doc, exp):
     _layout_relation(doc, exp)
 
 
-def _link_single(doc, tr, num):
+def _link_single(doc, tr, num, long):
     """For a loss on logits: ∂ℓ/∂p, ∂p/∂ŷ (diagonal for σ, full for softmax), their product, its simplification."""
     p, yhat = _vec_sym("p"), _vec_sym("ŷ")
-    if tr.dL_dP is None:
-        from .scalar import saturation_sentence
-
+    if not long:
         doc.note(saturation_sentence(tr), kind="warn")
         return
     P, g = tr.P[0], tr.dL_dP[0]
@@ -224,7 +223,7 @@ def _backward_batch(doc, exp):
         doc.eq(Row(Deriv(Sym("L"), Sym("Ŷ")), EQ, _mat(tr.dL_dyhat)))
     _batch_delta(doc, tr, L, Deriv(Sym("L"), Sym("Ŷ")), _mat(tr.dL_dyhat), fp)
     for l in range(L - 1, 0, -1):
-        _batch_delta(doc, tr, l, Paren(Row(D(l + 1), S.W(l + 1))),
+        _batch_delta(doc, tr, l, Paren(Row(D(l + 1), S.W(l + 1, tr.sequential))),
                      Paren(Row(_mat(tr.delta[l + 1]), _mat(tr.W_used(l + 1)))), fp)
     doc.heading("Gradients (summed over the batch)")
     for l in range(L, 0, -1):

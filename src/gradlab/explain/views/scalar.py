@@ -17,9 +17,9 @@ import numpy as np
 from ..document import Document
 from ..opnotation import tree_node
 from ..notation import Call, Deriv, Frac, Num, Op, Paren, Row, Sup, Sym, Text, sub_text, sup_text
-from ..trace import link_of, saturated
+from ..trace import link_of, link_readable, long_product_shown
 from . import symbols as S
-from .common import conventions_note, check_note, title_of
+from .common import check_note, conventions_note, kink_sentence, saturation_sentence, title_of
 
 EQ, PLUS, TIMES, MINUS, LARROW = Op("="), Op("+"), Op("×"), Op("−"), Op("←")
 
@@ -31,15 +31,15 @@ def build(exp):
     conventions_note(doc, exp, scalar=True)
     doc.heading("Forward pass")
     _forward(doc, tr, tr.Z, tr.A, [tr.W(l) for l in range(tr.L + 1) if l], [tr.b(l) for l in range(1, tr.L + 1)])
-    _loss(doc, tr, tr.A[tr.L], tr.loss_value)
+    _loss(doc, tr, tr.A[tr.L], tr.loss_value, exp.precision)
     doc.heading("Backward pass")
-    _backward(doc, tr)
+    _backward(doc, tr, long_product_shown(tr, exp.precision))
     if tr.lr is not None:
         doc.heading(f"Gradient descent update (η = {tr.lr:g})")
         _updates(doc, tr)
         doc.heading("Verification: forward pass with the new parameters")
         _forward(doc, tr, tr.Z_new, tr.A_new, tr.W_new[1:], tr.b_new[1:], new=True)
-        _loss(doc, tr, tr.A_new[tr.L], tr.loss_new, new=True)
+        _loss(doc, tr, tr.A_new[tr.L], tr.loss_new, exp.precision, new=True)
         _improvement(doc, exp)
     check_note(doc, exp)
     return doc
@@ -62,15 +62,24 @@ def _bias_sym(tr, l, j):
     return S.b(l) if tr.conv.shared_bias else S.b(l, j + 1)
 
 
+def _exp(v):
+    """exp(v) with the number substituted (e^v would need a superscripted number in text)."""
+    return Call(Text("exp"), Num(v))
+
+
 def _act_line(tr, l, s, j, Z, A, n_out, last):
     """aⱼ⁽ˡ⁾ = f(zⱼ⁽ˡ⁾) with the numbers; softmax writes e^{zⱼ}/Σₖ e^{zₖ}."""
     act = tr.act(l)
     out_sym = S.a(l, j + 1, n_out, last=last)
     if act.elementwise:
         value = Call(Text(act.symbol), Num(Z[l][s, j]))
+        params = tr.layer(l).params
+        if params.get("threshold", 0.0) != 0.0 or "negative_slope" in params:  # θ and α of this layer
+            sym, v = ("θ", params["threshold"]) if "threshold" in params else ("α", params["negative_slope"])
+            value = Row(value, Paren(Row(Sym(sym), EQ, Num(v))))
     else:
-        den = [Sup(Text("e"), Num(Z[l][s, i])) for i in range(n_out)]
-        value = Frac(Sup(Text("e"), Num(Z[l][s, j])), Row(*_join(den)))
+        den = [_exp(Z[l][s, i]) for i in range(n_out)]
+        value = Frac(_exp(Z[l][s, j]), Row(*_join(den)))
     return Row(out_sym, EQ, value, EQ, Num(A[l][s, j]))
 
 
@@ -99,17 +108,6 @@ def kink_flag(doc, tr, l, s, j, new=False):
             doc.note(*kink_sentence(tr, kink), kind="warn")
 
 
-def kink_sentence(tr, kink):
-    """The sentence that flags one kink (parts for a Para or Note)."""
-    act = tr.act(kink.layer)
-    where = f"sample {kink.sample + 1}, " if tr.m > 1 else ""
-    exact = "exactly at" if kink.z == kink.at else f"{abs(kink.z - kink.at):.1e} from"
-    return (f"⚠ Kink: z{_sub(kink.neuron + 1)}{_sup(kink.layer)} ({where}"
-            f"{'verification pass' if kink.new else 'layer ' + str(kink.layer)}) = {kink.z!r} lies {exact} the kink "
-            f"of {act.title} at {kink.at:g}. gradlab computes with the float as it is; a hand calculation that "
-            f"rounds it to {kink.at:g} uses the convention {act.at_kink}, and may get a different derivative.",)
-
-
 def _loss_symbols(tr, yhat=None):
     """(the prediction symbol the loss formula uses, its numbers (m, k)) for outputs ``yhat``."""
     yhat = tr.A[tr.L] if yhat is None else yhat
@@ -128,7 +126,7 @@ def _loss_terms(tr, s, k, yhat):
     return tree_node(kind.worked or kind.formula, {n: Num(v) for n, v in values.items()}, values)
 
 
-def _loss(doc, tr, yhat, value, new=False):
+def _loss(doc, tr, yhat, value, precision, new=False):
     name = Sym("L", "new" if new else "")
     kind = tr.loss
     doc.heading(("New loss" if new else "Loss") + f" ({kind.title})", 3)
@@ -137,10 +135,10 @@ def _loss(doc, tr, yhat, value, new=False):
     if tr.loss.link is not None and tr.Y.size <= 6:
         _link_lines(doc, tr, yhat, pred)
     formula = Row(*c, tree_node(kind.formula, {sym: Sym(sym)}) if kind.name != "cross_entropy" else
-                  Row(Text("−"), Sym("Σ", "c"), Sym("y", "c"), Text("ln"), Sym("p", "c")))
+                  Row(Text("−"), Sym("Σ", "k"), Sym("y", "k"), Text("ln"), Sym("p", "k")))
     entries = [(s, k) for s in _samples(tr) for k in range(tr.k)]
-    if tr.loss.link is not None and saturated(tr.loss, pred, tr.Y):
-        entries = []  # ln 0 would appear among the numbers: the formula and the exact value only
+    if tr.loss.link is not None and not link_readable(tr.loss, pred, tr.Y, precision):
+        entries = []  # ln of a number printed as 0 would appear: the formula and the exact value only
     if kind.name == "cross_entropy":
         entries = [(s, k) for s, k in entries if tr.Y[s, k] != 0]
     if 0 < len(entries) <= 6:
@@ -164,7 +162,7 @@ def _link_lines(doc, tr, yhat, pred):
             if tr.loss.link == "sigmoid":
                 value = Call(Text("σ"), Num(yhat[s, k]))
             else:
-                value = Frac(Sup(Text("e"), Num(yhat[s, k])), Row(*_join([Sup(Text("e"), Num(v)) for v in yhat[s]])))
+                value = Frac(_exp(yhat[s, k]), Row(*_join([_exp(v) for v in yhat[s]])))
             doc.eq(Row(pk, EQ, value, EQ, Num(pred[s, k])))
 
 
@@ -195,7 +193,8 @@ def _dL_dpred_line(tr, s, k, lhs):
         c2 = 2.0 * tr.loss_scale
         formula = Row(Num(c2), Paren(Row(Sym("ŷ"), MINUS, Sym("y"))), tight=True) if c2 != 1 else \
             Row(Sym("ŷ"), MINUS, Sym("y"))
-        nums = Row(Num(c2), TIMES, Paren(Row(Num(pred[s, k]), MINUS, Num(tr.Y[s, k]))))
+        diff = Row(Num(pred[s, k]), MINUS, Num(tr.Y[s, k]))
+        nums = Row(Num(c2), TIMES, Paren(diff)) if c2 != 1 else diff
         return Row(lhs, EQ, formula, EQ, nums, EQ, Num(g))
     formula, nums = _scaled(tr, formula, nums)
     return Row(lhs, EQ, formula, EQ, nums, EQ, Num(g))
@@ -221,12 +220,13 @@ def _sum_terms(pairs):
 def _hidden_deltas(doc, tr, s, l):
     W_next = tr.W_used(l + 1)
     n_next = W_next.shape[0]
+    new = tr.sequential  # the δ recursion goes through the already-updated weights: say so in the symbols
     for i in range(tr.layer(l).n_out):
         ai = S.a(l, i + 1)
         if n_next == 1:
-            formula = [S.dL(S.z(l + 1, 1)), TIMES, S.w(l + 1, i + 1, 1)]
+            formula = [S.dL(S.z(l + 1, 1)), TIMES, S.w(l + 1, i + 1, 1, new)]
         else:
-            formula = [Sym("Σ", "j"), S.dL(S.z(l + 1, "j")), TIMES, S.w(l + 1, i + 1, "j")]
+            formula = [Sym("Σ", "j"), S.dL(S.z(l + 1, "j")), TIMES, S.w(l + 1, i + 1, "j", new)]
         pairs = [(tr.delta[l + 1][s, j], W_next[j, i]) for j in range(n_next)]
         doc.eq(Row(S.dL(ai), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[l][s, i])))
     _through(doc, tr, l, s, tr.dA[l], last=False)
@@ -293,7 +293,7 @@ def _through_softmax(doc, tr, l, s, upstream, last):
                    *_sum_terms(pairs), EQ, Num(tr.delta[l][s, j])))
 
 
-def _output_layer(doc, tr, s):
+def _output_layer(doc, tr, s, long):
     L, k_out = tr.L, tr.layer(tr.L).n_out
     kind = tr.loss
     if tr.P is None:
@@ -307,7 +307,7 @@ def _output_layer(doc, tr, s):
         return
     yk = lambda k: S.a(L, k + 1, k_out, last=True)  # noqa: E731
     pk = lambda k: Sym("p", k + 1 if k_out > 1 else "")  # noqa: E731
-    if tr.dL_dP is None:
+    if not long:
         doc.note(saturation_sentence(tr), kind="warn")
         for k in range(k_out):
             doc.eq(_simplified(tr, S.dL(yk(k)), "p", tr.P, s, k))
@@ -333,13 +333,6 @@ def _output_layer(doc, tr, s):
     _through(doc, tr, L, s, tr.dL_dyhat, last=True)
 
 
-def saturation_sentence(tr):
-    """Why a loss on logits shows only the simplification: p rounds to 0 or 1 in float64."""
-    return (f"p = {tr.loss.link}(ŷ) rounds to 0 or 1 in float64 here, so in the long product ∂L/∂p × ∂p/∂ŷ an "
-            "infinite factor would meet a zero one; its simplification, computed without dividing by p, is exact "
-            "and is shown alone. The loss itself is computed in the stable form that never takes ln 0.")
-
-
 def _simplified(tr, lhs, sym, pred, s, k):
     """∂L/∂z = c(p − y) with its numbers (cross-entropy rows not summing to 1: c(p Σy − y))."""
     c = tr.loss_scale
@@ -354,12 +347,12 @@ def _simplified(tr, lhs, sym, pred, s, k):
     return Row(lhs, EQ, diff, EQ, nums, EQ, Num(value))
 
 
-def _backward(doc, tr):
+def _backward(doc, tr, long):
     L = tr.L
     for s in _samples(tr):
         _sample_heading(doc, tr, s)
         doc.heading(f"Output layer {L}", 3)
-        _output_layer(doc, tr, s)
+        _output_layer(doc, tr, s, long)
         for l in range(L - 1, 0, -1):
             doc.heading(f"Layer {l}: back-propagate through W{_sup(l + 1)} and f′", 3)
             _hidden_deltas(doc, tr, s, l)

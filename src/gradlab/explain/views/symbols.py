@@ -29,8 +29,9 @@ def a(l, i=None, k_out=None, last=False):
     return Sym("a", "" if i is None else i, f"({l})")
 
 
-def w(l, i, j):
-    return Sym("w", _pair(i, j), f"({l})")
+def w(l, i, j, new=False):
+    """wᵢⱼ⁽ˡ⁾, or its updated value w_new,ᵢⱼ⁽ˡ⁾ (sequential updates)."""
+    return Sym("w", ("new," if new else "") + _pair(i, j), f"({l})")
 
 
 def b(l, j=None):
@@ -53,8 +54,9 @@ def dL(node):
     return Deriv(L(), node)
 
 
-def W(l):
-    return Sym("W", "", f"({l})")
+def W(l, new=False):
+    """W⁽ˡ⁾, or the updated W_new⁽ˡ⁾ (sequential updates)."""
+    return Sym("W", "new" if new else "", f"({l})")
 
 
 def vec(name, l=None):
