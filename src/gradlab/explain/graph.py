@@ -344,6 +344,13 @@ def _edge_eq(g, node, parent, edge, via):
     if via:
         lhs = Row(lhs, Text(f"({via})"))
     up = _value_node(g.by_name[parent].grad)
+    if parent == g.output:  # ∂f/∂f = 1: the chain has one factor, the local derivative (no f × ∂f/∂… loop)
+        row = [lhs, EQ, wrap(edge.local, 3)]
+        if edge.local_value is not None:
+            row += [EQ, Num(edge.local_value)]
+        elif not isinstance(edge.local, Num):
+            row += [EQ, _value_node(edge.contribution)]
+        return Row(*row)
     row = [lhs, EQ, Deriv(f, Sym(parent)), TIMES, Deriv(Sym(parent), Sym(node.name)),
            EQ, up, TIMES, wrap(edge.local, 3)]
     if edge.local_value is not None:
