@@ -9,40 +9,59 @@ format             'gradlab-model' — files of any other kind are rejected
 format_version     '1'
 architecture       JSON of ``model.to_config()``: enough to rebuild the model
 sha256             checksum of the names, dtypes, shapes and bytes of every
-                   tensor, so a tampered or damaged file is caught
+                   tensor: it catches accidental damage, not forgery (anyone
+                   who edits a file can recompute it; it is not a signature)
 metadata           JSON of the user's ``metadata`` dict (may be 'null')
 gradlab_version    the version that wrote the file
 =================  ==========================================================
 
-Loading runs no code (no pickle): JSON is parsed, arrays are read, and the
-model is rebuilt with :func:`gradlab.nn.from_config`. Writes are atomic: the
-bytes go to a temporary file in the same directory, which then replaces the
-target with ``os.replace``, so a crash mid-save leaves the previous file whole.
-safetensors is the optional extra ``gradlab[io]``.
+Loading treats every file as hostile and runs no code (no pickle). Before
+anything is allocated the loader checks, in order: that the path is a regular
+file (after symlinks) of at most ``max_bytes`` (default 2 GiB); the header
+length field (at most 8 MiB); the nesting depth and size of every JSON text
+(scanned before ``json.loads``); every header entry (dtype, shape, offsets
+covering the data exactly); the architecture field by field (only Sequential,
+MLP, Linear and the activations; at most 10,000 modules, 16 nested
+containers); and that the tensors present are exactly the parameters it
+declares, F64 or F32 as declared. Only then is the model built (linear time),
+filled straight from the file, and its checksum compared. Limits:
+:mod:`gradlab.io.limits`; the full list: ``docs/safety.md``.
+
+Writes are atomic (:mod:`gradlab.core.files`): the bytes go to a temporary
+file in the same directory, which then replaces the target with
+``os.replace``, so a crash mid-save leaves the previous file whole.
+safetensors (the optional extra ``gradlab[io]``) is needed to save.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
+import sys
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ModelFileError, ShapeError, require
+from ..core.errors import InputTypeError, ModelFileError, ParameterError, check_param, require
 from ..core.files import write_atomic as _write_atomic
+from . import architecture as arch
+from . import limits
+from .container import fail, open_model_file, read_header, string_metadata, tensor_table
+from .limits import DEFAULT_MAX_BYTES, JSONLimitError
 
 FORMAT = "gradlab-model"
 FORMAT_VERSION = "1"
+_CODES = {"float64": "F64", "float32": "F32"}
 
 
 def checksum(tensors: dict) -> str:
-    """sha256 over the sorted names, dtypes, shapes and bytes of ``tensors``."""
+    """sha256 over the sorted names, dtypes, shapes and bytes of ``tensors`` (detects damage, not forgery)."""
     h = hashlib.sha256()
     for name in sorted(tensors):
         arr = np.ascontiguousarray(tensors[name])
         h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
-        h.update(arr.tobytes())
+        h.update(arr)
     return h.hexdigest()
 
 
@@ -52,26 +71,62 @@ def _version():
     return __version__
 
 
+def _path_arg(path, owner) -> str:
+    try:
+        return os.fspath(path)
+    except TypeError:
+        raise InputTypeError(f"{owner}: the path must be a str or os.PathLike, got {type(path).__name__}") from None
+
+
+# ------------------------------------------------------------------- saving
+def _dump_metadata(metadata) -> str:
+    try:
+        user = json.dumps(metadata)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InputTypeError(f"save: metadata must be JSON-serialisable (dicts, lists, str, numbers): "
+                             f"{str(exc)[:120]}") from None
+    try:
+        limits.check_json_size(user)
+    except JSONLimitError as exc:
+        raise ParameterError(f"save: the metadata {exc}, so the file could not be loaded back") from None
+    return user
+
+
+def _plan_to_save(model, config, tensors):
+    try:
+        plan = arch.plan(config)
+    except arch.ArchitectureError as exc:
+        raise ParameterError(f"save: this model cannot be stored in a model file: {exc}") from None
+    got = [(n, a.shape, a.dtype.name) for n, a in tensors.items()]
+    if got != [(n, tuple(s), d) for n, s, d in plan.params]:
+        raise ParameterError(f"save: the parameters of this {type(model).__name__} do not match its own "
+                             "to_config(), so the file could not be loaded back")
+
+
 def save(model, path, metadata=None) -> None:
     """Write ``model`` (a Sequential/MLP of Linear layers and activations) to ``path``.
 
     Args:
         model: a gradlab Module whose ``to_config()`` describes it.
-        path: the file to write (conventionally ``*.safetensors``); replaced atomically.
+        path: the file to write (conventionally ``*.safetensors``); replaced
+            atomically (a symlink is followed; see :mod:`gradlab.core.files`).
         metadata: optional JSON-able dict stored with the model (read it back
             with :func:`read_metadata` or ``load(path, return_metadata=True)``).
+    Raises:
+        InputTypeError: the model cannot describe itself, or metadata is not JSON-able.
+        ParameterError: the model or metadata break a limit of the loader, or
+            ``path`` cannot be written (the message names it and says why).
     """
     st = require("safetensors.numpy", "io")
     from ..nn.module import Module
 
     if not isinstance(model, Module):
         raise InputTypeError(f"save: expected a gradlab Module, got {type(model).__name__}")
+    path = _path_arg(path, "save")
     config = model.to_config()
-    try:
-        user = json.dumps(metadata)
-    except (TypeError, ValueError) as exc:
-        raise InputTypeError(f"save: metadata must be JSON-serialisable (dicts, lists, str, numbers): {exc}") from None
+    user = _dump_metadata(metadata)
     tensors = {name: np.ascontiguousarray(arr) for name, arr in model.state_dict().items()}
+    _plan_to_save(model, config, tensors)
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -81,111 +136,142 @@ def save(model, path, metadata=None) -> None:
         "gradlab_version": _version(),
     }
     data = st.save(tensors, metadata=header)
-    write_atomic(os.fspath(path), data)
+    n = int.from_bytes(data[:8], "little")
+    if n > limits.MAX_HEADER_BYTES:
+        raise ParameterError(f"save: the file header would be {n:,} bytes, more than the {limits.MAX_HEADER_BYTES:,} "
+                             "a model file may have; store less metadata")
+    write_atomic(path, data)
 
 
 def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    _write_atomic(path, data)
+    """Write ``data`` to ``path``: a temporary file beside it, then renamed over it (see :mod:`gradlab.core.files`)."""
+    _write_atomic(path, data, owner="save")
 
 
-def _read_header(path, blob):
-    """The JSON header of a safetensors blob, checking its length fields."""
-    if len(blob) < 8:
-        raise ModelFileError(f"load: {path} is truncated or not a model file ({len(blob)} bytes)")
-    n = int.from_bytes(blob[:8], "little")
-    if 8 + n > len(blob):
-        raise ModelFileError(f"load: {path} is truncated or not a safetensors file: its header claims {n} bytes "
-                             f"but the file has {len(blob)}")
-    try:
-        header = json.loads(blob[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ModelFileError(f"load: {path} is not a safetensors model file (its header is not JSON)") from None
-    if not isinstance(header, dict):
-        raise ModelFileError(f"load: {path} is not a safetensors model file (bad header)")
-    end = 0
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        try:
-            end = max(end, int(info["data_offsets"][1]))
-        except (TypeError, KeyError, IndexError, ValueError):
-            raise ModelFileError(f"load: {path}: the entry for tensor {name!r} is malformed") from None
-    if 8 + n + end != len(blob):
-        raise ModelFileError(f"load: {path} is truncated or has extra bytes: the header describes "
-                             f"{8 + n + end} bytes but the file has {len(blob)}")
-    return header
-
-
-def _metadata_of(path, header):
-    meta = header.get("__metadata__")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+# ------------------------------------------------------------------ loading
+def _model_metadata(header, path) -> dict:
+    meta = string_metadata(header, path)
+    if meta.get("format") != FORMAT:
         raise ModelFileError(f"load: {path} is a safetensors file but not a gradlab model "
                              f"(format marker {FORMAT!r} missing)")
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"load: {path} has gradlab model format version {meta.get('format_version')!r}; "
+        raise ModelFileError(f"load: {path} has gradlab model format version {meta.get('format_version')!r:.40}; "
                              f"this gradlab reads version {FORMAT_VERSION}")
+    for key in ("architecture", "sha256"):
+        if key not in meta:
+            raise fail(path, f"the field {key!r} of the header's __metadata__ is missing")
     return meta
 
 
-def _read(path):
+def _user_metadata(meta, path):
     try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"load: no such file: {path}") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"load: {path} is a directory, not a model file") from None
+        return limits.loads(meta.get("metadata", "null"))
+    except JSONLimitError as exc:
+        raise fail(path, f"the stored user metadata (field 'metadata') {exc}") from None
 
 
-def read_metadata(path) -> dict:
-    """The user metadata stored by :func:`save` (None if none was given)."""
-    path = os.fspath(path)
-    meta = _metadata_of(path, _read_header(path, _read(path)))
+def _plan(meta, path) -> arch.Plan:
     try:
-        return json.loads(meta.get("metadata", "null"))
-    except ValueError:
-        raise ModelFileError(f"load: {path}: the stored metadata is not valid JSON") from None
+        config = limits.loads(meta["architecture"])
+    except JSONLimitError as exc:
+        raise fail(path, f"the architecture cannot be rebuilt: its JSON (field 'architecture') {exc}") from None
+    try:
+        return arch.plan(config)
+    except arch.ArchitectureError as exc:
+        raise fail(path, f"the architecture cannot be rebuilt: {exc}") from None
 
 
-def load(path, return_metadata: bool = False):
+def _check_tensors(plan, table, path, data_len):
+    """Every declared parameter is present with its dtype and shape, and nothing else is: before any allocation."""
+    names = [n for n, _, _ in plan.params]
+    missing, extra = sorted(set(names) - set(table)), sorted(set(table) - set(names))
+    if missing or extra:
+        raise fail(path, f"the tensors disagree with the architecture: missing {missing[:20]}, "
+                         f"unexpected {extra[:20]}")
+    for name, _, dtype in plan.params:
+        code = table[name][0]
+        if code not in _CODES.values():
+            raise fail(path, f"tensor {name!r} has dtype {code}; a gradlab model stores F64 or F32 only")
+        if code != _CODES[dtype]:
+            raise fail(path, f"tensor {name!r} is {code} but the architecture declares {dtype} "
+                             f"({_CODES[dtype]}); values are never converted on load")
+    declared = plan.nbytes
+    if declared > data_len:
+        raise fail(path, f"the tensors disagree with the architecture: it declares {declared:,} bytes of "
+                         f"parameters but the file holds {data_len:,}")
+    for name, shape, _ in plan.params:
+        if table[name][1] != shape:
+            raise fail(path, f"the tensors disagree with the architecture: tensor {name!r} must have shape {shape} "
+                             f"as the architecture declares, but the file has {table[name][1]}")
+
+
+def _build(plan, path):
+    """``(model, its named parameters)``, built from the checked plan."""
+    try:
+        model = arch.build(plan.config)
+        return model, arch.check_built(model, plan)
+    except (arch.ArchitectureError, ValueError, TypeError, KeyError) as exc:
+        raise fail(path, f"the architecture cannot be rebuilt ({str(exc)[:200]})") from None
+
+
+def _fill(named, f, start, table, path):
+    """Read each parameter's bytes from the file straight into the model's array."""
+    for name, p in named:
+        arr = p.data
+        if arr.nbytes == 0:
+            continue
+        f.seek(start + table[name][2])
+        if f.readinto(memoryview(arr).cast("B")) != arr.nbytes:
+            raise fail(path, f"the file is truncated: the data of tensor {name!r} ends early (it changed while "
+                             "being read)")
+        if sys.byteorder != "little":  # pragma: no cover - safetensors stores little-endian
+            arr.byteswap(inplace=True)
+
+
+def _read_model(f, size, path):
+    header, start = read_header(f, size, path)
+    meta = _model_metadata(header, path)
+    table = tensor_table(header, path, size - start)
+    user = _user_metadata(meta, path)
+    plan = _plan(meta, path)
+    _check_tensors(plan, table, path, size - start)
+    model, named = _build(plan, path)
+    _fill(named, f, start, table, path)
+    if meta["sha256"] != checksum({n: p.data for n, p in named}):
+        raise ModelFileError(f"load: {path} was modified after it was saved: its checksum does not match its tensors")
+    return model, user
+
+
+def read_metadata(path):
+    """The user metadata stored by :func:`save` (None if none was given); reads the header only."""
+    path = _path_arg(path, "read_metadata")
+    with open_model_file(path, None) as (f, size):
+        header, start = read_header(f, size, path)
+        meta = _model_metadata(header, path)
+        tensor_table(header, path, size - start)
+        return _user_metadata(meta, path)
+
+
+def load(path, return_metadata: bool = False, max_bytes: int = DEFAULT_MAX_BYTES):
     """Rebuild the model saved at ``path``; no code from the file runs.
 
     Returns the Module (float64 unless it was saved as float32), or
     ``(model, metadata)`` with ``return_metadata=True``.
 
-    Raises:
-        ModelFileError: the file is missing, truncated, not a gradlab model,
-            tampered with (checksum), or its tensors disagree with its architecture.
-    """
-    st = require("safetensors.numpy", "io")
-    from ..nn.module import from_config
+    Args:
+        path: a regular file (symlinks are followed); pipes and devices are refused.
+        max_bytes: refuse files bigger than this (default 2 GiB).
 
-    path = os.fspath(path)
-    blob = _read(path)
-    header = _read_header(path, blob)
-    meta = _metadata_of(path, header)
-    try:
-        tensors = st.load(blob)
-    except Exception as exc:  # safetensors raises its own error types
-        raise ModelFileError(f"load: {path}: the tensor data cannot be read ({exc})") from None
-    if meta.get("sha256") != checksum(tensors):
-        raise ModelFileError(f"load: {path} was modified after it was saved: its checksum does not match its tensors")
-    try:
-        config = json.loads(meta["architecture"])
-        model = from_config(config)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ModelFileError(f"load: {path}: the architecture cannot be rebuilt ({exc})") from None
-    expected = {name: p.shape for name, p in model.named_parameters()}
-    missing = sorted(set(expected) - set(tensors))
-    extra = sorted(set(tensors) - set(expected))
-    if missing or extra:
-        raise ModelFileError(f"load: {path}: the tensors disagree with the architecture: missing {missing}, "
-                             f"unexpected {extra}")
-    try:
-        model.load_state_dict(tensors)
-    except ShapeError as exc:
-        raise ModelFileError(f"load: {path}: the tensors disagree with the architecture: {exc}") from None
-    if return_metadata:
-        return model, json.loads(meta.get("metadata", "null"))
-    return model
+    Raises:
+        ModelFileError: the file is missing, not a regular file, too big,
+            truncated, not a gradlab model, breaks a limit, declares fields of
+            the wrong type, has tensors that disagree with its architecture
+            (names, shapes, dtypes), or fails its checksum.
+    """
+    check_param("load", "max_bytes", max_bytes,
+                isinstance(max_bytes, numbers.Integral) and not isinstance(max_bytes, bool) and max_bytes > 0,
+                "an int > 0")
+    path = _path_arg(path, "load")
+    with open_model_file(path, int(max_bytes)) as (f, size):
+        model, user = _read_model(f, size, path)
+    return (model, user) if return_metadata else model

@@ -114,7 +114,7 @@ class Linear(Module):
     @classmethod
     def from_config(cls, config):
         try:
-            return cls(config["in_features"], config["out_features"], bias=bool(config.get("bias", True)),
+            return cls(config["in_features"], config["out_features"], bias=config.get("bias", True),
                        init="zeros", dtype=config.get("dtype"))
         except KeyError as exc:
             raise ParameterError(f"from_config: a Linear config needs {exc}") from None
@@ -186,6 +186,6 @@ class MLP(Sequential):
             out = config.get("output_activation")
             out = from_config(out) if isinstance(out, dict) else out
             return cls(config["sizes"], activation=act, output_activation=out, init="zeros",
-                       bias=bool(config.get("bias", True)), dtype=config.get("dtype"))
+                       bias=config.get("bias", True), dtype=config.get("dtype"))
         except KeyError as exc:
             raise ParameterError(f"from_config: an MLP config needs {exc}") from None

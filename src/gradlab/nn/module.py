@@ -69,17 +69,18 @@ class Module:
         if "_param_names" not in d:
             raise GraphError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         params, mods = d["_param_names"], d["_module_names"]
-        if isinstance(value, Tensor) or (value is None and name in params):
-            if name in mods:
+        new = name not in d  # a new attribute is in neither list: no list search, so building is linear time
+        if isinstance(value, Tensor) or (value is None and not new and name in params):
+            if not new and name in mods:
                 mods.remove(name)
-            if name not in params:
+            if new or name not in params:
                 params.append(name)
         elif isinstance(value, Module):
-            if name in params:
+            if not new and name in params:
                 params.remove(name)
-            if name not in mods:
+            if new or name not in mods:
                 mods.append(name)
-        else:
+        elif not new:
             if name in params:
                 params.remove(name)
             if name in mods:

@@ -1,0 +1,254 @@
+"""The architecture of a model file: checked field by field, then built in linear time.
+
+:func:`plan` reads the JSON architecture (as :meth:`Module.to_config` wrote
+it) without building anything: every field must have the type and range the
+constructor expects (``bias`` a JSON boolean, sizes JSON ints ≥ 1, dtype
+'float32' or 'float64'), only the module types listed in :data:`PLAIN_TYPES`
+and the registered activations may appear, and the numbers of modules and of
+nested containers are capped. It returns the parameters the model will have
+(name, shape, dtype), so the loader can compare them with the tensors in the
+file before a single array is allocated. :func:`build` then makes exactly
+that model.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+
+from . import limits
+
+
+class ArchitectureError(ValueError):
+    """The architecture is not one a model file may hold (the message names the field)."""
+
+
+#: the containers and layers a model file may hold, besides activations
+PLAIN_TYPES = ("Sequential", "MLP", "Linear")
+_DTYPES = {None: "float64", "float64": "float64", "float32": "float32"}
+_ITEMSIZE = {"float64": 8, "float32": 4}
+
+
+class Plan:
+    """What :func:`plan` found: ``params`` [(name, shape, dtype)], ``modules`` (count), ``config``."""
+
+    def __init__(self, config):
+        self.config = config
+        self.params = []
+        self.modules = 0
+        self.activations = _activation_classes()  # read once: MODULE_TYPES may grow as the user registers types
+
+    @property
+    def nbytes(self) -> int:
+        return sum(math.prod(shape) * _ITEMSIZE[dtype] for _, shape, dtype in self.params)
+
+    def count(self, where, n=1):
+        self.modules += n
+        if self.modules > limits.MAX_MODULES:
+            raise ArchitectureError(f"it has more than {limits.MAX_MODULES:,} modules (the limit), at {where}")
+
+
+def _activation_classes() -> dict:
+    from ..nn.activations import Activation
+    from ..nn.module import MODULE_TYPES
+
+    return {name: cls for name, cls in MODULE_TYPES.items() if isinstance(cls, type) and issubclass(cls, Activation)}
+
+
+def _keys(cfg, allowed, where):
+    extra = sorted(set(cfg) - set(allowed) - {"type"})
+    if extra:
+        raise ArchitectureError(f"{where} has the unexpected field {extra[0]!r:.60}; a {cfg['type']} config has "
+                                f"only {sorted(allowed)}")
+
+
+def _int(cfg, key, where) -> int:
+    value = cfg.get(key)
+    if type(value) is not int or value < 1:
+        raise ArchitectureError(f"{where}.{key} must be a JSON int ≥ 1, got {value!r:.60}")
+    return value
+
+
+def _bool(cfg, key, where) -> bool:
+    value = cfg.get(key, True)
+    if type(value) is not bool:
+        raise ArchitectureError(f"{where}.{key} must be true or false, got {value!r:.60}")
+    return value
+
+
+def _dtype(cfg, where) -> str:
+    value = cfg.get("dtype")
+    if not (value is None or isinstance(value, str)) or value not in _DTYPES:
+        raise ArchitectureError(f"{where}.dtype must be 'float64' or 'float32', got {value!r:.60}")
+    return _DTYPES[value]
+
+
+def _linear(cfg, where, prefix, out: Plan):
+    _keys(cfg, ("in_features", "out_features", "bias", "dtype"), where)
+    n_in, n_out = _int(cfg, "in_features", where), _int(cfg, "out_features", where)
+    bias, dtype = _bool(cfg, "bias", where), _dtype(cfg, where)
+    out.params.append((f"{prefix}weight", (n_out, n_in), dtype))
+    if bias:
+        out.params.append((f"{prefix}bias", (n_out,), dtype))
+
+
+@functools.lru_cache(maxsize=None)
+def _arguments(cls) -> tuple:
+    return tuple(p for p in inspect.signature(cls.__init__).parameters if p != "self")
+
+
+def _activation(cfg, where, out: Plan):
+    cls = out.activations.get(cfg.get("type"))
+    if cls is None:
+        raise ArchitectureError(f"{where}.type is {cfg.get('type')!r:.60}, not an activation")
+    allowed = _arguments(cls)
+    _keys(cfg, allowed, where)
+    for key in allowed:
+        value = cfg.get(key, 0)
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
+            raise ArchitectureError(f"{where}.{key} must be a finite JSON number, got {value!r:.60}")
+    out.count(where)
+
+
+def _mlp_activation(spec, where, out: Plan, optional: bool):
+    from ..nn.activations import ACTIVATIONS
+
+    if spec is None and optional:
+        return
+    if isinstance(spec, str):
+        if spec.lower().replace("-", "_") not in ACTIVATIONS:
+            raise ArchitectureError(f"{where} is {spec!r:.60}, not an activation name ({sorted(ACTIVATIONS)})")
+        return
+    if not isinstance(spec, dict):
+        raise ArchitectureError(f"{where} must be an activation config object or name, got {spec!r:.60}")
+    before = out.modules
+    _activation(spec, where, out)  # checked; the caller counts the copies
+    out.modules = before
+
+
+def _mlp(cfg, where, prefix, out: Plan):
+    _keys(cfg, ("sizes", "activation", "output_activation", "bias", "dtype"), where)
+    sizes = cfg.get("sizes")
+    if not isinstance(sizes, list) or len(sizes) < 2:
+        raise ArchitectureError(f"{where}.sizes must be a list of at least two JSON ints ≥ 1, got {sizes!r:.60}")
+    n_layers = len(sizes) - 1
+    out.count(where, 2 * n_layers - 1 + (cfg.get("output_activation") is not None))  # Linear, activation, ...
+    for i, s in enumerate(sizes):
+        if type(s) is not int or s < 1:
+            raise ArchitectureError(f"{where}.sizes[{i}] must be a JSON int ≥ 1, got {s!r:.60}")
+    if "activation" not in cfg:
+        raise ArchitectureError(f"{where} needs the field 'activation'")
+    _mlp_activation(cfg["activation"], f"{where}.activation", out, optional=False)
+    _mlp_activation(cfg.get("output_activation"), f"{where}.output_activation", out, optional=True)
+    bias, dtype = _bool(cfg, "bias", where), _dtype(cfg, where)
+    for i in range(n_layers):
+        out.params.append((f"{prefix}{2 * i}.weight", (sizes[i + 1], sizes[i]), dtype))
+        if bias:
+            out.params.append((f"{prefix}{2 * i}.bias", (sizes[i + 1],), dtype))
+
+
+def _module(cfg, where, prefix, out: Plan, depth):
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("type"), str):
+        raise ArchitectureError(f"{where} must be an object with a 'type' string, got {cfg!r:.60}")
+    kind = cfg["type"]
+    if kind == "Sequential":
+        if depth >= limits.MAX_NESTING:
+            raise ArchitectureError(f"{where} nests containers more than {limits.MAX_NESTING} deep (the limit)")
+        _keys(cfg, ("layers",), where)
+        layers = cfg.get("layers")
+        if not isinstance(layers, list):
+            raise ArchitectureError(f"{where}.layers must be a list, got {layers!r:.60}")
+        out.count(where)
+        for i, child in enumerate(layers):
+            _module(child, f"{where}.layers[{i}]", f"{prefix}{i}.", out, depth + 1)
+    elif kind == "MLP":
+        out.count(where)
+        _mlp(cfg, where, prefix, out)
+    elif kind == "Linear":
+        out.count(where)
+        _linear(cfg, where, prefix, out)
+    elif kind in out.activations:
+        _activation(cfg, where, out)
+    else:
+        known = [*PLAIN_TYPES, *sorted(out.activations)]
+        raise ArchitectureError(f"{where}.type {kind!r:.60} is not a module type a model file may hold "
+                                f"({', '.join(known)})")
+
+
+def plan(config) -> Plan:
+    """Check ``config`` (parsed JSON) and list the parameters its model has, building nothing.
+
+    Raises:
+        ArchitectureError: naming the first field that is wrong, or the limit broken.
+    """
+    out = Plan(config)
+    _module(config, "architecture", "", out, 0)
+    return out
+
+
+# ------------------------------------------------------------------ building
+def _assemble(seq, children):
+    """Append ``children`` to an empty Sequential in linear time.
+
+    ``Sequential.append`` registers each child with a list-membership test,
+    quadratic in the number of children; this registers them as it does
+    (attribute '0', '1', ... and the child-name list) without the test, which
+    is safe because the names are new. The loader checks the result
+    (:func:`check_built`).
+    """
+    names = seq.__dict__["_module_names"]
+    for i, child in enumerate(children):
+        object.__setattr__(seq, str(i), child)
+        names.append(str(i))
+    seq.__dict__.pop("_plan_cache", None)
+    return seq
+
+
+def _build_mlp(cfg):
+    from ..nn.activations import get_activation
+    from ..nn.layers import MLP, Linear
+    from ..nn.module import Sequential, from_config
+
+    sizes, bias, dtype = list(cfg["sizes"]), cfg.get("bias", True), cfg.get("dtype")
+    spec = cfg["activation"]
+    hidden = from_config(spec) if isinstance(spec, dict) else get_activation(spec)
+    last = cfg.get("output_activation")
+    last = None if last is None else from_config(last) if isinstance(last, dict) else get_activation(last)
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(Linear(sizes[i], sizes[i + 1], bias=bias, init="zeros", dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(type(hidden).from_config(hidden.to_config()))
+    if last is not None:
+        layers.append(last)
+    model = MLP.__new__(MLP)
+    Sequential.__init__(model)
+    _assemble(model, layers)
+    for name, value in (("sizes", sizes), ("_activation", hidden.to_config()), ("_bias", bias),
+                        ("_output_activation", None if last is None else last.to_config())):
+        object.__setattr__(model, name, value)  # as MLP.__init__ sets them
+    return model
+
+
+def build(config):
+    """The model of a config that :func:`plan` accepted, with zero weights, in time linear in its size."""
+    from ..nn.module import MODULE_TYPES, Sequential
+
+    kind = config["type"]
+    if kind == "Sequential":
+        return _assemble(Sequential(), [build(c) for c in config["layers"]])
+    if kind == "MLP":
+        return _build_mlp(config)
+    return MODULE_TYPES[kind].from_config(config)  # Linear or an activation: one module
+
+
+def check_built(model, expected: Plan) -> list:
+    """``model.named_parameters()``, after checking they are exactly the planned ones, writable in place."""
+    named = model.named_parameters()
+    got = [(n, p.data.shape, p.data.dtype.name) for n, p in named]
+    if got != [(n, tuple(s), d) for n, s, d in expected.params]:
+        raise ArchitectureError("the model built from it does not have the parameters the architecture declares")
+    if not all(p.data.flags.c_contiguous and p.data.flags.writeable for _, p in named):
+        raise ArchitectureError("the model built from it has parameters that cannot be filled in place")
+    return named
