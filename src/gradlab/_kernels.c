@@ -11,9 +11,10 @@
  *                 (no fused multiply-add: built with -ffp-contract=off);
  *   copy_into     fit's copy of the weights before a step;
  *   softmax_xent  the cross-entropy row's forward pass: the loss sum and
- *                 softmax(z) (exp and the sums round differently from NumPy's,
- *                 by a few units in the last place);
- *   xent_grad     its backward pass, (softmax(z) Σp − p)·scale;
+ *                 softmax(z), bit for bit as ops/losses.py's NumPy code (it
+ *                 calls NumPy's own exp and log loops and sums pairwise as
+ *                 NumPy does);
+ *   xent_grad     its backward pass, (softmax(z) Σp − p)·scale, bit for bit;
  *   bias_act      z + b and ReLU in place (the dense row's forward), and
  *   relu_grad     sign(a)·g (its backward), both bit for bit as NumPy.
  *
@@ -30,6 +31,7 @@
 
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
+#include <numpy/ufuncobject.h>
 
 /* Several vector widths in one build where the compiler and the C library can
  * pick at load time (GCC function multiversioning); one plain build elsewhere. */
@@ -256,36 +258,105 @@ static PyObject *copy_into(PyObject *self, PyObject *args) {
 }
 
 /* ---------------------------------------------------------- softmax_xent */
-/* Per row of C logits: μ = max z, s = Σ e^{z−μ}, softmax = e^{z−μ}/s and
- * Σ_c p_c ln softmax_c = Σ_c p_c (z_c − μ − ln s), a class with p_c = 0
- * counting 0 (so a masked logit −∞ gives 0, not 0·(−∞)). Sums in double. */
-#define XENT_LOOP(T)                                                                              \
-    {                                                                                             \
-        double total = 0.0;                                                                       \
-        for (Py_ssize_t r = 0; r < rows; r++) {                                                   \
-            const T *zr = z + r * C, *pr = p + r * C;                                             \
-            T *er = e + r * C;                                                                    \
-            double mu = zr[0];                                                                    \
-            for (Py_ssize_t c = 1; c < C; c++) /* a NaN, once met, stays: NumPy's max */          \
-                if ((double)zr[c] > mu || zr[c] != zr[c]) mu = zr[c];                             \
-            double s = 0.0;                                                                       \
-            for (Py_ssize_t c = 0; c < C; c++) {                                                  \
-                double x = exp((double)zr[c] - mu);                                               \
-                er[c] = (T)x;                                                                     \
-                s += x;                                                                           \
-            }                                                                                     \
-            double lse = mu + log(s), row = 0.0;                                                  \
-            for (Py_ssize_t c = 0; c < C; c++) {                                                  \
-                if (pr[c] != 0) row += (double)pr[c] * ((double)zr[c] - lse);                     \
-                er[c] = (T)((double)er[c] / s);                                                   \
-            }                                                                                     \
-            total += row;                                                                         \
+/* The cross-entropy row's forward pass, the same operations in the same order and
+ * dtype as its NumPy code (ops/losses.py), so both give the same bits:
+ *   shifted = z − max z (per row);  e = exp(shifted);  total = Σ_c e (per row);
+ *   shifted −= ln total;  shifted *= p;  loss sum = Σ shifted (over everything);
+ *   if that sum is not finite, again with the terms of classes with p = 0 set to +0
+ *   (a masked logit −∞ with target 0 counts 0, not 0·(−∞));  e /= total.
+ * exp and ln are NumPy's own loops (np.exp, np.log: NumPy's SIMD versions round
+ * differently from the C library's), and sums follow NumPy's pairwise summation. */
+
+/* NumPy's inner loops of a one-input ufunc for float64 ([F64]) and float32 ([F32]). */
+typedef struct {
+    PyUFuncGenericFunction fn;
+    void *data;
+} Loop;
+static Loop exp_loops[2], log_loops[2];
+
+/* Run loop over n contiguous elements from in to out (out may be in). */
+static void run_loop(const Loop *loop, void *in, void *out, npy_intp n, npy_intp itemsize) {
+    char *args[2] = {in, out};
+    npy_intp dims[1] = {n}, steps[2] = {itemsize, itemsize};
+    loop->fn(args, dims, steps, loop->data);
+}
+
+/* NumPy's pairwise summation of n contiguous values (pairwise_sum in numpy/_core/src/umath/
+ * loops_utils.h.src): below 8 values one by one; up to 128, eight running sums combined as
+ * ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the rest one by one; above, the two
+ * halves (the first a multiple of 8 long) summed apart. np.sum adds the result to its identity +0. */
+#define PAIRWISE_SUM(T, NAME)                                                                     \
+    static T NAME(const T *a, Py_ssize_t n) {                                                     \
+        if (n < 8) {                                                                              \
+            T res = (T)-0.0;                                                                      \
+            for (Py_ssize_t i = 0; i < n; i++) res += a[i];                                       \
+            return res;                                                                           \
         }                                                                                         \
-        return total;                                                                             \
+        if (n <= 128) {                                                                           \
+            T r[8];                                                                               \
+            Py_ssize_t i;                                                                         \
+            for (int j = 0; j < 8; j++) r[j] = a[j];                                              \
+            for (i = 8; i < n - (n % 8); i += 8)                                                  \
+                for (int j = 0; j < 8; j++) r[j] += a[i + j];                                     \
+            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));            \
+            for (; i < n; i++) res += a[i];                                                       \
+            return res;                                                                           \
+        }                                                                                         \
+        Py_ssize_t n2 = n / 2;                                                                    \
+        n2 -= n2 % 8;                                                                             \
+        return NAME(a, n2) + NAME(a + n2, n - n2);                                                \
     }
 
-static double xent_f64(const double *z, const double *p, double *e, Py_ssize_t rows, Py_ssize_t C) XENT_LOOP(double)
-static double xent_f32(const float *z, const float *p, float *e, Py_ssize_t rows, Py_ssize_t C) XENT_LOOP(float)
+PAIRWISE_SUM(double, pairwise_f64)
+PAIRWISE_SUM(float, pairwise_f32)
+
+/* shifted (rows × C scratch) = z − max z per row (NumPy's max: a NaN, once met, stays), then
+ * e = exp(shifted), total = Σ e per row, lt = ln total: the softmax's first three NumPy calls. */
+#define XENT_SOFTMAX(T, PAIRWISE, KIND)                                                           \
+    {                                                                                             \
+        for (Py_ssize_t r = 0; r < rows; r++) {                                                   \
+            const T *zr = z + r * C;                                                              \
+            T *sr = shifted + r * C;                                                              \
+            T mu = zr[0];                                                                         \
+            for (Py_ssize_t c = 1; c < C; c++)                                                    \
+                if (zr[c] > mu || zr[c] != zr[c]) mu = zr[c];                                     \
+            for (Py_ssize_t c = 0; c < C; c++) sr[c] = zr[c] - mu;                                \
+        }                                                                                         \
+        run_loop(&exp_loops[KIND], shifted, e, rows * C, sizeof(T));                              \
+        for (Py_ssize_t r = 0; r < rows; r++) total[r] = (T)0 + PAIRWISE(e + r * C, C);           \
+        run_loop(&log_loops[KIND], total, lt, rows, sizeof(T));                                   \
+    }
+
+/* The loss sum Σ p (shifted − lt) and e /= total, after XENT_SOFTMAX. */
+#define XENT_LOSS(T, PAIRWISE)                                                                    \
+    {                                                                                             \
+        Py_ssize_t n = rows * C;                                                                  \
+        for (Py_ssize_t r = 0; r < rows; r++)                                                     \
+            for (Py_ssize_t c = 0; c < C; c++) shifted[r * C + c] -= lt[r];                       \
+        for (Py_ssize_t i = 0; i < n; i++) shifted[i] *= p[i];                                    \
+        T sum = (T)0 + PAIRWISE(shifted, n);                                                      \
+        if (!isfinite(sum)) {                                                                     \
+            for (Py_ssize_t i = 0; i < n; i++)                                                    \
+                if (p[i] == 0) shifted[i] = (T)0;                                                 \
+            sum = (T)0 + PAIRWISE(shifted, n);                                                    \
+        }                                                                                         \
+        for (Py_ssize_t r = 0; r < rows; r++)                                                     \
+            for (Py_ssize_t c = 0; c < C; c++) e[r * C + c] /= total[r];                          \
+        return sum;                                                                               \
+    }
+
+/* scratch: rows × C + 2 rows values of the arrays' dtype */
+static double xent_f64(const double *z, const double *p, double *e, double *scratch, Py_ssize_t rows, Py_ssize_t C) {
+    double *shifted = scratch, *total = scratch + rows * C, *lt = total + rows;
+    XENT_SOFTMAX(double, pairwise_f64, F64)
+    XENT_LOSS(double, pairwise_f64)
+}
+
+static double xent_f32(const float *z, const float *p, float *e, float *scratch, Py_ssize_t rows, Py_ssize_t C) {
+    float *shifted = scratch, *total = scratch + rows * C, *lt = total + rows;
+    XENT_SOFTMAX(float, pairwise_f32, F32)
+    XENT_LOSS(float, pairwise_f32)
+}
 
 /* The element count and the number of classes (the last axis) of an array; 0 classes refuses. */
 static int rows_of(const Arr *a, Py_ssize_t *n, Py_ssize_t *C) {
@@ -294,7 +365,8 @@ static int rows_of(const Arr *a, Py_ssize_t *n, Py_ssize_t *C) {
     return *C >= 1;
 }
 
-/* softmax_xent(z, p, out) -> float or None: Σ p ln softmax(z) over rows of the last axis, softmax(z) into out. */
+/* softmax_xent(z, p, out) -> float or None: Σ p ln softmax(z) over every row of the last axis (summed in
+ * the arrays' dtype), softmax(z) into out. */
 static PyObject *softmax_xent(PyObject *self, PyObject *args) {
     PyObject *objs[3];
     if (!PyArg_ParseTuple(args, "OOO:softmax_xent", &objs[0], &objs[1], &objs[2])) return NULL;
@@ -302,36 +374,42 @@ static PyObject *softmax_xent(PyObject *self, PyObject *args) {
     Arr a[3];
     Py_ssize_t n, C;
     int kind = matching_arrays(objs, writable, 3, a);
-    if (kind < 0 || !rows_of(&a[0], &n, &C) || overlaps(&a[2], &a[0]) || overlaps(&a[2], &a[1])) Py_RETURN_NONE;
+    if (kind < 0 || !rows_of(&a[0], &n, &C) || overlaps(&a[2], &a[0]) || overlaps(&a[2], &a[1]) ||
+        !exp_loops[kind].fn || !log_loops[kind].fn)
+        Py_RETURN_NONE;
+    size_t itemsize = kind == F64 ? sizeof(double) : sizeof(float), count = (size_t)n + 2 * (size_t)(n / C);
+    double local[512];
+    void *scratch = count * itemsize <= sizeof(local) ? (void *)local : PyMem_RawMalloc(count * itemsize);
+    if (!scratch) return PyErr_NoMemory();
     double total;
     Py_BEGIN_ALLOW_THREADS
     if (kind == F64)
-        total = xent_f64(a[0].buf, a[1].buf, a[2].buf, n / C, C);
+        total = xent_f64(a[0].buf, a[1].buf, a[2].buf, scratch, n / C, C);
     else
-        total = xent_f32(a[0].buf, a[1].buf, a[2].buf, n / C, C);
+        total = xent_f32(a[0].buf, a[1].buf, a[2].buf, scratch, n / C, C);
     Py_END_ALLOW_THREADS
+    if (scratch != (void *)local) PyMem_RawFree(scratch);
     return PyFloat_FromDouble(total);
 }
 
 /* ------------------------------------------------------------- xent_grad */
 /* out = (softmax · Σ_c p_c − p) · scale, row by row, in the arrays' dtype:
  * the statement order of the cross-entropy row's NumPy backward pass. */
-#define XGRAD_LOOP(T)                                                                             \
+#define XGRAD_LOOP(T, PAIRWISE)                                                                   \
     {                                                                                             \
         const T scale_ = (T)scale;                                                                \
         for (Py_ssize_t r = 0; r < rows; r++) {                                                   \
             const T *sr = s + r * C, *pr = p + r * C;                                             \
             T *or_ = out + r * C;                                                                 \
-            T mass = 0;                                                                           \
-            for (Py_ssize_t c = 0; c < C; c++) mass += pr[c];                                     \
+            T mass = (T)0 + PAIRWISE(pr, C); /* p.sum(axis=-1) */                                 \
             for (Py_ssize_t c = 0; c < C; c++) or_[c] = (sr[c] * mass - pr[c]) * scale_;          \
         }                                                                                         \
     }
 
 static void xgrad_f64(const double *s, const double *p, double *out, Py_ssize_t rows, Py_ssize_t C, double scale)
-    XGRAD_LOOP(double)
+    XGRAD_LOOP(double, pairwise_f64)
 static void xgrad_f32(const float *s, const float *p, float *out, Py_ssize_t rows, Py_ssize_t C, double scale)
-    XGRAD_LOOP(float)
+    XGRAD_LOOP(float, pairwise_f32)
 
 /* xent_grad(softmax, p, out, scale) -> bool */
 static PyObject *xent_grad(PyObject *self, PyObject *args) {
@@ -453,10 +531,35 @@ static struct PyModuleDef module = {
     "Compiled element-wise loops of the training step (see gradlab.core.native).", -1, methods,
 };
 
+/* NumPy's float64 and float32 loops of the one-input ufunc numpy.<name> into loops[F64], loops[F32]
+ * (left NULL when NumPy has none: softmax_xent then refuses every call). */
+static int find_loops(const char *name, Loop *loops) {
+    PyObject *numpy = PyImport_ImportModule("numpy");
+    PyObject *ufunc = numpy ? PyObject_GetAttrString(numpy, name) : NULL;
+    Py_XDECREF(numpy);
+    if (!ufunc) return -1;
+    if (PyObject_TypeCheck(ufunc, &PyUFunc_Type)) {
+        PyUFuncObject *u = (PyUFuncObject *)ufunc;
+        for (int i = 0; u->nin == 1 && u->nout == 1 && i < u->ntypes; i++) {
+            const char *t = u->types + (size_t)i * u->nargs;
+            int kind = t[0] == NPY_DOUBLE && t[1] == NPY_DOUBLE ? F64
+                       : t[0] == NPY_FLOAT && t[1] == NPY_FLOAT   ? F32
+                                                                  : -1;
+            if (kind >= 0 && !loops[kind].fn) {
+                loops[kind].fn = u->functions[i];
+                loops[kind].data = u->data[i];
+            }
+        }
+    }
+    Py_DECREF(ufunc); /* numpy keeps the ufunc, and with it its loops, alive */
+    return 0;
+}
+
 PyMODINIT_FUNC PyInit__kernels(void) {
     import_array();
+    import_umath();
     str_data = PyUnicode_InternFromString("data");
     str_grad = PyUnicode_InternFromString("grad");
-    if (!str_data || !str_grad) return NULL;
+    if (!str_data || !str_grad || find_loops("exp", exp_loops) < 0 || find_loops("log", log_loops) < 0) return NULL;
     return PyModule_Create(&module);
 }

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import GradlabError, NonFiniteError, ParameterError
+from ..core.errors import GradlabError, InputTypeError, NonFiniteError, ParameterError
 from ..core.tensor import Tensor, as_array
 from ..transforms import jacobian as _jacobian
 from ..transforms import vjp as _vjp
@@ -79,6 +79,13 @@ def _fval(f, args):
     return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
 
 
+def _check_function(owner, f):
+    """Refuse an ``f`` that cannot be called, in one sentence (instead of "'int' object is not callable")."""
+    if not callable(f):
+        raise InputTypeError(f"The 'f' parameter of {owner} must be a function of Tensors returning a Tensor "
+                             f"(such as lambda x: gl.sum(x * x)). Got {type(f).__name__} {f!r}.")
+
+
 def _steps(x, eps):
     return eps * np.maximum(1.0, np.abs(x)) if eps is None or np.isscalar(eps) else eps
 
@@ -98,6 +105,7 @@ def check_grad(f, *inputs, eps=None, rtol=None, atol=None, mode="auto", seed=0, 
     Returns:
         A :class:`GradCheckReport` (prints readably; truthy when all pass).
     """
+    _check_function("check_grad", f)
     if mode not in ("auto", "full", "adjoint"):
         raise ParameterError(f"The 'mode' parameter of check_grad must be one of 'auto', 'full', 'adjoint'. Got {mode!r}.")
     rtol = DEFAULT_RTOL if rtol is None else float(rtol)
@@ -190,6 +198,7 @@ def assert_grad(f, *inputs, **kwargs) -> GradCheckReport:
 
 def numerical_jacobian(f, *inputs, argnum=0, eps=1e-6):
     """Central-difference Jacobian of ``f`` w.r.t. ``inputs[argnum]``, shape ``out.shape + x.shape``."""
+    _check_function("numerical_jacobian", f)
     xs = [np.array(as_array(x, "float64"), dtype=np.float64) for x in inputs]
     out0 = _fval(f, xs)
     x = xs[argnum]

@@ -12,12 +12,17 @@ each):
 * ``copy_into(dsts, params)``: ``dsts[i][...] = params[i].data`` (``fit``'s
   copy of the weights before each step, one call instead of one per array);
 * ``softmax_xent(z, p, out)``: the cross-entropy row's forward pass,
-  Σ p ln softmax(z) over rows of the last axis, and softmax(z) into ``out``
-  (9 NumPy calls); equal to NumPy's to a few units in the last place;
+  Σ p ln softmax(z) over every row of the last axis, and softmax(z) into
+  ``out`` (10 NumPy calls);
 * ``xent_grad(s, p, out, scale)``: its backward pass (s Σp − p)·scale (4 calls);
+  these two do the NumPy code's operations in its order and dtype
+  (``ops/losses.py``: (z − max z) − ln Σ e^{z − max z}), calling NumPy's own
+  exp and log loops (its SIMD versions round differently from the C
+  library's) and summing as NumPy does (pairwise, from +0), so they give the
+  NumPy code's bits and training ends at the same weights either way;
 * ``bias_act(z, b, relu)``: the dense row's z + b and ReLU in place (2 calls);
 * ``relu_grad(g, a, out)``: its backward sign(a)·g (2 calls); these two are
-  bit for bit what the NumPy calls give.
+  bit for bit what the NumPy calls give too.
 
 Each takes C-contiguous float64 or float32 arrays of one dtype and matching
 shapes. Given anything else it changes nothing and returns False (None for

@@ -63,8 +63,35 @@ def as_array(data, dtype=None, op="tensor"):
 
     Integers and booleans become float64; float arrays keep their precision
     unless ``dtype`` says otherwise. Strings, None and other objects raise
-    :class:`InputTypeError` naming ``op``.
+    :class:`InputTypeError` naming ``op``, and so does a list or tuple holding
+    a Tensor that requires a gradient while operations are recorded: one
+    array of it would silently drop that gradient (``gl.stack`` keeps it).
     """
+    if isinstance(data, (list, tuple)) and MODE.grad_enabled and _holds_tensor(data, True):
+        raise InputTypeError(
+            f"{op}: the {type(data).__name__} holds Tensors that require a gradient, and making one array of it "
+            "would drop their gradient; use gl.stack(...) (or gl.concatenate) to keep them in the graph, or "
+            ".detach() them"
+        )
+    return _convert(data, dtype, op)
+
+
+def _holds_tensor(items, needing_grad=False):
+    """Whether the list or tuple ``items`` holds a Tensor (one that requires a gradient) at any depth."""
+    for i in items:
+        ti = type(i)
+        if ti is float or ti is int:
+            continue
+        if isinstance(i, Tensor):
+            if i.requires_grad or not needing_grad:
+                return True
+        elif isinstance(i, (list, tuple)) and _holds_tensor(i, needing_grad):
+            return True
+    return False
+
+
+def _convert(data, dtype, op):
+    """:func:`as_array` without the check for Tensors in lists."""
     dtype = _resolve_dtype(dtype)
     if isinstance(data, Tensor):
         data = data.data
@@ -105,6 +132,8 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        if requires_grad is not False and requires_grad is not True:
+            _check_flag("Tensor", requires_grad)
         self.data = as_array(data, dtype) if not (type(data) is np.ndarray and dtype is None and data.dtype.kind == "f") else data
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -177,6 +206,8 @@ class Tensor:
         return Tensor(self.data, requires_grad=False)
 
     def requires_grad_(self, flag=True) -> "Tensor":
+        if flag is not False and flag is not True:
+            _check_flag("requires_grad_", flag, "flag")
         self.requires_grad = bool(flag)
         return self
 
@@ -244,13 +275,16 @@ def apply(prim, *args, **params):
     datas = []
     append = datas.append
     needs = False
-    for a in args:
-        if type(a) is Tensor:
-            append(a.data)
-            if a.requires_grad:
-                needs = True
-        else:
-            append(_constant(a, prim))
+    try:
+        for a in args:
+            if type(a) is Tensor:
+                append(a.data)
+                if a.requires_grad:
+                    needs = True
+            else:
+                append(_constant(a, prim))
+    except _HoldsTensors:  # a list holding Tensors: stacked into the graph, then applied again
+        return apply(prim, *_stack_lists(args, prim.name), **params)
     record = needs and MODE.grad_enabled
     saved = None
     try:
@@ -297,10 +331,47 @@ def _constant(a, prim):
             raise InputTypeError(f"{prim.name}: complex numbers are not supported, got {a!r}")
         return a
     if isinstance(a, (list, tuple)):
-        return as_array(a, op=prim.name)
+        if MODE.grad_enabled and _holds_tensor(a, True):
+            raise _HoldsTensors
+        return _convert(a, None, prim.name)
     if hasattr(a, "__array_namespace__"):
         return a
     raise InputTypeError(f"{prim.name}: expected a Tensor, a number or an array, got {type(a).__name__} {a!r}")
+
+
+class _HoldsTensors(Exception):
+    """_constant's signal to apply: this list holds Tensors that require a gradient (stack it)."""
+
+
+def _stack_lists(args, op):
+    """``args`` with each list or tuple that holds a Tensor requiring a gradient stacked into one Tensor."""
+    return tuple(_stack_list(a, op) if isinstance(a, (list, tuple)) and _holds_tensor(a, True) else a for a in args)
+
+
+def _stack_list(items, op):
+    """``gl.stack`` of the items (Tensors, numbers, arrays, nested lists), so gradients reach the Tensors.
+
+    Items that are not Tensors become constants of the Tensors' dtype (a Python number does not widen a
+    float32 Tensor, as NumPy's rules for Python scalars).
+    """
+    from ..ops.api import stack  # the ops are built on this module
+
+    parts = [_stack_list(i, op) if isinstance(i, (list, tuple)) and _holds_tensor(i) else i for i in items]
+    dtype = np.result_type(*(p.data.dtype if isinstance(p, Tensor) else p for p in parts
+                             if isinstance(p, (Tensor, np.ndarray, np.generic, numbers.Real))))
+    parts = [p if isinstance(p, Tensor) else _convert(p, dtype if dtype.kind == "f" else None, op) for p in parts]
+    shapes = [tuple(np.shape(p.data if isinstance(p, Tensor) else p)) for p in parts]
+    if len(set(shapes)) != 1:
+        raise ShapeError(f"{op}: a list holding Tensors is stacked into one array (gl.stack) so that their "
+                         f"gradients flow, but its items have different shapes {shapes}")
+    return stack(parts)
+
+
+def _check_flag(owner, value, name="requires_grad"):
+    """Refuse a ``requires_grad`` that is not a bool (a string such as 'yes' would count as True)."""
+    from .errors import check_param
+
+    check_param(owner, name, value, isinstance(value, (bool, np.bool_)), "True or False")
 
 
 def check_finite(opname, stage, value):
@@ -347,6 +418,8 @@ def tensor(data, requires_grad=False, dtype=None, name=None) -> Tensor:
         dtype: None (float64 for numbers and integers; float arrays keep their
             precision), 'float64' or 'float32'.
     """
+    if requires_grad is not False and requires_grad is not True:
+        _check_flag("tensor", requires_grad)
     return Tensor(as_array(data, dtype), requires_grad=requires_grad, name=name)
 
 

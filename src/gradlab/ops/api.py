@@ -12,8 +12,8 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, ShapeError
-from ..core.tensor import ERROR_HINTS, Tensor, apply, as_array
+from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.tensor import ERROR_HINTS, MODE, Tensor, _holds_tensor, _stack_list, apply, as_array
 from . import elementwise as E
 from . import linalg as LA
 from . import nn as NN
@@ -53,7 +53,16 @@ def _axes(axis, ndim, op):
 def _as_tensor_arg(x, op):
     if isinstance(x, Tensor):
         return x
-    return as_array(x, op=op)
+    x = _arg(x, op)
+    return x if isinstance(x, Tensor) else as_array(x, op=op)
+
+
+def _arg(x, op):
+    """``x``, or, for a list or tuple holding Tensors that require a gradient, their ``stack``: one Tensor
+    in the graph (``apply`` does the same; the functions below that read the shape first need it earlier)."""
+    if isinstance(x, (list, tuple)) and MODE.grad_enabled and _holds_tensor(x, True):
+        return _stack_list(x, op)
+    return x
 
 
 # ------------------------------------------------------------ element-wise
@@ -134,6 +143,8 @@ def relu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     """x for x > 0, negative_slope·x otherwise."""
+    ok = isinstance(negative_slope, numbers.Real) and not isinstance(negative_slope, bool)
+    check_param("leaky_relu", "negative_slope", negative_slope, ok, "a real number (a float such as 0.01)")
     return apply(E.LEAKY_RELU, x, negative_slope=float(negative_slope))
 
 
@@ -183,32 +194,38 @@ def log_sigmoid(x):
 # -------------------------------------------------------------- reductions
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum over ``axis`` (None: all). Gradient: g broadcast back (a row of ones)."""
+    x = _arg(x, "sum")
     return apply(R.SUM, x, axis=_axes(axis, _ndim(x), "sum"), keepdims=bool(keepdims))
 
 
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis`` (None: all). Gradient: g/n broadcast back."""
+    x = _arg(x, "mean")
     return apply(R.MEAN, x, axis=_axes(axis, _ndim(x), "mean"), keepdims=bool(keepdims))
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
     """Maximum over ``axis``. Ties share the gradient evenly (k equal maxima get g/k each)."""
+    x = _arg(x, "max")
     return apply(R.MAX, x, axis=_axes(axis, _ndim(x), "max"), keepdims=bool(keepdims))
 
 
 def logsumexp(x, axis=None, keepdims=False):
     """ln Σ eˣ over ``axis``, stable for any input; gradient softmax(x)."""
+    x = _arg(x, "logsumexp")
     return apply(R.LOGSUMEXP, x, axis=_axes(axis, _ndim(x), "logsumexp"), keepdims=bool(keepdims))
 
 
 def softmax(x, axis=-1):
     """softmax along ``axis`` (default the last), stable for any input."""
+    x = _arg(x, "softmax")
     nd = _ndim(x)
     return apply(R.SOFTMAX, x, axis=_axes(axis, nd, "softmax")[0])
 
 
 def log_softmax(x, axis=-1):
-    """ln softmax(x) along ``axis``, stable (x − logsumexp x)."""
+    """ln softmax(x) along ``axis``, stable and accurate: (x − max x) − ln Σ e^{x − max x}."""
+    x = _arg(x, "log_softmax")
     nd = _ndim(x)
     return apply(R.LOG_SOFTMAX, x, axis=_axes(axis, nd, "log_softmax")[0])
 
@@ -222,6 +239,7 @@ def matmul(a, b):
 
 def transpose(x, axes=None):
     """Permute axes (default: reverse them; for a matrix, Aᵀ)."""
+    x = _arg(x, "transpose")
     nd = _ndim(x)
     axes = tuple(range(nd))[::-1] if axes is None else tuple(int(a) % nd for a in axes)
     if sorted(axes) != list(range(nd)):
@@ -231,6 +249,7 @@ def transpose(x, axes=None):
 
 def matrix_transpose(x):
     """Swap the last two axes (``x.mT``)."""
+    x = _arg(x, "matrix_transpose")
     nd = _ndim(x)
     if nd < 2:
         raise ShapeError(f"matrix_transpose: needs at least 2 dimensions, got shape {np.shape(getattr(x, 'data', x))}")
@@ -246,12 +265,14 @@ def _square(x, op):
 
 def trace(x):
     """tr X for a square matrix (n, n); gradient g·I."""
+    x = _arg(x, "trace")
     _square(x, "trace")
     return apply(LA.TRACE, x)
 
 
 def diag(x):
     """Vector (n,) → diagonal matrix Diag(x) (n, n); square matrix (n, n) → its diagonal (n,)."""
+    x = _arg(x, "diag")
     nd = _ndim(x)
     if nd == 1:
         return apply(LA.DIAG, x)
@@ -261,30 +282,35 @@ def diag(x):
 
 def inv(x):
     """Inverse of a square matrix (n, n) (batched: (..., n, n)); gradient −X⁻ᵀ G X⁻ᵀ."""
+    x = _arg(x, "inv")
     _square(x, "inv")
     return apply(LA.INV, x)
 
 
 def det(x):
     """Determinant of a square matrix (n, n); gradient g det(X) X⁻ᵀ."""
+    x = _arg(x, "det")
     _square(x, "det")
     return apply(LA.DET, x)
 
 
 def logdet(x):
     """ln |det X| of a square matrix (n, n); gradient g X⁻ᵀ."""
+    x = _arg(x, "logdet")
     _square(x, "logdet")
     return apply(LA.LOGDET, x)
 
 
 def slogdet(x):
     """(sign, ln|det X|): the sign as a plain array, the log-magnitude as a Tensor."""
+    x = _arg(x, "slogdet")
     data = x.data if isinstance(x, Tensor) else as_array(x)
     return np.sign(np.linalg.det(data)), logdet(x)
 
 
 def outer(a, b):
     """Outer product a bᵀ of two vectors (m,), (n,) → (m, n)."""
+    a, b = _arg(a, "outer"), _arg(b, "outer")
     if _ndim(a) != 1 or _ndim(b) != 1:
         raise ShapeError(f"outer: expected two vectors, got shapes {np.shape(getattr(a, 'data', a))} and "
                          f"{np.shape(getattr(b, 'data', b))}")
@@ -300,6 +326,7 @@ def dot(a, b):
 def reshape(x, shape):
     """The same values in a new ``shape`` (one entry may be −1)."""
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
+    x = _arg(x, "reshape")
     old = tuple(np.shape(x.data if isinstance(x, Tensor) else x))
     n_old = int(np.prod(old))
     known = int(np.prod([s for s in shape if s != -1])) if shape else 1
@@ -313,6 +340,7 @@ def reshape(x, shape):
 def broadcast_to(x, shape):
     """Repeat ``x`` along new or length-1 axes to ``shape``; the gradient sums them back."""
     shape = tuple(int(s) for s in shape)
+    x = _arg(x, "broadcast_to")
     old = tuple(np.shape(x.data if isinstance(x, Tensor) else x))
     try:
         np.broadcast_shapes(old, shape)
@@ -341,6 +369,7 @@ def _index(index):
 def getitem(x, index):
     """``x[index]`` with NumPy indexing; the gradient scatter-adds (repeated indices accumulate)."""
     index = _index(index)
+    x = _arg(x, "getitem")
     try:
         return apply(S.GETITEM, x, index=index)
     except ShapeError as exc:
@@ -349,7 +378,7 @@ def getitem(x, index):
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing ``axis``; shapes must agree elsewhere."""
-    tensors = list(tensors)
+    tensors = [_arg(t, "concatenate") for t in tensors]
     if not tensors:
         raise ParameterError("concatenate: needs at least one tensor")
     shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
@@ -363,7 +392,7 @@ def concatenate(tensors, axis=0):
 
 def stack(tensors, axis=0):
     """Stack same-shape tensors along a new ``axis``."""
-    tensors = list(tensors)
+    tensors = [_arg(t, "stack") for t in tensors]
     if not tensors:
         raise ParameterError("stack: needs at least one tensor")
     shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
@@ -392,8 +421,34 @@ def mse(prediction, target):
 
 
 def norm(x, axis=None):
-    """Euclidean (vector) or Frobenius (matrix) norm √Σx², built from primitives."""
-    return sqrt(sum(mul(x, x), axis=axis))
+    """Euclidean (vector) or Frobenius (matrix) norm √Σx² over ``axis`` (None: all), built from primitives.
+
+    Computed as m·√Σ(x/m)² with m a constant power of two near max|x| (so dividing by it is exact and the
+    value is √Σx²'s where that does not overflow or underflow): neither the norm nor its gradient x/‖x‖
+    overflows or underflows for huge or tiny x (1e200, 1e-300). At x = 0 the gradient is 0, as PyTorch's.
+    """
+    x = _as_tensor_arg(x, "norm")
+    data = x.data if isinstance(x, Tensor) else x
+    axes = _axes(axis, len(np.shape(data)), "norm")
+    scale = _norm_scale(np.asarray(data), axes)
+    u = div(x, scale)
+    s = sum(mul(u, u), axis=axes)
+    zero = s.data == 0
+    # 0 with the gradient 0 where Σ = 0 (not 0·∞ = NaN): the square root never sees those 0 (NaN stays NaN)
+    root = where(zero, 0.0, sqrt(where(zero, 1.0, s)))
+    return mul(root, scale.reshape(np.shape(s.data)))
+
+
+def _norm_scale(data, axes):
+    """2^k with k the exponent of max|data| over ``axes`` (kept as length-1 axes), k no less than
+    min_exp/2 − mantissa bits (−563 for float64, −86 for float32): then (x/2^k)² neither overflows nor, for
+    any non-zero x down to the smallest subnormal, underflows. 1/2 for a zero, inf or NaN maximum."""
+    dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float64)
+    biggest = np.max(np.abs(data), axis=axes, keepdims=True, initial=0).astype(dtype)
+    info = np.finfo(dtype)
+    _, exponent = np.frexp(biggest)  # biggest = f·2^exponent, f in [0.5, 1)
+    lowest = info.minexp // 2 - info.nmant
+    return np.ldexp(np.ones_like(biggest), np.maximum(exponent - 1, lowest))
 
 
 # ---------------------------------------------------------- error messages
@@ -544,6 +599,11 @@ class _Namespace:
     @staticmethod
     def isfinite(x):
         return Tensor.wrap(np.isfinite(x.data if isinstance(x, Tensor) else x))
+
+    @staticmethod
+    def logical_and(x, y):
+        x, y = (a.data if isinstance(a, Tensor) else a for a in (x, y))
+        return Tensor.wrap(np.logical_and(x, y))
 
     @staticmethod
     def astype(x, dtype):

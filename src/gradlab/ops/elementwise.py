@@ -154,7 +154,10 @@ def pow_dx(g, out, x, p):
 
 
 def pow_dp(g, out, x, p):
-    return g * out * namespace(x).log(x)
+    # xᵖ ln x, and 0 at x = 0 for p ≥ 0 (as PyTorch; there out · ln x would be 0 · (−∞) = NaN): ln reads 1 there
+    xp = namespace(g)
+    at_zero = xp.logical_and(x == 0, p >= 0)
+    return g * out * xp.log(xp.where(at_zero, 1.0, x))
 
 
 def exp_dx(g, out, x):
@@ -257,7 +260,8 @@ SUB = register("sub", sub_fwd, (add_dx, sub_dy), EJ, "$x - $y", ("1", "-1"))
 MUL = register("mul", mul_fwd, (mul_dx, mul_dy), EJ, r"$x \odot $y", ("$y", "$x"))
 DIV = register("div", div_fwd, (div_dx, div_dy), EJ, r"\frac{$x}{$y}", (r"\frac{1}{$y}", r"-\frac{$x}{$y^{2}}"))
 NEG = register("neg", neg_fwd, (neg_dx,), EJ, "-$x", ("-1",))
-POW = register("pow", pow_fwd, (pow_dx, pow_dp), EJ, "$x^{$y}", (r"$y\,$x^{$y - 1}", r"$x^{$y}\ln $x"))
+POW = register("pow", pow_fwd, (pow_dx, pow_dp), EJ, "$x^{$y}", (r"$y\,$x^{$y - 1}", r"$x^{$y}\ln $x"),
+               doc="∂/∂p at x = 0 is 0 for p ≥ 0 (where xᵖ ln x is 0 · (−∞)), as PyTorch's.")
 EXP = register("exp", exp_fwd, (exp_dx,), EJ, "e^{$x}", ("e^{$x}",))
 LOG = register("log", log_fwd, (log_dx,), EJ, r"\ln $x", (r"\frac{1}{$x}",))
 SQRT = register("sqrt", sqrt_fwd, (sqrt_dx,), EJ, r"\sqrt{$x}", (r"\frac{1}{2\sqrt{$x}}",))

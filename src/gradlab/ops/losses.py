@@ -21,7 +21,10 @@ point at: numerical stability, and the clean gradient they derive:
   pass: the forward keeps softmax(z), so ∂L/∂z = (softmax(z)·Σ_c p_c − p)/N
   costs four array operations (nn.CrossEntropyLoss's training path).
   With the C extension built (:mod:`gradlab.core.native`), its forward and
-  backward pass on NumPy arrays are one compiled loop each.
+  backward pass on NumPy arrays are one compiled loop each, doing the NumPy
+  code's operations in its order (NumPy's own exp and log, its pairwise
+  sums): the two give the same bits, so training does not depend on
+  whether the extension is built.
 """
 
 from __future__ import annotations
@@ -142,23 +145,36 @@ def _ce_scale(z, reduction):
 def cross_entropy_loss_forward_saving(z, p, reduction="mean"):
     """The reduced loss −(1/N)Σ p ln softmax(z) ('mean') or −Σ p ln softmax(z) ('sum'), and softmax(z)."""
     if type(z) is np.ndarray and type(p) is np.ndarray:
-        if KERNELS is not None:  # the compiled loop: one pass instead of the nine calls below
+        if KERNELS is not None:  # the compiled loop: the calls below in one, giving the same bits
             e = np.empty_like(z)
             total = KERNELS.softmax_xent(z, p, e)
             if total is not None:
-                return z.dtype.type(-total * _ce_scale(z, reduction)), e
-        shifted = z - z.max(axis=-1, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=-1, keepdims=True)
-        shifted -= np.log(total)                       # ln softmax(z)
-        # Σ over samples and classes: one call when p has the logits' shape, else broadcast
-        total_p = np.vdot(p, shifted) if p.shape == shifted.shape else np.sum(p * shifted)
-        if not math.isfinite(total_p):  # a masked logit (−inf) with target 0 counts 0, not 0·(−inf)
-            with np.errstate(invalid="ignore"):
-                total_p = np.sum(np.where(p != 0, p * shifted, 0.0))
-        loss = -total_p * _ce_scale(z, reduction)
-        e /= total                                     # softmax(z), kept for the backward pass
-        return loss, e
+                return (0 - z.dtype.type(total)) * _ce_scale(z, reduction), e  # 0 − t: a zero loss is +0
+        return _cross_entropy_numpy(z, p, reduction)
+    xp = namespace(z)
+    ls = _log_softmax_last(z)
+    return -xp.sum(p * ls) * _ce_scale(z, reduction), xp.exp(ls)
+
+
+def _cross_entropy_numpy(z, p, reduction):
+    """The reduced loss and softmax(z) on NumPy arrays. The compiled ``softmax_xent`` does these operations
+    in this order and dtype (NumPy's exp, log and pairwise sums), so the two give the same bits."""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)
+    shifted -= np.log(total)                           # ln softmax(z) = (z − max z) − ln Σ e^{z − max z}
+    with np.errstate(invalid="ignore"):  # 0·(−inf) of a masked logit: counted as 0 below
+        if p.shape == shifted.shape:
+            shifted *= p                               # the terms p ln softmax(z), in place
+            terms = shifted
+        else:                                          # a broadcast target (the kernel refuses these)
+            terms = p * shifted
+    total_p = terms.sum()                              # Σ over samples and classes
+    if not math.isfinite(total_p):  # a masked logit (−inf) with target 0 counts 0, not 0·(−inf)
+        total_p = np.where(p != 0, terms, 0.0).sum()
+    loss = (0 - total_p) * _ce_scale(z, reduction)   # 0 − t, not −t: a zero loss is +0 (as PyTorch), not −0
+    e /= total                                         # softmax(z), kept for the backward pass
+    return loss, e
     xp = namespace(z)
     ls = _log_softmax_last(z)
     return -xp.sum(p * ls) * _ce_scale(z, reduction), xp.exp(ls)

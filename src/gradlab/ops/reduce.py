@@ -80,7 +80,7 @@ def max_dx(g, out, x, axis=None, keepdims=False):
 def logsumexp_fwd(x, axis=None, keepdims=False):
     xp = namespace(x)
     m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0 * m)
+    m = xp.where(xp.isfinite(m), m, 0.0)  # an infinite max shifts by 0: −inf (all −inf) or +inf, as PyTorch
     s = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         s = xp.reshape(s, tuple(n for i, n in enumerate(x.shape) if not (axis is None or i in axis)))
@@ -103,7 +103,11 @@ def softmax_dx(g, out, x, axis=-1):
 
 
 def log_softmax_fwd(x, axis=-1):
-    return x - logsumexp_fwd(x, axis=(axis % len(x.shape),), keepdims=True)
+    # (x − max) − ln Σ e^{x − max}: the shifted values keep their digits, where x − logsumexp(x) would lose them
+    # to the rounding of max + ln Σ (all of them for x = 1e300, ln 3 of 1e4 in float32)
+    xp = namespace(x)
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def log_softmax_dx(g, out, x, axis=-1):
@@ -120,4 +124,5 @@ LOGSUMEXP = register("logsumexp", logsumexp_fwd, (logsumexp_dx,), latex=r"\ln\su
 SOFTMAX = register("softmax", softmax_fwd, (softmax_dx,), latex=r"\operatorname{softmax}($x)",
                    dlatex=(r"\operatorname{diag}(s) - s s^{T}",), doc="Shifted by the maximum: stable for any input.")
 LOG_SOFTMAX = register("log_softmax", log_softmax_fwd, (log_softmax_dx,), latex=r"\ln\operatorname{softmax}($x)",
-                       dlatex=(r"I - \mathbf{1} s^{T}",), doc="x − logsumexp(x): stable for any input.")
+                       dlatex=(r"I - \mathbf{1} s^{T}",),
+                       doc="(x − max x) − ln Σ e^{x − max x}: stable and accurate for any input.")

@@ -23,12 +23,14 @@ class History:
             trained when training was stopped or interrupted, else None.
 
     Only whole epochs are recorded, so every list in ``history`` has
-    ``len(epoch)`` values. Two runs with the same seed, data and initial
-    weights give equal ``history`` dicts (timings differ).
+    ``len(epoch)`` values. ``fit`` names every key before the first epoch,
+    so a run stopped or interrupted before any epoch completed still has
+    ``history['loss'] == []``. Two runs with the same seed, data and
+    initial weights give equal ``history`` dicts (timings differ).
     """
 
-    def __init__(self, params=None):
-        self.history = {}
+    def __init__(self, params=None, keys=()):
+        self.history = {str(name): [] for name in keys}
         self.epoch = []
         self.epoch_times = []
         self.params = dict(params or {})

@@ -121,6 +121,30 @@ def _check_params(epochs, batch_size, validation_split, validation_data, verbose
     check_param("fit", "verbose", verbose, verbose in (0, 1, 2, True, False), "0, 1 or 2")
 
 
+def _check_objects(loss_fn, optimizer, shuffle, params):
+    """Refuse, before any work, a loss that cannot be called, an object that is not an optimizer, a shuffle
+    that is not a bool, and an optimizer that updates none of the model's parameters."""
+    if not callable(loss_fn) or isinstance(loss_fn, type):
+        what = ("the class itself; pass an instance" if isinstance(loss_fn, type)
+                else f"{type(loss_fn).__name__} {loss_fn!r}")
+        raise InputTypeError(f"fit: loss_fn must be a loss object called as loss_fn(output, target) -> scalar Tensor, "
+                             f"such as gl.nn.MSELoss() or gl.nn.CrossEntropyLoss(), got {what}")
+    if isinstance(optimizer, type) or not all(callable(getattr(optimizer, m, None)) for m in ("step", "zero_grad")):
+        what = ("the class itself; pass an instance" if isinstance(optimizer, type)
+                else f"{type(optimizer).__name__} {optimizer!r}")
+        raise InputTypeError(f"fit: optimizer must be an optimizer over the model's parameters (with step() and "
+                             f"zero_grad()), such as gl.optim.SGD(model.parameters(), lr=0.1), got {what}")
+    check_param("fit", "shuffle", shuffle, isinstance(shuffle, (bool, np.bool_)), "True or False")
+    held = getattr(optimizer, "params", None)
+    if isinstance(held, (list, tuple)) and held:
+        ids = {id(p) for p in held}
+        if not any(id(p) in ids for p in params):
+            raise ParameterError(f"fit: the optimizer ({type(optimizer).__name__}) updates none of the model's "
+                                 f"{len(params)} parameters (its {len(held)} belong to something else, such as another "
+                                 f"model), so training would change nothing; make it from this model's parameters: "
+                                 f"{type(optimizer).__name__}(model.parameters(), ...)")
+
+
 def _parameters(model):
     if not callable(getattr(model, "parameters", None)):
         raise InputTypeError(f"fit: model must be a gl.nn.Module (with parameters()), got {type(model).__name__}")
@@ -415,6 +439,11 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
     Returns:
         History with one entry per completed epoch.
     Raises:
+        Before any work: InputTypeError for a ``loss_fn`` that cannot be
+        called or an ``optimizer`` without step() and zero_grad();
+        ParameterError for a bad argument value, a ``shuffle`` that is not
+        True or False, or an optimizer that updates none of the model's
+        parameters (made over another model's, say).
         DivergenceError when the loss becomes NaN or inf: the message names
         the epoch and batch and the last finite loss; the weights are put
         back to those that gave that loss (the optimizer's state, e.g.
@@ -424,11 +453,54 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
     Ctrl-C stops after the current batch and returns the History
     (``history.interrupted``); the model keeps the weights of the last
     complete step. A KeyboardInterrupt raised by a callback does the same.
+    The History names its keys ('loss', the metrics, their 'val_' forms)
+    before the first epoch, so they are there, with empty lists, even when
+    no epoch completed.
     """
     _check_params(epochs, batch_size, validation_split, validation_data, verbose)
     params = _parameters(model)
-    dtype = _model_dtype(params)
+    _check_objects(loss_fn, optimizer, shuffle, params)
     rng = _as_generator(seed)
+    X, y, X_val, y_val, out_shape = _fit_data(model, params, X, y, validation_data, validation_split, rng)
+    metric_fns = resolve_metrics(metrics, loss_fn)
+    n = len(X)
+    rows = prepared_targets(loss_fn, y, out_shape, params)
+    steps = -(-n // batch_size)
+    keys = ["loss"] + [name for name, _ in metric_fns]  # named now: an interrupted first epoch leaves them []
+    keys += [f"val_{k}" for k in keys] if X_val is not None else []
+    history = History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
+                       "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"}, keys)
+    hooks = _hooks(callbacks, model, history, history.params)
+    reporter = make_reporter(verbose, epochs, steps)
+    interrupt = _Interrupt()
+    run = _Run(model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt)
+    try:
+        model.stop_training = False
+    except (AttributeError, TypeError):
+        pass
+    interrupt.install()
+    reporter.start()
+    try:
+        _call(hooks["on_train_begin"], {})
+        _epochs(run, epochs, X, y, X_val, y_val, batch_size, rng if shuffle else None, steps, rows)
+    except KeyboardInterrupt:
+        if run.in_step:  # interrupted inside backward/step: go back to the weights before it
+            _restore(params, run.backup)
+            run.in_step = False
+        history.interrupted = True
+    finally:
+        interrupt.uninstall()
+        reporter.close(history)
+    if (history.interrupted or history.stopped_early) and run.last is not None:
+        history.stopped_at = run.last[:2]
+    _call(hooks["on_train_end"], {})
+    return history
+
+
+def _fit_data(model, params, X, y, validation_data, validation_split, rng):
+    """fit's arrays: (X, y, X_val, y_val, the model's output shape for one row); X_val, y_val None without
+    validation data."""
+    dtype = _model_dtype(params)
     X = _as_inputs(X, dtype, "fit")
     out_shape = _probe(model, X, "fit")
     y = _as_targets(y, dtype, out_shape, "fit")
@@ -443,57 +515,34 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
             raise ShapeError(f"fit: validation X has {len(X_val)} rows but validation y has {len(y_val)}")
     else:
         X_val = y_val = None
-    metric_fns = resolve_metrics(metrics, loss_fn)
+    return X, y, X_val, y_val, out_shape
+
+
+def _epochs(run, epochs, X, y, X_val, y_val, batch_size, rng, steps, rows):
+    """fit's epochs, recorded in ``run.history``; ``rng`` draws each epoch's order (None: no shuffling)."""
+    model, hooks, history, interrupt = run.model, run.hooks, run.history, run.interrupt
     n = len(X)
-    rows = prepared_targets(loss_fn, y, out_shape, params)
-    steps = -(-n // batch_size)
-    history = History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
-                       "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"})
-    hooks = _hooks(callbacks, model, history, history.params)
-    reporter = make_reporter(verbose, epochs, steps)
-    interrupt = _Interrupt()
-    run = _Run(model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt)
-    try:
-        model.stop_training = False
-    except (AttributeError, TypeError):
-        pass
-    interrupt.install()
-    reporter.start()
-    try:
-        _call(hooks["on_train_begin"], {})
-        for epoch in range(epochs):
-            started = time.perf_counter()
-            if callable(getattr(model, "train", None)):
-                model.train()
-            stop = _call(hooks["on_epoch_begin"], epoch, {})
-            order = rng.permutation(n) if shuffle else None
-            logs, stop_now = run.epoch(epoch, X, y, batch_size, order, steps, rows)
-            if logs is None:
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        if callable(getattr(model, "train", None)):
+            model.train()
+        stop = _call(hooks["on_epoch_begin"], epoch, {})
+        order = rng.permutation(n) if rng is not None else None
+        logs, stop_now = run.epoch(epoch, X, y, batch_size, order, steps, rows)
+        if logs is None:
+            _mark_stop(history, interrupt)
+            break
+        run.check_weights(epoch)
+        if X_val is not None:
+            val = _evaluate_arrays(model, run.loss_fn, X_val, y_val, run.metric_fns, 1024)
+            if not math.isfinite(val["loss"]):
+                raise run.diverged(f"the validation loss became {val['loss']} after epoch {epoch + 1}", epoch,
+                                   steps - 1)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        history.record(epoch, logs, time.perf_counter() - started)
+        run.reporter.epoch_end(epoch, logs, history.epoch_times[-1])
+        stop = _call(hooks["on_epoch_end"], epoch, dict(logs)) or stop or stop_now
+        if interrupt.requested or stop or getattr(model, "stop_training", False):
+            if epoch + 1 < epochs or interrupt.requested:
                 _mark_stop(history, interrupt)
-                break
-            run.check_weights(epoch)
-            if X_val is not None:
-                val = _evaluate_arrays(model, loss_fn, X_val, y_val, metric_fns, 1024)
-                if not math.isfinite(val["loss"]):
-                    raise run.diverged(f"the validation loss became {val['loss']} after epoch {epoch + 1}", epoch,
-                                       steps - 1)
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            history.record(epoch, logs, time.perf_counter() - started)
-            reporter.epoch_end(epoch, logs, history.epoch_times[-1])
-            stop = _call(hooks["on_epoch_end"], epoch, dict(logs)) or stop or stop_now
-            if interrupt.requested or stop or getattr(model, "stop_training", False):
-                if epoch + 1 < epochs or interrupt.requested:
-                    _mark_stop(history, interrupt)
-                break
-    except KeyboardInterrupt:
-        if run.in_step:  # interrupted inside backward/step: go back to the weights before it
-            _restore(params, run.backup)
-            run.in_step = False
-        history.interrupted = True
-    finally:
-        interrupt.uninstall()
-        reporter.close(history)
-    if (history.interrupted or history.stopped_early) and run.last is not None:
-        history.stopped_at = run.last[:2]
-    _call(hooks["on_train_end"], {})
-    return history
+            break
