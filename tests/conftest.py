@@ -1,8 +1,13 @@
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import settings
+
+# The helpers the tests share live in tests/support, imported as `support.<module>` from any test folder
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # CI runs the property tests on a fixed sequence of examples, so a run fails only when the code does
 settings.register_profile("ci", derandomize=True, deadline=None)

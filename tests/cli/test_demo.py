@@ -10,8 +10,8 @@ pytest.importorskip("matplotlib", reason="the demo's pictures need matplotlib (g
 
 import gradlab as gl  # noqa: E402
 from gradlab.cli import main  # noqa: E402
-from gradlab.viz.browser import find_chromium, inspect_page  # noqa: E402
-from gradlab.viz.pixels import assert_real_picture  # noqa: E402
+from support.browser import find_chromium, inspect_page  # noqa: E402
+from support.pixels import assert_real_picture  # noqa: E402
 
 
 def test_demo_runs_the_whole_tour(tmp_path, capsys):

@@ -4,7 +4,7 @@ pytest.importorskip("matplotlib", reason="gradlab plot needs matplotlib (gradlab
 
 from gradlab.cli import main  # noqa: E402
 
-from gradlab.viz.pixels import assert_real_picture  # noqa: E402
+from support.pixels import assert_real_picture  # noqa: E402
 
 
 def test_plot_activations_png(tmp_path, capsys):

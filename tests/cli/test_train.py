@@ -5,9 +5,9 @@ pytest.importorskip("matplotlib", reason="gradlab train's pictures need matplotl
 
 import gradlab as gl  # noqa: E402
 from gradlab.cli import main  # noqa: E402
-from gradlab.viz.browser import find_chromium, inspect_page  # noqa: E402
+from support.browser import find_chromium, inspect_page  # noqa: E402
 
-from gradlab.viz.pixels import assert_real_picture  # noqa: E402
+from support.pixels import assert_real_picture  # noqa: E402
 
 
 def test_train_writes_pictures_model_and_report(tmp_path, capsys):

@@ -6,7 +6,7 @@ import pytest
 import gradlab as gl
 from gradlab.viz.graph import graph_nodes, to_dot
 from gradlab.viz.network import layers_of
-from gradlab.viz.tour import course_step
+from gradlab.app.tour import course_step
 
 from .pictures import assert_real_picture
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import gradlab as gl
-from gradlab.viz.browser import find_chromium, inspect_page
+from support.browser import find_chromium, inspect_page
 from gradlab.viz.report import Report, write_report
 
 from .pictures import assert_real_picture

@@ -1,8 +1,8 @@
 import pytest
 
 import gradlab as gl
-from gradlab.viz.browser import find_chromium, inspect_page
-from gradlab.viz.tour import demo_tour
+from support.browser import find_chromium, inspect_page
+from gradlab.app.tour import demo_tour
 
 
 def test_demo_tour_writes_every_picture_and_a_report(tmp_path):

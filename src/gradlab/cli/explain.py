@@ -25,7 +25,7 @@ examples:
 
 
 def add_arguments(p):
-    from gradlab.explain.examples import EXAMPLES
+    from gradlab.app.explain import EXAMPLES
 
     p.add_argument("example", nargs="?", choices=EXAMPLES, help="built-in example (default: course)")
     p.add_argument("--variant", help="two-layer: mse | sigmoid-mse | sigmoid-bce; perceptron: or | xor")
@@ -59,9 +59,14 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from gradlab.explain.cli_support import explain_from_args, write_extras, write_output
+    import dataclasses
+    import sys
 
-    text = explain_from_args(args)
-    write_output(text, args.output)
-    write_extras(args)
+    from gradlab.app.explain import ExplainJob, run_explain, write_extras, write_output
+
+    job = ExplainJob(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ExplainJob)})
+    result = run_explain(job)
+    write_output(result.text, job.output)
+    for path in write_extras(result, job):
+        print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -19,7 +19,7 @@ examples:
 
 from . import _types as T
 
-KINDS = ("activations", "perceptron", "network", "graph")
+KINDS = ("activations", "perceptron", "network", "graph")  # as gradlab.app.plot.KINDS
 
 
 def add_arguments(p):
@@ -32,30 +32,9 @@ def add_arguments(p):
     p.add_argument("--engine", default=None, choices=("auto", "dot", "matplotlib"), help="graph: who draws it (default auto)")
 
 
-# which options each kind takes; any other given option is an error, not ignored
-APPLIES = {"activations": (), "perceptron": ("gate", "epochs", "lr"), "network": ("lr",), "graph": ("engine",)}
-
-
 def run(args) -> int:
-    from .. import viz
-    from ..viz import _mpl, tour
+    from ..app.plot import plot
 
-    from ..core.errors import ParameterError
-
-    for option in ("gate", "epochs", "lr", "engine"):
-        if getattr(args, option) is not None and option not in APPLIES[args.kind]:
-            takers = [k for k, opts in APPLIES.items() if option in opts]
-            raise ParameterError(f"--{option} applies to `gradlab plot {' or '.join(takers)}`, not to {args.kind}")
-    _mpl.check_path(args.output, "plot")
-    if args.kind == "activations":
-        viz.plot_activations(args.output)
-    elif args.kind == "perceptron":
-        gates = args.gate if args.gate else ("and", "or", "xor")
-        viz.plot_perceptron(gates, args.output, max_epochs=10 if args.epochs is None else args.epochs,
-                            lr=1.0 if args.lr is None else args.lr)
-    elif args.kind == "network":
-        tour.course_update_diagram(args.output, lr=0.1 if args.lr is None else args.lr)
-    else:
-        tour.seed_graph(args.output, engine=args.engine or "auto")
+    plot(args.kind, args.output, gate=args.gate, epochs=args.epochs, lr=args.lr, engine=args.engine)
     print(f"wrote {args.output}")
     return 0

@@ -22,8 +22,7 @@ examples:
 
 def _loss(text):
     """--loss: a name of the catalog's losses or the command's short names (bce, ce, mse)."""
-    from ..ops import catalog
-    from ..viz.training import LOSSES
+    from ..app.train import LOSSES, catalog
 
     try:
         catalog.loss_kind(text)
@@ -33,7 +32,7 @@ def _loss(text):
 
 
 def _activation(text):
-    from ..nn.activations import ACTIVATIONS
+    from ..app.train import ACTIVATIONS
 
     if str(text).lower().replace("-", "_") not in ACTIVATIONS or str(text).lower() == "softmax":
         raise argparse.ArgumentTypeError(f"must be one of relu, tanh, sigmoid, leaky_relu, softplus, identity, step; "
@@ -42,8 +41,8 @@ def _activation(text):
 
 
 def _layers(text):
-    from ..core.errors import ParameterError
-    from ..viz.training import parse_layers
+    from ..app import ParameterError
+    from ..app.train import parse_layers
 
     try:
         sizes = parse_layers(text)
@@ -82,8 +81,8 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..core.errors import ParameterError
-    from ..viz import training as TR
+    from ..app import ParameterError
+    from ..app import train as TR
 
     csv = str(args.data).lower().endswith(".csv")
     for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
@@ -91,7 +90,7 @@ def run(args) -> int:
             raise ParameterError(f"train: {flag} applies to generated datasets only; a CSV file has its own rows")
     samples = 400 if args.samples is None else args.samples
     if args.layers and not csv:
-        T.check_training_size("train", TR.parse_layers(args.layers), samples, args.epochs, args.batch_size)
+        TR.check_training_size("train", TR.parse_layers(args.layers), samples, args.epochs, args.batch_size)
     spec = TR.TrainSpec(data=args.data, target=args.target, samples=samples,
                         noise=0.2 if args.noise is None else args.noise,
                         layers=args.layers, activation=args.activation, loss=args.loss, optimizer=args.optimizer,
@@ -100,7 +99,7 @@ def run(args) -> int:
     if args.report and not str(args.report).lower().endswith((".html", ".htm")):
         raise ParameterError(f"train: --report must name an .html file. Got {args.report!r}.")
     prepared = TR.prepare(spec)
-    T.check_training_size("train", prepared.layers, len(prepared.X), args.epochs, args.batch_size)
+    TR.check_training_size("train", prepared.layers, len(prepared.X), args.epochs, args.batch_size)
     print(TR.describe(prepared))
     result = TR.run(prepared, verbose=0 if args.quiet else 1)
     print_summary(result.summary)

@@ -30,15 +30,11 @@ def __getattr__(name):
         from . import perceptron
 
         return getattr(perceptron, name)
-    if name == "run_demo":
-        from .demo import run_demo
-
-        return run_demo
     raise AttributeError(f"module 'gradlab.explain' has no attribute {name!r}")
 
 
 __all__ = ["explain", "explain_graph", "example", "Explanation", "GraphExplanation", "Conventions", "EXAMPLES",
-           "NAMES", "explain_perceptron", "PerceptronExplanation", "run_demo"]
+           "NAMES", "explain_perceptron", "PerceptronExplanation"]
 
 
 class _CallableModule(types.ModuleType):

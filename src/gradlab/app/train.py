@@ -12,14 +12,26 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .. import data as gldata
+from .. import nn, optim
 from ..core.errors import ParameterError, ShapeError, check_param
+from ..data import standardize
+from ..io import save as save_model
+from ..nn.activations import ACTIVATIONS  # noqa: F401  (the command's --activation choices)
 from ..ops import catalog
+from ..train import fit
+from ..viz import _mpl
+from ..viz.boundary import plot_decision_boundary, plot_regression
+from ..viz.history import plot_history
+from ..viz.network import MAX_DRAWN_NEURONS, network_diagram
+from ..viz.report import Report
 
 LOSSES = {"bce": "binary cross-entropy (sigmoid + BCE on logits)", "mse": "mean squared error",
           "ce": "cross-entropy (softmax over the outputs)"}
@@ -28,6 +40,8 @@ LOSSES = {"bce": "binary cross-entropy (sigmoid + BCE on logits)", "mse": "mean 
 # file records the loss actually used ('bce_with_logits'), which `gradlab explain --model` reads.
 TRAIN_LOSS = {"bce": "bce", "bce_with_logits": "bce", "cross_entropy": "ce", "mse": "mse"}
 OPTIMIZERS = ("sgd", "adam")
+MAX_WORK = 3.6e13  # multiply-adds of a training run: about an hour at 1e10 per second
+MEMORY_FRACTION = 0.5  # of the machine's memory a run may plan to use
 
 
 @dataclass
@@ -96,7 +110,6 @@ def parse_layers(text) -> list:
 
 def load_data(spec: TrainSpec):
     """(X, y, name) from a dataset name or a CSV file; ``samples``/``noise``/``seed`` go to generators that take them."""
-    from .. import data as gldata
 
     if str(spec.data).lower().endswith(".csv"):
         path = Path(spec.data)
@@ -184,8 +197,6 @@ def prepare(spec: TrainSpec) -> Prepared:
         dataset, layer sizes that do not fit the data, a loss that does not
         fit the targets, or out-of-range hyper-parameters.
     """
-    from .. import nn, optim
-    from ..data import standardize
 
     _check_numbers(spec)
     layers = parse_layers(spec.layers)
@@ -223,7 +234,6 @@ def describe(p: Prepared) -> str:
 
 def run(p: Prepared, verbose: int = 1) -> Result:
     """Train the prepared model with ``gl.fit``; returns a :class:`Result` with the summary rows."""
-    from ..train import fit
 
     metrics = ("accuracy",) if p.task != "regression" else ("mae",)
     start = time.perf_counter()
@@ -247,9 +257,6 @@ def summary_rows(history, seconds) -> list:
 
 def _figures(result: Result) -> dict:
     """name -> Figure of every picture that fits this run."""
-    from .boundary import plot_decision_boundary, plot_regression
-    from .history import plot_history
-    from .network import MAX_DRAWN_NEURONS, network_diagram
 
     p = result.prepared
     figs = {"learning_curve": plot_history(result.history, title=f"Learning curves: {p.data_name}")}
@@ -269,7 +276,6 @@ def write_outputs(result: Result, plot_dir=None, report=None, save=None) -> dict
     Returns:
         {what: Path} of everything written.
     """
-    from . import _mpl
 
     written = {}
     figs = _figures(result) if (plot_dir or report) else {}
@@ -277,7 +283,6 @@ def write_outputs(result: Result, plot_dir=None, report=None, save=None) -> dict
         for name, fig in figs.items():
             written[name] = _mpl.save(fig, Path(plot_dir) / f"{name}.png", "train")
     if save:
-        from ..io import save as save_model
 
         p = result.prepared
         save_model(p.model, save, metadata={"data": p.data_name, "loss": p.loss_fn.kind.name,
@@ -291,7 +296,6 @@ def write_outputs(result: Result, plot_dir=None, report=None, save=None) -> dict
 
 def training_report(result: Result, figs: dict, path) -> Path:
     """A self-contained HTML report of the run (setup, summary table, loss formula, pictures)."""
-    from .report import Report
 
     p = result.prepared
     r = Report(f"gradlab train: {p.data_name}")
@@ -332,3 +336,37 @@ def command_line(spec: TrainSpec) -> str:
     if spec.standardize:
         parts.append("--standardize")
     return " ".join(parts)
+
+
+def memory_bytes():
+    """The machine's physical memory in bytes (a large number where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - platform without sysconf
+        return 1 << 40
+
+
+def check_training_size(what, layers, samples, epochs, batch_size=32):
+    """Refuse, with a sentence, a run whose memory or work cannot fit this machine; returns the estimates.
+
+    Args:
+        what: the command, for the message ('train', 'demo').
+        layers: sizes [inputs, hidden…, outputs] (ints).
+        samples: training samples; epochs: passes; batch_size: samples per step.
+    """
+    params = sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
+    data = samples * (layers[0] + 1)
+    # weights, gradients and Adam's two moments; the data; one batch's activations and their gradients
+    need = 8 * (4 * params + 2 * data + 4 * min(batch_size, samples) * sum(layers))
+    limit = MEMORY_FRACTION * memory_bytes()
+    if need > limit:
+        raise ParameterError(f"{what}: --layers {','.join(map(str, layers))} with {samples:,} samples needs about "
+                             f"{need / 2 ** 30:.1f} GiB, more than half of this machine's {memory_bytes() / 2 ** 30:.0f} "
+                             "GiB; use smaller layers or fewer samples")
+    work = 6.0 * epochs * samples * params
+    if work > MAX_WORK:
+        hours = work / 1e10 / 3600
+        raise ParameterError(f"{what}: {epochs:,} epochs over {samples:,} samples of a network with {params:,} weights "
+                             f"is about {work:.1e} multiply-adds (roughly {hours:,.0f} hours); use fewer epochs, "
+                             "samples or units")
+    return need, work

@@ -12,6 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import nn
+from ..core.tensor import tensor
+from ..ops.api import mse, relu
+from ..viz.activations import plot_activations
+from ..viz.graph import computation_graph
+from ..viz.network import network_update_diagram
+from ..viz.perceptron import plot_perceptron
+from ..viz.report import Report
+from . import train as T
+
 # The slides' network: weights (out, in) and biases per layer.
 COURSE_WEIGHTS = (
     (np.array([[0.1], [0.1]]), np.array([0.1, 0.2])),
@@ -22,7 +32,6 @@ COURSE_WEIGHTS = (
 
 def course_network():
     """The slides' 1–2–3–1 sigmoid network as a ``gl.nn.Sequential``."""
-    from .. import nn
 
     layers = []
     for W, b in COURSE_WEIGHTS:
@@ -39,8 +48,6 @@ def course_step(lr: float = 0.1, x: float = 2.0, y: float = 1.0) -> dict:
         'gradients' (∂L/∂W per layer, shapes like W), 'activations' (input
         and every layer's output, 1-D arrays), 'loss', 'loss_after', 'lr'.
     """
-    from ..core.tensor import tensor
-    from .. import nn
 
     net = course_network()
     xt = tensor([[x]])
@@ -66,7 +73,6 @@ def course_step(lr: float = 0.1, x: float = 2.0, y: float = 1.0) -> dict:
 
 def course_update_diagram(path=None, lr: float = 0.1):
     """The slides' network before and after one step (weights, gradients, new weights); returns the Figure."""
-    from .network import network_update_diagram
 
     step = course_step(lr)
     return network_update_diagram(step["before"], path, after=step["after"], gradients=step["gradients"], lr=lr,
@@ -76,9 +82,6 @@ def course_update_diagram(path=None, lr: float = 0.1):
 
 def seed_graph(path, engine: str = "auto"):
     """The computation graph of the seed question's loss L = mean((max(0, XW + b) − Y)²), small random numbers."""
-    from ..core.tensor import tensor
-    from ..ops.api import mse, relu
-    from .graph import computation_graph
 
     rng = np.random.default_rng(0)
     X = tensor(np.round(rng.normal(size=(3, 2)), 2), name="X")
@@ -97,10 +100,6 @@ def demo_tour(out_dir, epochs: int = 150, verbose: int = 1, extend=None) -> dict
     Returns:
         {name: Path} of the files written ('report' is the HTML file).
     """
-    from .activations import plot_activations
-    from .perceptron import plot_perceptron
-    from .report import Report
-    from . import training as T
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

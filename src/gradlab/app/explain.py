@@ -1,17 +1,70 @@
-"""What ``gradlab explain`` does, as plain functions over the Python API (the command stays thin)."""
+"""The explain job: what ``gradlab explain`` does, as typed functions over the library.
+
+:class:`ExplainJob` holds every option of the command; :func:`run_explain`
+builds the explanation (a built-in example or a saved model) and renders it;
+:func:`write_extras` draws the diagram and writes the report;
+:func:`write_output` prints or writes the text. The command only parses its
+arguments into an ExplainJob.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.errors import ParameterError, ParseError
+from ..core.files import write_atomic
+from ..explain.api import explain
+from ..explain.examples import EXAMPLES, example, spec  # noqa: F401  (EXAMPLES: the command lists them)
+from ..explain.explanation import check_options
+from ..explain.graph import graph_of_explanation
+from ..explain.network import as_network, supported_losses
+from ..explain.trace import check_lr
+from ..io import load
 from ..ops import catalog
-from .explanation import check_options
-from .network import as_network, supported_losses
-from .trace import check_lr
+from ..viz.graph import explanation_graph_diagram
+from ..viz.network import network_diagram, network_update_diagram
+from ..viz.report import explanation_report
+
+
+@dataclass
+class ExplainJob:
+    """Every option of ``gradlab explain`` (see ``gradlab explain --help``); defaults as the command's."""
+
+    example: str | None = None
+    variant: str | None = None
+    view: str = "scalar"
+    layout: str = "denominator"
+    format: str = "text"
+    precision: int = 4
+    output: str | None = None
+    standalone: bool = False
+    no_color: bool = False
+    diagram: str | None = None
+    report: str | None = None
+    model: str | None = None
+    input: str | None = None
+    target: str | None = None
+    loss: str | None = None
+    lr: float | None = None
+    reduction: str | None = None
+    half: bool = False
+    shared_bias: bool = False
+    frozen_bias: bool = False
+    update_order: str = "simultaneous"
+
+
+@dataclass
+class ExplainResult:
+    """What :func:`run_explain` made: the rendered ``text``, the ``explanation`` and, for the graph view, ``graph``."""
+
+    text: str
+    explanation: object
+    graph: object = None
+    written: list = field(default_factory=list)
 
 
 def parse_numbers(text, what):
@@ -88,9 +141,6 @@ def _check_loss_fits(model, loss):
 
 
 def _build(args):
-    from .api import explain
-    from .examples import example, spec
-
     check_options(args.layout, args.precision, "raise")
     check_lr(args.lr)
     if args.loss:
@@ -102,8 +152,6 @@ def _build(args):
     if args.model:
         if args.example:
             raise ParameterError("gradlab explain: give either an EXAMPLE or --model FILE, not both")
-        from ..io import load
-
         model, metadata = load(args.model, return_metadata=True)
         x = parse_numbers(args.input, "input")
         y = parse_numbers(args.target, "target")
@@ -135,18 +183,17 @@ def _build(args):
     return exp, s
 
 
-def explain_from_args(args):
-    """The rendered explanation the command prints (a string)."""
-    if getattr(args, "report", None) and not str(args.report).lower().endswith((".html", ".htm")):
+def run_explain(args: ExplainJob) -> ExplainResult:
+    """Build and render the explanation ``args`` asks for; every option is checked before any work."""
+    if args.report and not str(args.report).lower().endswith((".html", ".htm")):
         raise ParameterError(f"gradlab explain: --report must name an .html file, got {args.report!r}")
-    if getattr(args, "diagram", None) and not str(args.diagram).lower().endswith((".png", ".svg", ".pdf")):
+    if args.diagram and not str(args.diagram).lower().endswith((".png", ".svg", ".pdf")):
         raise ParameterError(f"gradlab explain: --diagram must name a .png, .svg or .pdf file, got {args.diagram!r}")
-    if (getattr(args, "report", None) or getattr(args, "diagram", None)) and (
+    if (args.report or args.diagram) and (
             (args.example or "course") == "perceptron" and not args.model):
         raise ParameterError("gradlab explain perceptron: --diagram and --report draw layered networks; "
                              "use `gradlab plot perceptron` for the perceptron's lines")
     exp, _ = _build(args)
-    args._explanation = exp
     fmt = args.format
     options = {}
     if fmt == "text":
@@ -157,40 +204,32 @@ def explain_from_args(args):
     elif args.standalone:
         raise ParameterError("gradlab explain: --standalone applies to --format latex only")
     if args.view == "graph":
-        from .graph import graph_of_explanation
-
         g = graph_of_explanation(exp)
-        args._graph = g
-        return g.render(fmt, **options)
+        return ExplainResult(g.render(fmt, **options), exp, g)
     if fmt == "json":
-        return exp.render("json")
-    return exp.render(fmt, view=args.view, **options)
+        return ExplainResult(exp.render("json"), exp)
+    return ExplainResult(exp.render(fmt, view=args.view, **options), exp)
 
 
-def write_extras(args):
-    """The network diagram (``--diagram``) and the HTML report (``--report``) of the explanation just built."""
-    exp = getattr(args, "_explanation", None)
-    if exp is None:
-        return
-    if getattr(args, "diagram", None):
-        from ..viz.network import network_diagram, network_update_diagram
-
+def write_extras(result: ExplainResult, args: ExplainJob) -> list:
+    """The diagram (``--diagram``: the computation graph for the graph view, else the network) and the HTML
+    report (``--report``) of the explanation just built; returns the paths written."""
+    exp = result.explanation
+    written = []
+    if args.diagram:
         trace = getattr(exp, "trace", None)
-        if getattr(args, "_graph", None) is not None:
-            from ..viz.graph import explanation_graph_diagram
-
-            explanation_graph_diagram(args._graph, args.diagram)
+        if result.graph is not None:
+            explanation_graph_diagram(result.graph, args.diagram)
         elif trace is not None and getattr(trace, "lr", None) is not None:
             network_update_diagram(exp, args.diagram)
         else:
             network_diagram(exp, args.diagram)
-        print(f"wrote {args.diagram}", file=sys.stderr)
-    if getattr(args, "report", None):
-        from ..viz.report import explanation_report
-
+        written.append(args.diagram)
+    if args.report:
         view = args.view if args.view in ("scalar", "matrix") else "scalar"
         explanation_report(exp, args.report, view=view)
-        print(f"wrote {args.report}", file=sys.stderr)
+        written.append(args.report)
+    return written
 
 
 def write_output(text, path):
@@ -198,7 +237,5 @@ def write_output(text, path):
     if path is None:
         sys.stdout.write(text)
         return
-    from ..core.files import write_atomic
-
     write_atomic(path, text)
     print(f"wrote {path}", file=sys.stderr)
