@@ -54,7 +54,7 @@ def _one_sentence_warnings(command):
 
 
 def main(argv=None) -> int:
-    from ..core.errors import GradlabError
+    from ..app import GradlabError
 
     parser = build_parser()
     try:

@@ -19,9 +19,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from gradlab.core.errors import check_param
     from gradlab.app.demo import run_demo
 
-    check_param("demo", "epochs", args.epochs, args.epochs > 0, "an int > 0")
     run_demo(args.out_dir, epochs=args.epochs)
     return 0

@@ -354,7 +354,7 @@ def _stack_list(items, op):
     Items that are not Tensors become constants of the Tensors' dtype (a Python number does not widen a
     float32 Tensor, as NumPy's rules for Python scalars).
     """
-    from ..ops.api import stack  # the ops are built on this module
+    from ..ops.api import stack  # layering: ops are built on this module, so core reaches them only here
 
     parts = [_stack_list(i, op) if isinstance(i, (list, tuple)) and _holds_tensor(i) else i for i in items]
     dtype = np.result_type(*(p.data.dtype if isinstance(p, Tensor) else p for p in parts

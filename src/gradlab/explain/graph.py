@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import InputTypeError, ParameterError
+from ..core.graph import backprop, toposort
+from ..core.tensor import Tensor, tensor
 from .document import Displayable, Document
 from .notation import Deriv, Matrix, Num, Op, Row, Sym, Text
 from .opnotation import OpArgs, number_node, op_notation, wrap
@@ -221,13 +223,11 @@ def _takes_keywords(f, names):
 
 def _constants(constants):
     """({name: Tensor}, {id(object): name}) of the named constants (numbers or arrays, any shapes)."""
-    import gradlab as gl
-
     tensors, ids = {}, {}
     for name, v in (constants or {}).items():
         if not (isinstance(name, str) and name.isidentifier()):
             raise ParameterError(f"explain_graph: a constant's name must be an identifier; got {name!r}")
-        t = gl.tensor(np.asarray(_data(v), dtype=np.float64), requires_grad=True)  # so operations on it are seen
+        t = tensor(np.asarray(_data(v), dtype=np.float64), requires_grad=True)  # so operations on it are seen
         tensors[name] = t
         ids[id(t)] = ids[id(v)] = name
     return tensors, ids
@@ -248,9 +248,6 @@ def explain_graph(f, *inputs, names=None, precision=4, title=None, output_name="
             use the arrays themselves (the same objects) and they are
             recognised by identity. Other array constants are named c1, c2…
     """
-    import gradlab as gl
-    from gradlab.core.graph import backprop, toposort
-
     if not callable(f):
         raise InputTypeError(f"explain_graph: f must be a function of gradlab tensors; got {type(f).__name__}")
     const_tensors, const_ids = _constants(constants)
@@ -260,10 +257,10 @@ def explain_graph(f, *inputs, names=None, precision=4, title=None, output_name="
     given = [*names, *const_tensors, output_name]
     if len(set(given)) != len(given):
         raise ParameterError(f"explain_graph: the names of the inputs, constants and output must differ; got {given}")
-    leaves = [gl.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for v in inputs]
+    leaves = [tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for v in inputs]
     keywords = const_tensors if const_tensors and _takes_keywords(f, const_tensors) else {}
     out = f(*leaves, **keywords)
-    if not isinstance(out, gl.Tensor) or out.op is None:
+    if not isinstance(out, Tensor) or out.op is None:
         raise InputTypeError("explain_graph: f must return a gradlab Tensor computed from its inputs")
     builder = _Builder(const_ids, reserved=[*names, output_name])
     for leaf, name in zip(leaves, names):

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..train import Perceptron
 from .document import Displayable, Document
 from .notation import Matrix, Num, Op, Paren, Row, Sym, Text, row_vector
 
@@ -60,14 +61,12 @@ class PerceptronExplanation(Displayable):
 
 def explain_perceptron(data="or", lr=0.1, threshold=0.0, max_epochs=None, precision=4):
     """Train ``gl.Perceptron`` on 'or' or 'xor' from zero weights and explain every step."""
-    import gradlab as gl
-
     key = str(data).lower()
     if key not in DATA:
         raise ParameterError(f"The 'variant' parameter of perceptron must be one of ['or', 'xor']. Got {data!r}.")
     X, y = DATA[key]
     max_epochs = max_epochs or (10 if key == "or" else 4)
-    model = gl.Perceptron(2, threshold=threshold, lr=lr, weights=np.zeros(3))
+    model = Perceptron(2, threshold=threshold, lr=lr, weights=np.zeros(3))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y, max_epochs=max_epochs)

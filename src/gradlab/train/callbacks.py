@@ -24,6 +24,7 @@ import numbers
 import os
 
 from ..core.errors import ParameterError, check_param
+from ..io import save
 
 
 class Callback:
@@ -189,8 +190,6 @@ class ModelCheckpoint(Callback):
             if not better:
                 return False
             self.best = value
-        from ..io import save  # gradlab.io loads only when a checkpoint is written
-
         target = self._filename(epoch, logs)
         save(self.model, target)
         self.saved.append(target)

@@ -91,7 +91,7 @@ class History:
         Returns:
             The matplotlib figure. Needs the ``gradlab[plot]`` extra.
         """
-        from ..viz.history import plot_history
+        from ..viz.history import plot_history  # layering: viz draws train's History; train never needs viz
 
         return plot_history(self, path, **kwargs)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import GraphError, ParameterError
+from ..explain.notation import Op, Row, Sym
+from ..explain.render.nodes_text import one_line
 from . import _mpl
 
 MAX_SHOWN_VALUES = 4
@@ -229,9 +231,6 @@ def explanation_graph_nodes(g):
         texts (a number, a few entries, or min and max); edges from each
         operand to its operation.
     """
-    from ..explain.notation import Op, Row, Sym
-    from ..explain.render.nodes_text import one_line
-
     nodes, edges, index = [], [], {}
     for n in g.nodes:
         index[n.name] = len(nodes)

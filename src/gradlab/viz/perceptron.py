@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..train import ConvergenceWarning, Perceptron
 from . import _mpl
 
 GATES = ("and", "or", "nand", "xor")
@@ -138,7 +139,6 @@ def plot_perceptron(gates=("and", "or", "xor"), path=None, *, max_epochs: int = 
     Returns:
         the matplotlib ``Figure``.
     """
-    from ..train import ConvergenceWarning, Perceptron
 
     gates = (gates,) if isinstance(gates, str) else tuple(gates)
     if not gates:

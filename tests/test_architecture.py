@@ -1,0 +1,81 @@
+"""The layering of docs/architecture.md, checked on every import of the package (function-level ones too).
+
+A room imports only the rooms listed for it below (the rooms under it). An import that must go the other
+way — a real cycle, or a picture of a lower room drawn by a higher one — stays inside a function and carries a
+``# layering: <reason>`` comment; anything else is a back-arrow and fails this test.
+"""
+
+import ast
+import pathlib
+
+SRC = pathlib.Path(__file__).resolve().parent.parent / "src" / "gradlab"
+LOW = {"core", "ops", "transforms", "check", "nn", "optim", "data"}
+ALLOWED = {
+    "core": set(),
+    "ops": {"core"},
+    "transforms": {"core", "ops"},
+    "check": {"core", "ops", "transforms"},
+    "nn": {"core", "ops"},
+    "optim": {"core", "ops"},
+    "data": {"core", "ops"},
+    "io": {"core", "ops", "nn"},
+    "train": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io"},
+    "explain": {"core", "ops", "transforms", "check", "nn", "train"},
+    "symbolic": {"core", "ops", "transforms", "check"},
+    "viz": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explain"},
+    "app": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explain", "symbolic", "viz"},
+    "cli": {"app"},
+}
+ROOM_OF_FILE = {"_kernels": "core", "__version__": "core"}  # the compiled kernels and the version belong to core
+
+
+def _room(parts):
+    name = parts[0]
+    return ROOM_OF_FILE.get(name, name)
+
+
+def _imports():
+    """(file, line, importing room, imported dotted name, source line) for every gradlab import in the package."""
+    for path in sorted(SRC.rglob("*.py")):
+        parts = path.relative_to(SRC).with_suffix("").parts
+        if len(parts) == 1 and parts[0] in ("__init__", "__main__"):
+            continue  # the package façade and `python -m gradlab` sit above everything
+        package = ["gradlab", *parts[:-1]]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                module = ".".join(base + ([node.module] if node.module else []))
+                names = [module] if node.module else [f"{module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                if name == "gradlab" or name.startswith("gradlab."):
+                    yield path, node.lineno, _room(parts), name, lines[node.lineno - 1]
+
+
+def test_no_room_imports_a_room_above_it():
+    back = []
+    for path, line, room, name, source in _imports():
+        target = name.split(".")
+        if len(target) == 1:
+            back.append(f"{path.relative_to(SRC)}:{line}: the package façade `import gradlab` from {room}")
+            continue
+        target_room = ROOM_OF_FILE.get(target[1], target[1])
+        if target_room == room or target_room in ALLOWED[room] or "# layering:" in source:
+            continue
+        back.append(f"{path.relative_to(SRC)}:{line}: {room} imports {name}")
+    assert not back, "back-arrows:\n" + "\n".join(back)
+
+
+def test_every_room_is_placed():
+    rooms = {_room(p.relative_to(SRC).parts) for p in SRC.rglob("*.py") if len(p.relative_to(SRC).parts) > 1}
+    assert rooms <= set(ALLOWED), rooms - set(ALLOWED)
+
+
+def test_the_library_never_imports_the_jobs_or_the_commands():
+    for path, line, room, name, source in _imports():
+        if room not in ("app", "cli"):
+            assert not name.startswith(("gradlab.app", "gradlab.cli")), f"{path}:{line}"
