@@ -22,9 +22,30 @@ def add_arguments(p):
     p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
     p.add_argument("--verify", action="store_true",
                    help="check each result against automatic differentiation and finite differences")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random data used by --verify")
+    p.add_argument("--seed", type=_int_at_least(0), default=0,
+                   help="seed (an int ≥ 0) of the random data used by --verify")
+    p.add_argument("--budget", type=_int_at_least(1), default=None, metavar="UNITS",
+                   help="work budget of each derivation in counted operations (default 30000); past it the "
+                        "derivation is refused with a message")
     p.add_argument("--sums-to-one", action="append", default=[], metavar="NAME",
                    help="a label vector whose entries sum to one (one-hot, probabilities): 1ᵀy = 1 (repeatable)")
+
+
+def _int_at_least(low):
+    """An argparse type: an int ≥ low; anything else stops the command with a usage error (exit status 2)."""
+    import argparse
+
+    def parse(text):
+        try:
+            value = int(str(text).strip(), 10)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"must be an int ≥ {low}; got {text!r}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
 
 
 def parse_shapes(items):
@@ -50,7 +71,7 @@ def run(args) -> int:
     expr = parse(args.expression, parse_shapes(args.shape))
     results, ok = [], True
     for name in args.wrt:
-        d = derive(expr, name, layout=args.layout, sums_to_one=tuple(args.sums_to_one))
+        d = derive(expr, name, layout=args.layout, sums_to_one=tuple(args.sums_to_one), budget=args.budget)
         report = verify(expr, name, d, seed=args.seed) if args.verify else None
         ok = ok and (report is None or report.passed)
         results.append((d, report))

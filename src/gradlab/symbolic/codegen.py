@@ -85,6 +85,14 @@ def bind(shapes, args, kwargs, owner="to_numpy", dims=None):
     return arrays, sizes
 
 
+def _as_float(f):
+    """A Fraction as a float; ±inf beyond the float range (evaluation then reports a non-finite value)."""
+    try:
+        return float(f)
+    except OverflowError:
+        return float("inf") if f > 0 else float("-inf")
+
+
 def _size(d, env):
     return d if isinstance(d, int) else env["#dims"][d]
 
@@ -103,7 +111,7 @@ def _np_node(e, kids):  # noqa: C901 - one case per op
         d = e.attrs[0]
         return lambda env: np.full((1, 1), float(_size(d, env)))
     if op == "num":
-        v = float(e.attrs[0])
+        v = _as_float(e.attrs[0])
         return lambda env: np.full((1, 1), v)
     if op == "ones":
         return lambda env: np.ones(_shape(e.shape, env))
@@ -138,7 +146,7 @@ def _np_node(e, kids):  # noqa: C901 - one case per op
         f = NUMPY_FN[e.attrs[0]]
         return lambda env: f(a(env))
     if op == "pow":
-        p = float(e.attrs[0])
+        p = _as_float(e.attrs[0])
         return lambda env: np.power(a(env), p)
     return table[op]
 
@@ -214,7 +222,7 @@ def _gl_node(e, kids):  # noqa: C901 - one case per op
         f = getattr(gl, name)
         return lambda env: f(a(env))
     if op == "pow":
-        p = float(e.attrs[0])
+        p = _as_float(e.attrs[0])
         return lambda env: gl.pow(a(env), p)
     table = {
         "add": lambda env: a(env) + b(env),

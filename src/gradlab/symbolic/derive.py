@@ -17,9 +17,10 @@ vector x follows from the gradient of uᵀf: it is Jᵀu, and J is read off.
 
 from __future__ import annotations
 
-from ..core.errors import DerivationError
+from ..core.errors import DerivationError, ParameterError
 from . import expr as X
 from . import shapes as S
+from .budget import check_size, derivation_budget
 from .expr import Expr
 from .naming import choose_names, used_definitions
 from .printing import to_text
@@ -54,13 +55,15 @@ class Derivation:
     numerator layout; or the k×n Jacobian), ``kind`` ('gradient' or
     'jacobian'), ``layout``, ``steps`` (list of :class:`Step`, each a
     ``(rule name, expression)`` pair) and ``names`` (short names used in the
-    printout, e.g. ŷ = relu(z)) and ``sums_to_one`` (vectors assumed to sum to one).
+    printout, e.g. ŷ = relu(z)), ``sums_to_one`` (vectors assumed to sum to one) and ``work`` (the units
+    of the work budget the derivation used, counted deterministically; see :mod:`.budget`).
     """
 
     def __init__(self, expr, wrt, result, kind, layout, steps, names, sums_to_one=()):
         self.expr, self.wrt, self.result = expr, wrt, result
         self.kind, self.layout, self.steps, self.names = kind, layout, steps, names
         self.sums_to_one = tuple(sums_to_one)
+        self.work = 0
 
     @property
     def shape(self):
@@ -197,11 +200,7 @@ def _differentiate_scalar(expr, wrt, record, tidy):
                 pick = i
                 break
         g, d = terms[pick]
-        e = d.args[0]
-        rule = DIFFERENTIALS.get(e.op)
-        if rule is None:
-            raise DerivationError(f"no differential rule for {e.op} in {to_text(e)}")
-        rname, de = rule(e, dep)
+        rname, de = _differential(d.args[0], dep)
         terms[pick:pick + 1] = [] if de is None else [(g, de)]
         record(rname, terms)
     else:  # pragma: no cover - guarded by MAX_STEPS
@@ -209,7 +208,21 @@ def _differentiate_scalar(expr, wrt, record, tidy):
     total = None
     for g, d in terms:
         total = g if total is None else Expr("add", (total, g), (), g.shape)
-    return tidy(simplify(total))[0] if total is not None else X.zero(wrt.shape)
+    return tidy(simplify(total))[0] if total is not None else _zero(wrt.shape)
+
+
+def _differential(e, dep):
+    """(rule name, dE) for one differential; a part that does not depend on the variable is a constant."""
+    if not dep(e):
+        return "the differential of a constant is zero", None
+    rule = DIFFERENTIALS.get(e.op)
+    if rule is None:  # pragma: no cover - every op that can hold a symbol has a rule
+        raise DerivationError(f"derive: no differential rule for {e.op} in {to_text(e)}")
+    return rule(e, dep)
+
+
+def _zero(shape):
+    return X.num(0) if shape == S.SCALAR else X.zero(shape)
 
 
 # ---------------------------------------------------------------- Jacobian
@@ -247,7 +260,21 @@ def linear_coefficient(e, u):
         return linear_coefficient(e.args[0], u)
     if op == "frob" and e.args[1].shape[1] == 1 and not e.args[0].depends_on(name):
         return X.matmul(X.transpose(e.args[0]), linear_coefficient(e.args[1], u))
-    raise DerivationError(f"could not write {to_text(e)} as a matrix times {name}")
+    if op == "matmul" and e.is_scalar and not e.args[1].depends_on(name):  # a row times a column: ab = bᵀaᵀ
+        return X.matmul(X.transpose(e.args[1]), linear_coefficient(simplify(X.transpose(e.args[0])), u))
+    if op == "sum":
+        return linear_coefficient(_sum_as_product(e.args[0]), u)
+    raise DerivationError(f"derive: could not read the Jacobian off Jᵀ{name} = {to_text(e)}, which should be a "
+                          f"matrix times {name}; differentiate a scalar such as sum(f) instead")
+
+
+def _sum_as_product(a):
+    """sum(A) as 𝟏ᵀA, A𝟏 or 𝟏ᵀA𝟏 (simplified), a 1×1 product that :func:`linear_coefficient` can read."""
+    if a.shape[1] == 1:
+        return simplify(X.matmul(X.transpose(X.ones(a.shape[0])), a))
+    if a.shape[0] == 1:
+        return simplify(X.matmul(a, X.ones(a.shape[1])))
+    return simplify(X.matmul(X.matmul(X.transpose(X.ones(a.shape[0])), a), X.ones(a.shape[1])))
 
 
 def forward_differential(e, wrt):
@@ -302,7 +329,7 @@ def _fresh(name, taken):
 
 
 # ------------------------------------------------------------------ entry
-def derive(expr, wrt, layout=None, shapes=None, sums_to_one=()):
+def derive(expr, wrt, layout=None, shapes=None, sums_to_one=(), budget=None):
     """Differentiate ``expr`` with respect to the symbol ``wrt`` in matrix form, with the steps.
 
     ``expr``: an :class:`Expr` or a string (then ``shapes`` maps names to
@@ -319,6 +346,10 @@ def derive(expr, wrt, layout=None, shapes=None, sums_to_one=()):
     ``sums_to_one``: names of vectors whose entries sum to one (one-hot labels,
     probabilities), so that 𝟏ᵀy = 1: the softmax cross-entropy gradient
     (𝟏ᵀy)softmax(z) − y becomes softmax(z) − y.
+
+    ``budget``: the units of work one derivation may use (default
+    :data:`~gradlab.symbolic.budget.MAX_WORK`); past it, and for expressions of
+    more than ``MAX_SIZE`` nodes, DerivationError names the budget and its limit.
     """
     if isinstance(expr, str):
         from .parse import parse
@@ -326,16 +357,37 @@ def derive(expr, wrt, layout=None, shapes=None, sums_to_one=()):
         expr = parse(expr, shapes or {})
     if not isinstance(expr, Expr):
         raise DerivationError(f"derive: expected an expression or a string, got {type(expr).__name__}")
+    _check_budget(budget)
+    check_size(expr, "the expression")
     if isinstance(wrt, (list, tuple)):
-        return [derive(expr, w, layout, sums_to_one=sums_to_one) for w in wrt]
+        return [derive(expr, w, layout, sums_to_one=sums_to_one, budget=budget) for w in wrt]
     wrt = _resolve_wrt(expr, wrt)
     if layout not in (None, "denominator", "numerator"):
         raise DerivationError(f"derive: layout must be 'denominator' or 'numerator', got {layout!r}")
+    text = to_text(expr)
+    what = f"∂/∂{wrt.attrs[0]} of {text if len(text) <= 60 else text[:57] + '…'}"
+    with derivation_budget(what, budget) as spent:
+        try:
+            d = _derive(expr, wrt, layout, sums_to_one, what)
+            d.work = spent.used
+            return d
+        except RecursionError:
+            raise DerivationError(f"derive: {what} nests too deeply to derive; split the expression "
+                                  "into smaller parts") from None
+
+
+def _derive(expr, wrt, layout, sums_to_one, what):
     if expr.is_scalar:
-        return _gradient(expr, wrt, layout or "denominator", _unit_sums(expr, sums_to_one))
+        return _gradient(expr, wrt, layout or "denominator", _unit_sums(expr, sums_to_one), what)
     if _is_vector(expr.shape) and _is_vector(wrt.shape):
-        return _jacobian(expr, wrt, layout or "numerator", _unit_sums(expr, sums_to_one))
+        return _jacobian(expr, wrt, layout or "numerator", _unit_sums(expr, sums_to_one), what)
     _tensor_error(expr, wrt)
+
+
+def _check_budget(budget):
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+        raise ParameterError(f"The 'budget' parameter of derive must be an int >= 1 (units of work). "
+                             f"Got {budget!r}.")
 
 
 def _unit_sums(expr, names):
@@ -371,13 +423,15 @@ def _resolve_wrt(expr, wrt):
     return syms[name]
 
 
-def _gradient(expr, wrt, layout, sums_to_one=()):
+def _gradient(expr, wrt, layout, sums_to_one=(), what="the derivation"):
     base = simplify(expr)
     names = choose_names(base)
     steps = []
 
     def record(rule, terms):
-        _append(steps, Step(rule, _display(terms), "dL"))
+        shown = _display(terms)
+        check_size(shown, f"{what} at step {len(steps) + 1}")
+        _append(steps, Step(rule, shown, "dL"))
 
     steps.append(Step("the differential of L", _display([(X.num(1), X.diff(base))]), "dL"))
     tidy = Tidier(names, sums_to_one)
@@ -390,7 +444,7 @@ def _gradient(expr, wrt, layout, sums_to_one=()):
     return Derivation(expr, wrt, g, "gradient", layout, steps, names, sums_to_one)
 
 
-def _jacobian(expr, wrt, layout, sums_to_one=()):
+def _jacobian(expr, wrt, layout, sums_to_one=(), what="the derivation"):
     base = simplify(expr)
     column = base if base.shape[1] == 1 else simplify(X.transpose(base))
     taken = expr.symbols()
@@ -400,7 +454,9 @@ def _jacobian(expr, wrt, layout, sums_to_one=()):
                   "differentiate uᵀf", _display([(u, X.diff(column))]), "uᵀdf")]
 
     def record(rule, terms):
-        _append(steps, Step(rule, _display(terms), "uᵀdf"))
+        shown = _display(terms)
+        check_size(shown, f"{what} at step {len(steps) + 1}")
+        _append(steps, Step(rule, shown, "uᵀdf"))
 
     loss = Expr("frob", (u, column), (), (1, 1))
     g = _differentiate_scalar(loss, wrt, lambda r, t: record(r, [(gg, dd) for gg, dd in t]), _keep)

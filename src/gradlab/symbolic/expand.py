@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from .budget import MAX_TIDY_TOTAL, MAX_TIDY_WORK, OverBudget, attempt, spend
 from .expr import Expr, num
 from .printing import to_text
-from .simplify import _build, _factor, simplify
+from .simplify import _build, _factor, _Simplifier, exact_power, simplify
 
 MAX_TERMS = 48
 MAX_EXPAND_POWER = 3
@@ -91,6 +92,7 @@ class Expander:
         """[(coef, {scalar atom: exponent}, core or None)] with e = Σ coef·Π atomˣ·core."""
         hit = self.cache.get(e)
         if hit is None:
+            spend(1)
             hit = self._terms(e)
             self.cache[e] = hit
         return hit
@@ -154,6 +156,7 @@ class Expander:
     def _product(self, left, right, shape, kind):
         if len(left) * len(right) > MAX_TERMS:
             raise _TooBig
+        spend(len(left) * len(right))
         out = []
         for c1, s1, k1 in left:
             for c2, s2, k2 in right:
@@ -171,18 +174,20 @@ class Expander:
 
     def _power(self, e):
         base, p = e.args[0], e.attrs[0]
+        if base.op == "matmul":
+            return self._atom(e)  # a power of a product stays factored: ((u + w)ᵀ(𝟏 − w))⁴ is not multiplied out
         ts = self.terms(base)
         if len(ts) == 1 and p.denominator == 1:
             c, sc, core = ts[0]
-            if c == 0 and p < 0:
+            if exact_power(c, p) is None:
                 return self._atom(e)
             sc2 = {}
             _merge(sc2, sc, p)
             f = {}
             _merge(f, ew_factors(core), p)
             if e.is_scalar:
-                return [(c ** int(p), sc2, None)]
-            return [(c ** int(p), sc2, ew_build(f, e.shape))]
+                return [(exact_power(c, p), sc2, None)]
+            return [(exact_power(c, p), sc2, ew_build(f, e.shape))]
         if len(ts) > 1:
             inner = self.collapse(ts, base.shape)
             if e.is_scalar:
@@ -194,6 +199,7 @@ class Expander:
         left, right = self.terms(e.args[0]), self.terms(e.args[1])
         if len(left) * len(right) > MAX_TERMS:
             raise _TooBig
+        spend(len(left) * len(right))
         out = []
         a_shape, b_shape = e.args[0].shape, e.args[1].shape
         for c1, s1, k1 in left:
@@ -323,6 +329,7 @@ class Expander:
             if len(out) + len(todo) > 4 * MAX_TERMS:
                 raise _TooBig
             c, sc, core = todo.pop(0)
+            spend(1)
             sc = self._fold_scalars(sc)
             split = self._split_sum(c, sc, core, e.shape)
             if split is None:
@@ -484,8 +491,9 @@ def expand(e, unit_sums=()):
     """e multiplied out, cancelled and collected (a canonical sum of terms); e itself if that is too big."""
     ex = Expander(unit_sums)
     try:
-        return simplify(_rebuild(ex.expand(e), e.shape))
-    except _TooBig:
+        with attempt():
+            return simplify(_rebuild(ex.expand(e), e.shape))
+    except (_TooBig, OverBudget):
         return e
 
 
@@ -517,15 +525,16 @@ def diag_as_hadamard(e, names=()):
     return simplify(out)
 
 
-def fold_transposes(e, names=()):
+def fold_transposes(e, names=(), simp=None):
     """Write a sum or ⊙-product of transposes as one transpose, (XWᵀ + 𝟏bᵀ − Y)ᵀ, when that is shorter."""
     if not e.args or e in names:
         return e
-    args = tuple(fold_transposes(a, names) for a in e.args)
+    simp = simp if simp is not None else _Simplifier()
+    args = tuple(fold_transposes(a, names, simp) for a in e.args)
     x = e if args == e.args else Expr(e.op, args, e.attrs, e.shape)
     if x.op not in ("add", "had") or x.shape[0] == x.shape[1] and x.shape[0] == 1:
         return x
-    inner = simplify(Expr("T", (x,), (), (x.shape[1], x.shape[0])))
+    inner = simp.run(Expr("T", (x,), (), (x.shape[1], x.shape[0])))
     if inner.op not in ("add", "had"):
         return x
     folded = Expr("T", (inner,), (), x.shape)
@@ -535,17 +544,24 @@ def fold_transposes(e, names=()):
 
 
 def _transposes(e):
-    return sum(1 for n in e.walk() if n.op == "T")
+    nodes = list(e.walk())
+    spend(1 + len(nodes) // 16)
+    return sum(1 for n in nodes if n.op == "T")
 
 
 class Tidier:
-    """Picks the shorter of an expression and its expansion; remembers which cancellation rule fired."""
+    """Picks the shorter of an expression and its expansion; remembers which cancellation rule fired.
+
+    Multiplying out is optional: each attempt may use :data:`~.budget.MAX_TIDY_WORK` units and all attempts
+    of one derivation :data:`~.budget.MAX_TIDY_TOTAL`; past either the factored form is kept.
+    """
 
     def __init__(self, names=None, unit_sums=()):
         self.names = names or {}
         self.unit_sums = tuple(unit_sums)
         self.cache = {}
         self.used_unit_sums = set()
+        self.allowance = MAX_TIDY_TOTAL
 
     def __call__(self, e):
         hit = self.cache.get(e)
@@ -553,18 +569,29 @@ class Tidier:
             return hit
         base = fold_transposes(diag_as_hadamard(e, self.names), self.names)
         ex = Expander(self.unit_sums)
-        try:
-            wide = simplify(_rebuild(ex.expand(e), e.shape))
-            wide = fold_transposes(diag_as_hadamard(wide, self.names), self.names)
-        except _TooBig:
-            wide = base
+        wide = self._expanded(e, base, ex)
         out, rule = base, None
-        short, long_ = len(to_text(wide, self.names)), len(to_text(base, self.names))
-        if wide != base and (short <= long_ - 2 or (short <= long_ and _nested_sums(wide) < _nested_sums(base))):
-            out, rule = wide, cancellation_rule(e, ex.fired)
-            self.used_unit_sums |= ex.used
+        if wide is not base:
+            short, long_ = len(to_text(wide, self.names)), len(to_text(base, self.names))
+            if short <= long_ - 2 or (short <= long_ and _nested_sums(wide) < _nested_sums(base)):
+                out, rule = wide, cancellation_rule(e, ex.fired)
+                self.used_unit_sums |= ex.used
         self.cache[e] = (out, rule)
         return out, rule
+
+    def _expanded(self, e, base, ex):
+        """e multiplied out and collected, or ``base`` when that is too big or this derivation's allowance is spent."""
+        if self.allowance <= 0:
+            return base
+        with attempt(min(MAX_TIDY_WORK, self.allowance)) as budget:
+            try:
+                wide = simplify(_rebuild(ex.expand(e), e.shape))
+                wide = fold_transposes(diag_as_hadamard(wide, self.names), self.names)
+                return base if wide == base else wide
+            except (_TooBig, OverBudget):
+                return base
+            finally:
+                self.allowance -= budget.used
 
 
 def _nested_sums(e, top=True):

@@ -35,6 +35,7 @@ Hadamard product; a scalar times an array scales it).
 
 from __future__ import annotations
 
+import math
 import numbers
 from fractions import Fraction
 
@@ -204,6 +205,8 @@ def num(value):
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ShapeError(f"constant: expected a number, got {value!r}")
+    if not isinstance(value, (int, Fraction)) and not math.isfinite(value):
+        raise ShapeError(f"constant: expected a finite number, got {value!r}")
     frac = Fraction(value) if isinstance(value, (int, Fraction)) else Fraction(float(value)).limit_denominator(10**9)
     return Expr("num", (), (frac,), S.SCALAR)
 
@@ -364,6 +367,8 @@ def power(a, p):
             raise ShapeError(f"{a.to_text()} ** {p.to_text()}: the exponent must be a constant number")
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise ShapeError(f"power: the exponent must be a number, got {p!r}")
+    if not isinstance(p, (int, Fraction)) and not math.isfinite(p):
+        raise ShapeError(f"power: the exponent must be a finite number, got {p!r}")
     p = Fraction(p) if isinstance(p, (int, Fraction)) else Fraction(float(p)).limit_denominator(1000)
     if abs(p) > MAX_EXPONENT:
         raise ShapeError(f"power: the exponent {p} is too large (|p| <= {MAX_EXPONENT} allowed)")

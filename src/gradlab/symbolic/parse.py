@@ -11,7 +11,6 @@ that shows the expression with a caret under the offending place.
 from __future__ import annotations
 
 import ast
-import math
 
 from ..core.errors import ParseError, ShapeError
 from . import expr as X
@@ -176,8 +175,9 @@ class _Builder:
 
     def number(self, node):
         v = node.value
-        if not math.isfinite(v) or abs(v) > MAX_NUMBER:
-            self.fail(node, f"the number {v!r} is out of range (|x| <= {MAX_NUMBER:g})")
+        if not abs(v) <= MAX_NUMBER:  # compares a huge int exactly, and is false for NaN and inf
+            text = repr(v) if len(repr(v)) <= 24 else f"{repr(v)[:12]}… ({len(repr(v))} digits)"
+            self.fail(node, f"the number {text} is out of range (|x| <= {MAX_NUMBER:g})")
         return v
 
     def n_Constant(self, node, depth):  # noqa: N802

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .budget import spend
 from .expr import Expr
 
 SUP = str.maketrans("0123456789-/", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᐟ")
@@ -24,8 +25,16 @@ FN_LATEX = {"sigmoid": r"\sigma", "heaviside": r"\mathcal{H}", "relu": r"\operat
 ADD, HAD, PROD, POST, ATOM = 1, 2, 3, 4, 5
 
 
+def int_text(n):
+    """Decimal digits of an int; one too long for Python to print (sys.get_int_max_str_digits) as ~10^k."""
+    try:
+        return str(n)
+    except ValueError:
+        return f"{'-' if n < 0 else ''}~10^{int(abs(n).bit_length() * 0.30103)}"
+
+
 def _frac_text(f):
-    text = str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+    text = int_text(f.numerator) if f.denominator == 1 else f"{int_text(f.numerator)}/{int_text(f.denominator)}"
     return text.replace("-", "−")
 
 
@@ -61,7 +70,7 @@ class TextStyle:
 
     def power(self, s, p):
         if p.denominator == 1 and p > 0:
-            return s + str(p.numerator).translate(SUP)
+            return s + int_text(p.numerator).translate(SUP)
         return f"{s}^({_frac_text(p)})"
 
     def sqrt(self, s):
@@ -98,7 +107,8 @@ class LatexStyle(TextStyle):
         return base + (f"_{{{digits}}}" if digits else "")
 
     def number(self, f):
-        return str(f.numerator) if f.denominator == 1 else rf"\frac{{{f.numerator}}}{{{f.denominator}}}"
+        return int_text(f.numerator) if f.denominator == 1 else \
+            rf"\frac{{{int_text(f.numerator)}}}{{{int_text(f.denominator)}}}"
 
     def fraction(self, top, bottom):
         return rf"\frac{{{top}}}{{{bottom}}}"
@@ -167,6 +177,7 @@ def _scalar_factors(e):
             if core is not None:
                 atoms.append((core, Fraction(1)))
             core = x
+    spend(1 + len(atoms) // 4)
     return coef, atoms, core
 
 
@@ -174,9 +185,13 @@ class Printer:
     def __init__(self, style, names=None):
         self.st = style
         self.names = names or {}
+        self.count = 0
 
     def __call__(self, e):
-        return self.p(e)[0]
+        self.count = 0
+        out = self.p(e)[0]
+        spend(1 + self.count // 16)
+        return out
 
     def wrap(self, e, level):
         s, prec = self.p(e)
@@ -184,6 +199,7 @@ class Printer:
 
     def p(self, e):  # noqa: C901 - one case per op, read top to bottom
         st = self.st
+        self.count += 1
         if e in self.names:
             return self.names[e][1 if st.latex else 0], ATOM
         op = e.op
@@ -297,9 +313,9 @@ class Printer:
         top = [self.wrap(a, POST) if x == 1 else st.power(self.wrap(a, ATOM), x) for a, x in atoms if x > 0]
         bottom = [self.wrap(a, POST) if x == -1 else st.power(self.wrap(a, ATOM), -x) for a, x in atoms if x < 0]
         if coef.numerator != 1 or (not top and core is None):
-            top = [str(coef.numerator)] + top
+            top = [int_text(coef.numerator)] + top
         if coef.denominator != 1:
-            bottom = [str(coef.denominator)] + bottom
+            bottom = [int_text(coef.denominator)] + bottom
         top_s = st.join_product(top) if top else "1"
         if bottom:
             bottom_s = st.join_product(bottom)

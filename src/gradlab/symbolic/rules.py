@@ -154,13 +154,58 @@ def d_tr(e, dep):
     return "d tr(A) = tr(dA)", Expr("tr", (X.diff(e.args[0]),), (), e.shape)
 
 
+def square_runs(a):
+    """A product A₁A₂⋯ (n×n) cut into the shortest runs of factors that are n×n each, so that
+    det(A₁A₂⋯) = det(run₁) det(run₂) ⋯; a single run when no cut is possible."""
+    if a.op != "matmul":
+        return [a]
+    n = a.shape[0]
+    chain, stack = [], [a]
+    while stack:
+        f = stack.pop()
+        if f.op == "matmul":
+            stack.extend(reversed(f.args))
+        else:
+            chain.append(f)
+    runs, start = [], 0
+    for i, f in enumerate(chain):
+        if f.shape[1] == n:
+            run = chain[start]
+            for g in chain[start + 1:i + 1]:
+                run = _mm(run, g)
+            runs.append(run)
+            start = i + 1
+    return runs
+
+
+def _sum_tr_inv(runs, dep):
+    """Σ tr(Rᵢ⁻¹ dRᵢ) over the runs that depend on the variable, equal runs counted once with a factor."""
+    counts = {}
+    for r in runs:
+        if dep(r):
+            counts[r] = counts.get(r, 0) + 1
+    parts = []
+    for r, k in counts.items():
+        t = Expr("tr", (_mm(X.inv(r), X.diff(r)),), (), (1, 1))
+        parts.append(t if k == 1 else _scale(X.num(k), t))
+    return _sum(parts, (1, 1))
+
+
 def d_det(e, dep):
     a = e.args[0]
+    runs = square_runs(a)
+    if len(runs) > 1:
+        return ("d det(AB) = det(AB) (tr(A⁻¹ dA) + tr(B⁻¹ dB)) for square factors, as det(AB) = det(A) det(B)",
+                _scale(e, _sum_tr_inv(runs, dep)))
     return "d det(X) = det(X) tr(X⁻¹ dX)", _scale(e, Expr("tr", (_mm(X.inv(a), X.diff(a)),), (), (1, 1)))
 
 
 def d_logdet(e, dep):
     a = e.args[0]
+    runs = square_runs(a)
+    if len(runs) > 1:
+        return ("d log det(AB) = tr(A⁻¹ dA) + tr(B⁻¹ dB) for square factors, as det(AB) = det(A) det(B)",
+                _sum_tr_inv(runs, dep))
     return "d log det(X) = tr(X⁻¹ dX)", Expr("tr", (_mm(X.inv(a), X.diff(a)),), (), (1, 1))
 
 

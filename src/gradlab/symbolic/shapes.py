@@ -7,6 +7,8 @@ or the same number; ``'n'`` and ``3`` are different.
 
 from __future__ import annotations
 
+import numbers
+
 from ..core.errors import ShapeError
 
 SCALAR = (1, 1)
@@ -16,7 +18,8 @@ def norm_dim(d, where="shape"):
     """A dimension from user input: a name (identifier) or an int >= 1."""
     if isinstance(d, bool):
         raise ShapeError(f"{where}: a dimension must be a name or a positive int, got {d!r}")
-    if isinstance(d, int):
+    if isinstance(d, numbers.Integral):
+        d = int(d)
         if d < 1 or d > 10**6:
             raise ShapeError(f"{where}: a dimension must be between 1 and 1000000, got {d}")
         return d
@@ -35,8 +38,11 @@ def norm_shape(shape, where="shape"):
         parts = [p for p in shape.replace("×", ",").replace("x", ",").split(",") if p.strip()] \
             if not shape.strip().isidentifier() else [shape]
         shape = tuple(parts)
-    elif isinstance(shape, int):
+    elif isinstance(shape, numbers.Integral):
         shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise ShapeError(f"{where}: a shape must be a tuple like ('m', 'n'), a string like 'm,n' or an int, "
+                         f"got {shape!r}")
     shape = tuple(shape)
     if len(shape) == 0:
         return SCALAR

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .budget import spend
 from .expr import Expr, dim_value, num
 from .printing import to_text
 
@@ -26,6 +27,21 @@ from .printing import to_text
 def simplify(e: Expr) -> Expr:
     """A simplified, canonical equal of ``e`` (same shape)."""
     return _Simplifier().run(e)
+
+
+MAX_BITS = 2048
+
+
+def exact_power(c, p):
+    """c ** p for a Fraction c and an integral p, or None when the exact result would need more than
+    :data:`MAX_BITS` bits (2 ** 64 ** 5 is kept as a power rather than computed)."""
+    p = int(p)
+    if c == 0 and p < 0:
+        return None
+    bits = max(abs(c.numerator).bit_length(), c.denominator.bit_length())
+    if bits > 1 and (bits - 1) * abs(p) > MAX_BITS:
+        return None
+    return c ** p
 
 
 def _is_zero(e):
@@ -58,6 +74,7 @@ def _build(coef, atoms, core, shape):
 
 
 def _merge(atoms, more, power=1):
+    spend(1 + len(more) // 4)
     for b, x in more.items():
         atoms[b] = atoms.get(b, Fraction(0)) + x * power
 
@@ -79,8 +96,8 @@ def _factor(e):
     elif e.op == "pow" and e.is_scalar:
         p = e.attrs[0]
         c, a, k = _factor(e.args[0])
-        if p.denominator == 1 and k is None and c != 0:
-            coef = c ** int(p)
+        if p.denominator == 1 and k is None and c != 0 and exact_power(c, p) is not None:
+            coef = exact_power(c, p)
             _merge(atoms, a, p)
         else:
             atoms[e.args[0]] = p
@@ -121,6 +138,7 @@ class _Simplifier:
         hit = self.cache.get(e)
         if hit is not None:
             return hit
+        spend(1)
         args = tuple(self.run(a) for a in e.args)
         x = e if args == e.args else Expr(e.op, args, e.attrs, e.shape)
         rule = getattr(self, "r_" + x.op, None)
@@ -158,6 +176,7 @@ class _Simplifier:
                     stack = [k] + stack
                 else:
                     chain.append(k)
+        spend(len(chain))
         chain = self._chain_rules(chain, atoms)
         if chain is None:
             return _zero(e.shape)
@@ -270,7 +289,9 @@ class _Simplifier:
     # --------------------------------------------------------------- sums
     def r_add(self, e):
         keys, coefs = [], {}
-        for t in _flatten(e, "add"):
+        flat = _flatten(e, "add")
+        spend(len(flat))
+        for t in flat:
             if _is_zero(t):
                 continue
             c, a, k = _factor(t)
@@ -342,8 +363,8 @@ class _Simplifier:
         a, p = e.args[0], e.attrs[0]
         if p == 1:
             return a
-        if a.op == "num" and p.denominator == 1 and not (a.attrs[0] == 0 and p < 0):
-            return num(a.attrs[0] ** int(p))
+        if a.op == "num" and p.denominator == 1 and exact_power(a.attrs[0], p) is not None:
+            return num(exact_power(a.attrs[0], p))
         if a.op == "ones":
             return a
         if a.op == "pow" and p.denominator == 1 and a.attrs[0].denominator == 1:

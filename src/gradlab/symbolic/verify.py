@@ -11,20 +11,32 @@ result with :func:`~gradlab.symbolic.codegen.to_numpy`, and compares it with
 Data is drawn so the check is meaningful: arguments of ReLU / Heaviside / abs
 have both positive and negative entries, none within 1e-3 of the kink;
 symbols inside log, √ or negative powers are positive; square symbols inside
-inv, det or logdet are well-conditioned (diagonally dominant).
+inv, det or logdet are well-conditioned (diagonally dominant). A draw where a
+matrix is singular or a value is NaN or ∞ is replaced by a fresh one; sizes
+are checked before anything is allocated.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import DerivationError, ParameterError
+import numbers
+
+from ..core.errors import DerivationError, ParameterError, ShapeError, check_param
 from . import expr as X
-from .codegen import _symbols, to_gradlab, to_numpy
+from .codegen import _compile, _np_node, _symbols, to_gradlab, to_numpy
 from .derive import Derivation, derive
 
 RTOL_AUTODIFF = 1e-8
 RTOL_FD = 1e-5
+# Where the reference gradient is zero or tiny, errors are measured against FLOOR × (the largest |value| of any
+# sub-expression): central differences with step 1e-6 carry rounding noise of about 1e-10 times that magnitude.
+FLOOR_FD = 1e-3
+FLOOR_AUTODIFF = 1e-4
+MAX_ELEMENTS = 1_000_000      # numbers in one array verify allocates
+MAX_VERIFY_WORK = 200_000_000  # estimated arithmetic operations of one trial (finite differences dominate)
+MAX_COND = 1e8                 # matrices under inv, det, logdet worse conditioned than this are redrawn
+REDRAWS = 8                    # fresh data sets tried when a draw hits a singular matrix or a NaN / ∞
 KINKS = ("relu", "heaviside", "abs", "sign")
 
 
@@ -67,12 +79,12 @@ class VerifyReport:
                 "trials": self.trials}
 
 
-def _rel(a, b):
+def _rel(a, b, floor=1e-12):
+    """max |a − b| / max(|a|, |b|, floor): relative where the reference is large, absolute (in units of
+    ``floor``) where it is zero or tiny, so rounding noise around a zero gradient does not count as an error."""
     scale = max(float(np.max(np.abs(b))) if b.size else 0.0, float(np.max(np.abs(a))) if a.size else 0.0)
     diff = float(np.max(np.abs(a - b))) if a.size else 0.0
-    if scale < 1e-12:
-        return diff
-    return diff / scale
+    return diff / max(scale, floor)
 
 
 def _constraints(expr):
@@ -140,17 +152,23 @@ def draw_data(expr, sizes, rng, tries=60):
 
 
 def _fd(f, data, name, sizes):
+    """Central differences with steps h and 2h, combined by Richardson extrapolation (4D(h) − D(2h))/3, whose
+    truncation error is O(h⁴): steep functions (x ⊘ X⁻¹ near a zero entry) are still checked reliably."""
     x0 = data[name]
-    out = np.zeros(x0.size if f(dims=sizes, **data).size == 1 else (f(dims=sizes, **data).size, x0.size))
+    size = f(dims=sizes, **data).size
+    out = np.zeros(x0.size if size == 1 else (size, x0.size))
     flat = x0.reshape(-1)
+
+    def at(i, step):
+        x = flat.copy()
+        x[i] += step
+        return f(dims=sizes, **{**data, name: x.reshape(x0.shape)}).reshape(-1)
+
     for i in range(flat.size):
-        eps = 1e-6 * max(1.0, abs(flat[i]))
-        xp, xm = flat.copy(), flat.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        fp = f(dims=sizes, **{**data, name: xp.reshape(x0.shape)}).reshape(-1)
-        fm = f(dims=sizes, **{**data, name: xm.reshape(x0.shape)}).reshape(-1)
-        col = (fp - fm) / (2 * eps)
+        h = 1e-6 * max(1.0, abs(flat[i]))
+        near = (at(i, h) - at(i, -h)) / (2 * h)
+        far = (at(i, 2 * h) - at(i, -2 * h)) / (4 * h)
+        col = (4 * near - far) / 3
         if out.ndim == 1:
             out[i] = col[0]
         else:
@@ -181,6 +199,28 @@ def _on_simplex(data, names, rng):
         data[n] = a / a.sum(axis=0, keepdims=True)
 
 
+def _resolve(expr, wrt, result, sums_to_one):
+    """(name, kind, layout, derived expression, sums_to_one) from what verify was given."""
+    if result is None:
+        result = derive(expr, wrt, sums_to_one=sums_to_one or ())
+    if isinstance(result, Derivation):
+        if sums_to_one is None:
+            sums_to_one = result.sums_to_one
+        return result.wrt.attrs[0], result.kind, result.layout, result.result, sums_to_one
+    if isinstance(result, X.Expr):
+        name = wrt if isinstance(wrt, str) else wrt.attrs[0]
+        kind = "gradient" if expr.is_scalar else "jacobian"
+        return name, kind, "denominator" if kind == "gradient" else "numerator", result, sums_to_one
+    raise DerivationError(f"verify: result must be a Derivation, an expression or None, got {result!r}")
+
+
+def _check_args(trials, seed):
+    check_param("verify", "trials", trials, isinstance(trials, int) and not isinstance(trials, bool) and trials >= 1,
+                "an int >= 1")
+    check_param("verify", "seed", seed, isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+                and seed >= 0, "an int >= 0")
+
+
 def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=RTOL_AUTODIFF, rtol_fd=RTOL_FD,
            sums_to_one=None):
     """Check a derived gradient (or Jacobian) numerically; returns a :class:`VerifyReport`.
@@ -188,53 +228,152 @@ def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=
     ``expr``: Expr or string (with ``shapes``); ``wrt``: symbol or name;
     ``result``: a :class:`Derivation`, an :class:`Expr` (a gradient with the
     shape of wrt, or a numerator-layout Jacobian), or None to derive it now.
-    Each of ``trials`` draws fresh sizes and data from ``seed``. Vectors named in
+    Each of ``trials`` draws fresh sizes and data from ``seed`` (an int >= 0). Vectors named in
     ``sums_to_one`` (by default those the Derivation assumed) are drawn with
-    positive entries that sum to one.
+    positive entries that sum to one. DerivationError when the arrays would be too large
+    (:data:`MAX_ELEMENTS`, :data:`MAX_VERIFY_WORK`) or every draw is singular or not finite.
     """
     if isinstance(expr, str):
         from .parse import parse
 
         expr = parse(expr, shapes or {})
-    if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
-        raise ParameterError(f"The 'trials' parameter of verify must be an int >= 1. Got {trials!r}.")
-    if result is None:
-        result = derive(expr, wrt, sums_to_one=sums_to_one or ())
-    if isinstance(result, Derivation):
-        deriv = result
-        name = deriv.wrt.attrs[0]
-        kind, layout, g = deriv.kind, deriv.layout, deriv.result
-        if sums_to_one is None:
-            sums_to_one = deriv.sums_to_one
-    elif isinstance(result, X.Expr):
-        name = wrt if isinstance(wrt, str) else wrt.attrs[0]
-        kind = "gradient" if expr.is_scalar else "jacobian"
-        layout = "denominator" if kind == "gradient" else "numerator"
-        g = result
-    else:
-        raise DerivationError(f"verify: result must be a Derivation, an expression or None, got {result!r}")
-    wrt_shape = _symbols(expr).get(name)
-    if wrt_shape is None:
+    _check_args(trials, seed)
+    name, kind, layout, g, sums_to_one = _resolve(expr, wrt, result, sums_to_one)
+    if _symbols(expr).get(name) is None:
         raise DerivationError(f"verify: the expression does not contain {name!r}")
     flip = (kind == "gradient" and layout == "numerator") or (kind == "jacobian" and layout == "denominator")
-    rng = np.random.default_rng(seed)
-    f_np = to_numpy(expr)
-    g_np = to_numpy(g)
+    check = _Check(expr, g, name, kind, flip, tuple(sums_to_one or ()))
+    rng = np.random.default_rng(int(seed))
     err_ad = err_fd = 0.0
     used = []
     for _ in range(trials):
-        sizes = draw_sizes(expr, rng)
-        data = draw_data(expr, sizes, rng)
-        _on_simplex(data, sums_to_one or (), rng)
-        derived = g_np(dims=sizes, **{k: data[k] for k in g_np.symbols})
-        if flip:
-            derived = derived.T
-        derived = derived.reshape(-1) if kind == "gradient" else derived.reshape(derived.shape[0], -1)
-        ad = _autodiff(expr, data, name, sizes, kind)
-        fd = _fd(f_np, data, name, sizes)
-        if kind == "jacobian" and derived.shape != ad.shape:
-            derived = derived.reshape(ad.shape)
-        err_ad = max(err_ad, _rel(derived, ad))
-        err_fd = max(err_fd, _rel(derived, fd))
+        sizes, derived, ad, fd, magnitude = check.trial(rng)
+        err_ad = max(err_ad, _rel(derived, ad, FLOOR_AUTODIFF * magnitude))
+        err_fd = max(err_fd, _rel(derived, fd, FLOOR_FD * magnitude))
         used.append(sizes)
     return VerifyReport(name, kind, layout, used, err_ad, err_fd, rtol_autodiff, rtol_fd)
+
+
+class _Check:
+    """One expression and its derived result, evaluated on random data (see :meth:`trial`)."""
+
+    def __init__(self, expr, g, name, kind, flip, sums_to_one):
+        self.expr, self.g, self.name, self.kind, self.flip = expr, g, name, kind, flip
+        self.sums_to_one = sums_to_one
+        self.f_np, self.g_np = to_numpy(expr), to_numpy(g)
+
+    def trial(self, rng):
+        """(sizes, derived, autodiff, finite differences, magnitude) on the first usable random draw."""
+        problem = None
+        for _ in range(REDRAWS):
+            sizes = draw_sizes(self.expr, rng)
+            check_cost(self.expr, self.g, self.name, sizes)
+            try:
+                with np.errstate(all="ignore"):  # NaN and ∞ are looked for below, not warned about
+                    data = draw_data(self.expr, sizes, rng)
+                    _on_simplex(data, self.sums_to_one, rng)
+                    out = self._evaluate(sizes, data)
+            except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as exc:
+                problem = ("a singular or ill-conditioned matrix" if isinstance(exc, np.linalg.LinAlgError)
+                           else f"an overflow ({type(exc).__name__})")
+                continue
+            except ShapeError as exc:
+                if "ingular" not in str(exc):
+                    raise
+                problem = "a singular matrix"
+                continue
+            if all(np.all(np.isfinite(a)) for a in out[:3]):
+                return (sizes,) + out
+            problem = "values that are not finite (NaN or ∞)"
+        raise DerivationError(
+            f"verify: {_short(self.expr)} or its derivative gave {problem} on each of {REDRAWS} random data sets, so "
+            "it cannot be checked numerically (verify draws positive values under log and √ and well-conditioned "
+            "matrices under inv and det)")
+
+    def _evaluate(self, sizes, data):
+        scale = max(magnitude(self.expr, sizes, data), magnitude(self.g, sizes, data))
+        derived = self.g_np(dims=sizes, **{k: data[k] for k in self.g_np.symbols})
+        if self.flip:
+            derived = derived.T
+        derived = derived.reshape(-1) if self.kind == "gradient" else derived.reshape(derived.shape[0], -1)
+        ad = _autodiff(self.expr, data, self.name, sizes, self.kind)
+        fd = _fd(self.f_np, data, self.name, sizes)
+        if self.kind == "jacobian" and derived.shape != ad.shape:
+            derived = derived.reshape(ad.shape)
+        return derived, ad, fd, scale
+
+
+def _short(e, limit=60):
+    text = e.to_text()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def magnitude(expr, sizes, data, max_cond=MAX_COND):
+    """The largest finite |value| of any sub-expression at ``data`` (at least 1): the scale of rounding noise.
+
+    LinAlgError when a matrix under inv, det or logdet has a condition number above ``max_cond``: there the
+    numbers, not the formula, decide the outcome (X − Xᵀ of odd size is singular, yet inverts to ~1e16).
+    """
+    seen = [1.0]
+
+    def node(e, kids):
+        f = _np_node(e, kids)
+        arg = kids[0] if e.op in ("inv", "det", "logdet") else None
+
+        def run(env):
+            if arg is not None:
+                m = arg(env)  # NaN or ∞ is reported by the caller; LAPACK would print a warning for it here
+                if np.all(np.isfinite(m)) and np.linalg.cond(m) > max_cond:
+                    raise np.linalg.LinAlgError(f"{e.op}: ill-conditioned matrix")
+            v = f(env)
+            finite = np.abs(v[np.isfinite(v)])
+            if finite.size:
+                seen[0] = max(seen[0], float(finite.max()))
+            return v
+
+        return run
+
+    env = {k: data[k] for k in _symbols(expr)}
+    env["#dims"] = sizes
+    _compile(expr, node, {})(env)
+    return seen[0]
+
+
+def _count(shape, sizes):
+    r, c = (d if isinstance(d, int) else sizes[d] for d in shape)
+    return r * c
+
+
+def _flops(e, sizes):
+    """Arithmetic operations of one node (a matrix product r·k·c, an inverse or determinant n³)."""
+    n = _count(e.shape, sizes)
+    if e.op == "matmul":
+        k = e.args[0].shape[1]
+        return n * (k if isinstance(k, int) else sizes[k])
+    if e.op in ("inv", "det", "logdet"):
+        m = e.args[0].shape[0]
+        return (m if isinstance(m, int) else sizes[m]) ** 3
+    return n
+
+
+def check_cost(expr, g, name, sizes):
+    """DerivationError, before anything is allocated, when an array or the finite differences would be too large."""
+    nodes = {}
+    for root in (expr, g):
+        for n in root.walk():
+            nodes.setdefault(n, root is expr)
+    for n in nodes:
+        count = _count(n.shape, sizes)
+        if count > MAX_ELEMENTS:
+            r, c = (d if isinstance(d, int) else sizes[d] for d in n.shape)
+            what = f"{n.op}({r})" if n.op in ("eye", "ones") else _short(n)
+            raise DerivationError(f"verify: {what} is {r:,}×{c:,} = {count:,} numbers at these sizes; verify "
+                                  f"allocates at most {MAX_ELEMENTS:,} numbers per array")
+    per_eval = sum(_flops(n, sizes) + 20 for n, in_f in nodes.items() if in_f)
+    wrt = _count(_symbols(expr)[name], sizes)
+    evals = 4 * wrt + 3 * _count(expr.shape, sizes)
+    if evals * per_eval > MAX_VERIFY_WORK:
+        raise DerivationError(
+            f"verify: checking ∂/∂{name} needs about {evals * per_eval:.1e} operations ({evals:,} evaluations of "
+            f"{_short(expr)}, four per entry of {name}); verify allows at most {MAX_VERIFY_WORK:.0e} "
+            "per trial")
