@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import DerivationError, ShapeError
+from ..core.tensor import tensor
+from ..ops import api as gl  # the gradlab operations the compiled closures call
 from ..ops.elementwise import sigmoid_array, softplus_array
 from . import shapes as S
 
@@ -202,12 +204,10 @@ def to_numpy(expr):
 
 # ---------------------------------------------------------- gradlab closures
 def _gl_node(e, kids):  # noqa: C901 - one case per op
-    import gradlab as gl
-
     op = e.op
     if op in ("dim", "num", "ones", "eye", "zero"):
         const = _np_node(e, kids)
-        return lambda env: gl.tensor(const(env))
+        return lambda env: tensor(const(env))
     if op == "sym":
         name = e.attrs[0]
         return lambda env: env[name]
@@ -218,7 +218,7 @@ def _gl_node(e, kids):  # noqa: C901 - one case per op
     if op == "fn":
         name = e.attrs[0]
         if name == "sign":
-            return lambda env: gl.tensor(np.sign(a(env).data))
+            return lambda env: tensor(np.sign(a(env).data))
         f = getattr(gl, name)
         return lambda env: f(a(env))
     if op == "pow":
@@ -240,7 +240,7 @@ def _gl_node(e, kids):  # noqa: C901 - one case per op
         "norm2": lambda env: gl.reshape(gl.sqrt(gl.sum(a(env) * a(env))), (1, 1)),
         "softmax": lambda env: gl.softmax(a(env), axis=0),
         "logsoftmax": lambda env: gl.log_softmax(a(env), axis=0),
-        "bcast": lambda env: a(env) * gl.tensor(np.ones(_shape(e.shape, env))),
+        "bcast": lambda env: a(env) * tensor(np.ones(_shape(e.shape, env))),
         "frob": lambda env: gl.reshape(gl.sum(a(env) * b(env)), (1, 1)),
     }
     return table[op]

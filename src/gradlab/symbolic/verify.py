@@ -18,11 +18,13 @@ are checked before anything is allocated.
 
 from __future__ import annotations
 
-import numpy as np
-
 import numbers
 
+import numpy as np
+
+from .. import transforms
 from ..core.errors import DerivationError, ParameterError, ShapeError, check_param
+from ..ops import api as ops_api
 from . import expr as X
 from .codegen import _compile, _np_node, _symbols, to_gradlab, to_numpy
 from .derive import Derivation, derive
@@ -177,18 +179,16 @@ def _fd(f, data, name, sizes):
 
 
 def _autodiff(expr, data, name, sizes, kind):
-    import gradlab as gl
-
     f = to_gradlab(expr)
     others = {k: v for k, v in data.items() if k != name}
 
     def fn(t):
         out = f(dims=sizes, **others, **{name: t})
-        return gl.reshape(out, (-1,)) if kind == "jacobian" else gl.reshape(out, ())
+        return ops_api.reshape(out, (-1,)) if kind == "jacobian" else ops_api.reshape(out, ())
 
     if kind == "gradient":
-        return np.asarray(gl.grad(fn)(data[name])).reshape(-1)
-    jac = np.asarray(gl.jacobian(fn)(data[name]))
+        return np.asarray(transforms.grad(fn)(data[name])).reshape(-1)
+    jac = np.asarray(transforms.jacobian(fn)(data[name]))
     return jac.reshape(jac.shape[0], -1)
 
 
