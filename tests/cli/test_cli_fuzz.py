@@ -187,3 +187,13 @@ def test_warnings_are_one_sentence_without_source(tmp_path, monkeypatch):
         warnings.showwarning = warnings._showwarning_orig if hasattr(warnings, "_showwarning_orig") else \
             warnings.showwarning
     assert seen.getvalue() == "gradlab train: warning: overflow encountered in exp\n"
+
+
+def test_options_of_layered_networks_are_refused_for_the_perceptron(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for flag in (["--half"], ["--layout", "numerator"], ["--reduction", "sum"], ["--update-order", "sequential"],
+                 ["--shared-bias"], ["--frozen-bias"]):
+        code, out, err = _run(["explain", "perceptron", *flag])
+        assert code == 2 and flag[0] in err and "perceptron" in err, (flag, err)
+    code, out, err = _run(["explain", "perceptron", "--lr", "0.5"])
+    assert code == 0 and "0.5" in out

@@ -230,12 +230,12 @@ def test_saved_model_from_the_cli(tmp_path):
 def test_output_file_and_demo(tmp_path, capsys):
     status, _, err = run_cli("course", "--format", "html", "--output", str(tmp_path / "c.html"))
     assert status == 0 and (tmp_path / "c.html").read_text().startswith("<!DOCTYPE html>")
-    from gradlab.explain.demo import run_demo
+    from gradlab.app.demo import explain_course  # the demo's first step
 
-    lines = run_demo(str(tmp_path / "demo"))
+    line = explain_course(str(tmp_path / "demo"))
     out = capsys.readouterr().out
-    assert "z₁⁽¹⁾ = 0.1 + 0.1 × 2.0 = 0.3" in out and "What this demo did" in out
-    assert "4.23% reduction" in lines[0] and (tmp_path / "demo" / "course.json").exists()
+    assert "z₁⁽¹⁾ = 0.1 + 0.1 × 2.0 = 0.3" in out
+    assert "4.23% reduction" in line and (tmp_path / "demo" / "course.json").exists()
 
 
 def test_perceptron_or_converges_xor_does_not():

@@ -70,7 +70,7 @@ class ExplainResult:
 def parse_numbers(text, what):
     """'2.0' -> [2.0]; '1,2' -> [1, 2]; '1,2;3,4' -> [[1, 2], [3, 4]] (no eval)."""
     if text is None:
-        raise ParameterError(f"gradlab explain --model needs --{what}")
+        raise ParameterError(f"--model needs --{what}")
     rows = []
     for chunk in str(text).split(";"):
         items = [s for s in chunk.replace(",", " ").split() if s]
@@ -112,7 +112,7 @@ def model_loss(model, metadata, given):
         try:
             kind = catalog.loss_kind(name)
         except KeyError:
-            raise ParameterError(f"gradlab explain: the model file names the loss {stored!r}, which the explainer does "
+            raise ParameterError(f"the model file names the loss {stored!r}, which the explainer does "
                                  f"not know; choose one with --loss ({', '.join(supported_losses())})") from None
         return kind.name, f"Loss: {kind.title} ({kind.name}), as recorded in the model file."
     last = as_network(model).layers[-1]
@@ -122,7 +122,7 @@ def model_loss(model, metadata, given):
     if last.act.name == "identity" and last.n_out == 1:
         return "mse", ("Loss: squared error (mse), inferred from the linear output with one unit (the model file "
                        "records no loss); if the output is a logit, pass --loss bce_with_logits.")
-    raise ParameterError(f"gradlab explain: the model file records no loss and its output layer ({last.act.name}, "
+    raise ParameterError(f"the model file records no loss and its output layer ({last.act.name}, "
                          f"{last.n_out} output{'s' if last.n_out != 1 else ''}) does not say which one it was trained with; choose one with --loss "
                          f"({', '.join(supported_losses())})")
 
@@ -147,11 +147,11 @@ def _build(args):
         try:
             catalog.loss_kind(args.loss)
         except KeyError:
-            raise ParameterError(f"gradlab explain: --loss must be one of {', '.join(supported_losses())}; got "
+            raise ParameterError(f"--loss must be one of {', '.join(supported_losses())}; got "
                                  f"{args.loss!r}") from None
     if args.model:
         if args.example:
-            raise ParameterError("gradlab explain: give either an EXAMPLE or --model FILE, not both")
+            raise ParameterError("give either an EXAMPLE or --model FILE, not both")
         model, metadata = load(args.model, return_metadata=True)
         x = parse_numbers(args.input, "input")
         y = parse_numbers(args.target, "target")
@@ -165,16 +165,26 @@ def _build(args):
     given = [flag for flag, value in (("--input", args.input), ("--target", args.target), ("--loss", args.loss))
              if value is not None]
     if given:
-        raise ParameterError(f"gradlab explain: {' and '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to "
+        raise ParameterError(f"{' and '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to "
                              "--model FILE only; a built-in example has its own input, target and loss")
     name = args.example or "course"
     if name == "perceptron":
         if args.view not in ("scalar",):
-            raise ParameterError("gradlab explain perceptron: only the scalar view exists for the perceptron rule")
-        return example("perceptron", args.variant, precision=args.precision), None
+            raise ParameterError("the perceptron example: only the scalar view exists for the perceptron rule")
+        network_only = [flag for flag, given in (("--layout", args.layout not in (None, "denominator")),
+                                                 ("--reduction", args.reduction is not None), ("--half", args.half),
+                                                 ("--shared-bias", args.shared_bias),
+                                                 ("--frozen-bias", args.frozen_bias),
+                                                 ("--update-order", args.update_order != "simultaneous")) if given]
+        if network_only:
+            raise ParameterError(f"the perceptron example: {', '.join(network_only)} appl"
+                                 f"{'ies' if len(network_only) == 1 else 'y'} to layered networks, not to the "
+                                 "perceptron rule")
+        lr = {} if args.lr is None else {"lr": args.lr}
+        return example("perceptron", args.variant, precision=args.precision, **lr), None
     s = spec(name, args.variant)
     if args.variant and name not in ("two-layer",):
-        raise ParameterError(f"gradlab explain {name}: --variant applies to two-layer and perceptron only")
+        raise ParameterError(f"the {name} example: --variant applies to two-layer and perceptron only")
     conv = dict(s["conventions"])
     conv.update(_conventions(args))
     lr = args.lr if args.lr is not None else s["lr"]
@@ -186,12 +196,12 @@ def _build(args):
 def run_explain(args: ExplainJob) -> ExplainResult:
     """Build and render the explanation ``args`` asks for; every option is checked before any work."""
     if args.report and not str(args.report).lower().endswith((".html", ".htm")):
-        raise ParameterError(f"gradlab explain: --report must name an .html file, got {args.report!r}")
+        raise ParameterError(f"--report must name an .html file, got {args.report!r}")
     if args.diagram and not str(args.diagram).lower().endswith((".png", ".svg", ".pdf")):
-        raise ParameterError(f"gradlab explain: --diagram must name a .png, .svg or .pdf file, got {args.diagram!r}")
+        raise ParameterError(f"--diagram must name a .png, .svg or .pdf file, got {args.diagram!r}")
     if (args.report or args.diagram) and (
             (args.example or "course") == "perceptron" and not args.model):
-        raise ParameterError("gradlab explain perceptron: --diagram and --report draw layered networks; "
+        raise ParameterError("the perceptron example: --diagram and --report draw layered networks; "
                              "use `gradlab plot perceptron` for the perceptron's lines")
     exp, _ = _build(args)
     fmt = args.format
@@ -202,7 +212,7 @@ def run_explain(args: ExplainJob) -> ExplainResult:
     if fmt == "latex":
         options["standalone"] = args.standalone
     elif args.standalone:
-        raise ParameterError("gradlab explain: --standalone applies to --format latex only")
+        raise ParameterError("--standalone applies to --format latex only")
     if args.view == "graph":
         g = graph_of_explanation(exp)
         return ExplainResult(g.render(fmt, **options), exp, g)

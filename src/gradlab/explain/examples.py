@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParameterError
+from .api import explain
 from .network import Network, make_layer
+from .perceptron import explain_perceptron
 
 EXAMPLES = ("course", "relu-mse", "two-layer", "perceptron")
 VARIANTS = {"two-layer": ("mse", "sigmoid-mse", "sigmoid-bce"), "perceptron": ("or", "xor")}
@@ -72,14 +74,15 @@ def spec(name, variant=None):
     raise ParameterError(f"The 'example' parameter of explain must be one of {list(EXAMPLES)}. Got {name!r}.")
 
 
-def example(name="course", variant=None, layout="denominator", precision=4):
-    """The Explanation of built-in example ``name`` (the perceptron gives a PerceptronExplanation)."""
+def example(name="course", variant=None, layout="denominator", precision=4, lr=None):
+    """The Explanation of built-in example ``name`` (the perceptron gives a PerceptronExplanation).
+
+    ``lr`` replaces the example's own learning rate (the perceptron's is 0.1).
+    """
     if name == "perceptron":
-        from .perceptron import explain_perceptron
-
-        return explain_perceptron(variant or "or", precision=precision)
-    from .api import explain
-
+        return explain_perceptron(variant or "or", precision=precision, **({} if lr is None else {"lr": lr}))
     s = spec(name, variant)
+    if lr is not None:
+        s["lr"] = lr
     return explain(s["model"], s["x"], s["y"], s["loss_fn"], lr=s["lr"], layout=layout, precision=precision,
                    title=s["title"], **s["conventions"])
