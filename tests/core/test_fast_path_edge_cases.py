@@ -1,7 +1,7 @@
-"""Review of the training-path fast paths (everything since 55fea87).
+"""The training-path fast paths at their edges.
 
-The first group are tests for bugs found in review (fixed with them); the second group
-pins edge cases that were checked and work, where the existing tests
+The first group guards against bugs these paths once had; the second group
+pins edge cases that were checked and work, where the other tests
 (test_fast_paths.py, tests/optim/test_optim.py, tests/nn/test_modules.py) do
 not already cover them.
 """

@@ -1,8 +1,8 @@
-"""Review of the compiled kernels, fit's fast step and the prepared targets (change since f86fb3f).
+"""The compiled kernels, fit's fast step and the prepared targets, each against its reference.
 
-Each test compares against the reference the change promises to match: the
-NumPy code a kernel replaces, fit's general path (model(x), loss_fn(out, y),
-loss.backward()), or fit as it behaved before the targets were prepared.
+The reference is the NumPy code a kernel replaces, fit's general path (model(x),
+loss_fn(out, y), loss.backward()), or fit with targets converted per batch.
+Comments marked "Bug:" say which wrong behaviour a test guards against.
 """
 
 import subprocess
@@ -66,7 +66,7 @@ class _Scaled(gl.nn.Sequential):
 
 
 def test_fit_fast_step_runs_a_sequential_subclass_own_forward(monkeypatch):
-    # Found in review (fixed): fused_step took any Sequential and called the dense row directly, so a
+    # Bug: fused_step took any Sequential and called the dense row directly, so a
     # subclass's forward() was skipped during training (evaluate/validation still used it).
     X, y = _blobs()
     make = lambda: _Scaled(gl.nn.Linear(2, 6, rng=0), gl.nn.ReLU(), gl.nn.Linear(6, 3, rng=1))  # noqa: E731
@@ -76,7 +76,7 @@ def test_fit_fast_step_runs_a_sequential_subclass_own_forward(monkeypatch):
 
 
 def test_fit_fast_step_reads_the_loss_reduction_every_step(monkeypatch):
-    # Found in review (fixed): FusedStep kept loss_fn.reduction from fit's start; the general path reads it at
+    # Bug: FusedStep kept loss_fn.reduction from fit's start; the general path reads it at
     # every call (a callback that switched it, e.g. 'mean' -> 'sum', was ignored on the fast path).
     X, y = _blobs()
     holder = {}
@@ -108,7 +108,7 @@ class _ClassWeightedCE(gl.nn.CrossEntropyLoss):
 
 
 def test_fit_gives_a_cross_entropy_subclass_the_targets_batch_by_batch(monkeypatch):
-    # Found in review (fixed): any loss's inherited prepare_targets was used, so a CrossEntropyLoss subclass
+    # Bug: any loss's inherited prepare_targets was used, so a CrossEntropyLoss subclass
     # got Tensor one-hot rows (B, C) instead of its class indices (B,); here that raised a ShapeError.
     X, y = _blobs()
     args = (lambda: gl.nn.MLP([2, 6, 3], rng=0), _ClassWeightedCE, _sgd, X, y)
@@ -117,7 +117,7 @@ def test_fit_gives_a_cross_entropy_subclass_the_targets_batch_by_batch(monkeypat
 
 
 def test_fit_mixed_dtype_model_keeps_its_cross_entropy_history(monkeypatch):
-    # Found in review (fixed): the targets were prepared in the first parameter's dtype (float32 here), not the
+    # Bug: the targets were prepared in the first parameter's dtype (float32 here), not the
     # logits' (float64): the CE row then got float32 targets with float64 logits, the compiled loss refused
     # them and the NumPy row rounded differently, so History's losses changed from before.
     X, y = gl.data.blobs(n_samples=60, centers=3, seed=1)
@@ -185,7 +185,7 @@ def _adam_weights(native_on, make_params, wd, steps=3, dtype=np.float64):
 
 @needs_kernels
 def test_adam_kernel_with_parameters_sharing_memory_and_weight_decay():
-    # Found in review (fixed): the NumPy update gathers every g + λp before changing any p; the kernel updated
+    # Bug: the NumPy update gathers every g + λp before changing any p; the kernel updated
     # parameter by parameter, so a later parameter sharing memory with an earlier one (two Tensors around one
     # array, gl.Tensor(a.data, requires_grad=True)) read the already-updated p in its λp term.
     def make(rng):
@@ -198,7 +198,7 @@ def test_adam_kernel_with_parameters_sharing_memory_and_weight_decay():
 
 @needs_kernels
 def test_adam_kernel_leaves_masked_entries_as_the_numpy_update_does():
-    # Found in review (fixed): float_array accepted ndarray subclasses; for a MaskedArray p.data the NumPy
+    # Bug: float_array accepted ndarray subclasses; for a MaskedArray p.data the NumPy
     # `p.data -= step` leaves masked entries alone, the kernel wrote every element.
     def make(rng):
         p = gl.Tensor(rng.normal(size=(2, 3)), requires_grad=True)
@@ -228,7 +228,7 @@ def test_adam_kernel_matches_numpy_for_odd_shapes_and_many_parameters(dtype, wd)
 # must not free arrays or items the loops still use.
 @needs_kernels
 def test_adam_kernel_survives_its_params_list_emptied_by_an_attribute_read():
-    # Found in review (fixed): the item p was used after PyObject_GetAttr(p, "data") ran code that emptied
+    # Bug: the item p was used after PyObject_GetAttr(p, "data") ran code that emptied
     # the list: use after free, then a crash. The kernel now works on a copy of the list.
     r = _run_isolated("""
         import numpy as np
@@ -251,7 +251,7 @@ def test_adam_kernel_survives_its_params_list_emptied_by_an_attribute_read():
 
 @needs_kernels
 def test_adam_kernel_keeps_the_moment_arrays_it_took_alive():
-    # Found in review (fixed): ms[i]/vs[i] were kept only as pointers; a later .data read that replaced ms[0]
+    # Bug: ms[i]/vs[i] were kept only as pointers; a later .data read that replaced ms[0]
     # freed it and the loop wrote into freed memory.
     r = _run_isolated("""
         import numpy as np
@@ -274,7 +274,7 @@ def test_adam_kernel_keeps_the_moment_arrays_it_took_alive():
 
 @needs_kernels
 def test_copy_into_keeps_the_destination_it_took_alive():
-    # Found in review (fixed): dsts[i] was kept as a pointer, with no reference, while params[i].data was read;
+    # Bug: dsts[i] was kept as a pointer, with no reference, while params[i].data was read;
     # a read that replaced dsts[i] freed it and memcpy wrote into freed memory.
     r = _run_isolated("""
         import numpy as np
@@ -302,7 +302,7 @@ def _numpy_xent_total(z, p):
 
 @needs_kernels
 def test_softmax_xent_with_out_aliasing_an_input():
-    # Found in review (kernel contract; no caller does this): `out` is written with e^{z−μ} before z and p are
+    # Kernel contract (no caller does this): `out` is written with e^{z−μ} before z and p are
     # read again for the loss, so softmax_xent(z, p, z) or (z, p, p) returns a wrong sum (or None would do).
     rng = np.random.default_rng(0)
     z, p = rng.normal(size=(4, 3)), np.eye(3)[[0, 1, 2, 0]]
@@ -315,7 +315,7 @@ def test_softmax_xent_with_out_aliasing_an_input():
 
 @needs_kernels
 def test_bias_act_with_a_bias_that_overlaps_z():
-    # Found in review (kernel contract, contrived): NumPy's `z += b` copies an overlapping b first; the kernel adds the
+    # Kernel contract (contrived): NumPy's `z += b` copies an overlapping b first; the kernel adds the
     # row it already changed, so rows after the first get a different bias.
     rng = np.random.default_rng(0)
     z = rng.normal(size=(4, 3))
