@@ -12,6 +12,8 @@ import numpy as np
 
 from ..core.errors import ParameterError
 from .document import Displayable
+from .render import check_format, render_document
+from .render.json import explanation_dict, explanation_json
 from .trace import TOLERANCE, autodiff_check
 
 NAMES = """\
@@ -169,35 +171,23 @@ class Explanation(Displayable):
     # ------------------------------------------------------------ views and renderers
 
     def view(self, kind="scalar"):
-        """The :class:`~gradlab.explain.document.Document` of a view: 'scalar' or 'matrix'."""
-        if kind == "graph":
-            from .graph import graph_of_explanation
+        """The :class:`~gradlab.explain.document.Document` of a view: 'scalar', 'matrix', 'graph' (or a registered one)."""
+        from .views import VIEWS  # cycle: the views read Explanations
 
-            return graph_of_explanation(self).view()
-        if kind == "scalar":
-            from .views import scalar
-
-            return scalar.build(self)
-        if kind == "matrix":
-            from .views import matrix
-
-            return matrix.build(self)
-        raise ParameterError(f"The 'view' parameter of Explanation.render must be 'scalar', 'matrix' or 'graph'. Got {kind!r}.")
+        if kind not in VIEWS:
+            raise ParameterError(f"The 'view' parameter of Explanation.render must be one of {', '.join(VIEWS)}. "
+                                 f"Got {kind!r}.")
+        return VIEWS[kind](self)
 
     def render(self, fmt="text", view="scalar", **options):
         """The view rendered as 'text', 'markdown', 'latex', 'html' or 'json' (a string)."""
-        from .render import render_document
-
         if fmt == "json":
-            from .render.json import explanation_json
-
             return explanation_json(self)
+        check_format(fmt)
         return render_document(self.view(view), fmt, self.precision, **options)
 
     def to_dict(self):
         """Every named quantity as nested lists (JSON-ready), with metadata."""
-        from .render.json import explanation_dict
-
         return explanation_dict(self)
 
     def __repr__(self):

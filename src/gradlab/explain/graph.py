@@ -30,7 +30,7 @@ from ..core.tensor import Tensor, tensor
 from .document import Displayable, Document
 from .notation import Deriv, Matrix, Num, Op, Row, Sym, Text
 from .opnotation import OpArgs, number_node, op_notation, wrap
-from .views.common import kink_sentence
+from .notes import kink_sentence
 
 EQ, TIMES, PLUS = Op("="), Op("×"), Op("+")
 MAX_MATRIX_ENTRIES = 120  # larger values are summarised by their shape

@@ -194,6 +194,14 @@ def as_network(model, shared_bias=False):
 # ---------------------------------------------------------------- losses
 
 
+def _catalog_loss(loss_fn):
+    """A gl.nn loss class described by its own catalog entry and computed by the generic row forward."""
+    cls = type(loss_fn)
+    kind = cls.__dict__.get("kind")
+    return (isinstance(loss_fn, nn_losses.Loss) and isinstance(kind, catalog.LossKind)
+            and catalog.LOSS_KINDS.get(kind.name) is kind and cls.forward is nn_losses.Loss.forward)
+
+
 def resolve_loss(loss_fn, reduction=None):
     """(:class:`~gradlab.ops.catalog.LossKind`, reduction) of a loss given by name or as a gl.nn loss.
 
@@ -208,7 +216,7 @@ def resolve_loss(loss_fn, reduction=None):
             raise ParameterError(f"explain: unknown loss {loss_fn!r}; supported: {', '.join(supported_losses())}") \
                 from None
         own = "mean"
-    elif type(loss_fn) in KNOWN_LOSSES:
+    elif type(loss_fn) in KNOWN_LOSSES or _catalog_loss(loss_fn):
         kind, own = loss_fn.kind, loss_fn.reduction
     else:
         raise InputTypeError(f"explain: cannot explain the loss {_described(loss_fn)}; supported: "

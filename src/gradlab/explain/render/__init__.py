@@ -7,31 +7,46 @@ JSON is not a rendering of a view but of the named quantities; see
 from __future__ import annotations
 
 from ...core.errors import ParameterError
+from .html import render_html
+from .latex import render_latex
+from .markdown import render_markdown
+from .text import render_text
 
-FORMATS = ("text", "markdown", "latex", "html", "json")
+
+
+RENDERERS = {}
+
+
+def register_renderer(name, render):
+    """Make ``render(document, precision, **options) -> str`` the format called ``name``; returns ``render``."""
+    if name in RENDERERS and RENDERERS[name] is not render:
+        raise ValueError(f"register_renderer: a format named {name!r} already exists")
+    RENDERERS[name] = render
+    return render
+
+
+def check_format(fmt):
+    """Refuse an unknown format before any work."""
+    if fmt != "json" and fmt not in RENDERERS:
+        raise ParameterError(f"The 'format' parameter of explain must be one of {['json', *RENDERERS]}. Got {fmt!r}.")
 
 
 def render_document(doc, fmt, precision=4, **options):
-    """``doc`` as a string in format ``fmt`` ('text', 'markdown', 'latex', 'html').
+    """``doc`` as a string in format ``fmt`` ('text', 'markdown', 'latex', 'html', or a registered one).
 
     Options: text — ``color`` (None: colour when stdout is a terminal and
     NO_COLOR is unset), ``width``; latex — ``standalone``; html —
     ``fragment`` (no <html> wrapper, for Jupyter).
     """
-    if fmt == "text":
-        from .text import render_text
+    check_format(fmt)
+    return RENDERERS[fmt](doc, precision, **options)
 
-        return render_text(doc, precision, **options)
-    if fmt == "markdown":
-        from .markdown import render_markdown
 
-        return render_markdown(doc, precision)
-    if fmt == "latex":
-        from .latex import render_latex
+def _markdown(doc, precision, **options):
+    return render_markdown(doc, precision)
 
-        return render_latex(doc, precision, **options)
-    if fmt == "html":
-        from .html import render_html
 
-        return render_html(doc, precision, **options)
-    raise ParameterError(f"The 'format' parameter of explain must be one of {list(FORMATS)}. Got {fmt!r}.")
+register_renderer("text", render_text)
+register_renderer("markdown", _markdown)
+register_renderer("latex", render_latex)
+register_renderer("html", render_html)
