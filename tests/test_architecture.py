@@ -79,3 +79,24 @@ def test_the_library_never_imports_the_jobs_or_the_commands():
     for path, line, room, name, source in _imports():
         if room not in ("app", "cli"):
             assert not name.startswith(("gradlab.app", "gradlab.cli")), f"{path}:{line}"
+
+
+DOC = SRC.parent.parent / "docs" / "architecture.md"
+
+
+def test_the_rooms_table_of_the_architecture_page_is_the_layering_enforced_here():
+    rows = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] in ALLOWED:
+            rows[cells[0]] = set() if cells[2] == "—" else {c.strip() for c in cells[2].split(",")}
+    assert rows == ALLOWED
+
+
+def test_every_source_file_over_400_lines_is_explained_on_the_architecture_page():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Files longer than 400 lines"):]
+    long = [p.relative_to(SRC.parent).as_posix() for p in SRC.rglob("*.py")
+            if len(p.read_text(encoding="utf-8").splitlines()) > 400]
+    missing = [name for name in long if f"`{name}`" not in section]
+    assert not missing, f"say why these are longer than 400 lines in docs/architecture.md: {missing}"

@@ -258,3 +258,19 @@ def test_changing_an_activation_or_a_bias_after_the_first_call_is_seen(monkeypat
     np.testing.assert_allclose(out.data, reference(net, X), rtol=1e-14)
     gl.nn.MSELoss()(out, np.zeros((3, 1))).backward()
     assert net[0].weight.grad is not None and net[2].weight.grad is not None
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: gl.nn.MLP([2, 3.5, 1]), ["sizes", "3.5"]),
+    (lambda: gl.nn.MLP(["2", "3", "1"]), ["sizes", "'2'"]),
+    (lambda: gl.nn.MLP([2, True, 1]), ["sizes"]),
+    (lambda: gl.nn.Linear(2, 3, bias="no"), ["bias", "True or False", "'no'"]),
+    (lambda: gl.nn.MLP([2, 3, 1], bias=1), ["bias", "True or False"]),
+    (lambda: gl.optim.Adam(gl.nn.Linear(2, 1).parameters(), amsgrad=True), ["Adam", "amsgrad"]),
+    (lambda: gl.optim.SGD(gl.nn.Linear(2, 1).parameters(), lr=0.1, foreach=True), ["SGD", "foreach"]),
+])
+def test_constructors_refuse_values_they_would_misread(make, words):
+    with pytest.raises(gl.GradlabError) as info:
+        make()
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
