@@ -20,7 +20,7 @@ ALLOWED = {
     "data": {"core", "ops"},
     "io": {"core", "ops", "nn"},
     "train": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io"},
-    "explain": {"core", "ops", "transforms", "check", "nn", "train"},
+    "explain": {"core", "ops", "transforms", "check", "nn", "data", "train"},
     "symbolic": {"core", "ops", "transforms", "check"},
     "viz": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explain"},
     "app": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explain", "symbolic", "viz"},

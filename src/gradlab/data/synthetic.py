@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import check_param
+from ..core.errors import ParameterError, check_param
 
 
 def _rng(seed):
@@ -37,10 +37,23 @@ def _shuffled(X, y, rng):
     return X[order], y[order]
 
 
-def _gate(owner, table, n_samples, noise, seed):
+# the logic gates' truth tables: y for the inputs (0,0), (0,1), (1,0), (1,1), in that order
+GATES = {"and": (0, 0, 0, 1), "or": (0, 1, 1, 1), "nand": (1, 1, 1, 0), "xor": (0, 1, 1, 0)}
+GATE_INPUTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
+
+
+def gate_table(gate: str, owner: str = "gate_table"):
+    """The truth table of logic gate ``gate`` ('and', 'or', 'nand', 'xor'): X (4, 2) float64 of 0/1 inputs and y (4,)
+    int64 targets."""
+    key = str(gate).lower()
+    if key not in GATES:
+        raise ParameterError(f"The 'gate' parameter of {owner} must be one of {list(GATES)}. Got {gate!r}.")
+    return np.array(GATE_INPUTS), np.array(GATES[key], dtype=np.int64)
+
+
+def _gate(owner, gate, n_samples, noise, seed):
     """The 4-row truth table of a logic gate, or ``n_samples`` noisy copies of its rows."""
-    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    y = np.array(table, dtype=np.int64)
+    X, y = gate_table(gate, owner)
     _check_noise(owner, noise)
     if n_samples is None:
         if noise == 0:
@@ -65,7 +78,7 @@ def xor(n_samples=None, noise=0.0, seed=None):
     Returns:
         X (N, 2) float64 and y (N,) int64 in {0, 1}.
     """
-    return _gate("xor", [0, 1, 1, 0], n_samples, noise, seed)
+    return _gate("xor", "xor", n_samples, noise, seed)
 
 
 def and_gate(n_samples=None, noise=0.0, seed=None):
@@ -73,7 +86,7 @@ def and_gate(n_samples=None, noise=0.0, seed=None):
 
     Returns X (N, 2) float64 and y (N,) int64.
     """
-    return _gate("and_gate", [0, 0, 0, 1], n_samples, noise, seed)
+    return _gate("and_gate", "and", n_samples, noise, seed)
 
 
 def or_gate(n_samples=None, noise=0.0, seed=None):
@@ -81,7 +94,7 @@ def or_gate(n_samples=None, noise=0.0, seed=None):
 
     Returns X (N, 2) float64 and y (N,) int64.
     """
-    return _gate("or_gate", [0, 1, 1, 1], n_samples, noise, seed)
+    return _gate("or_gate", "or", n_samples, noise, seed)
 
 
 def moons(n_samples=100, noise=0.0, seed=None):

@@ -14,16 +14,14 @@ import warnings
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..data.synthetic import gate_table
 from ..train import Perceptron
 from .document import Displayable, Document
 from .notation import Matrix, Num, Op, Paren, Row, Sym, Text, row_vector
 
 EQ, PLUS, TIMES, LARROW = Op("="), Op("+"), Op("×"), Op("←")
 
-DATA = {
-    "or": (np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 1])),
-    "xor": (np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0])),
-}
+DATA = {name: gate_table(name) for name in ("or", "xor")}  # the examples' gates, from gradlab.data
 
 
 class PerceptronExplanation(Displayable):

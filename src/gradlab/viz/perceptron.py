@@ -12,20 +12,17 @@ import warnings
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..data.synthetic import GATES as GATE_TABLES
+from ..data.synthetic import gate_table
 from ..train import ConvergenceWarning, Perceptron
 from . import _mpl
 
-GATES = ("and", "or", "nand", "xor")
+GATES = tuple(GATE_TABLES)
 
 
 def gate_data(gate: str):
-    """The truth table of a logic gate: X (4, 2) of 0/1 inputs and y (4,) targets."""
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
-    table = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "nand": [1, 1, 1, 0], "xor": [0, 1, 1, 0]}
-    key = str(gate).lower()
-    if key not in table:
-        raise ParameterError(f"The 'gate' parameter of plot_perceptron must be one of {list(GATES)}. Got {gate!r}.")
-    return X, np.array(table[key], dtype=np.int64)
+    """The truth table of a logic gate: X (4, 2) of 0/1 inputs and y (4,) targets (from gradlab.data)."""
+    return gate_table(gate, "plot_perceptron")
 
 
 def epoch_weights(perceptron) -> list:
