@@ -331,7 +331,7 @@ def startup_times():
     code = "import time; t = time.perf_counter(); import gradlab; print(time.perf_counter() - t)"
     imports = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
                for _ in range(5)]
-    from gradlab.explain import example
+    from gradlab.explainer import example
 
     t0 = time.perf_counter()
     example("course").render("text")

@@ -20,10 +20,10 @@ ALLOWED = {
     "data": {"core", "ops"},
     "io": {"core", "ops", "nn"},
     "train": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io"},
-    "explain": {"core", "ops", "transforms", "check", "nn", "data", "train"},
+    "explainer": {"core", "ops", "transforms", "check", "nn", "data", "train"},
     "symbolic": {"core", "ops", "transforms", "check"},
-    "viz": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explain"},
-    "app": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explain", "symbolic", "viz"},
+    "viz": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer"},
+    "app": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer", "symbolic", "viz"},
     "cli": {"app"},
 }
 ROOM_OF_FILE = {"_kernels": "core", "__version__": "core"}  # the compiled kernels and the version belong to core

@@ -76,9 +76,9 @@ def test_recipe_a_loss_is_one_row_one_catalog_entry_and_a_class(cleanup):
 
 
 def test_recipe_a_view_is_a_build_function_and_one_registration(cleanup):
-    from gradlab.explain.document import Document
-    from gradlab.explain.notation import Num, Op, Row, Sym
-    from gradlab.explain.views import VIEWS, register_view
+    from gradlab.explainer.document import Document
+    from gradlab.explainer.notation import Num, Op, Row, Sym
+    from gradlab.explainer.views import VIEWS, register_view
 
     def build(exp):
         doc = Document("Just the loss")
@@ -87,7 +87,7 @@ def test_recipe_a_view_is_a_build_function_and_one_registration(cleanup):
 
     register_view("loss-only", build)
     cleanup.append((VIEWS, "loss-only"))
-    from gradlab.explain import example
+    from gradlab.explainer import example
 
     course = example("course")
     assert "L = 0.2563" in course.render("text", view="loss-only", color=False)
@@ -95,9 +95,9 @@ def test_recipe_a_view_is_a_build_function_and_one_registration(cleanup):
 
 
 def test_recipe_a_renderer_is_a_function_and_one_registration(cleanup):
-    from gradlab.explain import example
-    from gradlab.explain.document import Heading
-    from gradlab.explain.render import RENDERERS, register_renderer
+    from gradlab.explainer import example
+    from gradlab.explainer.document import Heading
+    from gradlab.explainer.render import RENDERERS, register_renderer
 
     def outline(doc, precision, **options):
         return "\n".join(b.text for b in doc.blocks if isinstance(b, Heading)) + "\n"

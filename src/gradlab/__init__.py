@@ -89,7 +89,7 @@ _LAZY = {
     "optim": ("gradlab.optim", None),
     "data": ("gradlab.data", None),
     "train": ("gradlab.train", None),
-    "explain_pkg": ("gradlab.explain", None),
+    "explainer": ("gradlab.explainer", None),
     "symbolic": ("gradlab.symbolic", None),
     "viz": ("gradlab.viz", None),
     "io": ("gradlab.io", None),
@@ -99,9 +99,9 @@ _LAZY = {
     "Perceptron": ("gradlab.train", "Perceptron"),
     "save": ("gradlab.io", "save"),
     "load": ("gradlab.io", "load"),
-    "explain": ("gradlab.explain", "explain"),
-    "explain_graph": ("gradlab.explain", "explain_graph"),
-    "Explanation": ("gradlab.explain", "Explanation"),
+    "explain": ("gradlab.explainer", "explain"),
+    "explain_graph": ("gradlab.explainer", "explain_graph"),
+    "Explanation": ("gradlab.explainer", "Explanation"),
     "derive": ("gradlab.symbolic", "derive"),
 }
 

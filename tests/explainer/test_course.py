@@ -108,10 +108,10 @@ def test_slides_number(values, name, index, printed):
 def test_every_gradient_matches_autodiff():
     import gradlab as gl
 
-    exp = gl.explain_pkg.example("course")
+    exp = gl.explainer.example("course")
     assert exp.check_ok
-    assert max(exp.check.values()) < 1e-12
-    assert {"dW[1]", "db[1]", "delta[1]", "da[0]", "dW[3]"} <= set(exp.check)
+    assert max(exp.differences.values()) < 1e-12
+    assert {"dW[1]", "db[1]", "delta[1]", "da[0]", "dW[3]"} <= set(exp.differences)
 
 
 def test_sigmoid_bce_output_delta_is_prediction_error(values):
@@ -119,7 +119,7 @@ def test_sigmoid_bce_output_delta_is_prediction_error(values):
 
 
 def test_named_access_by_index():
-    from gradlab.explain import example
+    from gradlab.explainer import example
 
     exp = example("course")
     assert exp.value("dW", layer=2, i=0, j=1) == exp["dW[2]"][0, 1]

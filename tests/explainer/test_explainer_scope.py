@@ -20,7 +20,7 @@ import pytest
 import gradlab as gl
 from gradlab.core.primitive import PRIMITIVES, register
 from gradlab.core.primitive import elementwise_jacobian as EJ
-from gradlab.explain.examples import example
+from gradlab.explainer.examples import example
 from gradlab.ops import catalog
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -102,7 +102,7 @@ def test_softmax_output_layer_shows_its_full_jacobian():
     assert abs(J[0, 1]) > 0.01  # off the diagonal: not element-wise
     matrix = exp.render("text", view="matrix", color=False)
     assert "diag(ŷ) − ŷ ŷᵀ" in matrix.replace("𝐲", "y") or "diag" in matrix
-    from gradlab.explain.notation import fmt
+    from gradlab.explainer.notation import fmt
 
     assert fmt(J[0, 1], 4) in matrix  # an off-diagonal entry is printed
 
@@ -157,7 +157,7 @@ def test_one_rounding_and_one_shape_per_quantity():
     exp = gl.explain(two.trace.net, [1.0, 2.0], [0.5, 1.0], "mse", lr=0.1, reduction="sum")
     doc = exp.view("matrix")
     shapes = set()
-    from gradlab.explain.notation import Matrix, Row
+    from gradlab.explainer.notation import Matrix, Row
 
     def walk(node):
         if isinstance(node, Row):
@@ -173,7 +173,7 @@ def test_one_rounding_and_one_shape_per_quantity():
 
 
 def test_options_are_checked_before_any_work(monkeypatch):
-    from gradlab.explain import api
+    from gradlab.explainer import api
 
     def boom(*a, **k):
         raise AssertionError("the trace was computed before the options were checked")
@@ -402,7 +402,7 @@ def test_extreme_numbers_print_without_crash_or_fake_digits(x, lr):
 
 
 def test_rounding_keeps_the_requested_decimals_at_high_precision():
-    from gradlab.explain.notation import fmt
+    from gradlab.explainer.notation import fmt
 
     assert fmt(1 / 3, 15) == "0.333333333333333"
     assert fmt(123456789012.5, 15) == "123456789012.5"

@@ -18,7 +18,7 @@ def test_matches_golden(name, args, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     expected = (GOLDEN / name).read_text(encoding="utf-8")
     got = golden_cases.produce(args)
-    assert got == expected, f"{name} changed; review and regenerate with python tests/explain/golden_cases.py"
+    assert got == expected, f"{name} changed; review and regenerate with python tests/explainer/golden_cases.py"
 
 
 def test_course_text_reads_like_the_slides():

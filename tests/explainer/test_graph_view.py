@@ -14,14 +14,14 @@ import gradlab as gl
 import gradlab.nn  # noqa: F401  (registers the fused nn rows)
 from gradlab.cli import main
 from gradlab.core.primitive import PRIMITIVES
-from gradlab.explain import example
-from gradlab.explain.document import Table
-from gradlab.explain.graph import explain_graph, graph_of_explanation
-from gradlab.explain.notation import Frac, Node, Raw, Row, Sup, Sym, Text
-from gradlab.explain.opnotation import DOT, NOTATION, OpArgs, op_notation, tree_node
-from gradlab.explain.render.nodes_latex import latex
-from gradlab.explain.render.nodes_mathml import mathml
-from gradlab.explain.render.nodes_text import one_line
+from gradlab.explainer import example
+from gradlab.explainer.document import Table
+from gradlab.explainer.graph import explain_graph, graph_of_explanation
+from gradlab.explainer.notation import Frac, Node, Raw, Row, Sup, Sym, Text
+from gradlab.explainer.opnotation import DOT, NOTATION, OpArgs, op_notation, tree_node
+from gradlab.explainer.render.nodes_latex import latex
+from gradlab.explainer.render.nodes_mathml import mathml
+from gradlab.explainer.render.nodes_text import one_line
 from gradlab.ops.catalog import activation_kind
 
 HERE = pathlib.Path(__file__).resolve().parent

@@ -9,7 +9,7 @@ import pytest
 
 import gradlab as gl
 from gradlab.cli import main
-from gradlab.explain import example, explain
+from gradlab.explainer import example, explain
 
 
 def run_cli(*args):
@@ -38,7 +38,7 @@ def test_graph_view_accumulates_fan_out():
 
 def test_graph_view_of_a_network_loss_matches_the_trace():
     exp = example("course")
-    from gradlab.explain.graph import graph_of_explanation
+    from gradlab.explainer.graph import graph_of_explanation
 
     g = graph_of_explanation(exp)
     np.testing.assert_allclose(g.grad("W2"), exp["dW[2]"], atol=1e-14)
@@ -135,7 +135,7 @@ def test_sequential_update_order_uses_new_weights():
 
 
 def test_disagreement_with_autodiff_raises(monkeypatch):
-    from gradlab.explain import trace as trace_mod
+    from gradlab.explainer import trace as trace_mod
 
     real = trace_mod._param_grads
     monkeypatch.setattr(trace_mod, "_param_grads", lambda d, a, s: tuple(v * 1.001 for v in real(d, a, s)))
@@ -178,7 +178,7 @@ def test_text_color_only_on_terminals(monkeypatch):
     assert "\x1b[" in colored and "0.5744" in colored
     assert "\x1b[" not in exp.render("text")  # pytest captures stdout: not a terminal
     monkeypatch.setenv("NO_COLOR", "1")
-    from gradlab.explain.render.text import wants_color
+    from gradlab.explainer.render.text import wants_color
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -239,7 +239,7 @@ def test_output_file_and_demo(tmp_path, capsys):
 
 
 def test_perceptron_or_converges_xor_does_not():
-    from gradlab.explain.perceptron import explain_perceptron
+    from gradlab.explainer.perceptron import explain_perceptron
 
     or_ = explain_perceptron("or")
     xor = explain_perceptron("xor")

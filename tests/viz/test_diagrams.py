@@ -61,9 +61,9 @@ def test_update_diagram_shows_before_gradients_after(tmp_path):
 
 
 def test_update_diagram_from_an_explanation(tmp_path):
-    explain = pytest.importorskip("gradlab.explain")
+    explain = pytest.importorskip("gradlab.explainer")
     if not hasattr(explain, "example"):
-        pytest.skip("gradlab.explain has no built-in examples yet")
+        pytest.skip("gradlab.explainer has no built-in examples yet")
     e = explain.example("course")
     fig = gl.viz.network_update_diagram(e, tmp_path / "e.png")
     assert "-0.1394" in [t.get_text() for t in fig.axes[1].texts]

@@ -14,9 +14,9 @@ def test_demo_tour_writes_every_picture_and_a_report(tmp_path):
 
 
 def test_explanation_report_adds_the_update_diagram(tmp_path):
-    explain = pytest.importorskip("gradlab.explain")
+    explain = pytest.importorskip("gradlab.explainer")
     if not hasattr(explain, "example"):
-        pytest.skip("gradlab.explain has no built-in examples yet")
+        pytest.skip("gradlab.explainer has no built-in examples yet")
     path = gl.viz.explanation_report(explain.example("course"), tmp_path / "e.html")
     text = path.read_text()
     assert text.count("data:image/png;base64,") >= 1 and text.rstrip().endswith("</html>")

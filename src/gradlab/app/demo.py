@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from ..core.errors import MissingExtraError
-from ..explain.examples import example
+from ..explainer.examples import example
 from ..symbolic import derive, parse, verify
 from .tour import demo_tour
 

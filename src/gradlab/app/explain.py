@@ -17,12 +17,12 @@ import numpy as np
 
 from ..core.errors import ParameterError, ParseError
 from ..core.files import write_atomic
-from ..explain.api import explain
-from ..explain.examples import EXAMPLES, example, spec  # noqa: F401  (EXAMPLES: the command lists them)
-from ..explain.explanation import check_options
-from ..explain.graph import graph_of_explanation
-from ..explain.network import as_network, supported_losses
-from ..explain.trace import check_lr
+from ..explainer.api import explain
+from ..explainer.examples import EXAMPLES, example, spec  # noqa: F401  (EXAMPLES: the command lists them)
+from ..explainer.explanation import check_options
+from ..explainer.graph import graph_of_explanation
+from ..explainer.network import as_network, supported_losses
+from ..explainer.trace import check_lr
 from ..io import load
 from ..ops import catalog
 from ..viz.graph import explanation_graph_diagram

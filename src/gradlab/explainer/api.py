@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.errors import ParameterError
-from .explanation import Explanation, check_options
+from .explanation import Explanation, check_options, cross_check
 from .network import as_network, resolve_loss
 from .trace import Conventions, check_lr, compute_trace
 
@@ -18,7 +18,7 @@ def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4,
             Step, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus, Softmax); a list
             of ``(W, b, activation)`` with W (out, in), b (out,) or None and
             an activation name or module; or a
-            :class:`~gradlab.explain.network.Network`.
+            :class:`~gradlab.explainer.network.Network`.
         x: one sample (n₀,) or a batch (m, n₀).
         y: the target, (k,) for one sample or (m, k) (or (m,) when k = 1);
             for cross-entropy also class indices (an int, or (m,)) or
@@ -35,7 +35,7 @@ def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4,
         check: 'raise' (default) to raise GradientCheckError when the matrix
             formulas and autodiff differ by more than 1e-10, 'flag' to only say so.
         reduction, half, shared_bias, frozen_bias, update_order: conventions,
-            see :class:`~gradlab.explain.trace.Conventions`; stated in the
+            see :class:`~gradlab.explainer.trace.Conventions`; stated in the
             output when not the default.
 
     Returns:
@@ -56,4 +56,5 @@ def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4,
     lr = check_lr(lr)
     net = as_network(model, shared_bias=conv.shared_bias)
     trace = compute_trace(net, x, y, kind, conv, lr=lr)
-    return Explanation(trace, layout=layout, precision=precision, title=title or "Explanation", check=check)
+    return Explanation(trace, cross_check(trace, check), layout=layout, precision=precision,
+                       title=title or "Explanation")

@@ -1,8 +1,8 @@
 """The built-in examples: the slides' course network, the seed question, the homework, the perceptron.
 
 Each example is a function returning ``(network, x, y, loss, lr, conventions, title)``
-for :func:`gradlab.explain`, except ``perceptron`` (see
-:mod:`gradlab.explain.perceptron`). :func:`example` builds the Explanation.
+for :func:`gradlab.explainer`, except ``perceptron`` (see
+:mod:`gradlab.explainer.perceptron`). :func:`example` builds the Explanation.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def two_layer(variant="mse"):
 
 
 def spec(name, variant=None):
-    """The keyword arguments of :func:`gradlab.explain` for example ``name``."""
+    """The keyword arguments of :func:`gradlab.explainer` for example ``name``."""
     if name == "course":
         return course()
     if name == "relu-mse":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..check import GradientCheckError
 from ..core.errors import ParameterError
 from .document import Displayable
 from .render import check_format, render_document
@@ -51,33 +52,41 @@ def check_options(layout, precision, check):
         raise ParameterError(f"The 'check' parameter of explain must be 'raise' or 'flag'. Got {check!r}.")
 
 
+def cross_check(trace, check="raise"):
+    """{name: max |difference|} between the trace's gradients and autodiff; with check='raise', GradientCheckError
+    when one exceeds the tolerance (check='flag' leaves it to the output to say)."""
+    differences = autodiff_check(trace)
+    worst = max(differences, key=differences.get, default=None)
+    if check == "raise" and worst is not None and differences[worst] > TOLERANCE:
+        raise GradientCheckError(f"explain: the matrix formulas and autodiff disagree on {worst} by "
+                                 f"{differences[worst]:.3g} (tolerance {TOLERANCE:g})")
+    return differences
+
+
 class Explanation(Displayable):
     """A step of a layered network explained: named numbers and views.
 
-    Build with :func:`gradlab.explain`. Attributes: ``trace`` (the raw
-    :class:`~gradlab.explain.trace.Trace`), ``layout`` ('denominator' or
-    'numerator'), ``precision`` (decimals printed), ``check`` (max |difference|
-    with autodiff per gradient), ``title``.
+    Build with :func:`gradlab.explainer`. Attributes: ``trace`` (the raw
+    :class:`~gradlab.explainer.trace.Trace`), ``layout`` ('denominator' or
+    'numerator'), ``precision`` (decimals printed), ``differences`` (max
+    |difference| with autodiff per gradient, from :func:`cross_check`),
+    ``check_ok``, ``title``, ``notes`` (sentences shown at the top).
     """
 
-    def __init__(self, trace, layout="denominator", precision=4, title="Explanation", check="raise", notes=()):
-        check_options(layout, precision, check)
+    def __init__(self, trace, differences, layout="denominator", precision=4, title="Explanation", notes=()):
+        check_options(layout, precision, "raise")
         self.trace = trace
+        self.differences = dict(differences)
         self.layout = layout
         self.precision = precision
         self.title = title
         self.notes = list(notes)
-        self.check = autodiff_check(trace)
-        self.check_ok = all(v <= TOLERANCE for v in self.check.values())
-        if not self.check_ok and check == "raise":
-            from ..check import GradientCheckError
-
-            worst = max(self.check, key=self.check.get)
-            raise GradientCheckError(
-                f"explain: the matrix formulas and autodiff disagree on {worst} by {self.check[worst]:.3g} "
-                f"(tolerance {TOLERANCE:g})"
-            )
         self._values = self._collect()
+
+    @property
+    def check_ok(self):
+        """Whether every compared gradient equals autodiff within the tolerance."""
+        return all(v <= TOLERANCE for v in self.differences.values())
 
     # ------------------------------------------------------------ names
 
@@ -171,7 +180,7 @@ class Explanation(Displayable):
     # ------------------------------------------------------------ views and renderers
 
     def view(self, kind="scalar"):
-        """The :class:`~gradlab.explain.document.Document` of a view: 'scalar', 'matrix', 'graph' (or a registered one)."""
+        """The :class:`~gradlab.explainer.document.Document` of a view: 'scalar', 'matrix', 'graph' (or a registered one)."""
         from .views import VIEWS  # cycle: the views read Explanations
 
         if kind not in VIEWS:

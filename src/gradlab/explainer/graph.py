@@ -3,7 +3,7 @@
 :func:`explain_graph` runs ``f(*inputs)``, walks its graph with
 ``gradlab.core.graph.toposort`` and backpropagates ∂f/∂f = 1 with
 ``backprop(..., record=...)``. Each node shows its operation (the formula of
-:mod:`gradlab.explain.opnotation`, written with the input names), its value,
+:mod:`gradlab.explainer.opnotation`, written with the input names), its value,
 and on the way back the upstream gradient, the local derivative and the
 product; a value that fans out to several operations adds up the
 contributions it receives (the "circuit" picture of backpropagation)::

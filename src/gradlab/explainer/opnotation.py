@@ -4,7 +4,7 @@ One table, :data:`NOTATION`, keyed by primitive name (``t.op.name``). Each
 entry takes an :class:`OpArgs` (notation nodes of the inputs, their values,
 the op's parameters, the output's node) and returns ``(formula, locals)``:
 the forward formula and one local derivative per input, all as notation
-nodes of :mod:`gradlab.explain.notation` (never LaTeX source), so every
+nodes of :mod:`gradlab.explainer.notation` (never LaTeX source), so every
 renderer writes them properly::
 
     v6 = v5²          ∂v6/∂v5 = 2 v5

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import GraphError, ParameterError
-from ..explain.notation import Op, Row, Sym
-from ..explain.render.nodes_text import one_line
+from ..explainer.notation import Op, Row, Sym
+from ..explainer.render.nodes_text import one_line
 from . import _mpl
 
 MAX_SHOWN_VALUES = 4
@@ -218,7 +218,7 @@ def _picture_text(s):
 
 
 def explanation_graph_nodes(g):
-    """The nodes of a :class:`~gradlab.explain.graph.GraphExplanation` as records for drawing.
+    """The nodes of a :class:`~gradlab.explainer.graph.GraphExplanation` as records for drawing.
 
     Args:
         g: the graph view of a function (``gl.explain_graph``) or of a
@@ -255,7 +255,7 @@ def explanation_graph_diagram(graph_explanation, path, *, engine: str = "auto") 
     shows its shape, value and gradient (∂output/∂node).
 
     Args:
-        graph_explanation: a :class:`~gradlab.explain.graph.GraphExplanation`.
+        graph_explanation: a :class:`~gradlab.explainer.graph.GraphExplanation`.
         path: the output file.
         engine: 'dot', 'matplotlib' or 'auto', as in :func:`computation_graph`.
 

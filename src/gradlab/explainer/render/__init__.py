@@ -1,7 +1,7 @@
-"""Renderers: a view's :class:`~gradlab.explain.document.Document` as text, Markdown, LaTeX or HTML.
+"""Renderers: a view's :class:`~gradlab.explainer.document.Document` as text, Markdown, LaTeX or HTML.
 
 JSON is not a rendering of a view but of the named quantities; see
-:mod:`gradlab.explain.render.json`.
+:mod:`gradlab.explainer.render.json`.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def explanation_dict(exp):
                     **({"activation_parameters": layer.params} if layer.params else {})} for layer in tr.net.layers],
         "kinks": [{"layer": k.layer, "sample_index": k.sample, "neuron_index": k.neuron, "z": k.z, "kink": k.at,
                    "verification_pass": k.new} for k in tr.kinks],  # layer 1-based as in the names, indices 0-based
-        "autodiff_check": {"passed": exp.check_ok, "max_abs_difference": exp.check},
+        "autodiff_check": {"passed": exp.check_ok, "max_abs_difference": exp.differences},
         "values": {name: _plain(exp[name]) for name in exp.names()},
     }
 

@@ -1,7 +1,7 @@
 """LaTeX: a fragment (needs amsmath) or, with ``standalone=True``, a complete document that compiles.
 
 The output is pure ASCII: Unicode in prose is mapped to LaTeX commands by
-:func:`gradlab.explain.notation.latex_text`, so pdflatex needs no extra setup.
+:func:`gradlab.explainer.notation.latex_text`, so pdflatex needs no extra setup.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def _layout_sentence(layout):
 
 def check_note(doc, exp):
     """The autodiff cross-check, with the largest difference found."""
-    worst = max(exp.check.values(), default=0.0)
+    worst = max(exp.differences.values(), default=0.0)
     if exp.check_ok and exp.trace.sequential:
         doc.note(f"✓ Checked: the loss and layer {exp.trace.L}'s gradients equal gradlab's reverse-mode autodiff "
                  f"(largest difference {worst:.1e}, tolerance 1e-10); under sequential updates the lower layers' "
@@ -51,7 +51,7 @@ def check_note(doc, exp):
         doc.note(f"✓ Checked: every gradient above equals gradlab's reverse-mode autodiff "
                  f"(largest difference {worst:.1e}, tolerance 1e-10).", kind="ok")
     else:
-        bad = ", ".join(k for k, v in exp.check.items() if v > 1e-10)
+        bad = ", ".join(k for k, v in exp.differences.items() if v > 1e-10)
         doc.note(f"✗ The formulas and autodiff disagree on {bad} (largest difference {worst:.1e}).", kind="warn")
 
 
