@@ -19,7 +19,7 @@ import pytest
 from gradlab import DerivationError, GradlabError, ParameterError, ParseError, ShapeError
 from gradlab.cli import main
 from gradlab.symbolic import Matrix, derive, parse, verify
-from gradlab.symbolic import expr as X
+from gradlab.symbolic import expr as E
 from gradlab.symbolic.budget import MAX_DEPTH, MAX_SIZE, MAX_WORK
 
 # Measured on an idle 4-core machine: 0.2–0.35 s for the refusals below (they took 6 s to minutes, or hung).
@@ -118,13 +118,13 @@ def test_expressions_built_in_python_are_bounded_in_size_and_depth():
     big = A
     for _ in range(40):  # a DAG of 41 nodes that prints as 2⁴⁰ leaves
         big = big @ big
-    exc, elapsed = _timed(lambda: derive(X.trace(big), "A"))
+    exc, elapsed = _timed(lambda: derive(E.trace(big), "A"))
     assert isinstance(exc, DerivationError) and f"size budget of a derivation is {MAX_SIZE:,} nodes" in str(exc)
     assert elapsed < REFUSAL_SECONDS
     deep = A
     for _ in range(2000):  # deeper than Python's recursion limit
         deep = deep + A
-    exc, elapsed = _timed(lambda: derive(X.trace(deep), "A"))
+    exc, elapsed = _timed(lambda: derive(E.trace(deep), "A"))
     assert isinstance(exc, DerivationError) and f"at most {MAX_DEPTH} levels" in str(exc)
     assert elapsed < REFUSAL_SECONDS
 
@@ -211,9 +211,9 @@ def test_shapes_of_the_wrong_kind_are_shape_errors(shape):
 def test_numpy_integers_are_fine_and_non_finite_numbers_are_refused():
     assert parse("X", {"X": (np.int64(3), np.int32(2))}).shape == (3, 2)
     with pytest.raises(ShapeError, match="finite"):
-        X.power(Matrix("X", "m", "n"), float("nan"))
+        E.power(Matrix("X", "m", "n"), float("nan"))
     with pytest.raises(ShapeError, match="finite"):
-        X.num(float("inf"))
+        E.num(float("inf"))
 
 
 def test_huge_exact_constants_stay_symbolic():

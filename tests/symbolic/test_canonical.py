@@ -11,7 +11,7 @@ import pytest
 from gradlab import DerivationError
 from gradlab.cli import main
 from gradlab.symbolic import derive, parse, to_numpy, verify
-from gradlab.symbolic.expand import expand
+from gradlab.symbolic.multiply_out import multiply_out
 
 HW = {"x": "d,1", "W1": "h,d", "b1": "h,1", "W2": "k,h", "b2": "k,1", "y": "k,1"}
 BCE = ("-(y.T @ log(sigmoid(W2 @ sigmoid(W1 @ x + b1) + b2)) "
@@ -114,13 +114,13 @@ def test_factored_results_stay_factored():
         assert derive(parse(text, shapes), wrt).result_text() == want
 
 
-def test_expand_multiplies_out_and_collects():
+def test_multiply_out_distributes_and_collects():
     sh = {"a": "n,1", "b": "n,1"}
     e = parse("a * (a + b) - b * a", sh)
-    assert expand(e).to_text() == "a²"
-    assert expand(parse("(a + b) * (a - b)", sh)).to_text() == "a² − b²"
+    assert multiply_out(e).to_text() == "a²"
+    assert multiply_out(parse("(a + b) * (a - b)", sh)).to_text() == "a² − b²"
     s = parse("sigmoid(a) * (1 - sigmoid(a)) * (-b / sigmoid(a) + (1 - b) / (1 - sigmoid(a)))", sh)
-    assert expand(s).to_text() == "σ(a) − b"
+    assert multiply_out(s).to_text() == "σ(a) − b"
 
 
 def test_row_bias_broadcasts_like_numpy():

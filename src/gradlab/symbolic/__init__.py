@@ -15,38 +15,31 @@ Jacobians of vector-valued expressions are numerator layout (k×n).
 from __future__ import annotations
 
 from .codegen import to_gradlab, to_numpy
-from .derive import Derivation, Step, derive, forward_differential
+from .derivation import Derivation, Step
+from .derive import derive, forward_differential
 from .expr import (
     Dim,
     Expr,
     Matrix,
     Scalar,
     Vector,
-    cos,
     det,
     diag,
-    exp,
     eye,
     hadamard,
-    heaviside,
     inv,
-    log,
     logdet,
     logsoftmax,
     mean,
     norm2,
     ones,
-    relu,
-    sigmoid,
-    sin,
     softmax,
-    softplus,
     sqrt,
-    tanh,
     trace,
 )
-from .expr import abs_ as abs  # noqa: A004 - the symbolic |A|
 from .expr import total as sum  # noqa: A004 - the symbolic sum of entries
+from .functions import abs_ as abs  # noqa: A004 - the symbolic |A|
+from .functions import cos, exp, heaviside, log, relu, sigmoid, sin, softplus, tanh
 from .parse import parse
 from .simplify import simplify
 from .verify import VerifyReport, verify

@@ -1,7 +1,7 @@
 """Budgets for symbolic work, counted in operations (never wall-clock time), so a refusal is deterministic.
 
 A derivation runs inside :func:`derivation_budget`: every rewrite of a node by
-:mod:`.simplify`, every term built by :mod:`.expand` and every few nodes
+:mod:`.simplify`, every term built by :mod:`.multiply_out` and every few nodes
 printed cost one unit. Past ``limit`` units the derivation stops with a
 :class:`~gradlab.core.errors.DerivationError` that names the budget and its
 limit. The expression itself is bounded too: at most :data:`MAX_SIZE` nodes

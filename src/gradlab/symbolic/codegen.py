@@ -15,14 +15,8 @@ import numpy as np
 from ..core.errors import DerivationError, ShapeError
 from ..core.tensor import tensor
 from ..ops import api as gl  # the gradlab operations the compiled closures call
-from ..ops.elementwise import sigmoid_array, softplus_array
 from . import shapes as S
-
-NUMPY_FN = {
-    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sigmoid": sigmoid_array,
-    "relu": lambda x: np.maximum(x, 0.0), "heaviside": lambda x: (x > 0).astype(np.float64),
-    "abs": np.abs, "sign": np.sign, "softplus": softplus_array,
-}
+from .functions import FUNCTIONS
 
 
 def _symbols(expr):
@@ -104,53 +98,77 @@ def _shape(shape, env):
 
 
 # ------------------------------------------------------------ NumPy closures
-def _np_node(e, kids):  # noqa: C901 - one case per op
-    op = e.op
-    if op == "sym":
-        name = e.attrs[0]
-        return lambda env: env[name]
-    if op == "dim":
-        d = e.attrs[0]
-        return lambda env: np.full((1, 1), float(_size(d, env)))
-    if op == "num":
-        v = _as_float(e.attrs[0])
-        return lambda env: np.full((1, 1), v)
-    if op == "ones":
-        return lambda env: np.ones(_shape(e.shape, env))
-    if op == "eye":
-        return lambda env: np.eye(_size(e.shape[0], env))
-    if op == "zero":
-        return lambda env: np.zeros(_shape(e.shape, env))
-    if op == "diff":
-        raise DerivationError("to_numpy: an expression with a differential dX cannot be evaluated")
-    a = kids[0]
-    b = kids[1] if len(kids) > 1 else None
-    table = {
-        "add": lambda env: a(env) + b(env),
-        "scale": lambda env: a(env)[0, 0] * b(env),
-        "matmul": lambda env: a(env) @ b(env),
-        "had": lambda env: a(env) * b(env),
-        "T": lambda env: a(env).T,
-        "sum": lambda env: np.full((1, 1), np.sum(a(env))),
-        "tr": lambda env: np.full((1, 1), np.trace(a(env))),
-        "det": lambda env: np.full((1, 1), np.linalg.det(a(env))),
-        "logdet": lambda env: np.full((1, 1), np.linalg.slogdet(a(env))[1]),
-        "inv": lambda env: np.linalg.inv(a(env)),
-        "diag": lambda env: np.diag(a(env)[:, 0]),
-        "diagvec": lambda env: np.diag(a(env)).reshape(-1, 1).copy(),
-        "norm2": lambda env: np.full((1, 1), np.linalg.norm(a(env))),
-        "softmax": lambda env: _softmax(a(env)),
-        "logsoftmax": lambda env: _logsoftmax(a(env)),
-        "bcast": lambda env: np.full(_shape(e.shape, env), a(env)[0, 0]),
-        "frob": lambda env: np.full((1, 1), np.sum(a(env) * b(env))),
-    }
-    if op == "fn":
-        f = NUMPY_FN[e.attrs[0]]
-        return lambda env: f(a(env))
-    if op == "pow":
-        p = _as_float(e.attrs[0])
-        return lambda env: np.power(a(env), p)
-    return table[op]
+# One row per op: (node, a, b) -> a function of the environment, where a and b are the compiled operands (None
+# where the node has fewer). An element-wise function compiles to its row's ``numpy`` (see .functions).
+def _symbol(e, a, b):
+    name = e.attrs[0]
+    return lambda env: env[name]
+
+
+def _np_dim(e, a, b):
+    d = e.attrs[0]
+    return lambda env: np.full((1, 1), float(_size(d, env)))
+
+
+def _np_num(e, a, b):
+    v = _as_float(e.attrs[0])
+    return lambda env: np.full((1, 1), v)
+
+
+def _np_fn(e, a, b):
+    f = FUNCTIONS[e.attrs[0]].numpy
+    return lambda env: f(a(env))
+
+
+def _np_pow(e, a, b):
+    p = _as_float(e.attrs[0])
+    return lambda env: np.power(a(env), p)
+
+
+def _refuse_differential(owner):
+    def refuse(e, a, b):
+        raise DerivationError(f"{owner}: an expression with a differential dX cannot be evaluated")
+
+    return refuse
+
+
+NUMPY = {
+    "sym": _symbol,
+    "dim": _np_dim,
+    "num": _np_num,
+    "ones": lambda e, a, b: lambda env: np.ones(_shape(e.shape, env)),
+    "eye": lambda e, a, b: lambda env: np.eye(_size(e.shape[0], env)),
+    "zero": lambda e, a, b: lambda env: np.zeros(_shape(e.shape, env)),
+    "diff": _refuse_differential("to_numpy"),
+    "add": lambda e, a, b: lambda env: a(env) + b(env),
+    "scale": lambda e, a, b: lambda env: a(env)[0, 0] * b(env),
+    "matmul": lambda e, a, b: lambda env: a(env) @ b(env),
+    "had": lambda e, a, b: lambda env: a(env) * b(env),
+    "T": lambda e, a, b: lambda env: a(env).T,
+    "fn": _np_fn,
+    "pow": _np_pow,
+    "sum": lambda e, a, b: lambda env: np.full((1, 1), np.sum(a(env))),
+    "tr": lambda e, a, b: lambda env: np.full((1, 1), np.trace(a(env))),
+    "det": lambda e, a, b: lambda env: np.full((1, 1), np.linalg.det(a(env))),
+    "logdet": lambda e, a, b: lambda env: np.full((1, 1), np.linalg.slogdet(a(env))[1]),
+    "inv": lambda e, a, b: lambda env: np.linalg.inv(a(env)),
+    "diag": lambda e, a, b: lambda env: np.diag(a(env)[:, 0]),
+    "diagvec": lambda e, a, b: lambda env: np.diag(a(env)).reshape(-1, 1).copy(),
+    "norm2": lambda e, a, b: lambda env: np.full((1, 1), np.linalg.norm(a(env))),
+    "softmax": lambda e, a, b: lambda env: _softmax(a(env)),
+    "logsoftmax": lambda e, a, b: lambda env: _logsoftmax(a(env)),
+    "bcast": lambda e, a, b: lambda env: np.full(_shape(e.shape, env), a(env)[0, 0]),
+    "frob": lambda e, a, b: lambda env: np.full((1, 1), np.sum(a(env) * b(env))),
+}
+
+
+def _operands(kids):
+    return (kids[0] if kids else None), (kids[1] if len(kids) > 1 else None)
+
+
+def _np_node(e, kids):
+    """The NumPy closure of one node, given its operands' closures."""
+    return NUMPY[e.op](e, *_operands(kids))
 
 
 def _softmax(v):
@@ -203,47 +221,55 @@ def to_numpy(expr):
 
 
 # ---------------------------------------------------------- gradlab closures
-def _gl_node(e, kids):  # noqa: C901 - one case per op
-    op = e.op
-    if op in ("dim", "num", "ones", "eye", "zero"):
-        const = _np_node(e, kids)
-        return lambda env: tensor(const(env))
-    if op == "sym":
-        name = e.attrs[0]
-        return lambda env: env[name]
-    if op == "diff":
-        raise DerivationError("to_gradlab: an expression with a differential dX cannot be evaluated")
-    a = kids[0]
-    b = kids[1] if len(kids) > 1 else None
-    if op == "fn":
-        name = e.attrs[0]
-        if name == "sign":
-            return lambda env: tensor(np.sign(a(env).data))
-        f = getattr(gl, name)
-        return lambda env: f(a(env))
-    if op == "pow":
-        p = _as_float(e.attrs[0])
-        return lambda env: gl.pow(a(env), p)
-    table = {
-        "add": lambda env: a(env) + b(env),
-        "scale": lambda env: a(env) * b(env),
-        "matmul": lambda env: gl.matmul(a(env), b(env)),
-        "had": lambda env: a(env) * b(env),
-        "T": lambda env: gl.matrix_transpose(a(env)),
-        "sum": lambda env: gl.reshape(gl.sum(a(env)), (1, 1)),
-        "tr": lambda env: gl.reshape(gl.trace(a(env)), (1, 1)),
-        "det": lambda env: gl.reshape(gl.det(a(env)), (1, 1)),
-        "logdet": lambda env: gl.reshape(gl.logdet(a(env)), (1, 1)),
-        "inv": lambda env: gl.inv(a(env)),
-        "diag": lambda env: gl.diag(gl.reshape(a(env), (-1,))),
-        "diagvec": lambda env: gl.reshape(gl.diag(a(env)), (-1, 1)),
-        "norm2": lambda env: gl.reshape(gl.sqrt(gl.sum(a(env) * a(env))), (1, 1)),
-        "softmax": lambda env: gl.softmax(a(env), axis=0),
-        "logsoftmax": lambda env: gl.log_softmax(a(env), axis=0),
-        "bcast": lambda env: a(env) * tensor(np.ones(_shape(e.shape, env))),
-        "frob": lambda env: gl.reshape(gl.sum(a(env) * b(env)), (1, 1)),
-    }
-    return table[op]
+# The same, over gradlab Tensors; constants are the NumPy closures' values as Tensors.
+def _gl_constant(e, a, b):
+    const = _np_node(e, [])
+    return lambda env: tensor(const(env))
+
+
+def _gl_fn(e, a, b):
+    f = FUNCTIONS[e.attrs[0]].gradlab
+    return lambda env: f(a(env))
+
+
+def _gl_pow(e, a, b):
+    p = _as_float(e.attrs[0])
+    return lambda env: gl.pow(a(env), p)
+
+
+GRADLAB = {
+    "sym": _symbol,
+    "dim": _gl_constant,
+    "num": _gl_constant,
+    "ones": _gl_constant,
+    "eye": _gl_constant,
+    "zero": _gl_constant,
+    "diff": _refuse_differential("to_gradlab"),
+    "add": lambda e, a, b: lambda env: a(env) + b(env),
+    "scale": lambda e, a, b: lambda env: a(env) * b(env),
+    "matmul": lambda e, a, b: lambda env: gl.matmul(a(env), b(env)),
+    "had": lambda e, a, b: lambda env: a(env) * b(env),
+    "T": lambda e, a, b: lambda env: gl.matrix_transpose(a(env)),
+    "fn": _gl_fn,
+    "pow": _gl_pow,
+    "sum": lambda e, a, b: lambda env: gl.reshape(gl.sum(a(env)), (1, 1)),
+    "tr": lambda e, a, b: lambda env: gl.reshape(gl.trace(a(env)), (1, 1)),
+    "det": lambda e, a, b: lambda env: gl.reshape(gl.det(a(env)), (1, 1)),
+    "logdet": lambda e, a, b: lambda env: gl.reshape(gl.logdet(a(env)), (1, 1)),
+    "inv": lambda e, a, b: lambda env: gl.inv(a(env)),
+    "diag": lambda e, a, b: lambda env: gl.diag(gl.reshape(a(env), (-1,))),
+    "diagvec": lambda e, a, b: lambda env: gl.reshape(gl.diag(a(env)), (-1, 1)),
+    "norm2": lambda e, a, b: lambda env: gl.reshape(gl.sqrt(gl.sum(a(env) * a(env))), (1, 1)),
+    "softmax": lambda e, a, b: lambda env: gl.softmax(a(env), axis=0),
+    "logsoftmax": lambda e, a, b: lambda env: gl.log_softmax(a(env), axis=0),
+    "bcast": lambda e, a, b: lambda env: a(env) * tensor(np.ones(_shape(e.shape, env))),
+    "frob": lambda e, a, b: lambda env: gl.reshape(gl.sum(a(env) * b(env)), (1, 1)),
+}
+
+
+def _gl_node(e, kids):
+    """The gradlab closure of one node, given its operands' closures."""
+    return GRADLAB[e.op](e, *_operands(kids))
 
 
 def to_gradlab(expr):

@@ -18,105 +18,20 @@ vector x follows from the gradient of uᵀf: it is Jᵀu, and J is read off.
 from __future__ import annotations
 
 from ..core.errors import DerivationError, ParameterError
-from . import expr as X
+from . import expr as E
 from . import shapes as S
 from .budget import check_size, derivation_budget
+from .derivation import Derivation, Step
 from .expr import Expr
-from .naming import choose_names, used_definitions
+from .linear import linear_coefficient
+from .naming import choose_names
+from .parse import parse
 from .printing import to_text
 from .rules import DIFFERENTIALS, REARRANGE
-from .expand import Tidier, diag_as_hadamard
 from .simplify import simplify
+from .tidy import Tidier, diag_as_hadamard
 
 MAX_STEPS = 400
-
-
-class Step:
-    """One line of a derivation: the rule applied and the resulting right-hand side."""
-
-    __slots__ = ("rule", "expr", "lhs")
-
-    def __init__(self, rule, expr, lhs):
-        self.rule, self.expr, self.lhs = rule, expr, lhs
-
-    def __iter__(self):
-        return iter((self.rule, self.expr))
-
-    def __repr__(self):
-        return f"Step({self.rule!r}, {to_text(self.expr)!r})"
-
-
-class Derivation:
-    """The result of :func:`derive`.
-
-    Attributes: ``expr`` (the expression, shape 1×1 for a gradient or k×1 for
-    a Jacobian), ``wrt`` (the symbol), ``result`` (an :class:`Expr`: the
-    gradient, shape of ``wrt`` in denominator layout, its transpose in
-    numerator layout; or the k×n Jacobian), ``kind`` ('gradient' or
-    'jacobian'), ``layout``, ``steps`` (list of :class:`Step`, each a
-    ``(rule name, expression)`` pair) and ``names`` (short names used in the
-    printout, e.g. ŷ = relu(z)), ``sums_to_one`` (vectors assumed to sum to one) and ``work`` (the units
-    of the work budget the derivation used, counted deterministically; see :mod:`.budget`).
-    """
-
-    def __init__(self, expr, wrt, result, kind, layout, steps, names, sums_to_one=()):
-        self.expr, self.wrt, self.result = expr, wrt, result
-        self.kind, self.layout, self.steps, self.names = kind, layout, steps, names
-        self.sums_to_one = tuple(sums_to_one)
-        self.work = 0
-
-    @property
-    def shape(self):
-        return self.result.shape
-
-    @property
-    def symbol(self):
-        """∂L/∂X as text."""
-        return f"∂L/∂{self.wrt.attrs[0]}" if self.kind == "gradient" else f"∂f/∂{self.wrt.attrs[0]}"
-
-    def layout_note(self):
-        n = self.wrt.attrs[0]
-        if self.kind == "gradient":
-            if self.layout == "denominator":
-                return f"denominator layout: the gradient has the shape of {n} ({S.fmt(self.result.shape)})"
-            return f"numerator layout: the gradient is the transpose of {n}'s shape ({S.fmt(self.result.shape)})"
-        if self.layout == "numerator":
-            return f"numerator layout: the Jacobian is (size of f)×(size of {n}) = {S.fmt(self.result.shape)}"
-        return f"denominator layout: the Jacobian is (size of {n})×(size of f) = {S.fmt(self.result.shape)}"
-
-    def definitions(self):
-        """[(name text, name LaTeX, definition Expr)] for the names used in the result and steps."""
-        exprs = [self.result] + [s.expr for s in self.steps]
-        return used_definitions(exprs, self.names)
-
-    def result_text(self):
-        return to_text(self.result, self.names)
-
-    def __str__(self):
-        return f"{self.symbol} = {self.result_text()}"
-
-    def __repr__(self):
-        return f"Derivation({self})"
-
-    def to_text(self, steps=True):
-        from .render import derivation_text
-
-        return derivation_text(self, steps)
-
-    def to_markdown(self, steps=True):
-        from .render import derivation_markdown
-
-        return derivation_markdown(self, steps)
-
-    def to_latex(self, steps=True):
-        from .render import derivation_latex
-
-        return derivation_latex(self, steps)
-
-    def to_json(self):
-        from .render import derivation_dict
-
-        return derivation_dict(self)
 
 
 # ----------------------------------------------------------------- terms
@@ -126,7 +41,7 @@ def _display(terms):
     for g, d in terms:
         t = Expr("frob", (g, d), (), (1, 1))
         out = t if out is None else Expr("add", (out, t), (), (1, 1))
-    return out if out is not None else X.num(0)
+    return out if out is not None else E.num(0)
 
 
 def _append(steps, step):
@@ -161,7 +76,7 @@ def _differentiate_scalar(expr, wrt, record, tidy):
     def dep(e):
         return e.depends_on(name)
 
-    terms = [(X.num(1), X.diff(expr))]
+    terms = [(E.num(1), E.diff(expr))]
     for _ in range(MAX_STEPS):
         pending = [i for i, (g, d) in enumerate(terms) if d.op != "diff"]
         if pending:
@@ -222,61 +137,10 @@ def _differential(e, dep):
 
 
 def _zero(shape):
-    return X.num(0) if shape == S.SCALAR else X.zero(shape)
+    return E.num(0) if shape == S.SCALAR else E.zero(shape)
 
 
-# ---------------------------------------------------------------- Jacobian
-def linear_coefficient(e, u):
-    """M with e = M u, for e (k×1 or 1×1) linear in the column vector u; else DerivationError."""
-    name = u.attrs[0]
-    if not e.depends_on(name):
-        return None
-    op = e.op
-    if e == u:
-        return X.eye(u.shape[0])
-    if op == "add":
-        parts = [linear_coefficient(a, u) for a in e.args]
-        parts = [p for p in parts if p is not None]
-        return parts[0] if len(parts) == 1 else X.add(parts[0], parts[1])
-    if op == "matmul":
-        a, b = e.args
-        if b.depends_on(name):
-            return X.matmul(a, linear_coefficient(b, u))
-        if b.is_scalar:
-            return X.scale(b, linear_coefficient(a, u))
-    if op == "scale":
-        c, a = e.args
-        if a.depends_on(name):
-            return X.scale(c, linear_coefficient(a, u))
-        if a.shape[1] == 1:
-            return X.matmul(a, linear_coefficient(c, u))
-    if op == "had" and e.shape[1] == 1:
-        a, b = e.args
-        if b.depends_on(name) and not a.depends_on(name):
-            return X.matmul(X.diag(a), linear_coefficient(b, u))
-        if a.depends_on(name) and not b.depends_on(name):
-            return X.matmul(X.diag(b), linear_coefficient(a, u))
-    if op == "T" and e.is_scalar:
-        return linear_coefficient(e.args[0], u)
-    if op == "frob" and e.args[1].shape[1] == 1 and not e.args[0].depends_on(name):
-        return X.matmul(X.transpose(e.args[0]), linear_coefficient(e.args[1], u))
-    if op == "matmul" and e.is_scalar and not e.args[1].depends_on(name):  # a row times a column: ab = bᵀaᵀ
-        return X.matmul(X.transpose(e.args[1]), linear_coefficient(simplify(X.transpose(e.args[0])), u))
-    if op == "sum":
-        return linear_coefficient(_sum_as_product(e.args[0]), u)
-    raise DerivationError(f"derive: could not read the Jacobian off Jᵀ{name} = {to_text(e)}, which should be a "
-                          f"matrix times {name}; differentiate a scalar such as sum(f) instead")
-
-
-def _sum_as_product(a):
-    """sum(A) as 𝟏ᵀA, A𝟏 or 𝟏ᵀA𝟏 (simplified), a 1×1 product that :func:`linear_coefficient` can read."""
-    if a.shape[1] == 1:
-        return simplify(X.matmul(X.transpose(X.ones(a.shape[0])), a))
-    if a.shape[0] == 1:
-        return simplify(X.matmul(a, X.ones(a.shape[1])))
-    return simplify(X.matmul(X.matmul(X.transpose(X.ones(a.shape[0])), a), X.ones(a.shape[1])))
-
-
+# ------------------------------------------------- Jacobian and tensor derivatives
 def forward_differential(e, wrt):
     """dE as an expression in dX (for any shapes): the differential form."""
     name = wrt.attrs[0]
@@ -285,7 +149,7 @@ def forward_differential(e, wrt):
         if not x.depends_on(name):
             return None
         if x == wrt:
-            return X.diff(wrt)
+            return E.diff(wrt)
         rule = DIFFERENTIALS.get(x.op)
         if rule is None:
             raise DerivationError(f"no differential rule for {x.op}")
@@ -296,13 +160,13 @@ def forward_differential(e, wrt):
         if d.op == "diff":
             inner = d.args[0]
             out = go(inner)
-            return out if out is not None else X.zero(d.shape)
+            return out if out is not None else E.zero(d.shape)
         if not any(n.op == "diff" for n in d.walk()):
             return d
         return Expr(d.op, tuple(substitute(a) for a in d.args), d.attrs, d.shape)
 
     out = go(e)
-    return simplify(out) if out is not None else X.zero(e.shape)
+    return simplify(out) if out is not None else E.zero(e.shape)
 
 
 def _is_vector(shape):
@@ -352,8 +216,6 @@ def derive(expr, wrt, layout=None, shapes=None, sums_to_one=(), budget=None):
     more than ``MAX_SIZE`` nodes, DerivationError names the budget and its limit.
     """
     if isinstance(expr, str):
-        from .parse import parse
-
         expr = parse(expr, shapes or {})
     if not isinstance(expr, Expr):
         raise DerivationError(f"derive: expected an expression or a string, got {type(expr).__name__}")
@@ -433,12 +295,12 @@ def _gradient(expr, wrt, layout, sums_to_one=(), what="the derivation"):
         check_size(shown, f"{what} at step {len(steps) + 1}")
         _append(steps, Step(rule, shown, "dL"))
 
-    steps.append(Step("the differential of L", _display([(X.num(1), X.diff(base))]), "dL"))
+    steps.append(Step("the differential of L", _display([(E.num(1), E.diff(base))]), "dL"))
     tidy = Tidier(names, sums_to_one)
     g = _differentiate_scalar(base, wrt, record, tidy)
     steps.append(Step(f"dL = G : d{wrt.attrs[0]} ⟺ ∂L/∂{wrt.attrs[0]} = G", g, f"∂L/∂{wrt.attrs[0]}"))
     if layout == "numerator":
-        g = diag_as_hadamard(simplify(X.transpose(g)), names)
+        g = diag_as_hadamard(simplify(E.transpose(g)), names)
         steps.append(Step("numerator layout: transpose the gradient", g, f"∂L/∂{wrt.attrs[0]}"))
     names = _keep_if_shorter(g, names)
     return Derivation(expr, wrt, g, "gradient", layout, steps, names, sums_to_one)
@@ -446,12 +308,12 @@ def _gradient(expr, wrt, layout, sums_to_one=(), what="the derivation"):
 
 def _jacobian(expr, wrt, layout, sums_to_one=(), what="the derivation"):
     base = simplify(expr)
-    column = base if base.shape[1] == 1 else simplify(X.transpose(base))
+    column = base if base.shape[1] == 1 else simplify(E.transpose(base))
     taken = expr.symbols()
-    u = X.sym(_fresh("u", taken), (column.shape[0], 1))
+    u = E.sym(_fresh("u", taken), (column.shape[0], 1))
     names = choose_names(base)
     steps = [Step(f"df = J d{wrt.attrs[0]}, so for any u: uᵀdf = (Jᵀu) : d{wrt.attrs[0]}; "
-                  "differentiate uᵀf", _display([(u, X.diff(column))]), "uᵀdf")]
+                  "differentiate uᵀf", _display([(u, E.diff(column))]), "uᵀdf")]
 
     def record(rule, terms):
         shown = _display(terms)
@@ -460,15 +322,15 @@ def _jacobian(expr, wrt, layout, sums_to_one=(), what="the derivation"):
 
     loss = Expr("frob", (u, column), (), (1, 1))
     g = _differentiate_scalar(loss, wrt, lambda r, t: record(r, [(gg, dd) for gg, dd in t]), _keep)
-    gcol = g if g.shape[1] == 1 else simplify(X.transpose(g))
+    gcol = g if g.shape[1] == 1 else simplify(E.transpose(g))
     m = linear_coefficient(gcol, u)
     if m is None:
         n = wrt.shape[0] if wrt.shape[1] == 1 else wrt.shape[1]
-        jac = X.zero((column.shape[0], n))
+        jac = E.zero((column.shape[0], n))
     else:
-        jac = simplify(X.transpose(m))
+        jac = simplify(E.transpose(m))
     steps.append(Step(f"Jᵀu = {to_text(gcol, names)}, so J = ∂f/∂{wrt.attrs[0]} (numerator layout)", jac, "J"))
-    result = jac if layout == "numerator" else simplify(X.transpose(jac))
+    result = jac if layout == "numerator" else simplify(E.transpose(jac))
     if layout == "denominator":
         steps.append(Step("denominator layout: transpose the Jacobian", result, "J"))
     names = _keep_if_shorter(result, names)

@@ -30,7 +30,9 @@ diff         the differential dA                         shape of A
 
 Build expressions with :func:`Matrix`, :func:`Vector`, :func:`Scalar` and the
 operators ``+ - * / @ ** .T`` (``*`` between same-shape arrays is the
-Hadamard product; a scalar times an array scales it).
+Hadamard product; a scalar times an array scales it). The element-wise
+functions f are the rows of :mod:`.functions`, which also holds their
+builders (``exp``, ``relu``, ...).
 """
 
 from __future__ import annotations
@@ -43,8 +45,6 @@ from ..core.errors import ShapeError
 from . import shapes as S
 
 MAX_EXPONENT = 64
-
-ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "heaviside", "abs", "sign", "softplus")
 
 
 class Expr:
@@ -83,13 +83,13 @@ class Expr:
 
     def to_text(self, names=None):
         """Unicode text, e.g. ``(2/m)XᵀH(ŷ − y)``."""
-        from .printing import to_text
+        from .printing import to_text  # cycle: the printer draws Expr nodes
 
         return to_text(self, names)
 
     def to_latex(self, names=None):
         """LaTeX source (no surrounding ``$``)."""
-        from .printing import to_latex
+        from .printing import to_latex  # cycle: the printer draws Expr nodes
 
         return to_latex(self, names)
 
@@ -376,9 +376,11 @@ def power(a, p):
 
 
 def fn(name, a):
-    """An element-wise function f(A)."""
+    """An element-wise function f(A), f a row of :data:`.functions.FUNCTIONS` (its builders: ``functions.exp``, ...)."""
+    from .functions import FUNCTIONS  # cycle: the table's derivatives are built from these constructors
+
     a = as_expr(a)
-    if name not in ELEMENTWISE:
+    if name not in FUNCTIONS:
         raise ShapeError(f"unknown element-wise function {name!r}")
     return Expr("fn", (a,), (name,), a.shape)
 
@@ -465,27 +467,6 @@ def frob(a, b):
     a, b = as_expr(a), as_expr(b)
     _same(":", a, b)
     return Expr("frob", (a, b), (), S.SCALAR)
-
-
-def _fn_builder(name):
-    def build(a):
-        return fn(name, a)
-
-    build.__name__ = name
-    build.__doc__ = f"{name}(A) element-wise; the result has the shape of A."
-    return build
-
-
-exp = _fn_builder("exp")
-log = _fn_builder("log")
-sin = _fn_builder("sin")
-cos = _fn_builder("cos")
-tanh = _fn_builder("tanh")
-sigmoid = _fn_builder("sigmoid")
-relu = _fn_builder("relu")
-heaviside = _fn_builder("heaviside")
-abs_ = _fn_builder("abs")
-softplus = _fn_builder("softplus")
 
 
 def sqrt(a):

@@ -1,24 +1,24 @@
 """Short names for common sub-expressions: z = Xw + 𝟏b, ŷ = relu(z), H = Diag(𝓗(z)).
 
-The activations of an expression (relu, σ, tanh, softplus, softmax applied to
+The activations of an expression (the element-wise functions marked ``activation``
+in :mod:`.functions` — relu, σ, tanh, softplus — and softmax, applied to
 something that is not a plain symbol) are numbered from the input outwards:
 their arguments are the pre-activations z (z₁, z₂, ...), their values a₁,
 a₂, ... and the outermost one ŷ; the diagonal matrices of their derivatives
-are H (ReLU's Heaviside step) or D. A name is shown only where it occurs.
+are the row's ``diag_name``: H (ReLU's Heaviside step) or D. A name is shown only where it occurs.
 """
 
 from __future__ import annotations
 
-from . import expr as X
-from .rules import fprime
+from . import expr as E
+from .functions import FUNCTIONS, fprime
 from .simplify import simplify
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "softplus")
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _is_activation(e):
-    return (e.op == "fn" and e.attrs[0] in ACTIVATIONS) or e.op == "softmax"
+    return (e.op == "fn" and FUNCTIONS[e.attrs[0]].activation) or e.op == "softmax"
 
 
 def _name(base, latex_base, i, count):
@@ -77,10 +77,10 @@ def choose_names(e):
             put(act, ("ŷ", r"\hat{y}"))
         if act.op == "fn" and z.shape[1] == 1 and not z.is_scalar:
             f1 = fprime(act.attrs[0], z)
-            letter = "H" if act.attrs[0] == "relu" else "D"
+            letter = FUNCTIONS[act.attrs[0]].diag_name
             nm = _name(letter, letter, i, 2 if numbered else 1)
-            if nm[0] not in taken:
-                names[simplify(X.diag(f1))] = nm
+            if nm[0] not in taken and f1 is not None:
+                names[simplify(E.diag(f1))] = nm
     if out is not None:
         put(out, ("ŷ", r"\hat{y}"))
     return names

@@ -1,7 +1,8 @@
 """Parsing expressions from text with Python's ``ast`` against a whitelist — never ``eval``.
 
-Syntax is Python's: ``+ - * / @ **``, ``.T``, calls of the functions in
-:data:`FUNCTIONS`, numbers, the declared symbols and the dimension names
+Syntax is Python's: ``+ - * / @ **``, ``.T``, calls of the functions
+(:func:`functions`: the element-wise rows of :mod:`.functions` and
+:data:`OTHER_FUNCTIONS`), numbers, the declared symbols and the dimension names
 (a dimension used as a value is its size, as in ``/ m``). Everything else —
 attributes other than ``.T``, subscripts, lambdas, keywords, strings,
 comparisons, ``__import__('os')`` — is rejected with a :class:`ParseError`
@@ -13,22 +14,28 @@ from __future__ import annotations
 import ast
 
 from ..core.errors import ParseError, ShapeError
-from . import expr as X
+from . import expr as E
 from . import shapes as S
+from .functions import builder, parse_names
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_NODES = 600
 MAX_NUMBER = 1e9
 
-FUNCTIONS = {
-    "exp": X.exp, "log": X.log, "sin": X.sin, "cos": X.cos, "tanh": X.tanh, "sigmoid": X.sigmoid,
-    "relu": X.relu, "heaviside": X.heaviside, "step": X.heaviside, "abs": X.abs_, "sqrt": X.sqrt,
-    "softplus": X.softplus, "sum": X.total, "mean": X.mean, "tr": X.trace, "trace": X.trace, "det": X.det,
-    "logdet": X.logdet, "inv": X.inv, "diag": X.diag, "Diag": X.diag, "norm2": X.norm2, "norm": X.norm2,
-    "softmax": X.softmax, "log_softmax": X.logsoftmax, "transpose": X.transpose,
+OTHER_FUNCTIONS = {  # the functions that are not element-wise rows of .functions
+    "sqrt": E.sqrt, "sum": E.total, "mean": E.mean, "tr": E.trace, "trace": E.trace, "det": E.det,
+    "logdet": E.logdet, "inv": E.inv, "diag": E.diag, "Diag": E.diag, "norm2": E.norm2, "norm": E.norm2,
+    "softmax": E.softmax, "log_softmax": E.logsoftmax, "transpose": E.transpose,
 }
-DIM_FUNCTIONS = {"ones": X.ones, "eye": X.eye}
+DIM_FUNCTIONS = {"ones": E.ones, "eye": E.eye}
+
+
+def functions():
+    """{name: builder} of the functions of one argument :func:`parse` accepts (registered rows included)."""
+    out = {name: builder(f.name) for name, f in parse_names().items()}
+    out.update(OTHER_FUNCTIONS)
+    return out
 
 
 def caret(text, col, message):
@@ -58,8 +65,9 @@ def norm_shapes(shapes):
     if not isinstance(shapes, dict):
         raise ShapeError(f"parse: shapes must be a dict name → shape, got {type(shapes).__name__}")
     out = {}
+    calls = functions()
     for name, shp in shapes.items():
-        if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS or name in DIM_FUNCTIONS:
+        if not isinstance(name, str) or not name.isidentifier() or name in calls or name in DIM_FUNCTIONS:
             raise ShapeError(f"parse: {name!r} cannot be a symbol name (use an identifier that is not a function)")
         out[name] = S.norm_shape(shp, f"the shape of {name}")
     return out
@@ -121,7 +129,7 @@ class _Builder:
         method = getattr(self, "n_" + type(node).__name__, None)
         if method is None:
             self.fail(node, f"{_describe(node)} is not allowed; expected symbols, numbers, + - * / @ **, .T "
-                            f"and the functions {', '.join(sorted(FUNCTIONS) + sorted(DIM_FUNCTIONS))}")
+                            f"and the functions {_function_list()}")
         return method(node, depth + 1)
 
     def _op_col(self, node, chars):
@@ -131,8 +139,8 @@ class _Builder:
         return i if i >= 0 else node.col_offset
 
     def n_BinOp(self, node, depth):  # noqa: N802
-        ops = {ast.Add: ("+", X.add), ast.Sub: ("-", X.sub), ast.Mult: ("*", X.mul), ast.Div: ("/", X.div),
-               ast.MatMult: ("@", X.matmul), ast.Pow: ("**", None)}
+        ops = {ast.Add: ("+", E.add), ast.Sub: ("-", E.sub), ast.Mult: ("*", E.mul), ast.Div: ("/", E.div),
+               ast.MatMult: ("@", E.matmul), ast.Pow: ("**", None)}
         kind = ops.get(type(node.op))
         if kind is None:
             self.fail(node, f"the operator {type(node.op).__name__} is not allowed; use + - * / @ **",
@@ -141,10 +149,10 @@ class _Builder:
         left = self.build(node.left, depth)
         if sym == "**":
             p = self.constant(node.right)
-            if abs(p) > X.MAX_EXPONENT:
-                self.fail(node.right, f"the exponent {p:g} is too large (|p| <= {X.MAX_EXPONENT} allowed)")
+            if abs(p) > E.MAX_EXPONENT:
+                self.fail(node.right, f"the exponent {p:g} is too large (|p| <= {E.MAX_EXPONENT} allowed)")
             try:
-                return X.power(left, p)
+                return E.power(left, p)
             except (ShapeError, ValueError, OverflowError) as exc:
                 self.shape_fail(self._op_col(node, "**"), exc)
         right = self.build(node.right, depth)
@@ -183,11 +191,11 @@ class _Builder:
     def n_Constant(self, node, depth):  # noqa: N802
         if not _is_number(node.value):
             self.fail(node, f"{_describe(node)} is not allowed; only numbers are constants")
-        return X.num(self.number(node))
+        return E.num(self.number(node))
 
     def n_UnaryOp(self, node, depth):  # noqa: N802
         if isinstance(node.op, ast.USub):
-            return X.neg(self.build(node.operand, depth))
+            return E.neg(self.build(node.operand, depth))
         if isinstance(node.op, ast.UAdd):
             return self.build(node.operand, depth)
         self.fail(node, f"the operator {type(node.op).__name__} is not allowed")
@@ -195,10 +203,10 @@ class _Builder:
     def n_Name(self, node, depth):  # noqa: N802
         name = node.id
         if name in self.shapes:
-            return X.sym(name, self.shapes[name])
+            return E.sym(name, self.shapes[name])
         if name in self.dims:
-            return X.Dim(name)
-        if name in FUNCTIONS or name in DIM_FUNCTIONS:
+            return E.Dim(name)
+        if name in functions() or name in DIM_FUNCTIONS:
             self.fail(node, f"{name} is a function; call it, e.g. {name}(x)")
         declared = ", ".join(sorted(self.shapes)) or "none"
         self.fail(node, f"unknown name {name!r}: declare its shape (e.g. --shape {name}=m,1); declared symbols: "
@@ -208,7 +216,7 @@ class _Builder:
         if node.attr != "T":
             col = (node.value.end_col_offset or node.col_offset)
             self.fail(node, f"attribute access .{node.attr} is not allowed; only .T (transpose) is", col=col)
-        return X.transpose(self.build(node.value, depth))
+        return E.transpose(self.build(node.value, depth))
 
     def n_Call(self, node, depth):  # noqa: N802
         if not isinstance(node.func, ast.Name):
@@ -218,14 +226,14 @@ class _Builder:
             self.fail(node, f"{name}(...): keyword and * arguments are not allowed")
         if name in DIM_FUNCTIONS:
             return self.dim_call(node, name)
-        if name not in FUNCTIONS:
-            self.fail(node, f"unknown function {name!r}; the functions are "
-                            f"{', '.join(sorted(FUNCTIONS) + sorted(DIM_FUNCTIONS))}")
+        calls = functions()
+        if name not in calls:
+            self.fail(node, f"unknown function {name!r}; the functions are {_function_list()}")
         if len(node.args) != 1:
             self.fail(node, f"{name} takes exactly one argument, got {len(node.args)}")
         arg = self.build(node.args[0], depth)
         try:
-            return FUNCTIONS[name](arg)
+            return calls[name](arg)
         except ShapeError as exc:
             self.shape_fail(node.col_offset, exc)
 
@@ -240,6 +248,10 @@ class _Builder:
             return DIM_FUNCTIONS[name](a.value)
         self.fail(a, f"{name}(k): k must be a dimension name used in a shape ({', '.join(sorted(self.dims)) or 'none'})"
                      " or a positive integer")
+
+
+def _function_list():
+    return ", ".join(sorted(functions()) + sorted(DIM_FUNCTIONS))
 
 
 def _is_number(v):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from .printing import to_latex, to_text
+import re
+
+from ..core.text import latex_escape
 from . import shapes as S
+from .functions import FUNCTIONS
+from .printing import to_latex, to_text
 
 
 def _without(names, node):
@@ -91,9 +95,16 @@ LATEX_SYMBOLS = (("⁻ᵀ", r"^{-\top}"), ("⁻¹", "^{-1}"), ("ᵀ", r"^{\top}"
                  ("%", r"\%"), ("&", r"\&"), ("_", r"\_"))
 MATH_WORDS = {"log_softmax": r"\operatorname{log\_softmax}", "softmax": r"\operatorname{softmax}",
               "Diag": r"\operatorname{Diag}", "diag": r"\operatorname{diag}", "tr": r"\operatorname{tr}",
-              "det": r"\det", "log": r"\log", "exp": r"\exp", "sum": r"\operatorname{sum}", "sin": r"\sin",
-              "cos": r"\cos", "tanh": r"\tanh", "relu": r"\operatorname{relu}", "sign": r"\operatorname{sign}",
-              "abs": r"\operatorname{abs}", "softplus": r"\operatorname{softplus}"}
+              "det": r"\det", "sum": r"\operatorname{sum}"}
+
+
+def _math_word(word):
+    """The LaTeX of a word of formula in a rule name: one of :data:`MATH_WORDS`, or an element-wise function
+    written by its name (exp, tanh, relu; σ and 𝓗 are symbols, see :data:`LATEX_SYMBOLS`); else None."""
+    if word in MATH_WORDS:
+        return MATH_WORDS[word]
+    row = FUNCTIONS.get(word)
+    return row.latex if row is not None and row.text == word else None
 SHORT_WORDS = {"to", "of", "by", "an", "on", "is", "in", "at", "as", "or", "if", "so", "a"}
 
 
@@ -104,7 +115,7 @@ def _is_word(token):
         return False
     if core in ("sum", "Diag") and "(" not in token:
         return True
-    if core in MATH_WORDS or core in ("d",):
+    if _math_word(core) is not None or core in ("d",):
         return False
     if len(core) <= 2 and core not in SHORT_WORDS:
         return False
@@ -114,9 +125,7 @@ def _is_word(token):
 
 
 def _latex_math(s):
-    import re
-
-    out = re.sub(r"[A-Za-z_]+", lambda m: MATH_WORDS.get(m.group(0), m.group(0)), s)
+    out = re.sub(r"[A-Za-z_]+", lambda m: _math_word(m.group(0)) or m.group(0), s)
     for a, b in LATEX_SYMBOLS:
         if a == "_":
             continue
@@ -138,7 +147,7 @@ def _latex_text(s):
     for kind, toks in groups:
         chunk = " ".join(toks)
         if kind == "text":
-            out.append(r"\text{" + chunk.replace("&", r"\&").replace("%", r"\%").replace("#", r"\#") + " }")
+            out.append(r"\text{" + latex_escape(chunk) + " }")
         else:
             out.append(_latex_math(chunk) + r"\ ")
     return "".join(out).rstrip("\\ ").rstrip()

@@ -9,68 +9,19 @@ Two registries, keyed by op, each row a flat named function:
   term ``G : D`` so that one operation less stands between the colon and the
   differential, e.g. ``A : BC = ACᵀ : B`` when the differential is in B.
 
-Element-wise derivatives f′ live in :data:`FPRIME`.
+The derivative f′ of an element-wise function, and its words, are in its row of
+:data:`.functions.FUNCTIONS`.
 """
 
 from __future__ import annotations
 
-from . import expr as X
+from . import expr as E
 from .expr import Expr
+from .functions import FUNCTIONS, fprime
 
 
 def _has_diff(e):
     return any(n.op == "diff" for n in e.walk())
-
-
-# ------------------------------------------------------- element-wise f′
-def _d_exp(a):
-    return X.exp(a)
-
-
-def _d_log(a):
-    return X.power(a, -1)
-
-
-def _d_sin(a):
-    return X.cos(a)
-
-
-def _d_cos(a):
-    return X.neg(X.sin(a))
-
-
-def _d_tanh(a):
-    return X.sub(1, X.power(X.tanh(a), 2))
-
-
-def _d_sigmoid(a):
-    s = X.sigmoid(a)
-    return X.hadamard(s, X.sub(1, s)) if not a.is_scalar else X.mul(s, X.sub(1, s))
-
-
-def _d_relu(a):
-    return X.heaviside(a)
-
-
-def _d_abs(a):
-    return X.fn("sign", a)
-
-
-def _d_softplus(a):
-    return X.sigmoid(a)
-
-
-FPRIME = {"exp": _d_exp, "log": _d_log, "sin": _d_sin, "cos": _d_cos, "tanh": _d_tanh, "sigmoid": _d_sigmoid,
-          "relu": _d_relu, "abs": _d_abs, "softplus": _d_softplus}
-FPRIME_TEXT = {"exp": "exp′ = exp", "log": "log′(z) = 1/z", "sin": "sin′ = cos", "cos": "cos′ = −sin",
-               "tanh": "tanh′ = 1 − tanh²", "sigmoid": "σ′ = σ ⊙ (1 − σ)", "relu": "relu′ = 𝓗 (Heaviside step)",
-               "abs": "abs′ = sign", "softplus": "softplus′ = σ"}
-
-
-def fprime(name, a):
-    """f′(A) for an element-wise function, or None when f′ = 0 almost everywhere."""
-    rule = FPRIME.get(name)
-    return rule(a) if rule else None
 
 
 # ----------------------------------------------------------- differentials
@@ -94,31 +45,31 @@ def _scale(c, a):
 
 def d_add(e, dep):
     a, b = e.args
-    return "sum rule d(A + B) = dA + dB", _sum([X.diff(a) if dep(a) else None, X.diff(b) if dep(b) else None],
+    return "sum rule d(A + B) = dA + dB", _sum([E.diff(a) if dep(a) else None, E.diff(b) if dep(b) else None],
                                                e.shape)
 
 
 def d_scale(e, dep):
     c, a = e.args
     return "product rule d(βA) = dβ A + β dA", _sum(
-        [_scale(X.diff(c), a) if dep(c) else None, _scale(c, X.diff(a)) if dep(a) else None], e.shape)
+        [_scale(E.diff(c), a) if dep(c) else None, _scale(c, E.diff(a)) if dep(a) else None], e.shape)
 
 
 def d_matmul(e, dep):
     a, b = e.args
     return "product rule d(AB) = dA B + A dB", _sum(
-        [_mm(X.diff(a), b) if dep(a) else None, _mm(a, X.diff(b)) if dep(b) else None], e.shape)
+        [_mm(E.diff(a), b) if dep(a) else None, _mm(a, E.diff(b)) if dep(b) else None], e.shape)
 
 
 def d_had(e, dep):
     a, b = e.args
     return "product rule d(A ⊙ B) = dA ⊙ B + A ⊙ dB", _sum(
-        [Expr("had", (b, X.diff(a)), (), e.shape) if dep(a) else None,
-         Expr("had", (a, X.diff(b)), (), e.shape) if dep(b) else None], e.shape)
+        [Expr("had", (b, E.diff(a)), (), e.shape) if dep(a) else None,
+         Expr("had", (a, E.diff(b)), (), e.shape) if dep(b) else None], e.shape)
 
 
 def d_T(e, dep):  # noqa: N802
-    return "d(Aᵀ) = (dA)ᵀ", X.transpose(X.diff(e.args[0]))
+    return "d(Aᵀ) = (dA)ᵀ", E.transpose(E.diff(e.args[0]))
 
 
 def d_fn(e, dep):
@@ -127,31 +78,31 @@ def d_fn(e, dep):
     f1 = fprime(name, a)
     if f1 is None:
         return f"d {name}(Z) = 0 almost everywhere (a step function)", None
-    rule = f"chain rule for an element-wise function d f(Z) = f′(Z) ⊙ dZ, {FPRIME_TEXT[name]}"
+    rule = f"chain rule for an element-wise function d f(Z) = f′(Z) ⊙ dZ, {FUNCTIONS[name].rule}"
     if a.is_scalar:
-        return rule, _scale(f1, X.diff(a))
+        return rule, _scale(f1, E.diff(a))
     if a.shape[1] == 1:
-        return rule + "; Hadamard to Diag: h ⊙ dz = Diag(h) dz", _mm(X.diag(f1), X.diff(a))
-    return rule, Expr("had", (f1, X.diff(a)), (), e.shape)
+        return rule + "; Hadamard to Diag: h ⊙ dz = Diag(h) dz", _mm(E.diag(f1), E.diff(a))
+    return rule, Expr("had", (f1, E.diff(a)), (), e.shape)
 
 
 def d_pow(e, dep):
     a, p = e.args[0], e.attrs[0]
     if a.op == "norm2" and p == 2:
         inner = a.args[0]
-        return "d‖A‖² = 2A : dA", _scale(X.num(2), X.frob(inner, X.diff(inner)))
-    coef = _scale(X.num(p), X.power(a, p - 1)) if p != 2 else _scale(X.num(2), a)
+        return "d‖A‖² = 2A : dA", _scale(E.num(2), E.frob(inner, E.diff(inner)))
+    coef = _scale(E.num(p), E.power(a, p - 1)) if p != 2 else _scale(E.num(2), a)
     if a.is_scalar:
-        return "power rule d(a^p) = p a^(p−1) da", _scale(coef, X.diff(a))
-    return "power rule d(A^p) = pA^(p−1) ⊙ dA (element-wise)", Expr("had", (coef, X.diff(a)), (), e.shape)
+        return "power rule d(a^p) = p a^(p−1) da", _scale(coef, E.diff(a))
+    return "power rule d(A^p) = pA^(p−1) ⊙ dA (element-wise)", Expr("had", (coef, E.diff(a)), (), e.shape)
 
 
 def d_sum(e, dep):
-    return "d sum(A) = sum(dA)", X.total(X.diff(e.args[0]))
+    return "d sum(A) = sum(dA)", E.total(E.diff(e.args[0]))
 
 
 def d_tr(e, dep):
-    return "d tr(A) = tr(dA)", Expr("tr", (X.diff(e.args[0]),), (), e.shape)
+    return "d tr(A) = tr(dA)", Expr("tr", (E.diff(e.args[0]),), (), e.shape)
 
 
 def square_runs(a):
@@ -186,8 +137,8 @@ def _sum_tr_inv(runs, dep):
             counts[r] = counts.get(r, 0) + 1
     parts = []
     for r, k in counts.items():
-        t = Expr("tr", (_mm(X.inv(r), X.diff(r)),), (), (1, 1))
-        parts.append(t if k == 1 else _scale(X.num(k), t))
+        t = Expr("tr", (_mm(E.inv(r), E.diff(r)),), (), (1, 1))
+        parts.append(t if k == 1 else _scale(E.num(k), t))
     return _sum(parts, (1, 1))
 
 
@@ -197,7 +148,7 @@ def d_det(e, dep):
     if len(runs) > 1:
         return ("d det(AB) = det(AB) (tr(A⁻¹ dA) + tr(B⁻¹ dB)) for square factors, as det(AB) = det(A) det(B)",
                 _scale(e, _sum_tr_inv(runs, dep)))
-    return "d det(X) = det(X) tr(X⁻¹ dX)", _scale(e, Expr("tr", (_mm(X.inv(a), X.diff(a)),), (), (1, 1)))
+    return "d det(X) = det(X) tr(X⁻¹ dX)", _scale(e, Expr("tr", (_mm(E.inv(a), E.diff(a)),), (), (1, 1)))
 
 
 def d_logdet(e, dep):
@@ -206,49 +157,49 @@ def d_logdet(e, dep):
     if len(runs) > 1:
         return ("d log det(AB) = tr(A⁻¹ dA) + tr(B⁻¹ dB) for square factors, as det(AB) = det(A) det(B)",
                 _sum_tr_inv(runs, dep))
-    return "d log det(X) = tr(X⁻¹ dX)", Expr("tr", (_mm(X.inv(a), X.diff(a)),), (), (1, 1))
+    return "d log det(X) = tr(X⁻¹ dX)", Expr("tr", (_mm(E.inv(a), E.diff(a)),), (), (1, 1))
 
 
 def d_inv(e, dep):
     a = e.args[0]
-    return "d(X⁻¹) = −X⁻¹ dX X⁻¹", _scale(X.num(-1), _mm(_mm(e, X.diff(a)), e))
+    return "d(X⁻¹) = −X⁻¹ dX X⁻¹", _scale(E.num(-1), _mm(_mm(e, E.diff(a)), e))
 
 
 def d_diag(e, dep):
-    return "d Diag(v) = Diag(dv)", Expr("diag", (X.diff(e.args[0]),), (), e.shape)
+    return "d Diag(v) = Diag(dv)", Expr("diag", (E.diff(e.args[0]),), (), e.shape)
 
 
 def d_diagvec(e, dep):
-    return "d diag(A) = diag(dA)", Expr("diagvec", (X.diff(e.args[0]),), (), e.shape)
+    return "d diag(A) = diag(dA)", Expr("diagvec", (E.diff(e.args[0]),), (), e.shape)
 
 
 def d_norm2(e, dep):
     a = e.args[0]
-    return "d‖A‖ = (A : dA)/‖A‖", _scale(X.power(e, -1), X.frob(a, X.diff(a)))
+    return "d‖A‖ = (A : dA)/‖A‖", _scale(E.power(e, -1), E.frob(a, E.diff(a)))
 
 
 def d_softmax(e, dep):
     a = e.args[0]
-    jac = X.sub(X.diag(e), X.matmul(e, X.transpose(e)))
-    return "d softmax(z) = (Diag(s) − ssᵀ) dz, s = softmax(z)", _mm(jac, X.diff(a))
+    jac = E.sub(E.diag(e), E.matmul(e, E.transpose(e)))
+    return "d softmax(z) = (Diag(s) − ssᵀ) dz, s = softmax(z)", _mm(jac, E.diff(a))
 
 
 def d_logsoftmax(e, dep):
     a = e.args[0]
-    s = X.softmax(a)
-    jac = X.sub(X.eye(a.shape[0]), X.matmul(X.ones(a.shape[0]), X.transpose(s)))
-    return "d log_softmax(z) = (I − 𝟏sᵀ) dz, s = softmax(z)", _mm(jac, X.diff(a))
+    s = E.softmax(a)
+    jac = E.sub(E.eye(a.shape[0]), E.matmul(E.ones(a.shape[0]), E.transpose(s)))
+    return "d log_softmax(z) = (I − 𝟏sᵀ) dz, s = softmax(z)", _mm(jac, E.diff(a))
 
 
 def d_bcast(e, dep):
-    return "d(β𝟏𝟏ᵀ) = dβ 𝟏𝟏ᵀ", Expr("bcast", (X.diff(e.args[0]),), (), e.shape)
+    return "d(β𝟏𝟏ᵀ) = dβ 𝟏𝟏ᵀ", Expr("bcast", (E.diff(e.args[0]),), (), e.shape)
 
 
 def d_frob(e, dep):
     a, b = e.args
     return "product rule d(A : B) = dA : B + A : dB", _sum(
-        [Expr("frob", (b, X.diff(a)), (), (1, 1)) if dep(a) else None,
-         Expr("frob", (a, X.diff(b)), (), (1, 1)) if dep(b) else None], (1, 1))
+        [Expr("frob", (b, E.diff(a)), (), (1, 1)) if dep(a) else None,
+         Expr("frob", (a, E.diff(b)), (), (1, 1)) if dep(b) else None], (1, 1))
 
 
 DIFFERENTIALS = {"add": d_add, "scale": d_scale, "matmul": d_matmul, "had": d_had, "T": d_T, "fn": d_fn,
@@ -265,12 +216,12 @@ def r_add(g, d):
 def r_matmul(g, d):
     b, c = d.args
     if _has_diff(b):
-        return "Frobenius rearrangement A : BC = ACᵀ : B", [(_mm(g, X.transpose(c)), b)]
-    return "Frobenius rearrangement A : BC = BᵀA : C", [(_mm(X.transpose(b), g), c)]
+        return "Frobenius rearrangement A : BC = ACᵀ : B", [(_mm(g, E.transpose(c)), b)]
+    return "Frobenius rearrangement A : BC = BᵀA : C", [(_mm(E.transpose(b), g), c)]
 
 
 def r_T(g, d):  # noqa: N802
-    return "Frobenius rearrangement A : Bᵀ = Aᵀ : B", [(X.transpose(g), d.args[0])]
+    return "Frobenius rearrangement A : Bᵀ = Aᵀ : B", [(E.transpose(g), d.args[0])]
 
 
 def r_had(g, d):
@@ -289,7 +240,7 @@ def r_scale(g, d):
 
 def r_tr(g, d):
     b = d.args[0]
-    return "α tr(B) = αI : B", [(_scale(g, X.eye(b.shape[0])), b)]
+    return "α tr(B) = αI : B", [(_scale(g, E.eye(b.shape[0])), b)]
 
 
 def r_sum(g, d):
@@ -305,15 +256,15 @@ def r_frob(g, d):
 
 
 def r_diag(g, d):
-    return "A : Diag(b) = diag(A) : b", [(X.diagvec(g), d.args[0])]
+    return "A : Diag(b) = diag(A) : b", [(E.diagvec(g), d.args[0])]
 
 
 def r_diagvec(g, d):
-    return "a : diag(B) = Diag(a) : B", [(X.diag(g), d.args[0])]
+    return "a : diag(B) = Diag(a) : B", [(E.diag(g), d.args[0])]
 
 
 def r_bcast(g, d):
-    return "A : β𝟏𝟏ᵀ = sum(A) β", [(X.total(g), d.args[0])]
+    return "A : β𝟏𝟏ᵀ = sum(A) β", [(E.total(g), d.args[0])]
 
 
 REARRANGE = {"add": r_add, "matmul": r_matmul, "T": r_T, "had": r_had, "scale": r_scale, "tr": r_tr,

@@ -12,7 +12,8 @@ Bottom-up rewriting (children first), one local rule set per op:
   a 1×1 transpose is dropped, ``Diag(v)ᵀ = Diag(v)``, ``(X⁻¹)ᵀ`` stays as X⁻ᵀ;
 * Hadamard products: ``𝟏 ⊙ v = v``, ``a ⊙ a = a²``, scalars pulled out.
 
-Nothing is expanded (products over sums stay factored), so results stay short.
+Nothing is multiplied out (products over sums stay factored; that is :mod:`.multiply_out`), so results
+stay short.
 """
 
 from __future__ import annotations
@@ -21,113 +22,13 @@ from fractions import Fraction
 
 from .budget import spend
 from .expr import Expr, dim_value, num
-from .printing import to_text
+from .factors import (build, exact_power, factor, flatten, is_zero, merge_atoms, mm_shape, nest, same_shape,
+                      zero_of)
 
 
 def simplify(e: Expr) -> Expr:
     """A simplified, canonical equal of ``e`` (same shape)."""
     return _Simplifier().run(e)
-
-
-MAX_BITS = 2048
-
-
-def exact_power(c, p):
-    """c ** p for a Fraction c and an integral p, or None when the exact result would need more than
-    :data:`MAX_BITS` bits (2 ** 64 ** 5 is kept as a power rather than computed)."""
-    p = int(p)
-    if c == 0 and p < 0:
-        return None
-    bits = max(abs(c.numerator).bit_length(), c.denominator.bit_length())
-    if bits > 1 and (bits - 1) * abs(p) > MAX_BITS:
-        return None
-    return c ** p
-
-
-def _is_zero(e):
-    return e.op == "zero" or (e.op == "num" and e.attrs[0] == 0)
-
-
-def _zero(shape):
-    return num(0) if shape == (1, 1) else Expr("zero", (), (), shape)
-
-
-def _atom_order(item):
-    base = item[0]
-    return (0 if base.op in ("dim", "sym") else 1, to_text(base))
-
-
-def _build(coef, atoms, core, shape):
-    """coef · Π baseˣ · core, as nested ``scale`` nodes in canonical order."""
-    if coef == 0:
-        return _zero(shape)
-    items = sorted(((b, x) for b, x in atoms.items() if x != 0), key=_atom_order)
-    factors = []
-    if coef != 1 or (core is None and not items):
-        factors.append(num(coef))
-    for base, x in items:
-        factors.append(base if x == 1 else Expr("pow", (base,), (Fraction(x),), base.shape))
-    out = core if core is not None else factors.pop()
-    for f in reversed(factors):
-        out = Expr("scale", (f, out), (), out.shape)
-    return out
-
-
-def _merge(atoms, more, power=1):
-    spend(1 + len(more) // 4)
-    for b, x in more.items():
-        atoms[b] = atoms.get(b, Fraction(0)) + x * power
-
-
-def _factor(e):
-    """(coef, {atom: exponent}, core or None) of a simplified expression."""
-    coef, atoms, core = Fraction(1), {}, None
-    if e.op == "num":
-        coef = e.attrs[0]
-    elif e.op == "scale":
-        c1, a1, k1 = _factor(e.args[0])
-        c2, a2, k2 = _factor(e.args[1])
-        coef = c1 * c2
-        _merge(atoms, a1)
-        _merge(atoms, a2)
-        core = k2 if k2 is not None else k1
-        if k1 is not None and k2 is not None:
-            atoms[k1] = atoms.get(k1, 0) + 1
-    elif e.op == "pow" and e.is_scalar:
-        p = e.attrs[0]
-        c, a, k = _factor(e.args[0])
-        if p.denominator == 1 and k is None and c != 0 and exact_power(c, p) is not None:
-            coef = exact_power(c, p)
-            _merge(atoms, a, p)
-        else:
-            atoms[e.args[0]] = p
-    else:
-        core = e
-    if e.is_scalar and core is not None:
-        atoms[core] = atoms.get(core, 0) + 1
-        core = None
-    return coef, atoms, core
-
-
-def _flatten(e, op):
-    if e.op == op:
-        return _flatten(e.args[0], op) + _flatten(e.args[1], op)
-    return [e]
-
-
-def _nest(op, items, shape_of):
-    out = items[0]
-    for it in items[1:]:
-        out = Expr(op, (out, it), (), shape_of(out, it))
-    return out
-
-
-def _mm_shape(a, b):
-    return (a.shape[0], b.shape[1])
-
-
-def _same_shape(a, b):
-    return a.shape
 
 
 class _Simplifier:
@@ -153,24 +54,24 @@ class _Simplifier:
     # ------------------------------------------------------------ products
     def r_scale(self, e):
         c, a = e.args
-        if _is_zero(c) or _is_zero(a):
-            return _zero(e.shape)
-        coef, atoms, core = _factor(e)
-        return _build(coef, atoms, core, e.shape)
+        if is_zero(c) or is_zero(a):
+            return zero_of(e.shape)
+        coef, atoms, core = factor(e)
+        return build(coef, atoms, core, e.shape)
 
     def r_matmul(self, e):
         coef, atoms, chain = Fraction(1), {}, []
         stack = [e]
         while stack:
             f = stack.pop(0)
-            if _is_zero(f):
-                return _zero(e.shape)
+            if is_zero(f):
+                return zero_of(e.shape)
             if f.op == "matmul":
                 stack = [f.args[0], f.args[1]] + stack
                 continue
-            c, a, k = _factor(f)
+            c, a, k = factor(f)
             coef *= c
-            _merge(atoms, a)
+            merge_atoms(atoms, a)
             if k is not None:
                 if k.op == "matmul":
                     stack = [k] + stack
@@ -179,13 +80,13 @@ class _Simplifier:
         spend(len(chain))
         chain = self._chain_rules(chain, atoms)
         if chain is None:
-            return _zero(e.shape)
+            return zero_of(e.shape)
         chain = self._scalar_runs(chain, atoms)
-        core = _nest("matmul", chain, _mm_shape) if chain else None
+        core = nest("matmul", chain, mm_shape) if chain else None
         if core is not None and core.is_scalar:
             atoms[core] = atoms.get(core, 0) + 1
             core = None
-        return _build(coef, atoms, core, e.shape)
+        return build(coef, atoms, core, e.shape)
 
     def _scalar_runs(self, chain, atoms):
         """A 1×1 run uᵀv inside a longer chain is a scalar: A uᵀv B = (uᵀv) AB."""
@@ -196,9 +97,9 @@ class _Simplifier:
                 if chain[j].shape[1] == 1:
                     if (i, j) == (0, len(chain) - 1) or (i == j):
                         break
-                    run = self.run(_nest("matmul", chain[i:j + 1], _mm_shape))
-                    c, a, k = _factor(run)
-                    _merge(atoms, a)
+                    run = self.run(nest("matmul", chain[i:j + 1], mm_shape))
+                    c, a, k = factor(run)
+                    merge_atoms(atoms, a)
                     if c != 1:
                         atoms[num(c)] = atoms.get(num(c), 0) + 1
                     if k is not None:
@@ -217,8 +118,8 @@ class _Simplifier:
                     changed = True
                     break
                 if f.op == "bcast" and len(chain) > 1 and f.shape[1] != 1:
-                    c, a, k = _factor(f.args[0])
-                    _merge(atoms, a)
+                    c, a, k = factor(f.args[0])
+                    merge_atoms(atoms, a)
                     if k is not None:
                         atoms[k] = atoms.get(k, 0) + 1
                     if c != 1:
@@ -238,8 +139,8 @@ class _Simplifier:
                     break
                 if f.op == "T" and f.args[0].op == "ones" and g.op == "ones":
                     d = dim_value(g.shape[0])
-                    c, a, _ = _factor(d)
-                    _merge(atoms, a)
+                    c, a, _ = factor(d)
+                    merge_atoms(atoms, a)
                     if c != 1:
                         atoms[num(c)] = atoms.get(num(c), 0) + 1
                     del chain[i:i + 2]
@@ -256,14 +157,14 @@ class _Simplifier:
         if e.is_scalar:
             return self.run(Expr("scale", e.args, (), e.shape))
         coef, atoms, items = Fraction(1), {}, []
-        for f in _flatten(e, "had"):
-            if _is_zero(f):
-                return _zero(e.shape)
+        for f in flatten(e, "had"):
+            if is_zero(f):
+                return zero_of(e.shape)
             if f.op == "bcast":
                 f = f.args[0]
-            c, a, k = _factor(f)
+            c, a, k = factor(f)
             coef *= c
-            _merge(atoms, a)
+            merge_atoms(atoms, a)
             if k is not None and k.op != "ones":
                 items.append(k)
         powers = {}
@@ -283,18 +184,18 @@ class _Simplifier:
         if not parts:
             core = Expr("ones", (), (), e.shape) if e.shape[1] == 1 else self.mk("bcast", [num(1)], shape=e.shape)
         else:
-            core = _nest("had", parts, _same_shape)
-        return _build(coef, atoms, core, e.shape)
+            core = nest("had", parts, same_shape)
+        return build(coef, atoms, core, e.shape)
 
     # --------------------------------------------------------------- sums
     def r_add(self, e):
         keys, coefs = [], {}
-        flat = _flatten(e, "add")
+        flat = flatten(e, "add")
         spend(len(flat))
         for t in flat:
-            if _is_zero(t):
+            if is_zero(t):
                 continue
-            c, a, k = _factor(t)
+            c, a, k = factor(t)
             key = (frozenset((b, x) for b, x in a.items() if x != 0), k)
             if key not in coefs:
                 keys.append(key)
@@ -304,28 +205,28 @@ class _Simplifier:
         for key in keys:
             if coefs[key] != 0:
                 atoms, core = dict(key[0]), key[1]
-                terms.append(_build(coefs[key], atoms, core, e.shape))
+                terms.append(build(coefs[key], atoms, core, e.shape))
         if not terms:
-            return _zero(e.shape)
+            return zero_of(e.shape)
         if len(terms) == 1:
             return terms[0]
-        return self._common_factor(terms, e.shape) or _nest("add", terms, _same_shape)
+        return self._common_factor(terms, e.shape) or nest("add", terms, same_shape)
 
     def _common_factor(self, terms, shape):
         parts = []
         for t in terms:
-            c, a, k = _factor(t)
+            c, a, k = factor(t)
             if k is None or k.op != "matmul":
                 return None
-            parts.append((c, a, _flatten(k, "matmul")))
+            parts.append((c, a, flatten(k, "matmul")))
         for side in (-1, 0):
             common = parts[0][2][side]
             if all(p[2][side] == common and len(p[2]) > 1 for p in parts):
                 rest = []
                 for c, a, chain in parts:
-                    others = _nest("matmul", chain[:-1] if side == -1 else chain[1:], _mm_shape)
-                    rest.append(_build(c, dict(a), others, others.shape))
-                inner = self.run(_nest("add", rest, _same_shape))
+                    others = nest("matmul", chain[:-1] if side == -1 else chain[1:], mm_shape)
+                    rest.append(build(c, dict(a), others, others.shape))
+                inner = self.run(nest("add", rest, same_shape))
                 pair = [inner, common] if side == -1 else [common, inner]
                 return self.run(Expr("matmul", tuple(pair), (), shape))
         return None
@@ -341,15 +242,15 @@ class _Simplifier:
         if op in ("eye", "diag"):
             return a
         if op == "zero":
-            return _zero(e.shape)
+            return zero_of(e.shape)
         if op == "bcast":
             return Expr("bcast", a.args, (), e.shape)
         if op == "matmul":
-            chain = [self.mk("T", [f], shape=(f.shape[1], f.shape[0])) for f in reversed(_flatten(a, "matmul"))]
-            return self.run(_nest("matmul", chain, _mm_shape))
+            chain = [self.mk("T", [f], shape=(f.shape[1], f.shape[0])) for f in reversed(flatten(a, "matmul"))]
+            return self.run(nest("matmul", chain, mm_shape))
         if op in ("add", "had"):
-            parts = [self.mk("T", [f], shape=e.shape) for f in _flatten(a, op)]
-            return self.run(_nest(op, parts, _same_shape))
+            parts = [self.mk("T", [f], shape=e.shape) for f in flatten(a, op)]
+            return self.run(nest(op, parts, same_shape))
         if op == "scale":
             return self.mk("scale", [a.args[0], self.mk("T", [a.args[1]], shape=e.shape)], shape=e.shape)
         if op == "inv" and self.run(Expr("T", a.args, (), a.shape)) == a.args[0]:
@@ -372,13 +273,13 @@ class _Simplifier:
         if a.op == "bcast":
             return self.mk("bcast", [self.mk("pow", [a.args[0]], (p,))], shape=e.shape)
         if e.is_scalar:
-            coef, atoms, core = _factor(e)
-            return _build(coef, atoms, core, e.shape)
+            coef, atoms, core = factor(e)
+            return build(coef, atoms, core, e.shape)
         return e
 
     def r_bcast(self, e):
-        if _is_zero(e.args[0]):
-            return _zero(e.shape)
+        if is_zero(e.args[0]):
+            return zero_of(e.shape)
         if e.shape == (1, 1):
             return e.args[0]
         if e.shape[1] == 1:
@@ -394,13 +295,13 @@ class _Simplifier:
     # ---------------------------------------------------------- reductions
     def _pull(self, e, op):
         a = e.args[0]
-        if _is_zero(a):
-            return _zero(e.shape)
+        if is_zero(a):
+            return zero_of(e.shape)
         if a.op == "scale":
-            c, at, core = _factor(a)
+            c, at, core = factor(a)
             if core is not None:
                 inner = self.mk(op, [core], shape=e.shape)
-                return self.run(Expr("scale", (_build(c, at, None, (1, 1)), inner), (), e.shape))
+                return self.run(Expr("scale", (build(c, at, None, (1, 1)), inner), (), e.shape))
         return None
 
     def r_sum(self, e):

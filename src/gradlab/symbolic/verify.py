@@ -9,8 +9,9 @@ result with :func:`~gradlab.symbolic.codegen.to_numpy`, and compares it with
 * central finite differences of the NumPy function.
 
 Data is drawn so the check is meaningful: arguments of ReLU / Heaviside / abs
-have both positive and negative entries, none within 1e-3 of the kink;
-symbols inside log, √ or negative powers are positive; square symbols inside
+(the element-wise functions marked ``kink`` in :mod:`.functions`) have both
+positive and negative entries, none within 1e-3 of the kink; symbols inside log
+(marked ``positive``), √ or negative powers are positive; square symbols inside
 inv, det or logdet are well-conditioned (diagonally dominant). A draw where a
 matrix is singular or a value is NaN or ∞ is replaced by a fresh one; sizes
 are checked before anything is allocated.
@@ -25,9 +26,12 @@ import numpy as np
 from .. import transforms
 from ..core.errors import DerivationError, ParameterError, ShapeError, check_param
 from ..ops import api as ops_api
-from . import expr as X
 from .codegen import _compile, _np_node, _symbols, to_gradlab, to_numpy
-from .derive import Derivation, derive
+from .derivation import Derivation
+from .derive import derive
+from .expr import Expr
+from .functions import FUNCTIONS
+from .parse import parse
 
 RTOL_AUTODIFF = 1e-8
 RTOL_FD = 1e-5
@@ -39,7 +43,6 @@ MAX_ELEMENTS = 1_000_000      # numbers in one array verify allocates
 MAX_VERIFY_WORK = 200_000_000  # estimated arithmetic operations of one trial (finite differences dominate)
 MAX_COND = 1e8                 # matrices under inv, det, logdet worse conditioned than this are redrawn
 REDRAWS = 8                    # fresh data sets tried when a draw hits a singular matrix or a NaN / ∞
-KINKS = ("relu", "heaviside", "abs", "sign")
 
 
 class VerifyReport:
@@ -93,8 +96,8 @@ def _constraints(expr):
     """Names of symbols that must be positive, and square symbols that must be invertible."""
     positive, invertible = set(), set()
     for n in expr.walk():
-        positive_arg = (n.op == "fn" and n.attrs[0] == "log") or (n.op == "pow" and (n.attrs[0] < 0 or
-                                                                                  n.attrs[0].denominator != 1))
+        positive_arg = (n.op == "fn" and FUNCTIONS[n.attrs[0]].positive) or (
+            n.op == "pow" and (n.attrs[0] < 0 or n.attrs[0].denominator != 1))
         if positive_arg:
             for m in n.args[0].walk():
                 if m.op == "sym":
@@ -107,7 +110,7 @@ def _constraints(expr):
 
 
 def _kink_args(expr):
-    return [n.args[0] for n in expr.walk() if n.op == "fn" and n.attrs[0] in KINKS]
+    return [n.args[0] for n in expr.walk() if n.op == "fn" and FUNCTIONS[n.attrs[0]].kink]
 
 
 def draw_sizes(expr, rng):
@@ -207,7 +210,7 @@ def _resolve(expr, wrt, result, sums_to_one):
         if sums_to_one is None:
             sums_to_one = result.sums_to_one
         return result.wrt.attrs[0], result.kind, result.layout, result.result, sums_to_one
-    if isinstance(result, X.Expr):
+    if isinstance(result, Expr):
         name = wrt if isinstance(wrt, str) else wrt.attrs[0]
         kind = "gradient" if expr.is_scalar else "jacobian"
         return name, kind, "denominator" if kind == "gradient" else "numerator", result, sums_to_one
@@ -234,8 +237,6 @@ def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=
     (:data:`MAX_ELEMENTS`, :data:`MAX_VERIFY_WORK`) or every draw is singular or not finite.
     """
     if isinstance(expr, str):
-        from .parse import parse
-
         expr = parse(expr, shapes or {})
     _check_args(trials, seed)
     name, kind, layout, g, sums_to_one = _resolve(expr, wrt, result, sums_to_one)
