@@ -80,7 +80,7 @@ from .ops.api import (
 )
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
-__version__ = "0.1.0"
+from .core.version import __version__  # noqa: E402,F401
 
 # Sub-packages and their main names load on first use, so `import gradlab`
 # stays fast (no plotting, rich or torch import at import time).

@@ -11,7 +11,7 @@
  *                 (no fused multiply-add: built with -ffp-contract=off);
  *   copy_into     fit's copy of the weights before a step;
  *   softmax_xent  the cross-entropy row's forward pass: the loss sum and
- *                 softmax(z), bit for bit as ops/losses.py's NumPy code (it
+ *                 softmax(z), bit for bit as ops/_loops.py's NumPy code (it
  *                 calls NumPy's own exp and log loops and sums pairwise as
  *                 NumPy does);
  *   xent_grad     its backward pass, (softmax(z) Σp − p)·scale, bit for bit;
@@ -259,7 +259,7 @@ static PyObject *copy_into(PyObject *self, PyObject *args) {
 
 /* ---------------------------------------------------------- softmax_xent */
 /* The cross-entropy row's forward pass, the same operations in the same order and
- * dtype as its NumPy code (ops/losses.py), so both give the same bits:
+ * dtype as its NumPy code (ops/_loops.py), so both give the same bits:
  *   shifted = z − max z (per row);  e = exp(shifted);  total = Σ_c e (per row);
  *   shifted −= ln total;  shifted *= p;  loss sum = Σ shifted (over everything);
  *   if that sum is not finite, again with the terms of classes with p = 0 set to +0

@@ -56,7 +56,8 @@ def test_mse_loss_row_equals_composition():
                                          (64, [3, 200, 200, 2])])  # 64 x 200: ReLU's in-place mask
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_numpy_delta_loop_equals_the_general_loop(acts, batch, sizes, dtype):
-    from gradlab.ops.nn import _delta_recursion, _delta_recursion_numpy, dense_stack_forward_saving
+    from gradlab.ops import _loops
+    from gradlab.ops.nn import _act_backward, _delta_recursion, dense_stack_forward_saving
 
     rng = np.random.default_rng(3)
     x = rng.standard_normal((batch, 3)).astype(dtype)
@@ -67,7 +68,7 @@ def test_numpy_delta_loop_equals_the_general_loop(acts, batch, sizes, dtype):
     g = rng.standard_normal((batch, 2)).astype(dtype)
     g_before, saved_before = g.copy(), [a.copy() for a in saved]
     for needs in ([True] * 7, [False] + [True] * 6, [True, False, True, True, False, False, True]):
-        fast = _delta_recursion_numpy(g, saved, wb, acts, 0.1, needs)
+        fast = _loops.delta_recursion(g, saved, wb, acts, 0.1, needs, _act_backward)
         assert np.array_equal(g, g_before)  # the upstream gradient and the saved activations are only read
         assert all(np.array_equal(a, b) for a, b in zip(saved, saved_before))
         slow = _delta_recursion(g, saved, wb, acts, 0.1, needs)
@@ -113,7 +114,8 @@ def test_a_layer_used_twice_gets_the_sum_of_its_gradients(monkeypatch):
                                               (np.float64, np.float32), (np.float32, np.float64)])
 @pytest.mark.parametrize("batch, hidden", [(1, 4), (64, 200)])
 def test_numpy_forward_loop_equals_the_general_loop(acts, x_dtype, p_dtype, batch, hidden):
-    from gradlab.ops.nn import _dense_forward, _dense_forward_numpy
+    from gradlab.ops import _loops
+    from gradlab.ops.nn import _act_forward, _dense_forward
 
     rng = np.random.default_rng(5)
     sizes = [3, hidden, hidden, 2]
@@ -123,7 +125,7 @@ def test_numpy_forward_loop_equals_the_general_loop(acts, x_dtype, p_dtype, batc
         wb += [rng.standard_normal((o, i)).astype(p_dtype), rng.standard_normal(o).astype(p_dtype)]
     wb[3] = None  # a layer without bias
     x_before = x.copy()
-    out_fast, acts_fast = _dense_forward_numpy(x, wb, acts, 0.1)
+    out_fast, acts_fast = _loops.dense_forward(x, wb, acts, 0.1, _act_forward)
     out_slow, acts_slow = _dense_forward(x, wb, acts, 0.1)
     assert np.array_equal(x, x_before)
     for a, b in zip(acts_fast, acts_slow):

@@ -15,6 +15,7 @@ import pytest
 
 import gradlab as gl
 from gradlab.core import native
+from gradlab.ops import _loops
 from gradlab.ops import losses as L
 
 needs_kernels = pytest.mark.skipif(native.KERNELS is None, reason="compiled kernels not built (gradlab._kernels)")
@@ -24,7 +25,7 @@ DTYPES = [np.float64, np.float32]
 
 def numpy_only(monkeypatch):
     """Make the code below take the NumPy path even though the kernels are built."""
-    monkeypatch.setattr(L, "KERNELS", None)
+    monkeypatch.setattr(_loops, "KERNELS", None)
 
 
 # ------------------------------------------------------------------ adam
@@ -113,7 +114,7 @@ def test_training_with_and_without_kernels_gives_the_same_model(monkeypatch):
 
     compiled = train()
     assert gl.optim.Adam(gl.nn.MLP([2, 3], rng=0).parameters())._flat.native
-    monkeypatch.setattr(L, "KERNELS", None)
+    monkeypatch.setattr(_loops, "KERNELS", None)
     monkeypatch.setattr(native, "KERNELS", None)
     assert not gl.optim.Adam(gl.nn.MLP([2, 3], rng=0).parameters())._flat.native
     reference = train()
@@ -224,7 +225,7 @@ def test_kernels_refuse_arrays_they_do_not_take_and_change_nothing():
 
 
 def test_numpy_only_environment_variable_turns_the_kernels_off():
-    code = ("import gradlab.core.native as n, gradlab.ops.losses as L, gradlab as gl, numpy as np; "
+    code = ("import gradlab.core.native as n, gradlab.ops._loops as L, gradlab as gl, numpy as np; "
             "print(n.KERNELS is None, L.KERNELS is None, gl.optim.Adam([gl.Tensor(np.ones(2), requires_grad=True)])"
             "._flat.native)")
     env = dict(os.environ, GRADLAB_NUMPY_ONLY="1")
@@ -293,9 +294,9 @@ def test_dense_loops_with_kernels_equal_the_numpy_loops_bit_for_bit(dtype, monke
     for compiled in (True, False):
         with monkeypatch.context() as m:
             if not compiled:
-                m.setattr(N, "KERNELS", None)
-            out, acts = N._dense_forward_numpy(x, wb, acts_names, 0.01)
-            grads = N._delta_recursion_numpy(g.copy(), acts, wb, acts_names, 0.01, [True] * 7)
+                m.setattr(_loops, "KERNELS", None)
+            out, acts = _loops.dense_forward(x, wb, acts_names, 0.01, N._act_forward)
+            grads = _loops.delta_recursion(g.copy(), acts, wb, acts_names, 0.01, [True] * 7, N._act_backward)
             results.append([out] + grads)
     for a, b in zip(*results):
         assert a.dtype == b.dtype

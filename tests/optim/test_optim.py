@@ -23,7 +23,7 @@ def _train(model, opt, steps=3):
 
 
 def test_lr_validation_uses_the_template():
-    with pytest.raises(gl.ParameterError, match=r"^The 'lr' parameter of SGD must be a float > 0\. Got -1\.$"):
+    with pytest.raises(gl.ParameterError, match=r"^The 'lr' parameter of SGD must be a finite number > 0\. Got -1\.$"):
         gl.optim.SGD(_model().parameters(), lr=-1)
     with pytest.raises(gl.ParameterError, match="'betas' parameter of Adam"):
         gl.optim.Adam(_model().parameters(), betas=(0.9, 1.0))

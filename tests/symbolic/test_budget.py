@@ -257,5 +257,5 @@ def test_cli_refuses_huge_shapes_and_negative_seeds(capsys):
 
 @pytest.mark.parametrize("seed", [-1, 1.5, True, "3", None])
 def test_verify_refuses_bad_seeds(seed):
-    with pytest.raises(ParameterError, match="'seed' parameter of verify must be an int >= 0"):
+    with pytest.raises(ParameterError, match="'seed' parameter of verify must be an int ≥ 0"):
         verify("sum(X)", "X", shapes={"X": "m,n"}, seed=seed)

@@ -11,7 +11,6 @@ network diagram, the model file and an HTML report.
 from __future__ import annotations
 
 import inspect
-import numbers
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ import numpy as np
 
 from .. import data as gldata
 from .. import nn, optim
-from ..core.errors import ParameterError, ShapeError, check_param
+from ..core.constraints import FRACTION, POSITIVE_FLOAT, POSITIVE_INT, Options, check, refusal
+from ..core.errors import ParameterError, ShapeError
 from ..data import standardize
 from ..io import save as save_model
 from ..nn.activations import ACTIVATIONS  # noqa: F401  (the command's --activation choices)
@@ -40,6 +40,11 @@ LOSSES = {"bce": "binary cross-entropy (sigmoid + BCE on logits)", "mse": "mean 
 # file records the loss actually used ('bce_with_logits'), which `gradlab explain --model` reads.
 TRAIN_LOSS = {"bce": "bce", "bce_with_logits": "bce", "cross_entropy": "ce", "mse": "mse"}
 OPTIMIZERS = ("sgd", "adam")
+# the numbers and names of a TrainSpec, checked by prepare before anything is loaded or built
+SPEC = {"epochs": POSITIVE_INT, "batch_size": POSITIVE_INT, "samples": POSITIVE_INT, "lr": POSITIVE_FLOAT,
+        "validation_split": FRACTION, "optimizer": Options(*OPTIMIZERS)}
+LOSS_NAMES = Options(*LOSSES)  # catalog names and aliases are accepted too
+LAYERS = "at least two comma-separated ints ≥ 1, such as 2,16,16,1"
 MAX_WORK = 3.6e13  # multiply-adds of a training run: about an hour at 1e10 per second
 MEMORY_FRACTION = 0.5  # of the machine's memory a run may plan to use
 
@@ -102,9 +107,9 @@ def parse_layers(text) -> list:
     try:
         sizes = [int(s) for s in str(text).replace(" ", "").split(",") if s != ""]
     except ValueError:
-        raise ParameterError(f"The 'layers' parameter of train must be comma-separated ints such as 2,16,16,1. Got {text!r}.") from None
-    check_param("train", "layers", text, len(sizes) >= 2 and all(s > 0 for s in sizes),
-                "at least two comma-separated ints > 0, such as 2,16,16,1")
+        raise refusal("train", "layers", text, LAYERS) from None
+    if len(sizes) < 2 or any(s <= 0 for s in sizes):
+        raise refusal("train", "layers", text, LAYERS)
     return sizes
 
 
@@ -139,16 +144,8 @@ def _task(y):
 
 
 def _check_numbers(spec):
-    def positive_int(name, v):
-        check_param("train", name, v, isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0, "an int > 0")
-
-    positive_int("epochs", spec.epochs)
-    positive_int("batch_size", spec.batch_size)
-    positive_int("samples", spec.samples)
-    check_param("train", "lr", spec.lr, isinstance(spec.lr, numbers.Real) and np.isfinite(spec.lr) and spec.lr > 0, "a float > 0")
-    check_param("train", "validation_split", spec.validation_split,
-                isinstance(spec.validation_split, numbers.Real) and 0 <= spec.validation_split < 1, "a float in [0, 1)")
-    check_param("train", "optimizer", spec.optimizer, spec.optimizer in OPTIMIZERS, f"one of {list(OPTIMIZERS)}")
+    for name, constraint in SPEC.items():
+        check("train", name, getattr(spec, name), constraint)
 
 
 def _loss_name(spec, task):
@@ -158,7 +155,8 @@ def _loss_name(spec, task):
         kind = catalog.loss_kind(spec.loss)
     except KeyError:
         kind = None
-    check_param("train", "loss", spec.loss, kind is not None, f"one of {list(LOSSES)}")
+    if kind is None:
+        raise refusal("train", "loss", spec.loss, LOSS_NAMES)
     return TRAIN_LOSS[kind.name]
 
 

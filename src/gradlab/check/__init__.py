@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import GradlabError, InputTypeError, NonFiniteError, ParameterError
+from ..core.constraints import GRAD_CHECK_MODES, CallableC, declare
+from ..core.errors import GradlabError, InputTypeError, NonFiniteError
 from ..core.tensor import Tensor, as_array
 from ..transforms import jacobian as _jacobian
 from ..transforms import vjp as _vjp
@@ -79,17 +80,15 @@ def _fval(f, args):
     return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
 
 
-def _check_function(owner, f):
-    """Refuse an ``f`` that cannot be called, in one sentence (instead of "'int' object is not callable")."""
-    if not callable(f):
-        raise InputTypeError(f"The 'f' parameter of {owner} must be a function of Tensors returning a Tensor "
-                             f"(such as lambda x: gl.sum(x * x)). Got {type(f).__name__} {f!r}.")
+# an ``f`` that cannot be called is refused in one sentence (instead of "'int' object is not callable")
+FUNCTION = CallableC("a function of Tensors returning a Tensor (such as lambda x: gl.sum(x * x))", error=InputTypeError)
 
 
 def _steps(x, eps):
     return eps * np.maximum(1.0, np.abs(x)) if eps is None or np.isscalar(eps) else eps
 
 
+@declare(f=FUNCTION, mode=GRAD_CHECK_MODES)
 def check_grad(f, *inputs, eps=None, rtol=None, atol=None, mode="auto", seed=0, directions=3) -> GradCheckReport:
     """Compare gradlab's derivatives of ``f`` with central finite differences.
 
@@ -105,9 +104,6 @@ def check_grad(f, *inputs, eps=None, rtol=None, atol=None, mode="auto", seed=0, 
     Returns:
         A :class:`GradCheckReport` (prints readably; truthy when all pass).
     """
-    _check_function("check_grad", f)
-    if mode not in ("auto", "full", "adjoint"):
-        raise ParameterError(f"The 'mode' parameter of check_grad must be one of 'auto', 'full', 'adjoint'. Got {mode!r}.")
     rtol = DEFAULT_RTOL if rtol is None else float(rtol)
     atol = DEFAULT_ATOL if atol is None else float(atol)
     base = 1e-6 if eps is None else float(eps)
@@ -196,9 +192,9 @@ def assert_grad(f, *inputs, **kwargs) -> GradCheckReport:
     return report
 
 
+@declare(f=FUNCTION)
 def numerical_jacobian(f, *inputs, argnum=0, eps=1e-6):
     """Central-difference Jacobian of ``f`` w.r.t. ``inputs[argnum]``, shape ``out.shape + x.shape``."""
-    _check_function("numerical_jacobian", f)
     xs = [np.array(as_array(x, "float64"), dtype=np.float64) for x in inputs]
     out0 = _fval(f, xs)
     x = xs[argnum]

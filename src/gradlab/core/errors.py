@@ -21,6 +21,8 @@ e.g. ``matmul: (3, 2) @ (3, 1): inner dimensions 2 and 3 differ``.
 
 from __future__ import annotations
 
+import importlib
+
 
 class GradlabError(Exception):
     """Base class of every error gradlab raises on purpose."""
@@ -68,8 +70,6 @@ class MissingExtraError(GradlabError, ImportError):
 
 def require(module: str, extra: str):
     """Import ``module`` or raise :class:`MissingExtraError` naming ``gradlab[extra]``."""
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment

@@ -16,7 +16,7 @@ each):
   ``out`` (10 NumPy calls);
 * ``xent_grad(s, p, out, scale)``: its backward pass (s Σp − p)·scale (4 calls);
   these two do the NumPy code's operations in its order and dtype
-  (``ops/losses.py``: (z − max z) − ln Σ e^{z − max z}), calling NumPy's own
+  (``ops/_loops.py``: (z − max z) − ln Σ e^{z − max z}), calling NumPy's own
   exp and log loops (its SIMD versions round differently from the C
   library's) and summing as NumPy does (pairwise, from +0), so they give the
   NumPy code's bits and training ends at the same weights either way;
@@ -29,6 +29,9 @@ shapes. Given anything else it changes nothing and returns False (None for
 ``softmax_xent``): the caller then runs its NumPy code, which stays the
 reference (tests/core/test_native.py compares the two) and handles or reports
 every other case. So the hot path pays for no checks in Python.
+
+The rows' calls and their NumPy code are in ``gradlab/ops/_loops.py``; Adam's
+in ``optim/adam.py``, ``fit``'s copy in ``train/loop.py``.
 
 ``KERNELS`` is the module, or None when it is not built or when the
 environment variable ``GRADLAB_NUMPY_ONLY=1`` asks for the NumPy path (to

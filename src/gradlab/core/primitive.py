@@ -22,7 +22,10 @@ operation:
   consumer (Jacobians, higher derivatives, the explainer) uses;
 * ``latex`` is the forward formula and ``dlatex[i]`` the local derivative with
   respect to input ``i``, both with ``$x``, ``$y``... placeholders the
-  explainer fills in.
+  explainer fills in;
+* optionally ``hint(datas, params)``: when the forward pass fails on its
+  inputs' shapes, the message that says which input does not fit and why
+  (matmul's inner dimensions), or None for the generic message.
 
 Rules compute through the array namespace of their arguments, so they run on
 NumPy arrays, on array-api-strict arrays, and on gradlab Tensors (which is
@@ -40,11 +43,12 @@ class Primitive:
     """One row of a rule table. See the module docstring for the fields."""
 
     __slots__ = ("name", "forward", "vjps", "jacobian", "latex", "dlatex", "nargs", "doc", "argnames",
-                 "forward_saving", "vjp_all")
+                 "forward_saving", "vjp_all", "hint")
 
     def __init__(self, name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z"),
-                 forward_saving=None, vjp_all=None):
+                 forward_saving=None, vjp_all=None, hint=None):
         self.name = name
+        self.hint = hint
         self.forward_saving = forward_saving
         self.vjp_all = vjp_all
         self.argnames = tuple(argnames)
@@ -89,7 +93,7 @@ class Variadic:
 
 
 def register(name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z"),
-             forward_saving=None, vjp_all=None):
+             forward_saving=None, vjp_all=None, hint=None):
     """Create a :class:`Primitive` row and add it to :data:`PRIMITIVES`.
 
     ``argnames`` are the placeholder names of the inputs in ``latex`` and
@@ -97,7 +101,7 @@ def register(name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", ar
     """
     if name in PRIMITIVES:
         raise ValueError(f"register: a primitive named {name!r} already exists")
-    prim = Primitive(name, forward, vjps, jacobian, latex, dlatex, doc, argnames, forward_saving, vjp_all)
+    prim = Primitive(name, forward, vjps, jacobian, latex, dlatex, doc, argnames, forward_saving, vjp_all, hint)
     PRIMITIVES[name] = prim
     return prim
 

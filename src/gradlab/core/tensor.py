@@ -5,6 +5,13 @@ that produced it (``_op``), its inputs (``_inputs``: Tensors or constants) and
 the primitive's static parameters (``_params``). Nothing else is stored: the
 output value is the tensor's own ``data``, which the VJP rules may reuse
 (σ′ = σ(1 − σ) from σ).
+
+Its operators (``x + y``, ``x @ W``, ``x[i]``, ``x.T``) and methods
+(``x.exp()``, ``x.sum(axis)``) are defined in the class: each applies its
+row through :func:`apply`, the row found by name in the registry
+(:data:`~gradlab.core.primitive.PRIMITIVES`, complete once ``gradlab`` is
+imported). Methods whose arguments need checking first (an axis, a shape)
+call the public function of :mod:`gradlab.ops.api` that checks them.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ import numbers
 
 import numpy as np
 
-from .errors import GraphError, InputTypeError, NonFiniteError, ShapeError
+from .errors import GradlabError, GraphError, InputTypeError, NonFiniteError, ShapeError, check_param
+from .primitive import PRIMITIVES
 
 
 class _Mode:
@@ -231,8 +239,6 @@ class Tensor:
             raise ShapeError(f"the truth value of a tensor with shape {self.shape} is ambiguous; use .any() or .all() on .data")
         return bool(np.asarray(self.data).reshape(()))
 
-    __hash__ = object.__hash__
-
     def __repr__(self):
         body = np.array2string(np.asarray(self.data), precision=4, separator=", ", prefix="tensor(")
         extra = ""
@@ -256,12 +262,238 @@ class Tensor:
         """
         _graph_backward(self, gradient, retain_graph, create_graph)
 
+    # ------------------------------------------------------------ operators
+    # Each applies the row of that name (ops/elementwise.py, ops/linalg.py); a reflected operator
+    # (other + self, other @ self) puts the other operand first where the order matters.
+    def __add__(self, other):
+        return apply(PRIMITIVES["add"], self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return apply(PRIMITIVES["sub"], self, other)
+
+    def __rsub__(self, other):
+        return apply(PRIMITIVES["sub"], other, self)
+
+    def __mul__(self, other):
+        return apply(PRIMITIVES["mul"], self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return apply(PRIMITIVES["div"], self, other)
+
+    def __rtruediv__(self, other):
+        return apply(PRIMITIVES["div"], other, self)
+
+    def __pow__(self, other):
+        return apply(PRIMITIVES["pow"], self, other)
+
+    def __rpow__(self, other):
+        return apply(PRIMITIVES["pow"], other, self)
+
+    def __matmul__(self, other):
+        return apply(PRIMITIVES["matmul"], self, other)
+
+    def __rmatmul__(self, other):
+        return apply(PRIMITIVES["matmul"], other, self)
+
+    def __neg__(self):
+        return apply(PRIMITIVES["neg"], self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply(PRIMITIVES["abs"], self)
+
+    def __getitem__(self, index):
+        """``x[index]`` with NumPy indexing (``gl.getitem``); the gradient scatter-adds."""
+        return _api().getitem(self, index)
+
+    # Comparisons and logical operators give boolean tensors outside the graph (they have no gradient).
+    def __lt__(self, other):
+        return Tensor.wrap(np.less(self.data, _value(other)))
+
+    def __le__(self, other):
+        return Tensor.wrap(np.less_equal(self.data, _value(other)))
+
+    def __gt__(self, other):
+        return Tensor.wrap(np.greater(self.data, _value(other)))
+
+    def __ge__(self, other):
+        return Tensor.wrap(np.greater_equal(self.data, _value(other)))
+
+    def __eq__(self, other):
+        return Tensor.wrap(np.equal(self.data, _value(other)))
+
+    def __ne__(self, other):
+        return Tensor.wrap(np.not_equal(self.data, _value(other)))
+
+    def __and__(self, other):
+        return Tensor.wrap(np.logical_and(self.data, _value(other)))
+
+    def __or__(self, other):
+        return Tensor.wrap(np.logical_or(self.data, _value(other)))
+
+    def __invert__(self):
+        return Tensor.wrap(np.logical_not(self.data))
+
+    __hash__ = object.__hash__  # by identity (defining __eq__ would otherwise remove it)
+
+    # -------------------------------------------------------------- methods
+    # Element-wise functions: the row of that name applied to this tensor.
+    def exp(self):
+        """eˣ element-wise (``gl.exp``)."""
+        return apply(PRIMITIVES["exp"], self)
+
+    def log(self):
+        """ln x element-wise (``gl.log``)."""
+        return apply(PRIMITIVES["log"], self)
+
+    def sqrt(self):
+        """√x element-wise (``gl.sqrt``)."""
+        return apply(PRIMITIVES["sqrt"], self)
+
+    def abs(self):
+        """|x| element-wise (``gl.abs``)."""
+        return apply(PRIMITIVES["abs"], self)
+
+    def sin(self):
+        """sin x element-wise (``gl.sin``)."""
+        return apply(PRIMITIVES["sin"], self)
+
+    def cos(self):
+        """cos x element-wise (``gl.cos``)."""
+        return apply(PRIMITIVES["cos"], self)
+
+    def tanh(self):
+        """tanh x element-wise (``gl.tanh``)."""
+        return apply(PRIMITIVES["tanh"], self)
+
+    def sigmoid(self):
+        """σ(x) element-wise (``gl.sigmoid``)."""
+        return apply(PRIMITIVES["sigmoid"], self)
+
+    def relu(self):
+        """max(0, x) element-wise (``gl.relu``)."""
+        return apply(PRIMITIVES["relu"], self)
+
+    def softplus(self):
+        """ln(1 + eˣ) element-wise (``gl.softplus``)."""
+        return apply(PRIMITIVES["softplus"], self)
+
+    def log_sigmoid(self):
+        """ln σ(x) element-wise (``gl.log_sigmoid``)."""
+        return apply(PRIMITIVES["log_sigmoid"], self)
+
+    def heaviside(self):
+        """The unit step H(x) (``gl.heaviside``)."""
+        return apply(PRIMITIVES["heaviside"], self)
+
+    def square(self):
+        """x² element-wise (the row mul of x and x)."""
+        return apply(PRIMITIVES["mul"], self, self)
+
+    # Functions with arguments to check first: the public function of that name (gradlab.ops.api).
+    def leaky_relu(self, negative_slope=0.01):
+        """x for x > 0, negative_slope·x otherwise (``gl.leaky_relu``)."""
+        return _api().leaky_relu(self, negative_slope)
+
+    def clip(self, min=None, max=None):  # noqa: A002
+        """x limited to [min, max] (``gl.clip``)."""
+        return _api().clip(self, min, max)
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over ``axis`` (None: all) (``gl.sum``)."""
+        return _api().sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over ``axis`` (None: all) (``gl.mean``)."""
+        return _api().mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum over ``axis`` (``gl.max``)."""
+        return _api().max(self, axis, keepdims)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        """ln Σ eˣ over ``axis`` (``gl.logsumexp``)."""
+        return _api().logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis=-1):
+        """softmax along ``axis`` (``gl.softmax``)."""
+        return _api().softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        """ln softmax along ``axis`` (``gl.log_softmax``)."""
+        return _api().log_softmax(self, axis)
+
+    def norm(self, axis=None):
+        """√Σx² over ``axis`` (``gl.norm``)."""
+        return _api().norm(self, axis)
+
+    def reshape(self, shape):
+        """The same values in a new ``shape`` (``gl.reshape``)."""
+        return _api().reshape(self, shape)
+
+    def transpose(self, axes=None):
+        """Axes permuted, reversed by default (``gl.transpose``)."""
+        return _api().transpose(self, axes)
+
+    @property
+    def T(self):
+        """Reversed axes (Aᵀ for a matrix)."""
+        return _api().transpose(self)
+
+    @property
+    def mT(self):
+        """The last two axes swapped."""
+        return _api().matrix_transpose(self)
+
+    def trace(self):
+        """tr X of a square matrix (``gl.trace``)."""
+        return _api().trace(self)
+
+    def inv(self):
+        """X⁻¹ of a square matrix (``gl.inv``)."""
+        return _api().inv(self)
+
+    def det(self):
+        """det X of a square matrix (``gl.det``)."""
+        return _api().det(self)
+
+    def logdet(self):
+        """ln |det X| of a square matrix (``gl.logdet``)."""
+        return _api().logdet(self)
+
+    def __array_namespace__(self, api_version=None):
+        """The array namespace of Tensors (``gradlab.ops.api.XP``): rules called on Tensors record their graph."""
+        return _api().XP
+
+
+def _value(other):
+    return other.data if isinstance(other, Tensor) else other
+
+
+_API = None  # gradlab.ops.api, once a method has needed it
+
+
+def _api():
+    """:mod:`gradlab.ops.api`, whose public functions check a method's arguments before applying its row."""
+    global _API
+    if _API is None:
+        from ..ops import api  # layering: ops is built on this module, so Tensor's methods reach it at call time
+
+        _API = api
+    return _API
+
 
 def _graph_backward(*args, **kwargs):
     global _graph_backward
-    from .graph import backward
+    from .graph import backward  # cycle: the engine walks Tensors; bound once, later calls skip the import
 
-    _graph_backward = backward  # bind once: later calls skip the import
+    _graph_backward = backward
     return backward(*args, **kwargs)
 
 
@@ -292,7 +524,7 @@ def apply(prim, *args, **params):
             out, saved = prim.forward_saving(*datas, **params)
         else:
             out = prim.forward(*datas, **params)
-    except GradlabErrorTypes:
+    except GradlabError:
         raise
     except (ValueError, TypeError, IndexError) as exc:
         raise _forward_error(prim, datas, params, exc) from None
@@ -354,8 +586,6 @@ def _stack_list(items, op):
     Items that are not Tensors become constants of the Tensors' dtype (a Python number does not widen a
     float32 Tensor, as NumPy's rules for Python scalars).
     """
-    from ..ops.api import stack  # layering: ops are built on this module, so core reaches them only here
-
     parts = [_stack_list(i, op) if isinstance(i, (list, tuple)) and _holds_tensor(i) else i for i in items]
     dtype = np.result_type(*(p.data.dtype if isinstance(p, Tensor) else p for p in parts
                              if isinstance(p, (Tensor, np.ndarray, np.generic, numbers.Real))))
@@ -364,13 +594,11 @@ def _stack_list(items, op):
     if len(set(shapes)) != 1:
         raise ShapeError(f"{op}: a list holding Tensors is stacked into one array (gl.stack) so that their "
                          f"gradients flow, but its items have different shapes {shapes}")
-    return stack(parts)
+    return _api().stack(parts)
 
 
 def _check_flag(owner, value, name="requires_grad"):
     """Refuse a ``requires_grad`` that is not a bool (a string such as 'yes' would count as True)."""
-    from .errors import check_param
-
     check_param(owner, name, value, isinstance(value, (bool, np.bool_)), "True or False")
 
 
@@ -382,20 +610,13 @@ def check_finite(opname, stage, value):
         raise NonFiniteError(f"detect_anomaly: the {stage} pass of '{opname}' produced {bad} (shape {arr.shape})")
 
 
-from .errors import GradlabError as _GE  # noqa: E402
-
-GradlabErrorTypes = _GE
-
-# per-primitive explanations of a failed forward (e.g. matmul's inner dimensions)
-ERROR_HINTS: dict = {}
-
-
 def _shape_of(d):
     return tuple(np.shape(d)) if d is not None else None
 
 
 def _forward_error(prim, datas, params, exc):
-    hint = ERROR_HINTS.get(prim.name)
+    """The GradlabError for a forward pass that failed on its inputs: the row's own hint, else the shapes."""
+    hint = prim.hint
     if hint is not None:
         msg = hint(datas, params)
         if msg:

@@ -6,7 +6,10 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.constraints import OPEN_FRACTION, POSITIVE_INT, SEED, AnyOf, Interval, Optional, check, declare
+from ..core.errors import InputTypeError, ParameterError, ShapeError
+
+TEST_SIZE = AnyOf(OPEN_FRACTION, POSITIVE_INT)  # a fraction of the rows or a number of rows
 
 
 def _as_2d(X, owner):
@@ -22,11 +25,9 @@ def _as_2d(X, owner):
 
 
 def _test_count(test_size, n):
-    if isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool):
-        check_param("train_test_split", "test_size", test_size, 1 <= test_size < n, f"an int in [1, {n - 1}]")
+    if isinstance(test_size, numbers.Integral):
+        check("train_test_split", "test_size", test_size, Interval(1, n - 1, integer=True))
         return int(test_size)
-    ok = isinstance(test_size, numbers.Real) and 0 < test_size < 1
-    check_param("train_test_split", "test_size", test_size, ok, "a float in (0, 1) or an int")
     n_test = int(np.ceil(test_size * n))
     if not 1 <= n_test < n:
         raise ParameterError(f"train_test_split: test_size={test_size} of {n} samples leaves "
@@ -50,6 +51,7 @@ def _stratified_test_rows(labels, n_test, rng):
     return np.sort(np.concatenate(rows))
 
 
+@declare(test_size=TEST_SIZE, seed=SEED)
 def train_test_split(X, y, test_size=0.25, seed=None, stratify=None, shuffle=True):
     """Split arrays into random train and test parts.
 
@@ -160,6 +162,7 @@ def standardize(X_train, X_test=None):
     return scaler.transform(X_train), scaler.transform(X_test)
 
 
+@declare(num_classes=Optional(POSITIVE_INT))
 def one_hot(y, num_classes=None) -> np.ndarray:
     """Encode class indices (N,) as a float64 matrix (N, num_classes) of 0s and 1s.
 
@@ -178,8 +181,7 @@ def one_hot(y, num_classes=None) -> np.ndarray:
     arr = arr.astype(np.int64)
     if num_classes is None:
         num_classes = int(arr.max()) + 1 if arr.size else 0
-    ok = isinstance(num_classes, numbers.Integral) and num_classes >= 1
-    check_param("one_hot", "num_classes", num_classes, ok, "an int >= 1")
+    check("one_hot", "num_classes", num_classes, POSITIVE_INT)  # max(y) + 1 when not given: 0 for no labels
     bad = (arr < 0) | (arr >= num_classes)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])

@@ -13,23 +13,16 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import ParameterError, check_param
+from ..core.constraints import (NON_NEGATIVE_FLOAT, OPEN_FRACTION, POSITIVE_FLOAT, POSITIVE_INT, SEED, Interval,
+                                Optional, Options, check, declare, refusal)
+
+TWO_OR_MORE = Interval(2, integer=True)  # samples of a two-class set, classes of a spiral
 
 
 def _rng(seed):
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
-
-
-def _check_n(owner, n_samples, minimum=1):
-    ok = isinstance(n_samples, numbers.Integral) and not isinstance(n_samples, bool) and n_samples >= minimum
-    check_param(owner, "n_samples", n_samples, ok, f"an int >= {minimum}")
-
-
-def _check_noise(owner, noise):
-    ok = isinstance(noise, numbers.Real) and not isinstance(noise, bool) and np.isfinite(noise) and noise >= 0
-    check_param(owner, "noise", noise, ok, "a float >= 0")
 
 
 def _shuffled(X, y, rng):
@@ -40,6 +33,7 @@ def _shuffled(X, y, rng):
 # the logic gates' truth tables: y for the inputs (0,0), (0,1), (1,0), (1,1), in that order
 GATES = {"and": (0, 0, 0, 1), "or": (0, 1, 1, 1), "nand": (1, 1, 1, 0), "xor": (0, 1, 1, 0)}
 GATE_INPUTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
+GATE_NAMES = Options(*GATES)  # matched case-insensitively
 
 
 def gate_table(gate: str, owner: str = "gate_table"):
@@ -47,19 +41,17 @@ def gate_table(gate: str, owner: str = "gate_table"):
     int64 targets."""
     key = str(gate).lower()
     if key not in GATES:
-        raise ParameterError(f"The 'gate' parameter of {owner} must be one of {list(GATES)}. Got {gate!r}.")
+        raise refusal(owner, "gate", gate, GATE_NAMES)
     return np.array(GATE_INPUTS), np.array(GATES[key], dtype=np.int64)
 
 
 def _gate(owner, gate, n_samples, noise, seed):
     """The 4-row truth table of a logic gate, or ``n_samples`` noisy copies of its rows."""
     X, y = gate_table(gate, owner)
-    _check_noise(owner, noise)
     if n_samples is None:
         if noise == 0:
             return X, y
         n_samples = 4
-    _check_n(owner, n_samples)
     rng = _rng(seed)
     rows = np.arange(n_samples) % 4
     rows = rng.permutation(rows)
@@ -67,6 +59,10 @@ def _gate(owner, gate, n_samples, noise, seed):
     return Xn, y[rows]
 
 
+GATE_SET = dict(n_samples=Optional(POSITIVE_INT), noise=NON_NEGATIVE_FLOAT, seed=SEED)
+
+
+@declare(**GATE_SET)
 def xor(n_samples=None, noise=0.0, seed=None):
     """The XOR truth table: y = x1 XOR x2.
 
@@ -81,6 +77,7 @@ def xor(n_samples=None, noise=0.0, seed=None):
     return _gate("xor", "xor", n_samples, noise, seed)
 
 
+@declare(**GATE_SET)
 def and_gate(n_samples=None, noise=0.0, seed=None):
     """The AND truth table (y = 1 only for (1, 1)); arguments as :func:`xor`.
 
@@ -89,6 +86,7 @@ def and_gate(n_samples=None, noise=0.0, seed=None):
     return _gate("and_gate", "and", n_samples, noise, seed)
 
 
+@declare(**GATE_SET)
 def or_gate(n_samples=None, noise=0.0, seed=None):
     """The OR truth table (y = 0 only for (0, 0)); arguments as :func:`xor`.
 
@@ -97,6 +95,7 @@ def or_gate(n_samples=None, noise=0.0, seed=None):
     return _gate("or_gate", "or", n_samples, noise, seed)
 
 
+@declare(n_samples=TWO_OR_MORE, noise=NON_NEGATIVE_FLOAT, seed=SEED)
 def moons(n_samples=100, noise=0.0, seed=None):
     """Two interleaving half circles (as scikit-learn's ``make_moons``), shuffled.
 
@@ -105,8 +104,6 @@ def moons(n_samples=100, noise=0.0, seed=None):
 
     Returns X (n_samples, 2) float64 and y (n_samples,) int64 in {0, 1}.
     """
-    _check_n("moons", n_samples, 2)
-    _check_noise("moons", noise)
     rng = _rng(seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
@@ -120,15 +117,12 @@ def moons(n_samples=100, noise=0.0, seed=None):
     return _shuffled(X, y, rng)
 
 
+@declare(n_samples=TWO_OR_MORE, noise=NON_NEGATIVE_FLOAT, factor=OPEN_FRACTION, seed=SEED)
 def circles(n_samples=100, noise=0.0, factor=0.5, seed=None):
     """A small circle (class 1, radius ``factor``) inside a unit circle (class 0), shuffled.
 
     Returns X (n_samples, 2) float64 and y (n_samples,) int64 in {0, 1}.
     """
-    _check_n("circles", n_samples, 2)
-    _check_noise("circles", noise)
-    ok = isinstance(factor, numbers.Real) and 0 < factor < 1
-    check_param("circles", "factor", factor, ok, "a float in (0, 1)")
     rng = _rng(seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
@@ -142,6 +136,7 @@ def circles(n_samples=100, noise=0.0, factor=0.5, seed=None):
     return _shuffled(X, y, rng)
 
 
+@declare(n_samples=TWO_OR_MORE, noise=NON_NEGATIVE_FLOAT, n_classes=TWO_OR_MORE, turns=POSITIVE_FLOAT, seed=SEED)
 def spirals(n_samples=100, noise=0.0, n_classes=2, turns=1.5, seed=None):
     """``n_classes`` interleaved spiral arms starting at the origin, shuffled.
 
@@ -150,12 +145,9 @@ def spirals(n_samples=100, noise=0.0, n_classes=2, turns=1.5, seed=None):
 
     Returns X (n_samples, 2) float64 and y (n_samples,) int64 in 0..n_classes-1.
     """
-    _check_n("spirals", n_samples, 2)
-    _check_noise("spirals", noise)
-    ok = isinstance(n_classes, numbers.Integral) and 2 <= n_classes <= n_samples
-    check_param("spirals", "n_classes", n_classes, ok, "an int >= 2 and <= n_samples")
-    ok = isinstance(turns, numbers.Real) and turns > 0
-    check_param("spirals", "turns", turns, ok, "a float > 0")
+    if n_classes > n_samples:
+        check("spirals", "n_classes", n_classes, Interval(2, n_samples, integer=True,
+                                                         text=f"an int in [2, n_samples = {n_samples}]"))
     rng = _rng(seed)
     sizes = [n_samples // n_classes + (1 if k < n_samples % n_classes else 0) for k in range(n_classes)]
     parts, labels = [], []
@@ -168,6 +160,7 @@ def spirals(n_samples=100, noise=0.0, n_classes=2, turns=1.5, seed=None):
     return _shuffled(X, np.concatenate(labels), rng)
 
 
+@declare(n_samples=POSITIVE_INT, n_features=POSITIVE_INT, cluster_std=NON_NEGATIVE_FLOAT, seed=SEED)
 def blobs(n_samples=100, centers=3, n_features=2, cluster_std=1.0, center_box=(-10.0, 10.0), seed=None):
     """Gaussian clusters, one per class, shuffled.
 
@@ -178,25 +171,24 @@ def blobs(n_samples=100, centers=3, n_features=2, cluster_std=1.0, center_box=(-
     Returns:
         X (n_samples, n_features) float64 and y (n_samples,) int64 in 0..C-1.
     """
-    _check_n("blobs", n_samples)
-    ok = isinstance(cluster_std, numbers.Real) and cluster_std >= 0
-    check_param("blobs", "cluster_std", cluster_std, ok, "a float >= 0")
     rng = _rng(seed)
-    if isinstance(centers, numbers.Integral):
-        check_param("blobs", "centers", centers, 1 <= centers <= n_samples, "an int in [1, n_samples] or an array")
-        ok = isinstance(n_features, numbers.Integral) and n_features >= 1
-        check_param("blobs", "n_features", n_features, ok, "an int >= 1")
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
+        if not 1 <= centers <= n_samples:
+            raise refusal("blobs", "centers", centers,
+                          f"an int in [1, n_samples = {n_samples}] or an array (C, n_features)")
         low, high = center_box
         centres = rng.uniform(low, high, size=(int(centers), int(n_features)))
     else:
         centres = np.asarray(centers, dtype=np.float64)
-        check_param("blobs", "centers", centers, centres.ndim == 2 and len(centres) >= 1, "an int or a 2-D array")
+        if centres.ndim != 2 or len(centres) < 1:
+            raise refusal("blobs", "centers", centers, "an int or a 2-D array (C, n_features)")
     n_classes = len(centres)
     y = np.arange(n_samples, dtype=np.int64) % n_classes
     X = centres[y] + cluster_std * rng.standard_normal((n_samples, centres.shape[1]))
     return _shuffled(X, y, rng)
 
 
+@declare(n_samples=POSITIVE_INT, n_features=POSITIVE_INT, noise=NON_NEGATIVE_FLOAT, seed=SEED)
 def linear_regression(n_samples=100, n_features=1, noise=0.0, weights=None, bias=0.0, seed=None):
     """A linear target y = X @ w + b + noise with X ~ N(0, 1).
 
@@ -209,17 +201,13 @@ def linear_regression(n_samples=100, n_features=1, noise=0.0, weights=None, bias
     Returns:
         X (n_samples, n_features) float64 and y (n_samples,) float64.
     """
-    _check_n("linear_regression", n_samples)
-    _check_noise("linear_regression", noise)
-    ok = isinstance(n_features, numbers.Integral) and n_features >= 1
-    check_param("linear_regression", "n_features", n_features, ok, "an int >= 1")
     rng = _rng(seed)
     if weights is None:
         w = rng.uniform(-2.0, 2.0, size=n_features)
     else:
         w = np.asarray(weights, dtype=np.float64).reshape(-1)
-        check_param("linear_regression", "weights", weights, w.shape == (n_features,),
-                    f"an array of shape ({n_features},)")
+        if w.shape != (n_features,):
+            raise refusal("linear_regression", "weights", weights, f"an array of shape ({n_features},)")
     X = rng.standard_normal((n_samples, n_features))
     y = X @ w + float(bias) + noise * rng.standard_normal(n_samples)
     return X, y

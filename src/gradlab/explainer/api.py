@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from ..core.errors import ParameterError
-from .explanation import Explanation, check_options, cross_check
+from ..core import constraints as C
+from .explanation import OPTIONS, Explanation, cross_check
 from .network import as_network, resolve_loss
-from .trace import Conventions, check_lr, compute_trace
+from .trace import CONVENTIONS, LR, Conventions, compute_trace
 
 
+@C.declare("explain", lr=LR, title=C.Optional(C.STRING), **OPTIONS,
+           **dict(CONVENTIONS, reduction=C.Optional(C.SCALAR_REDUCTIONS)))
 def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4, title=None, check="raise",
             reduction=None, half=False, shared_bias=False, frozen_bias=False, update_order="simultaneous"):
     """Explain the forward pass, backward pass and (with ``lr``) update of ``model`` on (x, y).
@@ -47,13 +49,10 @@ def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4,
         cannot explain exactly (checked before any work), with the module,
         loss or parameter named.
     """
-    check_options(layout, precision, check)
-    if title is not None and not isinstance(title, str):
-        raise ParameterError(f"The 'title' parameter of explain must be a string. Got {title!r}.")
     kind, reduction = resolve_loss(loss_fn, reduction)
     conv = Conventions(reduction=reduction, half=half, shared_bias=shared_bias, frozen_bias=frozen_bias,
                        update_order=update_order)
-    lr = check_lr(lr)
+    lr = None if lr is None else float(lr)
     net = as_network(model, shared_bias=conv.shared_bias)
     trace = compute_trace(net, x, y, kind, conv, lr=lr)
     return Explanation(trace, cross_check(trace, check), layout=layout, precision=precision,

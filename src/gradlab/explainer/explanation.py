@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..check import GradientCheckError
+from ..core import constraints as C
 from ..core.errors import ParameterError
 from .document import Displayable
 from .render import check_format, render_document
@@ -37,19 +38,15 @@ loss_new, loss_change, loss_change_pct, loss_reduction, loss_reduction_pct
 """
 
 
-LAYOUTS = ("denominator", "numerator")
-CHECKS = ("raise", "flag")
+LAYOUTS = C.LAYOUTS.values  # ('denominator', 'numerator')
+CHECKS = C.CHECK_MODES.values  # ('raise', 'flag')
 VIEWS = ("scalar", "matrix", "graph")
+OPTIONS = {"layout": C.LAYOUTS, "precision": C.PRECISION, "check": C.CHECK_MODES}  # explain's output options
 
 
+@C.declare("explain", **OPTIONS)
 def check_options(layout, precision, check):
-    """Refuse a bad layout, precision or check before any work is done."""
-    if layout not in LAYOUTS:
-        raise ParameterError(f"The 'layout' parameter of explain must be 'numerator' or 'denominator'. Got {layout!r}.")
-    if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= 15:
-        raise ParameterError(f"The 'precision' parameter of explain must be an int in [0, 15]. Got {precision!r}.")
-    if not isinstance(check, str) or check not in CHECKS:
-        raise ParameterError(f"The 'check' parameter of explain must be 'raise' or 'flag'. Got {check!r}.")
+    """Refuse a bad layout, precision or check before any work is done (the declaration checks them)."""
 
 
 def cross_check(trace, check="raise"):

@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 
+from ..core.text import LATEX_SPECIALS
+
 # ---------------------------------------------------------------- the nodes
 
 
@@ -269,15 +271,14 @@ def latex_base(base):
 def latex_text(s):
     """Escape plain text for LaTeX, mapping the few Unicode signs the views use."""
     out = []
-    table = {
-        "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    table = dict(LATEX_SPECIALS)
+    table.update({
         "—": "---", "–": "--", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}", "×": r"$\times$",
         "−": "-", "→": r"$\to$", "←": r"$\leftarrow$", "≈": r"$\approx$", "η": r"$\eta$", "δ": r"$\delta$",
         "σ": r"$\sigma$", "θ": r"$\theta$", "∂": r"$\partial$", "ŷ": r"$\hat{y}$", "ℓ": r"$\ell$",
         "⊙": r"$\odot$", "Δ": r"$\Delta$", "≥": r"$\geq$", "·": r"$\cdot$", "✓": "ok", "′": "'", "Σ": r"$\Sigma$", "²": r"$^2$", "✗": "x",
         "𝓗": r"$\mathcal{H}$", "β": r"$\beta$", "ᵀ": r"$^{T}$", "•": r"\textbullet{}",
-    }
+    })
     for k, v in _SUB.items():
         table.setdefault(v, "$_{" + k.replace("−", "-") + "}$")
     for k, v in _SUP.items():

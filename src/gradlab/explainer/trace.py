@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core import constraints as C
 from ..core.errors import ParameterError, ShapeError
 from ..core.graph import backprop
 from ..core.tensor import Tensor, apply
@@ -37,8 +38,11 @@ from ..ops.elementwise import sigmoid_array
 from ..ops.reduce import softmax_fwd
 from .network import Layer, Network
 
-REDUCTIONS = ("mean", "sum")
-UPDATE_ORDERS = ("simultaneous", "sequential")
+REDUCTIONS = C.SCALAR_REDUCTIONS.values  # ('mean', 'sum')
+UPDATE_ORDERS = C.UPDATE_ORDERS.values  # ('simultaneous', 'sequential')
+CONVENTIONS = {"reduction": C.SCALAR_REDUCTIONS, "half": C.BOOL, "shared_bias": C.BOOL, "frozen_bias": C.BOOL,
+               "update_order": C.UPDATE_ORDERS}  # the fields of Conventions
+LR = C.Optional(C.POSITIVE_FLOAT)  # no update step, or its learning rate
 
 
 @dataclass(frozen=True)
@@ -62,14 +66,8 @@ class Conventions:
     update_order: str = "simultaneous"
 
     def __post_init__(self):
-        if self.reduction not in REDUCTIONS:
-            raise ParameterError(f"The 'reduction' parameter of explain must be 'mean' or 'sum'. Got {self.reduction!r}.")
-        if self.update_order not in UPDATE_ORDERS:
-            raise ParameterError(
-                f"The 'update_order' parameter of explain must be 'simultaneous' or 'sequential'. Got {self.update_order!r}.")
-        for key in ("half", "shared_bias", "frozen_bias"):
-            if not isinstance(getattr(self, key), (bool, np.bool_)):
-                raise ParameterError(f"The '{key}' parameter of explain must be True or False. Got {getattr(self, key)!r}.")
+        for key, constraint in CONVENTIONS.items():
+            C.check("explain", key, getattr(self, key), constraint)
 
     def statements(self, lr=None):
         """One sentence per convention that differs from the default (sequential only matters with an update)."""
@@ -251,14 +249,10 @@ def _targets(kind, y, m, k):
     return Y, Y.copy()
 
 
+@C.declare("explain", lr=LR)
 def check_lr(lr):
-    """None, or a finite float > 0 (refused otherwise, before any work)."""
-    if lr is None:
-        return None
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) or not np.isfinite(lr) \
-            or lr <= 0:
-        raise ParameterError(f"The 'lr' parameter of explain must be a finite float > 0. Got {lr!r}.")
-    return float(lr)
+    """None, or a finite number > 0 as a float (refused otherwise, before any work, by the declaration)."""
+    return None if lr is None else float(lr)
 
 
 # ---------------------------------------------------------------- the passes

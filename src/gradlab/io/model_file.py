@@ -37,13 +37,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import numbers
 import os
 import sys
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ModelFileError, ParameterError, check_param, require
+from ..core.constraints import POSITIVE_INT, declare
+from ..core.errors import InputTypeError, ModelFileError, ParameterError, require
+from ..core.version import __version__
 from ..core.files import write_atomic as _write_atomic
 from . import architecture as arch
 from . import limits
@@ -66,8 +67,6 @@ def checksum(tensors: dict) -> str:
 
 
 def _version():
-    from .. import __version__
-
     return __version__
 
 
@@ -252,6 +251,7 @@ def read_metadata(path):
         return _user_metadata(meta, path)
 
 
+@declare(max_bytes=POSITIVE_INT)
 def load(path, return_metadata: bool = False, max_bytes: int = DEFAULT_MAX_BYTES):
     """Rebuild the model saved at ``path``; no code from the file runs.
 
@@ -268,9 +268,6 @@ def load(path, return_metadata: bool = False, max_bytes: int = DEFAULT_MAX_BYTES
             the wrong type, has tensors that disagree with its architecture
             (names, shapes, dtypes), or fails its checksum.
     """
-    check_param("load", "max_bytes", max_bytes,
-                isinstance(max_bytes, numbers.Integral) and not isinstance(max_bytes, bool) and max_bytes > 0,
-                "an int > 0")
     path = _path_arg(path, "load")
     with open_model_file(path, int(max_bytes)) as (f, size):
         model, user = _read_model(f, size, path)

@@ -23,10 +23,11 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .containers import MLP, Sequential
 from .interop import from_torch, to_torch
-from .layers import MLP, Linear
+from .layers import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
-from .module import MODULE_TYPES, Module, Sequential, configurable, from_config
+from .module import MODULE_TYPES, Module, configurable, from_config
 
 __all__ = [
     "Module", "Sequential", "Linear", "MLP", "from_config", "configurable", "MODULE_TYPES",

@@ -15,12 +15,12 @@ Shapes: z is any shape (typically (N, features)); outputs have z's shape.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
-from ..core.errors import ParameterError, check_param
+from ..core.constraints import FINITE, INT, declare
+from ..core.errors import ParameterError
 from ..core.graph import is_grad_enabled
 from ..core.tensor import Tensor, apply
 from ..ops import api as F
@@ -120,10 +120,9 @@ class Step(Activation):
 
     kind = C.STEP
 
+    @declare(threshold=FINITE)
     def __init__(self, threshold: float = 0.0):
         super().__init__()
-        check_param("Step", "threshold", threshold,
-                    isinstance(threshold, numbers.Real) and np.isfinite(threshold), "a finite float")
         self.threshold = float(threshold)
         self._warned = False
 
@@ -188,10 +187,9 @@ class LeakyReLU(Activation):
 
     kind = C.LEAKY_RELU
 
+    @declare(negative_slope=FINITE)
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        check_param("LeakyReLU", "negative_slope", negative_slope,
-                    isinstance(negative_slope, numbers.Real) and np.isfinite(negative_slope), "a finite float")
         self.negative_slope = float(negative_slope)
 
     def forward(self, z):
@@ -213,9 +211,9 @@ class Softmax(Activation):
 
     kind = C.SOFTMAX
 
+    @declare(dim=INT)
     def __init__(self, dim: int = -1):
         super().__init__()
-        check_param("Softmax", "dim", dim, isinstance(dim, numbers.Integral), "an int")
         self.dim = int(dim)
 
     def forward(self, z):

@@ -26,14 +26,15 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import ParameterError, ShapeError, check_param
+from ..core.constraints import FAN_MODES, NON_NEGATIVE_INT, SEED, check, declare, refusal
+from ..core.errors import ParameterError, ShapeError
 
 _GLOBAL = {"rng": np.random.default_rng(0)}
 
 
+@declare(seed=NON_NEGATIVE_INT)
 def manual_seed(seed: int) -> None:
     """Reset the generator used when ``rng=None`` (like ``torch.manual_seed``)."""
-    check_param("manual_seed", "seed", seed, isinstance(seed, numbers.Integral) and seed >= 0, "an int >= 0")
     _GLOBAL["rng"] = np.random.default_rng(int(seed))
 
 
@@ -43,9 +44,7 @@ def as_generator(rng, owner="init") -> np.random.Generator:
         return _GLOBAL["rng"]
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise ParameterError(f"The 'rng' parameter of {owner} must be None, an int >= 0 or a numpy Generator. Got {rng!r}.")
+    return np.random.default_rng(int(check(owner, "rng", rng, SEED)))
 
 
 def _shape(shape, owner):
@@ -54,9 +53,9 @@ def _shape(shape, owner):
     try:
         shape = tuple(int(s) for s in shape)
     except TypeError:
-        raise ParameterError(f"The 'shape' parameter of {owner} must be a tuple of ints. Got {shape!r}.") from None
+        raise refusal(owner, "shape", shape, "a tuple of ints") from None
     if any(s < 0 for s in shape):
-        raise ParameterError(f"The 'shape' parameter of {owner} must hold sizes >= 0. Got {shape!r}.")
+        raise refusal(owner, "shape", shape, "a tuple of sizes ≥ 0")
     return shape
 
 
@@ -86,6 +85,7 @@ def calculate_gain(nonlinearity: str = "linear", param=None) -> float:
                          "use 'linear', 'sigmoid', 'tanh', 'relu' or 'leaky_relu'")
 
 
+@declare(rng=SEED)
 def xavier_uniform(shape, gain: float = 1.0, rng=None) -> np.ndarray:
     """Glorot uniform: U(−a, a) with a = gain·√(6/(fan_in + fan_out)). ``shape`` e.g. (out, in)."""
     shape = _shape(shape, "xavier_uniform")
@@ -94,6 +94,7 @@ def xavier_uniform(shape, gain: float = 1.0, rng=None) -> np.ndarray:
     return as_generator(rng, "xavier_uniform").uniform(-a, a, size=shape)
 
 
+@declare(rng=SEED)
 def xavier_normal(shape, gain: float = 1.0, rng=None) -> np.ndarray:
     """Glorot normal: N(0, s²) with s = gain·√(2/(fan_in + fan_out)). ``shape`` e.g. (out, in)."""
     shape = _shape(shape, "xavier_normal")
@@ -103,12 +104,12 @@ def xavier_normal(shape, gain: float = 1.0, rng=None) -> np.ndarray:
 
 
 def _kaiming_std(shape, a, mode, nonlinearity, owner):
-    check_param(owner, "mode", mode, mode in ("fan_in", "fan_out"), "'fan_in' or 'fan_out'")
     fan_in, fan_out = fans(shape)
     fan = max(fan_in if mode == "fan_in" else fan_out, 1)
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
+@declare(mode=FAN_MODES, rng=SEED)
 def kaiming_uniform(shape, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     rng=None) -> np.ndarray:
     """He uniform: U(−b, b) with b = √3·gain/√fan. ``shape`` e.g. (out, in).
@@ -120,6 +121,7 @@ def kaiming_uniform(shape, a: float = 0.0, mode: str = "fan_in", nonlinearity: s
     return as_generator(rng, "kaiming_uniform").uniform(-bound, bound, size=shape)
 
 
+@declare(mode=FAN_MODES, rng=SEED)
 def kaiming_normal(shape, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                    rng=None) -> np.ndarray:
     """He normal: N(0, s²) with s = gain/√fan (gain √2 for ReLU). ``shape`` e.g. (out, in)."""
@@ -128,12 +130,14 @@ def kaiming_normal(shape, a: float = 0.0, mode: str = "fan_in", nonlinearity: st
     return as_generator(rng, "kaiming_normal").normal(0.0, s, size=shape)
 
 
+@declare(rng=SEED)
 def uniform(shape, low: float = 0.0, high: float = 1.0, rng=None) -> np.ndarray:
     """U(low, high) of ``shape``."""
     shape = _shape(shape, "uniform")
     return as_generator(rng, "uniform").uniform(low, high, size=shape)
 
 
+@declare(rng=SEED)
 def normal(shape, mean: float = 0.0, std: float = 1.0, rng=None) -> np.ndarray:
     """N(mean, std²) of ``shape``."""
     shape = _shape(shape, "normal")

@@ -1,4 +1,4 @@
-"""Layers with parameters: Linear, and the MLP convenience network."""
+"""Layers with parameters: Linear (MLP, built of Linear layers, is in ``nn/containers.py``)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.errors import ParameterError, ShapeError, check_param
 from ..core.tensor import Tensor
 from ..ops import api as F
 from . import init as I
-from .activations import get_activation
-from .module import Module, Sequential, configurable
+from .module import Module, configurable
 
 
 def _init_weight(init, shape, rng):
@@ -120,72 +119,10 @@ class Linear(Module):
             raise ParameterError(f"from_config: a Linear config needs {exc}") from None
 
 
-@configurable
-class MLP(Sequential):
-    """Multi-layer perceptron: Linear layers with an activation between them.
+def __getattr__(name):
+    """``gradlab.nn.layers.MLP``, where it was defined before ``nn/containers.py`` held it."""
+    if name == "MLP":
+        from .containers import MLP  # cycle: containers builds on this module
 
-    ``MLP([2, 16, 16, 1])`` is Linear(2,16), ReLU, Linear(16,16), ReLU, Linear(16,1).
-
-    Args:
-        sizes: layer widths [in, hidden..., out] (at least two).
-        activation: hidden activation: a name ('relu', 'sigmoid', 'tanh',
-            'leaky_relu', 'identity', 'step') or an activation module.
-        output_activation: None (raw outputs, e.g. logits for
-            BCEWithLogitsLoss/CrossEntropyLoss) or a name/module.
-        rng: seed or Generator for every layer's initial weights.
-        init: passed to every Linear.
-        bias: give every Linear a bias.
-        dtype: 'float64' (default) or 'float32', for every weight and bias.
-
-    Shapes: x (N, sizes[0]) → (N, sizes[-1]).
-    """
-
-    def __init__(self, sizes, activation="relu", output_activation=None, rng=None, init="default", bias=True,
-                 dtype=None):
-        try:
-            listed = list(sizes)
-        except TypeError:
-            raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints. Got {sizes!r}.") from None
-        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in listed):
-            raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints (no floats, strings or "
-                                 f"booleans). Got {sizes!r}.")
-        sizes = [int(s) for s in listed]
-        check_param("MLP", "bias", bias, isinstance(bias, (bool, np.bool_)), "True or False")
-        check_param("MLP", "sizes", sizes, len(sizes) >= 2 and all(s > 0 for s in sizes),
-                    "a list of at least two ints > 0")
-        gen = I.as_generator(rng, "MLP")
-        hidden = get_activation(activation)
-        out_act = None if output_activation is None else get_activation(output_activation)
-        layers = []
-        for i in range(len(sizes) - 1):
-            layers.append(Linear(sizes[i], sizes[i + 1], bias=bias, init=init, rng=gen, dtype=dtype))
-            if i < len(sizes) - 2:
-                layers.append(type(hidden).from_config(hidden.to_config()))
-        if out_act is not None:
-            layers.append(out_act)
-        super().__init__(*layers)
-        object.__setattr__(self, "sizes", sizes)
-        object.__setattr__(self, "_activation", hidden.to_config())
-        object.__setattr__(self, "_output_activation", None if out_act is None else out_act.to_config())
-        object.__setattr__(self, "_bias", bool(bias))
-
-    def to_config(self):
-        cfg = {"type": "MLP", "sizes": list(self.sizes), "activation": self._activation,
-               "output_activation": self._output_activation, "bias": self._bias}
-        dtype = self.parameters()[0].data.dtype
-        if dtype != np.float64:
-            cfg["dtype"] = str(dtype)
-        return cfg
-
-    @classmethod
-    def from_config(cls, config):
-        from .module import from_config
-
-        try:
-            act = from_config(config["activation"]) if isinstance(config["activation"], dict) else config["activation"]
-            out = config.get("output_activation")
-            out = from_config(out) if isinstance(out, dict) else out
-            return cls(config["sizes"], activation=act, output_activation=out, init="zeros",
-                       bias=config.get("bias", True), dtype=config.get("dtype"))
-        except KeyError as exc:
-            raise ParameterError(f"from_config: an MLP config needs {exc}") from None
+        return MLP
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

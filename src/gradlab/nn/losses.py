@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core import constraints
+from ..core.constraints import declare
+from ..core.errors import InputTypeError, ParameterError, ShapeError
 from ..core.primitive import constant
 from ..core.tensor import Tensor, apply, as_array
 from ..ops import api as F
@@ -32,7 +34,7 @@ from ..ops.nn import MSE_LOSS
 from ..ops.elementwise import sigmoid_array
 from .module import Module
 
-REDUCTIONS = ("mean", "sum", "none")
+REDUCTIONS = constraints.REDUCTIONS.values  # ('mean', 'sum', 'none'), named once in gradlab.core.constraints
 
 
 def _data(x):
@@ -50,10 +52,9 @@ class Loss(Module):
         if cls.__dict__.get("kind") is not None:
             cls.name = cls.kind.name
 
+    @declare(reduction=constraints.REDUCTIONS)
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        check_param(type(self).__name__, "reduction", reduction, reduction in REDUCTIONS,
-                    "one of 'mean', 'sum', 'none'")
         self.reduction = reduction
 
     def extra_repr(self):

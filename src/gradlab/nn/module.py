@@ -1,4 +1,4 @@
-"""Module: parameter discovery, modes, state dicts, configs; and Sequential.
+"""Module: parameter discovery, modes, state dicts, configs.
 
 A :class:`Module` finds its parameters the way ``torch.nn.Module`` does:
 every :class:`~gradlab.Tensor` assigned as an attribute is a parameter, every
@@ -9,6 +9,10 @@ Architectures that can be written down (Sequential and MLP of Linear layers
 and activations) describe themselves with :meth:`Module.to_config` — a JSON
 dict — and :func:`from_config` rebuilds them; model files store that dict, so
 loading one runs no code.
+
+This module sits under every other one of ``gradlab.nn``: layers,
+activations, losses and containers (``nn/containers.py``: Sequential, MLP)
+build on it, and it imports none of them.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import numpy as np
 from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError, check_param
 from ..core.graph import no_grad
 from ..core.tensor import Tensor
-from ..ops.nn import dense_stack_flat
 
 # type name in a config -> Module class (filled by @configurable)
 MODULE_TYPES: dict = {}
@@ -260,137 +263,10 @@ class Module:
         return cls()
 
 
-@configurable
-class Sequential(Module):
-    """Modules applied one after the other: ``Sequential(Linear(2, 3), ReLU(), Linear(3, 1))``.
+def __getattr__(name):
+    """``gradlab.nn.module.Sequential``, where it was defined before ``nn/containers.py`` held it."""
+    if name == "Sequential":
+        from .containers import Sequential  # cycle: containers builds on this module
 
-    Children are named '0', '1', ...; parameters '0.weight', '0.bias', '2.weight'...
-    Indexable (``net[0]``, ``net[1:]`` is a Sequential), ``len(net)``, iterable.
-    Input (N, in_features of the first layer) → output of the last module.
-    """
-
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
-            modules = tuple(modules[0])
-        for m in modules:
-            self.append(m)
-
-    def append(self, module: Module) -> "Sequential":
-        if not isinstance(module, Module):
-            raise InputTypeError(f"Sequential: every layer must be a gradlab Module, got {type(module).__name__} "
-                                 f"{module!r:.80}")
-        setattr(self, str(len(self._module_names)), module)
-        return self
-
-    #: use the fused ``dense_stack`` row when the layers allow it (set False to see one node per layer)
-    fuse = True
-
-    def forward(self, x):
-        fused = self.dense_row()
-        if fused is not None:
-            flat, acts, slope = fused
-            return dense_stack_flat(x, flat, acts, slope)
-        for name in self._module_names:
-            x = self.__dict__[name](x)
-        return x
-
-    def dense_row(self):
-        """``(parameters, activations, slope)`` when this chain runs as one ``dense_stack`` row, else None.
-
-        ``parameters`` is [W1, b1, W2, b2, ...] (Tensors; W (out, in), b (out,)),
-        ``activations`` one name per Linear (``ops.nn.DENSE_ACTIVATIONS``) and
-        ``slope`` the LeakyReLU slope. None when ``fuse`` is off or the layers
-        do not make such a chain (see :meth:`_dense_plan`).
-        """
-        if not self.fuse:
-            return None
-        plan = self.__dict__.get("_plan_cache", _UNPLANNED)
-        if plan is _UNPLANNED:
-            plan = self._dense_plan()
-        if plan is None:
-            return None
-        linears, acts, leaky = plan
-        # slopes are read every call, as the weights are (the user may change them); the fused row
-        # takes one slope ≥ 0 (it reads the sign of z from the output, which a negative slope hides)
-        slope = leaky[0].negative_slope if leaky else 0.01
-        if leaky and not (slope >= 0 and all(m.negative_slope == slope for m in leaky)):
-            return None
-        flat = []
-        for m in linears:
-            flat.append(m.weight)
-            flat.append(m.bias)
-        return flat, acts, slope
-
-    def _dense_plan(self):
-        """(Linear modules, activation names, LeakyReLU modules) when this is Linear [activation] Linear ...
-
-        Such a chain runs as one ``dense_stack`` node whose backward pass is the
-        homework's δ recursion (the same numbers, fewer Python steps). None for
-        anything else (Step, Softmax, layers without bias, custom modules). The
-        plan is cached until a layer of this Sequential is set, added or removed.
-        """
-        d = self.__dict__
-        plan = _plan([d[name] for name in self._module_names])
-        d["_plan_cache"] = plan
-        return plan
-
-    def __setattr__(self, name, value):
-        self.__dict__.pop("_plan_cache", None)
-        super().__setattr__(name, value)
-
-    def __delattr__(self, name):
-        self.__dict__.pop("_plan_cache", None)
-        super().__delattr__(name)
-
-    def __len__(self):
-        return len(self._module_names)
-
-    def __iter__(self):
-        return iter(self.children())
-
-    def __getitem__(self, index):
-        layers = self.children()
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
-        if not isinstance(index, numbers.Integral):
-            raise InputTypeError(f"Sequential indices must be ints or slices, got {type(index).__name__}")
-        if not -len(layers) <= index < len(layers):
-            raise IndexError(f"Sequential: index {index} out of range for {len(layers)} layers")
-        return layers[index]
-
-    def to_config(self) -> dict:
-        return {"type": "Sequential", "layers": [m.to_config() for m in self.children()]}
-
-    @classmethod
-    def from_config(cls, config):
-        layers = config.get("layers")
-        if not isinstance(layers, list):
-            raise ParameterError(f"from_config: a Sequential config needs a 'layers' list, got {layers!r:.100}")
-        return cls(*[from_config(c) for c in layers])
-
-
-_UNPLANNED = object()
-
-
-def _plan(modules):
-    from .activations import FUSABLE
-    from .layers import Linear
-
-    linears, acts, leaky = [], [], []
-    for m in modules:
-        if type(m) is Linear:
-            if m.bias is None:
-                return None
-            linears.append(m)
-            acts.append("identity")
-            continue
-        kind = FUSABLE.get(type(m))
-        if kind is None or not acts or acts[-1] != "identity":
-            return None
-        if kind == "leaky_relu":
-            leaky.append(m)  # one slope for the whole row: checked at every call
-        acts[-1] = kind
-    if not linears:
-        return None
-    return tuple(linears), tuple(acts), tuple(leaky)
+        return Sequential
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

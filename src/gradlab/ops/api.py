@@ -1,4 +1,4 @@
-"""Public functions over the rule tables, Tensor operators, and the array namespace.
+"""Public functions over the rule tables, and the array namespace of Tensors.
 
 Every function takes Tensors or array-likes and returns a Tensor; the
 gradient flows to every Tensor argument that requires it. Shapes follow
@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
-from ..core.tensor import ERROR_HINTS, MODE, Tensor, _holds_tensor, _stack_list, apply, as_array
+from ..core.tensor import MODE, Tensor, _holds_tensor, _stack_list, apply, as_array
 from . import elementwise as E
 from . import linalg as LA
 from . import nn as NN
@@ -451,98 +451,6 @@ def _norm_scale(data, axes):
     return np.ldexp(np.ones_like(biggest), np.maximum(exponent - 1, lowest))
 
 
-# ---------------------------------------------------------- error messages
-def _shape(d):
-    return tuple(np.shape(d))
-
-
-def _matmul_hint(datas, params):
-    a, b = _shape(datas[0]), _shape(datas[1])
-    if not a or not b:
-        return f"matmul: {a} @ {b}: both operands need at least one dimension (use * for scalars)"
-    ka = a[-1]
-    kb = b[-2] if len(b) >= 2 else b[0]
-    if ka != kb:
-        return f"matmul: {a} @ {b}: inner dimensions {ka} and {kb} differ"
-    return f"matmul: {a} @ {b}: batch dimensions {a[:-2]} and {b[:-2]} cannot be broadcast"
-
-
-def _linear_hint(datas, params):
-    x, w = _shape(datas[0]), _shape(datas[1])
-    b = _shape(datas[2]) if datas[2] is not None else None
-    if len(w) != 2:
-        return f"linear: weight must be a matrix (out_features, in_features), got shape {w}"
-    if not x or x[-1] != w[1]:
-        return (f"linear: input of shape {x} has {x[-1] if x else 0} features but the weight of shape {w} "
-                f"expects in_features = {w[1]}")
-    if b is not None and b not in ((w[0],), ()):
-        return f"linear: bias of shape {b} does not match out_features = {w[0]} (expected ({w[0]},))"
-    return None
-
-
-ERROR_HINTS["matmul"] = _matmul_hint
-ERROR_HINTS["linear"] = _linear_hint
-
-
-# ------------------------------------------------------ Tensor operators
-def _rsub(self, other):
-    return apply(E.SUB, other, self)
-
-
-def _rdiv(self, other):
-    return apply(E.DIV, other, self)
-
-
-def _rpow(self, other):
-    return apply(E.POW, other, self)
-
-
-def _rmatmul(self, other):
-    return apply(LA.MATMUL, other, self)
-
-
-def _cmp(fn):
-    def compare(self, other):
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor.wrap(fn(self.data, o))
-
-    return compare
-
-
-def _install():
-    T = Tensor
-    T.__add__ = add
-    T.__radd__ = add
-    T.__sub__ = sub
-    T.__rsub__ = _rsub
-    T.__mul__ = mul
-    T.__rmul__ = mul
-    T.__truediv__ = div
-    T.__rtruediv__ = _rdiv
-    T.__pow__ = pow
-    T.__rpow__ = _rpow
-    T.__matmul__ = matmul
-    T.__rmatmul__ = _rmatmul
-    T.__neg__ = neg
-    T.__pos__ = lambda self: self
-    T.__getitem__ = getitem
-    T.__abs__ = abs
-    for name, fn in (("__lt__", np.less), ("__le__", np.less_equal), ("__gt__", np.greater),
-                     ("__ge__", np.greater_equal), ("__eq__", np.equal), ("__ne__", np.not_equal),
-                     ("__and__", np.logical_and), ("__or__", np.logical_or)):
-        setattr(T, name, _cmp(fn))
-    T.__invert__ = lambda self: Tensor.wrap(np.logical_not(self.data))
-    T.T = property(transpose, doc="Reversed axes (Aᵀ for a matrix).")
-    T.mT = property(matrix_transpose, doc="The last two axes swapped.")
-    for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus", "log_sigmoid",
-                 "sum", "mean", "max", "logsumexp", "softmax", "log_softmax", "reshape", "clip", "leaky_relu",
-                 "heaviside", "trace", "inv", "det", "logdet", "square", "norm"):
-        setattr(T, name, globals()[name])
-    T.abs = abs
-    T.transpose = transpose
-    T.__array_namespace__ = lambda self, api_version=None: XP
-
-
 # ---------------------------------------------------- the Tensor namespace
 class _Linalg:
     """``xp.linalg`` for Tensors."""
@@ -623,4 +531,3 @@ class _Namespace:
 
 
 XP = _Namespace()
-_install()

@@ -144,8 +144,21 @@ def outer_db(g, out, a, b):
     return a @ g
 
 
+def matmul_hint(datas, params):
+    """The message for a failed forward of ``matmul``: which dimensions differ."""
+    a, b = tuple(np.shape(datas[0])), tuple(np.shape(datas[1]))
+    if not a or not b:
+        return f"matmul: {a} @ {b}: both operands need at least one dimension (use * for scalars)"
+    ka = a[-1]
+    kb = b[-2] if len(b) >= 2 else b[0]
+    if ka != kb:
+        return f"matmul: {a} @ {b}: inner dimensions {ka} and {kb} differ"
+    return f"matmul: {a} @ {b}: batch dimensions {a[:-2]} and {b[:-2]} cannot be broadcast"
+
+
 MATMUL = register("matmul", matmul_fwd, (matmul_da, matmul_db), matmul_jacobian, "$x $y", ("(\\cdot) $y^{T}", "$x^{T} (\\cdot)"),
-                  doc="Vector·vector, matrix·vector, vector·matrix, matrix·matrix and batched (broadcast) products.")
+                  doc="Vector·vector, matrix·vector, vector·matrix, matrix·matrix and batched (broadcast) products.",
+                  hint=matmul_hint)
 TRANSPOSE = register("transpose", transpose_fwd, (transpose_dx,), latex="$x^{T}", dlatex=("(\\cdot)^{T}",))
 TRACE = register("trace", trace_fwd, (trace_dx,), latex=r"\operatorname{tr}($x)", dlatex=("I",))
 DIAG = register("diag", diag_fwd, (diag_dv,), latex=r"\operatorname{Diag}($x)", dlatex=(r"\operatorname{diag}(\cdot)",))

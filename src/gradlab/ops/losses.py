@@ -20,22 +20,20 @@ point at: numerical stability, and the clean gradient they derive:
   ('mean' over the samples, or 'sum'), as one row with a joint backward
   pass: the forward keeps softmax(z), so ∂L/∂z = (softmax(z)·Σ_c p_c − p)/N
   costs four array operations (nn.CrossEntropyLoss's training path).
-  With the C extension built (:mod:`gradlab.core.native`), its forward and
-  backward pass on NumPy arrays are one compiled loop each, doing the NumPy
-  code's operations in its order (NumPy's own exp and log, its pairwise
-  sums): the two give the same bits, so training does not depend on
-  whether the extension is built.
+
+The rules are written for any array namespace. The rows' NumPy twins on
+training batches (fewer calls; the cross-entropy row's forward and backward
+pass as one compiled loop each, bit for bit the NumPy code) are named calls
+into :mod:`gradlab.ops._loops`, which return None for arrays they do not take.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from ..core.native import KERNELS
 from ..core.primitive import elementwise_jacobian as EJ
 from ..core.primitive import namespace, register, unbroadcast
+from . import _loops
 from .elementwise import sigmoid_array
 
 LOG_FLOOR = -100.0  # PyTorch's clamp of each log in BCELoss
@@ -79,9 +77,9 @@ def bce_logits_dy(g, out, z, y):
 
 # ---------------------------------------------- softmax cross-entropy
 def _log_softmax_last(z):
-    if type(z) is np.ndarray:  # the training path: array methods skip NumPy's dispatch wrappers
-        shifted = z - z.max(axis=-1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    ls = _loops.log_softmax(z)  # NumPy: array methods
+    if ls is not None:
+        return ls
     xp = namespace(z)
     m = xp.max(z, axis=-1, keepdims=True)
     shifted = z - m
@@ -94,19 +92,17 @@ def _column(g):
 
 
 def softmax_ce_fwd(z, p):
-    if type(z) is np.ndarray and type(p) is np.ndarray:
-        return -(p * _log_softmax_last(z)).sum(axis=-1)
+    out = _loops.softmax_cross_entropy(z, p)
+    if out is not None:
+        return out
     xp = namespace(z)
     return -xp.sum(p * _log_softmax_last(z), axis=-1)
 
 
 def softmax_ce_dz(g, out, z, p):
-    if type(z) is np.ndarray and type(p) is np.ndarray and type(g) is np.ndarray:
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        e /= e.sum(axis=-1, keepdims=True)
-        e *= p.sum(axis=-1, keepdims=True)
-        e -= p
-        return e * g[..., None]
+    dz = _loops.softmax_cross_entropy_dz(g, z, p)
+    if dz is not None:
+        return dz
     xp = namespace(z)
     e = xp.exp(z - xp.max(z, axis=-1, keepdims=True))
     s = e / xp.sum(e, axis=-1, keepdims=True)
@@ -144,40 +140,13 @@ def _ce_scale(z, reduction):
 
 def cross_entropy_loss_forward_saving(z, p, reduction="mean"):
     """The reduced loss −(1/N)Σ p ln softmax(z) ('mean') or −Σ p ln softmax(z) ('sum'), and softmax(z)."""
-    if type(z) is np.ndarray and type(p) is np.ndarray:
-        if KERNELS is not None:  # the compiled loop: the calls below in one, giving the same bits
-            e = np.empty_like(z)
-            total = KERNELS.softmax_xent(z, p, e)
-            if total is not None:
-                return (0 - z.dtype.type(total)) * _ce_scale(z, reduction), e  # 0 − t: a zero loss is +0
-        return _cross_entropy_numpy(z, p, reduction)
+    scale = _ce_scale(z, reduction)
+    fast = _loops.cross_entropy(z, p, scale)  # NumPy: one compiled pass where built, the same bits
+    if fast is not None:
+        return fast
     xp = namespace(z)
     ls = _log_softmax_last(z)
-    return -xp.sum(p * ls) * _ce_scale(z, reduction), xp.exp(ls)
-
-
-def _cross_entropy_numpy(z, p, reduction):
-    """The reduced loss and softmax(z) on NumPy arrays. The compiled ``softmax_xent`` does these operations
-    in this order and dtype (NumPy's exp, log and pairwise sums), so the two give the same bits."""
-    shifted = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    total = e.sum(axis=-1, keepdims=True)
-    shifted -= np.log(total)                           # ln softmax(z) = (z − max z) − ln Σ e^{z − max z}
-    with np.errstate(invalid="ignore"):  # 0·(−inf) of a masked logit: counted as 0 below
-        if p.shape == shifted.shape:
-            shifted *= p                               # the terms p ln softmax(z), in place
-            terms = shifted
-        else:                                          # a broadcast target (the kernel refuses these)
-            terms = p * shifted
-    total_p = terms.sum()                              # Σ over samples and classes
-    if not math.isfinite(total_p):  # a masked logit (−inf) with target 0 counts 0, not 0·(−inf)
-        total_p = np.where(p != 0, terms, 0.0).sum()
-    loss = (0 - total_p) * _ce_scale(z, reduction)   # 0 − t, not −t: a zero loss is +0 (as PyTorch), not −0
-    e /= total                                         # softmax(z), kept for the backward pass
-    return loss, e
-    xp = namespace(z)
-    ls = _log_softmax_last(z)
-    return -xp.sum(p * ls) * _ce_scale(z, reduction), xp.exp(ls)
+    return -xp.sum(p * ls) * scale, xp.exp(ls)
 
 
 def cross_entropy_loss_fwd(z, p, reduction="mean"):
@@ -195,21 +164,14 @@ def cross_entropy_loss_dp(g, out, z, p, reduction="mean"):
 
 
 def cross_entropy_loss_vjp_all(g, out, z, p, saved=None, needs=None, reduction="mean"):
-    """Both gradients, ∂L/∂z from the saved softmax(z)."""
-    if saved is None or type(saved) is not np.ndarray or type(g) is not np.ndarray:
-        return [unbroadcast(cross_entropy_loss_dz(g, out, z, p, reduction), z.shape) if needs is None or needs[0]
-                else None,
-                unbroadcast(cross_entropy_loss_dp(g, out, z, p, reduction), p.shape) if needs is None or needs[1]
-                else None]
-    dz = None
+    """Both gradients, ∂L/∂z = (softmax(z) Σ_c p_c − p)·g/N from the saved softmax(z)."""
+    dz = dp = None
     if needs is None or needs[0]:
-        dz = None if KERNELS is None else np.empty_like(saved)  # the compiled loop: one pass, not the four calls below
-        if dz is None or not KERNELS.xent_grad(saved, p, dz, float(g) * _ce_scale(z, reduction)):
-            dz = saved * p.sum(axis=-1, keepdims=True)     # softmax(z) Σ_c p_c − p, times g/N
-            dz -= p
-            dz *= float(g) * _ce_scale(z, reduction)
-            dz = unbroadcast(dz, z.shape)
-    dp = unbroadcast(cross_entropy_loss_dp(g, out, z, p, reduction), p.shape) if needs is None or needs[1] else None
+        dz = _loops.cross_entropy_dz(saved, p, g, _ce_scale(z, reduction), z.shape)  # NumPy: one compiled pass
+        if dz is None:
+            dz = unbroadcast(cross_entropy_loss_dz(g, out, z, p, reduction), z.shape)
+    if needs is None or needs[1]:
+        dp = unbroadcast(cross_entropy_loss_dp(g, out, z, p, reduction), p.shape)
     return [dz, dp]
 
 

@@ -7,10 +7,10 @@ short VJPs, no transposed copies.
 With X of shape (N, in), W (out, in), b (out,) and G = ∂L/∂Z of shape (N, out):
 ∂L/∂X = G W,  ∂L/∂W = Gᵀ X,  ∂L/∂b = 1ᵀ G (column sums).
 
-The dense stack's NumPy loops hand two element-wise steps to compiled loops
-when the C extension is built (:mod:`gradlab.core.native`): z + b with ReLU
-in the forward pass, sign(a)·g in the backward pass, each bit for bit what
-the NumPy calls give.
+Each rule below is written once for any array namespace. Where a rule has a
+NumPy twin for training batches (fewer calls, in-place updates, compiled
+loops), the row names it as one call into :mod:`gradlab.ops._loops`, which
+returns None for arrays it does not take; the rule then runs as written.
 """
 
 from __future__ import annotations
@@ -20,42 +20,30 @@ import math
 import numpy as np
 
 from ..core.errors import ParameterError
-from ..core.native import KERNELS
-from ..core.primitive import constant, namespace, register, unbroadcast
+from ..core.primitive import namespace, register, unbroadcast
 from ..core.tensor import apply
-
-
-# Products of NumPy matrices (the training path) below this many multiply-adds use the method
-# ndarray.dot, which is @ for one or two axes and costs less per call (about 0.55 µs against 1.2 µs
-# on a course example's arrays; np.dot takes 0.85 µs, for its dispatch). Larger ones use @, whose
-# BLAS call measured 1-5% faster than dot's from a million multiply-adds on (1024 and 4096 rows).
-SMALL_PRODUCT = 1 << 20
+from . import _loops
+from .elementwise import sigmoid_array
 
 
 def linear_fwd(x, w, b=None):
-    if type(x) is np.ndarray and type(w) is np.ndarray and x.ndim <= 2:
-        out = x.dot(w.T) if x.size * w.shape[0] < SMALL_PRODUCT else x @ w.T
+    out = _loops.linear(x, w, b)  # NumPy rows: the cheaper product, the bias added in place
+    if out is None:
+        out = x @ w.mT
         if b is not None:
-            if type(b) is np.ndarray and (out.dtype is b.dtype or out.dtype == b.dtype):
-                # out is a fresh array: add in place, no temporary; a bias row (1, out) broadcasts
-                # over a one-row batch in 0.5 µs where the vector (out,) takes 1.2 µs
-                out += b[None] if out.ndim == 2 and b.ndim == 1 else b
-            else:
-                out = out + b
-        return out
-    out = x @ w.mT
-    return out if b is None else out + b
+            out = out + b
+    return out
 
 
 def linear_dx(g, out, x, w, b=None):
-    if type(g) is np.ndarray and type(w) is np.ndarray and g.ndim <= 2:
-        return g.dot(w) if g.size * w.shape[1] < SMALL_PRODUCT else g @ w
-    return g @ w
+    dx = _loops.linear_dx(g, w)
+    return dx if dx is not None else g @ w
 
 
 def linear_dw(g, out, x, w, b=None):
-    if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2:
-        return g.T.dot(x) if g.size * x.shape[1] < SMALL_PRODUCT else g.T @ x
+    dw = _loops.linear_dw(g, x)
+    if dw is not None:
+        return dw
     if x.ndim == 1:  # one sample: the outer product g xᵀ
         xp = namespace(g)
         return xp.reshape(g, (-1, 1)) * xp.reshape(x, (1, -1))
@@ -68,14 +56,31 @@ def linear_dw(g, out, x, w, b=None):
 def linear_db(g, out, x, w, b=None):
     if g.ndim == 1:
         return g
-    if type(g) is np.ndarray and g.ndim == 2:
-        # the column sums 1ᵀG as the product it is: one BLAS call, faster than a reduction on small G
-        return constant("ones", (g.shape[0],), g.dtype).dot(g)
-    return namespace(g).sum(g, axis=tuple(range(g.ndim - 1)))
+    db = _loops.column_sums(g)  # 1ᵀG as a product
+    return db if db is not None else namespace(g).sum(g, axis=tuple(range(g.ndim - 1)))
+
+
+def _shape(d):
+    return tuple(np.shape(d))
+
+
+def linear_hint(datas, params):
+    """The message for a failed forward of ``linear``: which of x, W and b does not fit."""
+    x, w = _shape(datas[0]), _shape(datas[1])
+    b = _shape(datas[2]) if datas[2] is not None else None
+    if len(w) != 2:
+        return f"linear: weight must be a matrix (out_features, in_features), got shape {w}"
+    if not x or x[-1] != w[1]:
+        return (f"linear: input of shape {x} has {x[-1] if x else 0} features but the weight of shape {w} "
+                f"expects in_features = {w[1]}")
+    if b is not None and b not in ((w[0],), ()):
+        return f"linear: bias of shape {b} does not match out_features = {w[0]} (expected ({w[0]},))"
+    return None
 
 
 LINEAR = register("linear", linear_fwd, (linear_dx, linear_dw, linear_db), latex="$x $W^{T} + $b",
-                  dlatex=("(\\cdot) $W", "(\\cdot)^{T} $x", r"\mathbf{1}^{T} (\cdot)"), argnames=("x", "W", "b"))
+                  dlatex=("(\\cdot) $W", "(\\cdot)^{T} $x", r"\mathbf{1}^{T} (\cdot)"), argnames=("x", "W", "b"),
+                  hint=linear_hint)
 
 
 # ------------------------------------------------------------ mean squared error
@@ -91,7 +96,9 @@ def mse_loss_forward_saving(p, t, reduction="mean"):
     d = p - t
     if reduction == "none":
         return d * d, d
-    s = np.vdot(d, d) if type(d) is np.ndarray else namespace(d).sum(d * d)  # Σ d² in one call
+    s = _loops.sum_of_squares(d)  # NumPy: Σ d² in one call
+    if s is None:
+        s = namespace(d).sum(d * d)
     if reduction != "mean":
         return s, d
     return (s / d.size if d.size else s * math.nan), d  # the mean of no elements: NaN of s's dtype
@@ -114,9 +121,8 @@ def mse_loss_vjp_all(g, out, p, t, saved=None, needs=None, reduction="mean"):
     """Both gradients from the saved residual: ±(2/n) g d ('mean'), ±2 g d ('sum', 'none')."""
     d = saved if saved is not None else p - t
     scale = _mse_scale(d, reduction)
-    if type(g) is np.ndarray and g.ndim == 0:  # the scalar seed of loss.backward(): one array operation
-        gp = d * (float(g) * scale)
-    else:
+    gp = _loops.seed_times(g, scale, d)  # the scalar seed of loss.backward(): one array operation
+    if gp is None:
         gp = (g * scale) * d
     dp = unbroadcast(gp, p.shape) if needs is None or needs[0] else None  # each input's own shape
     dt = unbroadcast(-gp, t.shape) if needs is None or needs[1] else None
@@ -137,16 +143,12 @@ MSE_LOSS = register("mse_loss", mse_loss_fwd, (mse_loss_dp, mse_loss_dt),
 # activations are saved (the same arrays a hand-written NumPy step keeps).
 
 def _act_forward(name, z, slope):
-    """f(z), overwriting z when it is a fresh NumPy array (it always is here)."""
+    """f(z) element-wise."""
     if name == "relu":
-        if type(z) is np.ndarray:
-            return np.maximum(z, 0.0, out=z)
         return namespace(z).maximum(z, 0.0)
     if name == "leaky_relu":
         return namespace(z).where(z > 0, z, slope * z)
     if name == "sigmoid":
-        from .elementwise import sigmoid_array
-
         return sigmoid_array(z)
     if name == "tanh":
         return namespace(z).tanh(z)
@@ -156,13 +158,8 @@ def _act_forward(name, z, slope):
 def _act_backward(name, g, a, slope):
     """g ⊙ f′(z) from the output a = f(z)."""
     if name == "relu":
-        if type(a) is np.ndarray:
-            # a = max(z, 0) ≥ 0, so sign(a) is exactly the 0/1 mask H(z): a float, no bool cast;
-            # multiplied in place, one new array instead of two
-            mask = np.sign(a)
-            mask *= g
-            return mask
-        return namespace(a).where(a > 0, g, 0.0)
+        delta = _loops.relu_grad(g, a)  # NumPy: sign(a)·g
+        return delta if delta is not None else namespace(a).where(a > 0, g, 0.0)
     if name == "leaky_relu":
         return namespace(a).where(a > 0, g, slope * g)
     if name == "sigmoid":
@@ -176,9 +173,9 @@ DENSE_ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")
 
 
 def dense_stack_forward_saving(x, *wb, activations=(), negative_slope=0.01):
-    if type(x) is np.ndarray and x.ndim == 2 and type(wb[0]) is np.ndarray:
-        return _dense_forward_numpy(x, wb, activations, negative_slope)
-    return _dense_forward(x, wb, activations, negative_slope)
+    """(output, every activation a⁽ᵏ⁾), which the δ recursion reuses."""
+    fast = _loops.dense_forward(x, wb, activations, negative_slope, _act_forward)  # NumPy rows (N, features)
+    return fast if fast is not None else _dense_forward(x, wb, activations, negative_slope)
 
 
 def _dense_forward(x, wb, activations, slope):
@@ -193,40 +190,6 @@ def _dense_forward(x, wb, activations, slope):
     return h, acts
 
 
-def _dense_forward_numpy(x, wb, activations, slope):
-    """The forward loop for a batch of NumPy rows (N, features), each step one NumPy call.
-
-    z = a Wᵀ + b (the bias added in place, as a row), then ReLU in place with a
-    0-d zero of the array's dtype; other activations go through ``_act_forward``.
-    Tests check it against :func:`_dense_forward`.
-    """
-    n = x.shape[0]
-    zero = constant("zeros", (), x.dtype)  # as a NumPy operand, cheaper than the float 0.0
-    acts = [x]
-    h = x
-    k = 0
-    for name in activations:
-        W, b = wb[k], wb[k + 1]
-        k += 2
-        z = h.dot(W.T) if n * W.size < SMALL_PRODUCT else h @ W.T
-        if KERNELS is not None and b is not None and name in _BIAS_ACTS and KERNELS.bias_act(z, b, name == "relu"):
-            # z + b, then ReLU, in one compiled pass (bit for bit the calls below)
-            acts.append(z)
-            h = z
-            continue
-        if b is not None:
-            if z.dtype is b.dtype:
-                z += b[None]
-            else:
-                z = z + b
-        if name == "relu":
-            h = np.maximum(z, zero, out=z)
-        else:
-            h = _act_forward(name, z, slope)
-        acts.append(h)
-    return h, acts
-
-
 def dense_stack_fwd(x, *wb, activations=(), negative_slope=0.01):
     return dense_stack_forward_saving(x, *wb, activations=activations, negative_slope=negative_slope)[0]
 
@@ -237,13 +200,12 @@ def dense_stack_vjp_all(g, out, x, *wb, saved=None, needs=None, activations=(), 
         x, *wb, activations=activations, negative_slope=negative_slope)[1]
     if needs is None:
         needs = [True] * (1 + len(wb))
-    if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2 and type(wb[0]) is np.ndarray:
-        return _delta_recursion_numpy(g, acts, wb, activations, negative_slope, needs)
-    return _delta_recursion(g, acts, wb, activations, negative_slope, needs)
+    grads = _loops.delta_recursion(g, acts, wb, activations, negative_slope, needs, _act_backward)  # NumPy rows
+    return grads if grads is not None else _delta_recursion(g, acts, wb, activations, negative_slope, needs)
 
 
 def _delta_recursion(g, acts, wb, activations, slope, needs):
-    """The δ recursion through any array namespace (the reference for the NumPy loop below)."""
+    """The δ recursion through any array namespace (the reference for the NumPy loop)."""
     grads = [None] * (1 + len(wb))
     for k in range(len(activations) - 1, -1, -1):
         delta = _act_backward(activations[k], g, acts[k + 1], slope)
@@ -258,56 +220,6 @@ def _delta_recursion(g, acts, wb, activations, slope, needs):
     if needs[0]:
         grads[0] = g
     return grads
-
-
-def _delta_recursion_numpy(g, acts, wb, activations, slope, needs):
-    """The loop of :func:`dense_stack_vjp_all` for a batch of NumPy rows (N, features).
-
-    The rules of :func:`_delta_recursion` with the calls written out, one NumPy
-    call each: δ = g ⊙ H(z) for ReLU (H from a = max(z, 0): sign(a) on small
-    arrays, a boolean mask multiplied in place on large ones), ∂L/∂W = δᵀa,
-    ∂L/∂b = 1ᵀδ, ∂L/∂a = δW. This is the training step's hot loop; tests check
-    it against the general loop.
-    """
-    n = g.shape[0]
-    ones = constant("ones", (n,), g.dtype)  # the row 1ᵀ (a δ of another dtype is promoted; the engine casts)
-    grads = [None] * (1 + len(wb))
-    k = len(activations) - 1
-    own = False  # g is an array this loop made (δW of the layer above), so it may be overwritten
-    while k >= 0:
-        out = acts[k + 1]  # this layer's output a⁽ᵏ⁺¹⁾; its input is acts[k]
-        if activations[k] == "relu":
-            delta = g if own or KERNELS is None else np.empty_like(g)
-            if KERNELS is None or not KERNELS.relu_grad(g, out, delta):  # sign(a)·g compiled, bit for bit
-                if own and out.size >= _IN_PLACE_MASK_SIZE:
-                    delta = g
-                    np.multiply(g, out > 0, out=g)
-                else:
-                    delta = np.sign(out)
-                    delta *= g
-        else:
-            delta = _act_backward(activations[k], g, out, slope)
-        j = 2 * k + 1
-        W = wb[j - 1]
-        small = n * W.size < SMALL_PRODUCT  # both products below cost n·in·out multiply-adds
-        if needs[j]:
-            grads[j] = delta.T.dot(acts[k]) if small else delta.T @ acts[k]
-        if needs[j + 1]:
-            grads[j + 1] = ones.dot(delta)
-        if k or needs[0]:
-            g = delta.dot(W) if small else delta @ W
-            own = True
-        k -= 1
-    if needs[0]:
-        grads[0] = g
-    return grads
-
-
-_BIAS_ACTS = ("relu", "identity")  # the activations the compiled bias_act applies
-
-# from this many elements on, ReLU's backward multiplies a boolean mask into δW in place
-# (at 8192 elements both ways cost the same; at 2 million the mask saves a fifth)
-_IN_PLACE_MASK_SIZE = 8192
 
 
 class _DenseVJPs:

@@ -15,8 +15,10 @@ import math
 import numpy as np
 
 from ..core import native
-from ..core.errors import check_param
-from .optimizer import Optimizer, check_buffers, copy_buffers, is_float, refuse_unsupported
+from ..core.constraints import FRACTION, NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, SequenceOf, declare
+from .optimizer import Optimizer, check_buffers, copy_buffers, refuse_unsupported
+
+BETAS = SequenceOf(FRACTION, length=2)  # 'a pair of numbers in [0, 1)'
 
 
 class Adam(Optimizer):
@@ -30,14 +32,9 @@ class Adam(Optimizer):
         weight_decay: L2 penalty λ ≥ 0 added to the gradient.
     """
 
+    @declare(lr=POSITIVE_FLOAT, betas=BETAS, eps=NON_NEGATIVE_FLOAT, weight_decay=NON_NEGATIVE_FLOAT)
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, **unsupported):
         refuse_unsupported("Adam", unsupported, "lr, betas, eps, weight_decay")
-        ok = (isinstance(betas, (tuple, list)) and len(betas) == 2
-              and all(is_float(b) and 0 <= b < 1 for b in betas))
-        check_param("Adam", "betas", betas, ok, "a pair of floats in [0, 1)")
-        check_param("Adam", "eps", eps, is_float(eps) and eps >= 0, "a float >= 0")
-        check_param("Adam", "weight_decay", weight_decay, is_float(weight_decay) and weight_decay >= 0,
-                    "a float >= 0")
         super().__init__(params, lr)
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = float(eps)

@@ -8,17 +8,11 @@ attribute the learning-rate schedules rewrite.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, check_param
+from ..core.constraints import POSITIVE_FLOAT, declare
+from ..core.errors import InputTypeError, ParameterError
 from ..core.tensor import Tensor
-
-
-def is_float(value) -> bool:
-    """A real number (int or float, not bool)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def refuse_unsupported(owner: str, given: dict, takes: str) -> None:
@@ -73,9 +67,9 @@ class Optimizer:
         lr: the learning rate (schedules change it between steps).
     """
 
+    @declare(lr=POSITIVE_FLOAT)
     def __init__(self, params, lr):
         owner = type(self).__name__
-        check_param(owner, "lr", lr, is_float(lr) and lr > 0, "a float > 0")
         self.params = parameter_list(params, owner)
         self.lr = float(lr)
         self.initial_lr = float(lr)

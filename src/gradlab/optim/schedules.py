@@ -12,18 +12,19 @@ construction and e the number of ``step()`` calls so far:
 from __future__ import annotations
 
 import math
-import numbers
 
-from ..core.errors import InputTypeError, check_param
-from .optimizer import Optimizer, is_float
+from ..core.constraints import NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, POSITIVE_INT, InstanceOf, declare
+from ..core.errors import InputTypeError
+from .optimizer import Optimizer
+
+OPTIMIZER = InstanceOf(Optimizer, text="a gradlab optimizer (such as gl.optim.SGD)", error=InputTypeError)
 
 
 class LRScheduler:
     """Base class: ``step()`` advances e and sets ``optimizer.lr``; ``get_last_lr()`` -> [lr]."""
 
+    @declare(optimizer=OPTIMIZER)
     def __init__(self, optimizer):
-        if not isinstance(optimizer, Optimizer):
-            raise InputTypeError(f"{type(self).__name__}: expected a gradlab optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_epoch = 0
@@ -51,11 +52,8 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the lr by ``gamma`` every ``step_size`` epochs."""
 
+    @declare(optimizer=OPTIMIZER, step_size=POSITIVE_INT, gamma=POSITIVE_FLOAT)
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
-        check_param("StepLR", "step_size", step_size,
-                    isinstance(step_size, numbers.Integral) and not isinstance(step_size, bool) and step_size > 0,
-                    "an int > 0")
-        check_param("StepLR", "gamma", gamma, is_float(gamma) and gamma > 0, "a float > 0")
         super().__init__(optimizer)
         self.step_size = int(step_size)
         self.gamma = float(gamma)
@@ -67,8 +65,8 @@ class StepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch."""
 
+    @declare(optimizer=OPTIMIZER, gamma=POSITIVE_FLOAT)
     def __init__(self, optimizer, gamma: float):
-        check_param("ExponentialLR", "gamma", gamma, is_float(gamma) and gamma > 0, "a float > 0")
         super().__init__(optimizer)
         self.gamma = float(gamma)
 
@@ -79,10 +77,8 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Cosine from the initial lr down to ``eta_min`` over ``T_max`` epochs (then back up)."""
 
+    @declare(optimizer=OPTIMIZER, T_max=POSITIVE_INT, eta_min=NON_NEGATIVE_FLOAT)
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):
-        check_param("CosineAnnealingLR", "T_max", T_max,
-                    isinstance(T_max, numbers.Integral) and not isinstance(T_max, bool) and T_max > 0, "an int > 0")
-        check_param("CosineAnnealingLR", "eta_min", eta_min, is_float(eta_min) and eta_min >= 0, "a float >= 0")
         super().__init__(optimizer)
         self.T_max = int(T_max)
         self.eta_min = float(eta_min)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import ParameterError, check_param
-from .optimizer import Optimizer, check_buffers, copy_buffers, grad_array, is_float, refuse_unsupported
+from ..core.constraints import BOOL, NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, declare
+from ..core.errors import ParameterError
+from .optimizer import Optimizer, check_buffers, copy_buffers, grad_array, refuse_unsupported
 
 
 class SGD(Optimizer):
@@ -30,11 +31,10 @@ class SGD(Optimizer):
         weight_decay: L2 penalty λ ≥ 0 added to the gradient.
     """
 
+    @declare(lr=POSITIVE_FLOAT, momentum=NON_NEGATIVE_FLOAT, dampening=NON_NEGATIVE_FLOAT, nesterov=BOOL,
+             weight_decay=NON_NEGATIVE_FLOAT)
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, **unsupported):
         refuse_unsupported("SGD", unsupported, "lr, momentum, dampening, nesterov, weight_decay")
-        for name, v in (("momentum", momentum), ("dampening", dampening), ("weight_decay", weight_decay)):
-            check_param("SGD", name, v, is_float(v) and v >= 0, "a float >= 0")
-        check_param("SGD", "nesterov", nesterov, isinstance(nesterov, bool), "a bool")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ParameterError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0; got momentum={momentum}, "
                                  f"dampening={dampening}")

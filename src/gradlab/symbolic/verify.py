@@ -19,12 +19,12 @@ are checked before anything is allocated.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
 from .. import transforms
-from ..core.errors import DerivationError, ParameterError, ShapeError, check_param
+from ..core.constraints import NON_NEGATIVE_INT, POSITIVE_INT, check
+from ..core.errors import DerivationError, ShapeError
 from ..ops import api as ops_api
 from .codegen import _compile, _np_node, _symbols, to_gradlab, to_numpy
 from .derivation import Derivation
@@ -218,10 +218,8 @@ def _resolve(expr, wrt, result, sums_to_one):
 
 
 def _check_args(trials, seed):
-    check_param("verify", "trials", trials, isinstance(trials, int) and not isinstance(trials, bool) and trials >= 1,
-                "an int >= 1")
-    check_param("verify", "seed", seed, isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-                and seed >= 0, "an int >= 0")
+    check("verify", "trials", trials, POSITIVE_INT)
+    check("verify", "seed", seed, NON_NEGATIVE_INT)
 
 
 def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=RTOL_AUTODIFF, rtol_fd=RTOL_FD,

@@ -20,10 +20,12 @@ stops training as Ctrl-C does (``history.interrupted``).
 from __future__ import annotations
 
 import math
-import numbers
 import os
 
-from ..core.errors import ParameterError, check_param
+from ..core.constraints import (
+    CALLABLE, MONITOR_MODES, NON_NEGATIVE_FLOAT, NON_NEGATIVE_INT, STRING, InstanceOf, check,
+)
+from ..core.errors import ParameterError
 from ..io import save
 
 
@@ -59,12 +61,12 @@ class LambdaCallback(Callback):
                          ("on_batch_end", on_batch_end), ("on_epoch_end", on_epoch_end),
                          ("on_train_end", on_train_end)):
             if fn is not None:
-                check_param("LambdaCallback", name, fn, callable(fn), "a function")
+                check("LambdaCallback", name, fn, CALLABLE)
                 setattr(self, name, fn)
 
 
 def _resolve_mode(owner, mode, monitor):
-    check_param(owner, "mode", mode, mode in ("auto", "min", "max"), "one of 'auto', 'min', 'max'")
+    check(owner, "mode", mode, MONITOR_MODES)
     if mode != "auto":
         return mode
     return "max" if ("acc" in monitor) else "min"
@@ -97,11 +99,9 @@ class EarlyStopping(Callback):
     """
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto", restore_best_weights=True):
-        check_param("EarlyStopping", "monitor", monitor, isinstance(monitor, str), "a string")
-        ok = isinstance(patience, numbers.Integral) and not isinstance(patience, bool) and patience >= 0
-        check_param("EarlyStopping", "patience", patience, ok, "an int >= 0")
-        ok = isinstance(min_delta, numbers.Real) and math.isfinite(min_delta) and min_delta >= 0
-        check_param("EarlyStopping", "min_delta", min_delta, ok, "a float >= 0")
+        check("EarlyStopping", "monitor", monitor, STRING)
+        check("EarlyStopping", "patience", patience, NON_NEGATIVE_INT)
+        check("EarlyStopping", "min_delta", min_delta, NON_NEGATIVE_FLOAT)
         self.monitor = monitor
         self.patience = int(patience)
         self.min_delta = float(min_delta)
@@ -165,9 +165,8 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
-        ok = isinstance(path, (str, os.PathLike))
-        check_param("ModelCheckpoint", "path", path, ok, "a file path")
-        check_param("ModelCheckpoint", "monitor", monitor, isinstance(monitor, str), "a string")
+        check("ModelCheckpoint", "path", path, InstanceOf(str, os.PathLike, text="a file path"))
+        check("ModelCheckpoint", "monitor", monitor, STRING)
         self.path = os.fspath(path)
         self.monitor = monitor
         self.save_best_only = bool(save_best_only)

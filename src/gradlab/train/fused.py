@@ -1,15 +1,17 @@
-"""``fit``'s fast path: the forward and backward pass of a dense chain and its loss, with no graph built.
+"""``fit``'s fast step: a dense chain and its loss, their two rows run directly, no graph recorded.
 
 For a Sequential of Linear layers and element-wise activations (the chain
 that runs as one ``dense_stack`` row, :meth:`gradlab.nn.Sequential.dense_row`)
-trained with CrossEntropyLoss or MSELoss, ``loss.backward()`` builds and walks
-a graph of exactly two nodes: the dense row, then the loss row. The step here
-calls the same rule functions in the same order with the same arguments —
-the two rows' ``forward_saving``, the loss row's ``vjp_all`` with the seed 1,
-the δ recursion's ``vjp_all`` — and hands each parameter its gradient as the
-engine would. So ``.grad`` holds bit for bit what ``loss.backward()`` gives
-(tests compare the two), without the Tensors, the topological sort and the
-per-node bookkeeping: about a thousand Python bytecodes a step.
+trained with CrossEntropyLoss or MSELoss, ``loss_fn(model(x), y)`` records a
+graph of exactly two nodes, the dense row and then the loss row, and
+``loss.backward()`` walks it: from the seed 1 (:func:`~gradlab.core.graph.seed`),
+the loss row's joint rule gives the gradient of the dense row's output, and
+the dense row's node goes back through the engine's :func:`~gradlab.core.graph.joint_node`,
+which hands every parameter its gradient. The step here does exactly those
+calls with the same arguments, without the Tensors, the module calls, the
+loss module's checks and conversion of the target (prepared once for the
+whole training set) and the topological sort. So ``.grad`` holds bit for bit
+what ``loss.backward()`` gives (tests compare the two).
 
 Anything else — another model or loss (a subclass included), a reduction
 other than 'mean' or 'sum', anomaly detection, a batch the rows refuse —
@@ -22,11 +24,11 @@ import math
 
 import numpy as np
 
-from ..core.graph import joint_to_leaf
-from ..core.primitive import constant
+from ..core.graph import joint_node, seed
 from ..core.tensor import MODE
+from ..nn.containers import Sequential
 from ..nn.losses import CrossEntropyLoss, MSELoss
-from ..nn.module import Module, Sequential
+from ..nn.module import Module
 from ..ops.losses import CROSS_ENTROPY_LOSS
 from ..ops.nn import DENSE_STACK, MSE_LOSS
 
@@ -84,7 +86,7 @@ class FusedStep:
     ``step(x, target)``: x (B, in) rows of the model's dtype, target the
     loss's prepared rows for them (``loss_fn.prepare_targets``): (B, C)
     probabilities for cross-entropy, (B, outputs) values for MSE. Returns
-    ``(output (B, C) array, loss value)`` with every parameter's ``.grad``
+    ``(output (B, C) array, loss value as a float)`` with every parameter's ``.grad``
     set (added to, where a gradient is already there), or None when this
     batch must take the general path; then nothing was changed.
     """
@@ -100,21 +102,24 @@ class FusedStep:
         if fused is None:
             return None
         flat, activations, slope = fused
-        wb = [t.data for t in flat]
-        needs = [False] + [t.requires_grad for t in flat]
-        if not any(needs) or type(x) is not np.ndarray or type(wb[0]) is not np.ndarray:
+        inputs = (x, *flat)
+        datas = [x]
+        wanted = False
+        for t in flat:
+            if t._op is not None:
+                return None  # a parameter computed by an operation: the general path follows its graph
+            datas.append(t.data)
+            wanted = wanted or t.requires_grad
+        if not wanted or type(x) is not np.ndarray or type(datas[1]) is not np.ndarray:
             return None  # nothing to differentiate, or arrays the NumPy loops do not take
+        params = {"activations": activations, "negative_slope": slope}
         try:
-            out, acts = DENSE_STACK.forward_saving(x, *wb, activations=activations, negative_slope=slope)
+            out, acts = DENSE_STACK.forward_saving(*datas, **params)
             value, saved = self.loss_row.forward_saving(out, target, reduction=reduction)
         except (ValueError, TypeError, IndexError):
             return None  # the general path reports it, with the operation's name
-        seed = constant("ones", (), np.result_type(value))  # what loss.backward() starts from
-        g_out = self.loss_row.vjp_all(seed, value, out, target, saved=saved, needs=[True, False],
+        # loss.backward() over the two nodes: the loss row's joint rule for the prediction, then the dense row
+        g_out = self.loss_row.vjp_all(seed(value), value, out, target, saved=saved, needs=[True, False],
                                       reduction=reduction)[0]
-        grads = DENSE_STACK.vjp_all(g_out, out, x, *wb, saved=acts, needs=needs, activations=activations,
-                                    negative_slope=slope)
-        for t, gi in zip(flat, grads[1:]):
-            if gi is not None:
-                joint_to_leaf(t, gi, g_out)  # as the engine hands a joint rule's gradients to leaves
-        return out, value
+        joint_node(DENSE_STACK, g_out, out, inputs, datas, acts, params, None)
+        return out, float(value)

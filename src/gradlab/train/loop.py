@@ -300,15 +300,93 @@ def _restore(params, backup):
 _SHUFFLE_COPY_BYTES = PREPARED_BYTES
 
 
+def _gathered(X, y, rows, order):
+    """``(X, y, rows, order)`` for an epoch: the rows gathered in their shuffled order at once (order None,
+    the batches are then slices) when the data is small enough, else as they were (each batch is indexed).
+
+    Either way the batches hold the same rows in the same order; the gather makes one NumPy call instead of
+    two a step.
+    """
+    if order is not None and X.nbytes + y.nbytes <= _SHUFFLE_COPY_BYTES:
+        X, y = X[order], y[order]
+        if rows is not None:
+            rows = rows[order]
+        order = None
+    return X, y, rows, order
+
+
+class _GraphStep:
+    """The general step, as a user writes it: ``model(x)``, ``loss_fn(out, y)``, then ``loss.backward()``."""
+
+    def __init__(self, model, loss_fn):
+        self.model, self.loss_fn, self.loss = model, loss_fn, None
+
+    def forward(self, xb, yb, tb):
+        """(output array, loss value) of a batch; the loss's graph waits for :meth:`backward`."""
+        out = self.model(Tensor.wrap(xb))
+        loss = self.loss_fn(out, yb if tb is None else Tensor.wrap(tb))
+        output = out.data
+        try:
+            value = float(loss.data)
+        except (TypeError, AttributeError):
+            raise _not_scalar(loss) from None
+        self.loss = loss
+        return output, value
+
+    def backward(self):
+        loss, self.loss = self.loss, None
+        loss.backward()
+
+    def discard(self, optimizer):
+        """The batch's loss is not finite: no gradient was computed, nothing to undo."""
+        self.loss = None
+
+
+class _FastStep:
+    """``fit``'s fast step (:mod:`.fused`) for every batch it takes, the general step for the others.
+
+    The fast step computes the batch's gradients together with its loss, so :meth:`backward` has nothing
+    left to do for those batches, and a loss that is not finite leaves gradients to clear.
+    """
+
+    def __init__(self, fused, graph):
+        self.fused, self.graph, self.general = fused, graph, False
+
+    def forward(self, xb, yb, tb):
+        done = self.fused(xb, tb)  # forward and backward, or None: this batch takes the general step
+        self.general = done is None
+        if done is None:
+            return self.graph.forward(xb, yb, tb)
+        return done
+
+    def backward(self):
+        if self.general:
+            self.graph.backward()
+
+    def discard(self, optimizer):
+        if self.general:
+            self.graph.discard(optimizer)
+        else:
+            optimizer.zero_grad()  # as on the general path: no gradient of the batch that diverged
+
+
+def _choose_step(model, loss_fn, rows):
+    """fit's step for the whole run: the fast one where the model, the loss and prepared targets allow it."""
+    graph = _GraphStep(model, loss_fn)
+    fused = None if rows is None else fused_step(model, loss_fn)
+    return graph if fused is None else _FastStep(fused, graph)
+
+
 class _Run:
     """The state of one ``fit`` call (kept in one object so the loop reads flat)."""
 
-    def __init__(self, model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt):
+    def __init__(self, model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt, step):
         self.model, self.loss_fn, self.optimizer, self.params = model, loss_fn, optimizer, params
         self.metric_fns, self.hooks, self.reporter, self.history = metric_fns, hooks, reporter, history
         self.interrupt = interrupt
-        self.fused = fused_step(model, loss_fn)  # the step without a graph, where it applies (train/fused.py)
+        self.step = step  # _GraphStep or _FastStep, chosen once (_choose_step)
         self.backup = [np.empty_like(p.data) for p in params]
+        self.copy_into = None if KERNELS is None else KERNELS.copy_into  # the weights' copy in one call
         self.last = None  # (epoch, batch, loss) of the last finite training loss
         self.stepped = False  # a step happened, so `backup` holds weights to go back to
         self.in_step = False  # between backward() and the end of optimizer.step()
@@ -327,21 +405,13 @@ class _Run:
 
         ``rows``: the loss's prepared targets (:func:`.fused.prepared_targets`), or None to give it ``y``.
         """
-        model, loss_fn, optimizer, params, backup = self.model, self.loss_fn, self.optimizer, self.params, self.backup
-        metric_fns, batch_hooks, reporter = self.metric_fns, self.hooks["on_batch_end"], self.reporter
-        copy_into = None if KERNELS is None else KERNELS.copy_into  # the weights' copy in one call
-        every = reporter.batch_every
+        model, optimizer, params, backup, copy_into = self.model, self.optimizer, self.params, self.backup, self.copy_into
+        forward, backward, discard = self.step.forward, self.step.backward, self.step.discard
+        metric_fns, batch_hooks, reporter, every = self.metric_fns, self.hooks["on_batch_end"], self.reporter, \
+            self.reporter.batch_every
         self.steps = steps
-        loss_sum, seen = 0.0, 0
-        sums = [0.0] * len(metric_fns)
-        if order is not None and X.nbytes + y.nbytes <= _SHUFFLE_COPY_BYTES:
-            # the epoch's rows in their shuffled order in one gather: the batches are then slices
-            # (the same rows in the same order as indexing each batch, one NumPy call instead of two a step)
-            X, y = X[order], y[order]
-            if rows is not None:
-                rows = rows[order]
-            order = None
-        fused = self.fused if rows is not None else None
+        loss_sum, seen, sums = 0.0, 0, [0.0] * len(metric_fns)
+        X, y, rows, order = _gathered(X, y, rows, order)
         for b in range(steps):
             start = b * batch_size
             if order is None:
@@ -352,28 +422,16 @@ class _Run:
                 xb, yb = X[idx], y[idx]
                 tb = None if rows is None else rows[idx]
             optimizer.zero_grad()
-            done = None if fused is None else fused(xb, tb)  # forward and backward, no graph (train/fused.py)
-            if done is None:
-                out = model(Tensor.wrap(xb))
-                loss = loss_fn(out, yb if tb is None else Tensor.wrap(tb))
-                output = out.data
-            else:
-                output, loss = done
-            try:
-                value = float(loss if done is not None else loss.data)
-            except (TypeError, AttributeError):
-                raise _not_scalar(loss) from None
+            output, value = forward(xb, yb, tb)
             if not math.isfinite(value):
-                if done is not None:
-                    optimizer.zero_grad()  # as on the general path: no gradient of the batch that diverged
+                discard(optimizer)
                 raise self.diverged(f"the loss became {value} at epoch {epoch + 1}, batch {b + 1} of {steps} "
                                     f"(counting from 1)", epoch, b)
             if copy_into is None or not copy_into(backup, params):
                 for saved, p in zip(backup, params):
                     np.copyto(saved, p.data)
             self.in_step = True
-            if done is None:
-                loss.backward()
+            backward()
             optimizer.step()
             self.in_step = False
             self.stepped = True
@@ -383,9 +441,7 @@ class _Run:
             for i, (_, fn) in enumerate(metric_fns):
                 sums[i] += fn(output, yb) * k
             self.last = (epoch, b, value)
-            stop = False
-            if batch_hooks:
-                stop = _call(batch_hooks, b, {"batch": b, "size": k, "loss": value})
+            stop = bool(batch_hooks) and _call(batch_hooks, b, {"batch": b, "size": k, "loss": value})
             if every and (b + 1) % every == 0:
                 reporter.batch(epoch, b + 1, loss_sum / seen)
             if stop or self.interrupt.requested or getattr(model, "stop_training", False):
@@ -393,8 +449,7 @@ class _Run:
                     return None, True
                 break
         logs = {"loss": loss_sum / seen}
-        for (name, _), s in zip(metric_fns, sums):
-            logs[name] = s / seen
+        logs.update((name, total / seen) for (name, _), total in zip(metric_fns, sums))
         return logs, stop or self.interrupt.requested or getattr(model, "stop_training", False)
 
     def check_weights(self, epoch):
@@ -463,38 +518,46 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
     rng = _as_generator(seed)
     X, y, X_val, y_val, out_shape = _fit_data(model, params, X, y, validation_data, validation_split, rng)
     metric_fns = resolve_metrics(metrics, loss_fn)
-    n = len(X)
     rows = prepared_targets(loss_fn, y, out_shape, params)
-    steps = -(-n // batch_size)
-    keys = ["loss"] + [name for name, _ in metric_fns]  # named now: an interrupted first epoch leaves them []
-    keys += [f"val_{k}" for k in keys] if X_val is not None else []
-    history = History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
-                       "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"}, keys)
-    hooks = _hooks(callbacks, model, history, history.params)
-    reporter = make_reporter(verbose, epochs, steps)
-    interrupt = _Interrupt()
-    run = _Run(model, loss_fn, optimizer, params, metric_fns, hooks, reporter, history, interrupt)
+    steps = -(-len(X) // batch_size)
+    history = _new_history(epochs, batch_size, len(X), steps, seed, metric_fns, X_val is not None)
+    run = _Run(model, loss_fn, optimizer, params, metric_fns, _hooks(callbacks, model, history, history.params),
+               make_reporter(verbose, epochs, steps), history, _Interrupt(), _choose_step(model, loss_fn, rows))
+    _train(run, epochs, X, y, X_val, y_val, batch_size, rng if shuffle else None, steps, rows)
+    return history
+
+
+def _new_history(epochs, batch_size, n, steps, seed, metric_fns, validating):
+    """The History of a fit, its keys named before the first epoch (an interrupted one leaves them [])."""
+    keys = ["loss"] + [name for name, _ in metric_fns]
+    keys += [f"val_{k}" for k in keys] if validating else []
+    return History({"epochs": int(epochs), "batch_size": int(batch_size), "samples": n, "steps": steps,
+                    "seed": seed if not isinstance(seed, np.random.Generator) else "Generator"}, keys)
+
+
+def _train(run, epochs, X, y, X_val, y_val, batch_size, rng, steps, rows):
+    """fit's training, from on_train_begin to on_train_end, with Ctrl-C caught and the History completed."""
+    model, history, interrupt = run.model, run.history, run.interrupt
     try:
         model.stop_training = False
     except (AttributeError, TypeError):
         pass
     interrupt.install()
-    reporter.start()
+    run.reporter.start()
     try:
-        _call(hooks["on_train_begin"], {})
-        _epochs(run, epochs, X, y, X_val, y_val, batch_size, rng if shuffle else None, steps, rows)
+        _call(run.hooks["on_train_begin"], {})
+        _epochs(run, epochs, X, y, X_val, y_val, batch_size, rng, steps, rows)
     except KeyboardInterrupt:
         if run.in_step:  # interrupted inside backward/step: go back to the weights before it
-            _restore(params, run.backup)
+            _restore(run.params, run.backup)
             run.in_step = False
         history.interrupted = True
     finally:
         interrupt.uninstall()
-        reporter.close(history)
+        run.reporter.close(history)
     if (history.interrupted or history.stopped_early) and run.last is not None:
         history.stopped_at = run.last[:2]
-    _call(hooks["on_train_end"], {})
-    return history
+    _call(run.hooks["on_train_end"], {})
 
 
 def _fit_data(model, params, X, y, validation_data, validation_split, rng):

@@ -19,13 +19,13 @@ slides' point that a single-layer perceptron only separates classes a line
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.constraints import FINITE, POSITIVE_FLOAT, POSITIVE_INT, check
+from ..core.errors import InputTypeError, ParameterError, ShapeError
 
 
 class ConvergenceWarning(UserWarning):
@@ -83,12 +83,9 @@ class Perceptron:
     """
 
     def __init__(self, n_features, threshold=0.0, lr=1.0, weights=None):
-        ok = isinstance(n_features, numbers.Integral) and not isinstance(n_features, bool) and n_features >= 1
-        check_param("Perceptron", "n_features", n_features, ok, "an int >= 1")
-        ok = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool) and np.isfinite(threshold)
-        check_param("Perceptron", "threshold", threshold, ok, "a finite float")
-        ok = isinstance(lr, numbers.Real) and not isinstance(lr, bool) and np.isfinite(lr) and lr > 0
-        check_param("Perceptron", "lr", lr, ok, "a float > 0")
+        check("Perceptron", "n_features", n_features, POSITIVE_INT)
+        check("Perceptron", "threshold", threshold, FINITE)
+        check("Perceptron", "lr", lr, POSITIVE_FLOAT)
         self.n_features = int(n_features)
         self.threshold = float(threshold)
         self.lr = float(lr)
@@ -151,8 +148,7 @@ class Perceptron:
         Sets ``converged_``, ``epochs_``, ``errors_`` and ``history_``; warns
         (ConvergenceWarning) when no epoch was error-free.
         """
-        ok = isinstance(max_epochs, numbers.Integral) and not isinstance(max_epochs, bool) and max_epochs >= 1
-        check_param("Perceptron.fit", "max_epochs", max_epochs, ok, "an int >= 1")
+        check("Perceptron.fit", "max_epochs", max_epochs, POSITIVE_INT)
         Xb = self._inputs(X, "fit")
         y = self._targets(y, len(Xb))
         w = self.initial_weights.copy()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from ..core.errors import ParameterError, require
+from ..core.constraints import Optional, Satisfies, check
+from ..core.errors import require
 from ..core.files import atomic_path
 
 # Colours: blue for positive / class 1, orange-red for negative / class 0
@@ -39,6 +40,10 @@ STYLE = {
 }
 
 FORMATS = (".png", ".svg", ".pdf")
+PICTURE_PATH = Satisfies(lambda p: Path(p).suffix.lower() in FORMATS, f"a file name ending in {', '.join(FORMATS)}",
+                         invalid=("picture.txt", "picture", 3), show=lambda p: repr(str(p)))
+# the ``path`` of a drawing function
+PICTURE_PATH_OR_NONE = Optional(PICTURE_PATH, text=f"{PICTURE_PATH.text}, or None to only return the figure")
 DPI = 110
 
 
@@ -76,12 +81,7 @@ def figure_and_axes(ax, width: float, height: float):
 
 def check_path(path, owner: str) -> Path:
     """``path`` as a Path whose suffix is a picture format matplotlib writes."""
-    p = Path(path)
-    if p.suffix.lower() not in FORMATS:
-        raise ParameterError(
-            f"The 'path' parameter of {owner} must be a file name ending in {', '.join(FORMATS)}. Got {str(path)!r}."
-        )
-    return p
+    return Path(check(owner, "path", path, PICTURE_PATH))
 
 
 def save(fig, path, owner: str = "save") -> Path:

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ..core.errors import ParameterError
+from ..core.constraints import SequenceOf, Satisfies, declare
 from ..nn import activations as nn_act
 from ..ops import catalog
 from . import _mpl
@@ -22,22 +22,26 @@ from . import _mpl
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "step")
 
 
-def _kind(name, owner="activation_function"):
+def _drawable(name):
+    """The catalog entry of an element-wise activation (by name or alias), else None."""
     try:
         kind = catalog.activation_kind(name)
     except KeyError:
-        kind = None
-    if kind is None or not kind.elementwise:
-        choices = sorted({k.name for k in catalog.ACTIVATION_KINDS.values() if k.elementwise})
-        what = "'name' parameter of activation_function" if owner == "activation_function" else \
-            "'names' parameter of plot_activations"
-        raise ParameterError(f"The {what} must be one of {choices}. Got {name!r}.")
-    return kind
+        return None
+    return kind if kind is not None and kind.elementwise else None
 
 
+ACTIVATION_NAME = Satisfies(_drawable, "one of " + ", ".join(
+    repr(n) for n in sorted({k.name for k in catalog.ACTIVATION_KINDS.values() if k.elementwise})),
+    invalid=("softmax", "softsign", "", None, 3))
+ACTIVATION_NAMES = SequenceOf(ACTIVATION_NAME, min_length=1,
+                              text=f"a non-empty list of activation names, each {ACTIVATION_NAME.text}")
+
+
+@declare(name=ACTIVATION_NAME)
 def formulas(name, negative_slope=0.1):
     """(panel title, label of f, label of f′) for activation ``name``, written from its catalog entry."""
-    kind = _kind(name)
+    kind = _drawable(name)  # the declaration has refused any other name
     fx = f"{kind.symbol}(x)"
     subst = {"z": "x", "a": fx, "α": f"{negative_slope:g}", "θ": "0"}
     f = f"{fx} = {catalog.to_text(kind.formula, subst)}"
@@ -45,9 +49,10 @@ def formulas(name, negative_slope=0.1):
     return kind.title, f.replace("𝓗", "H"), df.replace("𝓗", "H")
 
 
+@declare(name=ACTIVATION_NAME)
 def activation_function(name: str, negative_slope: float = 0.1):
     """The gradlab function (Tensor -> Tensor) for activation ``name``: the gl.nn module of its catalog entry."""
-    kind = _kind(name)
+    kind = _drawable(name)  # the declaration has refused any other name
     cls = nn_act.ACTIVATIONS[kind.name]
     module = cls(negative_slope=negative_slope) if cls is nn_act.LeakyReLU else cls()
 
@@ -59,6 +64,7 @@ def activation_function(name: str, negative_slope: float = 0.1):
     return f
 
 
+@declare(name=ACTIVATION_NAME)
 def activation_curves(name: str, x, negative_slope: float = 0.1):
     """Values and derivatives of activation ``name`` at the points ``x``.
 
@@ -106,6 +112,7 @@ def _panel(ax, name, x, negative_slope):
     ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=9)
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE, names=ACTIVATION_NAMES)
 def plot_activations(path=None, *, names=NAMES, x_range=(-5.0, 5.0), negative_slope: float = 0.1, points: int = 801):
     """One panel per activation: the function (solid) and its derivative (dashed).
 
@@ -120,10 +127,6 @@ def plot_activations(path=None, *, names=NAMES, x_range=(-5.0, 5.0), negative_sl
         the matplotlib ``Figure``.
     """
     names = tuple(names)
-    for n in names:
-        _kind(n, "plot_activations")
-    if not names:
-        raise ParameterError("The 'names' parameter of plot_activations must list at least one activation. Got ().")
     x = np.linspace(float(x_range[0]), float(x_range[1]), int(points))
     cols = min(3, len(names))
     rows = -(-len(names) // cols)

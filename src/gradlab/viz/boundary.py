@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, ShapeError
+from ..core.constraints import SCORE_OUTPUTS, declare
+from ..core.errors import InputTypeError, ShapeError
 from . import _mpl
 
 PROBABILITY_LAYERS = ("Sigmoid", "Softmax")
@@ -38,6 +39,7 @@ def _raw_outputs(model, X):
     return out, ("probability" if last in PROBABILITY_LAYERS else "raw")
 
 
+@declare(output=SCORE_OUTPUTS)
 def predict_scores(model, X, output: str = "auto"):
     """Class-1 probabilities (binary) or class probabilities (multi-class) of ``model`` on ``X``.
 
@@ -54,8 +56,6 @@ def predict_scores(model, X, output: str = "auto"):
         ``(P, k)``: P of shape (N,) with P[i] = P(class 1) when k = 2, or
         (N, k) class probabilities; for 'label' P holds one-hot rows.
     """
-    if output not in ("auto", "probability", "logit", "label"):
-        raise ParameterError(f"The 'output' parameter of predict_scores must be one of 'auto', 'probability', 'logit', 'label'. Got {output!r}.")
     out, kind = _raw_outputs(model, np.asarray(X, dtype=np.float64))
     if output != "auto":
         kind = output
@@ -92,6 +92,7 @@ def _as_labels(y):
     return np.rint(y.reshape(-1)).astype(int)
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE, output=SCORE_OUTPUTS)
 def plot_decision_boundary(model, X, y, path=None, *, output: str = "auto", resolution: int = 200, title: str = "Decision boundary",
                            feature_names=("$x_1$", "$x_2$"), show_points: bool = True, ax=None):
     """The predicted class-1 probability over a grid, the 0.5 contour, and the data points.
@@ -155,6 +156,7 @@ def _draw_boundary(ax, model, X, labels, output, resolution, title, feature_name
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=min(4, len(np.unique(labels))), frameon=False)
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE)
 def plot_regression(model, X, y, path=None, *, title: str = "Fitted curve", feature_name: str = "x", target_name: str = "y",
                     points: int = 300, ax=None):
     """The model's prediction over the range of a single feature, with the data.
@@ -190,6 +192,7 @@ def plot_regression(model, X, y, path=None, *, title: str = "Fitted curve", feat
     return _mpl.finish(fig, path, "plot_regression")
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE)
 def plot_fit(model, X, y, path=None, **kwargs):
     """The picture that fits the data: a decision boundary for 2 features, a curve for 1.
 

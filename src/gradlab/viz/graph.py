@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import GraphError, ParameterError
+from ..core.constraints import GRAPH_ENGINES, InstanceOf, Satisfies, declare
+from ..core.errors import GraphError
+from ..core.tensor import Tensor
 from ..explainer.notation import Op, Row, Sym
 from ..explainer.render.nodes_text import one_line
 from . import _mpl
@@ -31,6 +33,13 @@ def _summary(arr) -> str:
     return f"min {a.min():.3g}, max {a.max():.3g}"
 
 
+ROOT = InstanceOf(Tensor, text="a gradlab Tensor", show=lambda v: type(v).__name__)
+GRAPH_EXPLANATION = Satisfies(lambda g: hasattr(g, "nodes") and hasattr(g, "output"),
+                              "a GraphExplanation (gl.explain_graph(...))", invalid=(None, 3, "graph"),
+                              show=lambda v: type(v).__name__)
+
+
+@declare(root=ROOT)
 def graph_nodes(root):
     """The graph under ``root`` as plain records, inputs before outputs.
 
@@ -44,10 +53,7 @@ def graph_nodes(root):
         (source id, target id) pairs.
     """
     from ..core.graph import toposort
-    from ..core.tensor import Tensor
 
-    if not isinstance(root, Tensor):
-        raise ParameterError(f"The 'root' parameter of computation_graph must be a gradlab Tensor. Got {type(root).__name__}.")
     ops = toposort(root) if root.op is not None else []
     nodes, edges, index = [], [], {}
     leaf_count = 0
@@ -88,6 +94,7 @@ def _dot_escape(s):
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
+@declare(root=ROOT)
 def to_dot(root, values: bool = True) -> str:
     """Graphviz DOT source of the computation graph under ``root`` (see :func:`graph_nodes`)."""
     return _dot_source(*graph_nodes(root), values)
@@ -119,6 +126,7 @@ def has_graphviz() -> bool:
     return shutil.which("dot") is not None
 
 
+@declare(root=ROOT, path=_mpl.PICTURE_PATH, engine=GRAPH_ENGINES)
 def computation_graph(root, path, *, engine: str = "auto", values: bool = True) -> Path:
     """Draw the computation graph under ``root`` into ``path`` (.png, .svg or .pdf).
 
@@ -132,9 +140,7 @@ def computation_graph(root, path, *, engine: str = "auto", values: bool = True) 
     Returns:
         the path written.
     """
-    if engine not in ("auto", "dot", "matplotlib"):
-        raise ParameterError(f"The 'engine' parameter of computation_graph must be 'auto', 'dot' or 'matplotlib'. Got {engine!r}.")
-    p = _mpl.check_path(path, "computation_graph")
+    p = Path(path)
     if engine == "dot" and not has_graphviz():
         raise GraphError("computation_graph: engine='dot' needs Graphviz's dot program; install it (apt-get install graphviz) or use engine='matplotlib'")
     if engine == "matplotlib" or (engine == "auto" and not has_graphviz()):
@@ -166,6 +172,7 @@ def _depths(nodes, edges):
     return depth
 
 
+@declare(root=ROOT)
 def graph_figure(root, values: bool = True):
     """The computation graph drawn with matplotlib (no Graphviz needed); returns the Figure."""
     return _figure(*graph_nodes(root), values, "Computation graph (operations in orange, inputs in blue)")
@@ -248,6 +255,7 @@ def explanation_graph_nodes(g):
     return nodes, edges
 
 
+@declare(graph_explanation=GRAPH_EXPLANATION, path=_mpl.PICTURE_PATH, engine=GRAPH_ENGINES)
 def explanation_graph_diagram(graph_explanation, path, *, engine: str = "auto") -> Path:
     """Draw the computation graph of an explainer graph view into ``path`` (.png, .svg or .pdf).
 
@@ -262,13 +270,7 @@ def explanation_graph_diagram(graph_explanation, path, *, engine: str = "auto") 
     Returns:
         the path written.
     """
-    if engine not in ("auto", "dot", "matplotlib"):
-        raise ParameterError(f"The 'engine' parameter of explanation_graph_diagram must be 'auto', 'dot' or "
-                             f"'matplotlib'. Got {engine!r}.")
-    if not hasattr(graph_explanation, "nodes") or not hasattr(graph_explanation, "output"):
-        raise ParameterError("explanation_graph_diagram: expected a GraphExplanation (gl.explain_graph(...)); "
-                             f"got {type(graph_explanation).__name__}")
-    p = _mpl.check_path(path, "explanation_graph_diagram")
+    p = Path(path)
     nodes, edges = explanation_graph_nodes(graph_explanation)
     if engine == "dot" and not has_graphviz():
         raise GraphError("explanation_graph_diagram: engine='dot' needs Graphviz's dot program; install it "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError
+from ..core.constraints import declare, refusal
+from ..core.errors import InputTypeError
 from . import _mpl
 
 _PRETTY = {"loss": "Loss", "accuracy": "Accuracy", "acc": "Accuracy", "mae": "Mean absolute error", "mse": "Mean squared error"}
@@ -38,6 +39,7 @@ def _metric_names(d) -> list:
     return loss_first
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE)
 def plot_history(history, path=None, *, metrics=None, title: str = "Learning curves", log_loss=None):
     """Training (solid) and validation (dashed) curves per epoch, one panel per metric.
 
@@ -58,7 +60,8 @@ def plot_history(history, path=None, *, metrics=None, title: str = "Learning cur
     names = list(metrics) if metrics is not None else _metric_names(d)
     names = [n for n in names if n in d or f"val_{n}" in d]
     if not names:
-        raise ParameterError(f"The 'history' parameter of plot_history must hold per-epoch values. Got keys {sorted(d)}.")
+        raise refusal("plot_history", "history", history, "a History or a dict holding per-epoch values",
+                      shown=f"keys {sorted(d)}")
     with _mpl.style():
         fig = _mpl.new_figure(4.8 * len(names), 3.6)
         axes = fig.subplots(1, len(names), squeeze=False)[0]

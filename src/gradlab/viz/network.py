@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.constraints import DIAGRAM_LABELS, declare
 from ..core.errors import InputTypeError, ParameterError, ShapeError
 from . import _mpl
 
@@ -171,6 +172,7 @@ def _legend(fig, what):
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE, labels=DIAGRAM_LABELS)
 def network_diagram(model, path=None, *, labels: str | None = "weights", edge_values=None, neuron_values=None,
                     digits: int = 2, show_bias: bool = True, title: str | None = None, ax=None):
     """Draw a layered network.
@@ -191,8 +193,6 @@ def network_diagram(model, path=None, *, labels: str | None = "weights", edge_va
     Returns:
         the matplotlib ``Figure``.
     """
-    if labels not in (None, "weights", "gradients", "updates"):
-        raise ParameterError(f"The 'labels' parameter of network_diagram must be None, 'weights', 'gradients' or 'updates'. Got {labels!r}.")
     layers = layers_of(model)
     _check_chain(layers)
     values = [W for W, _, _ in layers]
@@ -242,6 +242,7 @@ def _update_parts(before, after, gradients, lr):
     return layers, new, [_arr(g) for g in gradients], lr, dbs
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE)
 def network_update_diagram(before, path=None, *, after=None, gradients=None, lr=None, neuron_values=None, digits: int = 4,
                            title: str = "One gradient-descent step"):
     """Three panels: the weights before an update, their gradients, the weights after.

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..core.errors import ParameterError
+from ..core.constraints import Satisfies, declare
 from ..data.synthetic import GATES as GATE_TABLES
 from ..data.synthetic import gate_table
 from ..train import ConvergenceWarning, Perceptron
@@ -53,6 +53,7 @@ def _line(ax, w, theta, xlim, **style):
     return False
 
 
+@declare(path=_mpl.PICTURE_PATH_OR_NONE)
 def plot_perceptron_lines(X, y, weights, path=None, *, threshold: float = 0.0, title: str = "Perceptron", errors=None, ax=None):
     """The data and the line w·x = θ for each weight vector in ``weights`` (light = early, dark = last).
 
@@ -123,6 +124,18 @@ def _title(gate, p):
     return f"{head}\nerrors per epoch: {errs}"
 
 
+def _gate_names(gates) -> tuple:
+    """A gate name or a list of them as a tuple of names."""
+    return (gates,) if isinstance(gates, str) else tuple(gates)
+
+
+GATE_LIST = Satisfies(lambda g: isinstance(g, (str, list, tuple)) and len(_gate_names(g)) > 0
+                      and all(str(n).lower() in GATE_TABLES for n in _gate_names(g)),
+                      "a gate name or a non-empty list of them, each one of " + ", ".join(map(repr, GATE_TABLES)),
+                      invalid=("xnor", (), ["and", "nor"], None, 3))
+
+
+@declare(gates=GATE_LIST, path=_mpl.PICTURE_PATH_OR_NONE)
 def plot_perceptron(gates=("and", "or", "xor"), path=None, *, max_epochs: int = 10, lr: float = 1.0, threshold: float = 0.0):
     """Train ``gl.Perceptron`` on each logic gate and draw its line after every epoch, one panel per gate.
 
@@ -137,9 +150,7 @@ def plot_perceptron(gates=("and", "or", "xor"), path=None, *, max_epochs: int = 
         the matplotlib ``Figure``.
     """
 
-    gates = (gates,) if isinstance(gates, str) else tuple(gates)
-    if not gates:
-        raise ParameterError("The 'gates' parameter of plot_perceptron must name at least one gate. Got ().")
+    gates = _gate_names(gates)
     with _mpl.style():
         fig = _mpl.new_figure(4.6 * len(gates), 5.0)
         axes = fig.subplots(1, len(gates), squeeze=False)[0]

@@ -13,24 +13,14 @@ import io
 import os
 from pathlib import Path
 
+from ..core.constraints import Satisfies, declare
 from ..core.errors import InputTypeError, ParameterError
 from ..core.files import write_atomic
+from ..core.version import __version__
+from ..explainer.render.html import page
 
-CSS = """
-body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 980px; margin: 2em auto;
-       padding: 0 1.2em; color: #212529; line-height: 1.5; }
-h1 { border-bottom: 2px solid #1f5fbf; padding-bottom: .2em; }
-h2 { color: #1f5fbf; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: .8em 0; }
-th, td { border: 1px solid #ced4da; padding: .3em .8em; text-align: right; }
-th { background: #e7f0fb; } td:first-child, th:first-child { text-align: left; }
-caption { caption-side: bottom; color: #495057; font-size: .9em; padding-top: .3em; }
-figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #dee2e6; }
-figcaption { color: #495057; font-size: .9em; }
-.math { margin: .8em 0; text-align: center; } .math img { vertical-align: middle; }
-pre { background: #f8f9fa; padding: .8em; overflow-x: auto; border-radius: 4px; white-space: pre-wrap; }
-footer { margin-top: 3em; color: #868e96; font-size: .85em; }
-"""
+HTML_PATH = Satisfies(lambda p: Path(p).suffix.lower() in (".html", ".htm"), "a file name ending in .html",
+                      invalid=("report.txt", "report", 3), show=lambda p: repr(str(p)))
 
 
 def _data_uri(data: bytes, mime: str) -> str:
@@ -148,19 +138,10 @@ class Report:
 
     def html(self) -> str:
         """The whole document as a string."""
-        from .. import __version__
+        return page(self.title, "\n".join(self.blocks), heading=True,
+                    footer=f"Written by gradlab {__version__}. This file is self-contained: it opens offline.")
 
-        body = "\n".join(self.blocks)
-        return (
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            '<link rel="icon" href="data:,">\n'
-            f"<title>{html.escape(self.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            f"<h1>{html.escape(self.title)}</h1>\n{body}\n"
-            f"<footer>Written by gradlab {__version__}. This file is self-contained: it opens offline.</footer>\n"
-            "</body>\n</html>\n"
-        )
-
+    @declare(path=HTML_PATH)
     def write(self, path) -> Path:
         """Write the report to ``path`` (.html) atomically; returns the path."""
         return write_html(self.html(), path)
@@ -172,15 +153,15 @@ def _cell(c) -> str:
     return str(c)
 
 
+@declare(path=HTML_PATH)
 def write_html(text: str, path) -> Path:
     """Write an HTML string to ``path`` (.html or .htm) atomically (temporary file, then rename)."""
     p = Path(path)
-    if p.suffix.lower() not in (".html", ".htm"):
-        raise ParameterError(f"The 'path' parameter of write_report must be a file name ending in .html. Got {str(path)!r}.")
     write_atomic(p, text)
     return p
 
 
+@declare(path=HTML_PATH)
 def write_report(path, title: str, blocks) -> Path:
     """Write a report from a list of blocks, each a ``(kind, value)`` pair or ``(kind, value, caption)``.
 
@@ -207,6 +188,7 @@ def write_report(path, title: str, blocks) -> Path:
     return r.write(path)
 
 
+@declare(path=HTML_PATH)
 def explanation_report(explanation, path, *, diagram: bool = True, view: str = "scalar") -> Path:
     """One HTML file of an Explanation: its own HTML rendering plus the network before/after the update.
 

@@ -22,7 +22,29 @@ math { font-size: 1.1em; }
 .note.ok { border-color: #2e7d32; } .note.warn { border-color: #e08a00; background: #fff8e6; }
 table { border-collapse: collapse; margin: .6rem 0; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .8rem; text-align: left; }
+th { background: #eef3fa; }
+caption { caption-side: bottom; color: #495057; font-size: .9em; padding-top: .3em; }
+figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #dee2e6; }
+figcaption { color: #495057; font-size: .9em; }
+.math { margin: .8em 0; text-align: center; } .math img { vertical-align: middle; }
+pre { background: #f8f9fa; padding: .8em; overflow-x: auto; border-radius: 4px; white-space: pre-wrap; }
+footer { margin-top: 3em; color: #868e96; font-size: .85em; }
 """
+
+
+def page(title, body, heading=False, footer=None):
+    """One self-contained HTML page — the one page writer and stylesheet of every HTML gradlab writes.
+
+    Args:
+        title: the page title (plain text); heading: also show it as <h1>.
+        body: HTML elements; footer: plain text for a <footer>, or None.
+    """
+    h1 = f"<h1>{escape(title)}</h1>\n" if heading else ""
+    foot = f"<footer>{escape(footer)}</footer>\n" if footer else ""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n<link rel="icon" href="data:,">\n'
+            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{h1}{body}\n{foot}"
+            "</body>\n</html>\n")
 
 
 def _inline(parts, precision):
@@ -61,5 +83,4 @@ def render_html(doc, precision=4, fragment=False):
     body = body_html(doc, precision)
     if fragment:
         return f"<style>{CSS}</style>\n{body}\n"
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{escape(doc.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+    return page(doc.title, body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..notation import (
     Call, Deriv, Frac, Matrix, Num, Op, Paren, Raw, Row, Sup, Sym, Text, _LATEX_BASE, _LATEX_OP, fmt_ascii,
-    latex_base,
+    latex_base, latex_text,
 )
 
 
@@ -73,7 +73,4 @@ def latex(node, precision):
     raise TypeError(f"LaTeX renderer: unknown node {node!r}")
 
 
-def _text(s):
-    from ..notation import latex_text
-
-    return latex_text(s)
+_text = latex_text  # text inside a formula: the one escaper of the views
