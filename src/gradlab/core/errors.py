@@ -77,12 +77,3 @@ def require(module: str, extra: str):
             f"{module} is needed for this feature but is not installed; "
             f"install it with: pip install 'gradlab[{extra}]'"
         ) from exc
-
-
-def check_param(owner: str, name: str, value, ok: bool, expected: str) -> None:
-    """Raise the one parameter-error template when ``ok`` is false.
-
-    ``The 'lr' parameter of SGD must be a float > 0. Got -1.``
-    """
-    if not ok:
-        raise ParameterError(f"The {name!r} parameter of {owner} must be {expected}. Got {value!r}.")

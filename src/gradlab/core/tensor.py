@@ -21,7 +21,8 @@ import numbers
 
 import numpy as np
 
-from .errors import GradlabError, GraphError, InputTypeError, NonFiniteError, ShapeError, check_param
+from .constraints import BOOL, check
+from .errors import GradlabError, GraphError, InputTypeError, NonFiniteError, ShapeError
 from .primitive import PRIMITIVES
 
 
@@ -599,7 +600,7 @@ def _stack_list(items, op):
 
 def _check_flag(owner, value, name="requires_grad"):
     """Refuse a ``requires_grad`` that is not a bool (a string such as 'yes' would count as True)."""
-    check_param(owner, name, value, isinstance(value, (bool, np.bool_)), "True or False")
+    check(owner, name, value, BOOL)
 
 
 def check_finite(opname, stage, value):

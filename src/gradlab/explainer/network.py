@@ -21,7 +21,7 @@ from ..core.errors import InputTypeError, ParameterError, ShapeError
 from ..nn import activations as nn_act
 from ..nn import losses as nn_losses
 from ..nn.layers import Linear
-from ..nn.module import Sequential
+from ..nn.containers import Sequential
 from ..ops import catalog
 
 SUPPORTED_MODULES = "Linear (with or without bias) and the activations " + ", ".join(

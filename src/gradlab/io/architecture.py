@@ -207,8 +207,10 @@ def _assemble(seq, children):
 
 def _build_mlp(cfg):
     from ..nn.activations import get_activation
-    from ..nn.layers import MLP, Linear
-    from ..nn.module import Sequential, from_config
+    from ..nn.containers import MLP
+    from ..nn.layers import Linear
+    from ..nn.containers import Sequential
+    from ..nn.module import from_config
 
     sizes, bias, dtype = list(cfg["sizes"]), cfg.get("bias", True), cfg.get("dtype")
     spec = cfg["activation"]
@@ -233,7 +235,8 @@ def _build_mlp(cfg):
 
 def build(config):
     """The model of a config that :func:`plan` accepted, with zero weights, in time linear in its size."""
-    from ..nn.module import MODULE_TYPES, Sequential
+    from ..nn.containers import Sequential
+    from ..nn.module import MODULE_TYPES
 
     kind = config["type"]
     if kind == "Sequential":

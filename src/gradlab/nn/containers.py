@@ -11,7 +11,8 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, check_param
+from ..core.constraints import BOOL, Satisfies, check
+from ..core.errors import InputTypeError, ParameterError
 from ..ops.nn import dense_stack_flat
 from . import fusion
 from . import init as I
@@ -152,9 +153,9 @@ class MLP(Sequential):
             raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints (no floats, strings or "
                                  f"booleans). Got {sizes!r}.")
         sizes = [int(s) for s in listed]
-        check_param("MLP", "bias", bias, isinstance(bias, (bool, np.bool_)), "True or False")
-        check_param("MLP", "sizes", sizes, len(sizes) >= 2 and all(s > 0 for s in sizes),
-                    "a list of at least two ints > 0")
+        check("MLP", "bias", bias, BOOL)
+        check("MLP", "sizes", sizes, Satisfies(lambda v: len(v) >= 2 and all(s > 0 for s in v),
+                                               "a list of at least two ints > 0"))
         gen = I.as_generator(rng, "MLP")
         hidden = get_activation(activation)
         out_act = None if output_activation is None else get_activation(output_activation)

@@ -48,7 +48,7 @@ def to_torch(model):
         ``torch.nn.Sequential``; it computes the same function on (N, in) inputs.
     """
     torch = require("torch", "torch")
-    from .module import Sequential
+    from .containers import Sequential
 
     layers = list(model) if isinstance(model, Sequential) else [model]
     return torch.nn.Sequential(*[_torch_layer(torch, m, i) for i, m in enumerate(layers)])
@@ -86,7 +86,7 @@ def from_torch(module):
     call ``.double()`` on the torch module first for float64.
     """
     torch = require("torch", "torch")
-    from .module import Sequential
+    from .containers import Sequential
 
     layers = list(module) if isinstance(module, torch.nn.Sequential) else [module]
     return Sequential(*[_gradlab_layer(torch, m, i) for i, m in enumerate(layers)])

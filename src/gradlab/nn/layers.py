@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ..core.errors import ParameterError, ShapeError, check_param
+from ..core.constraints import BOOL, CALLABLE, POSITIVE_INT, AnyOf, Options, Satisfies, check
+from ..core.errors import ParameterError, ShapeError
 from ..core.tensor import Tensor
 from ..ops import api as F
 from . import init as I
 from .module import Module, configurable
+
+DTYPES = Satisfies(lambda d: d in (None, "float64", "float32", np.float64, np.float32), "'float64' or 'float32'")
 
 
 def _init_weight(init, shape, rng):
@@ -52,18 +54,16 @@ class Linear(Module):
                  dtype=None):
         super().__init__()
         for pname, v in (("in_features", in_features), ("out_features", out_features)):
-            check_param("Linear", pname, v, isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0,
-                        "an int > 0")
-        check_param("Linear", "init", init, callable(init) or init == "default" or init in I.INITIALISERS,
-                    f"'default', one of {sorted(I.INITIALISERS)} or a function")
-        check_param("Linear", "bias", bias, isinstance(bias, (bool, np.bool_)), "True or False")
+            check("Linear", pname, v, POSITIVE_INT)
+        check("Linear", "init", init, AnyOf(Options("default", *sorted(I.INITIALISERS)), CALLABLE,
+                                            text=f"'default', one of {sorted(I.INITIALISERS)} or a function"))
+        check("Linear", "bias", bias, BOOL)
         gen = I.as_generator(rng, "Linear")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         shape = (self.out_features, self.in_features)
         w = _init_weight(init, shape, gen)
-        check_param("Linear", "dtype", dtype, dtype in (None, "float64", "float32", np.float64, np.float32),
-                    "'float64' or 'float32'")
+        check("Linear", "dtype", dtype, DTYPES)
         dtype = np.float64 if dtype is None else np.dtype(dtype).type
         self.weight = Tensor(w.astype(dtype), requires_grad=True)
         if bias:
@@ -117,12 +117,3 @@ class Linear(Module):
                        init="zeros", dtype=config.get("dtype"))
         except KeyError as exc:
             raise ParameterError(f"from_config: a Linear config needs {exc}") from None
-
-
-def __getattr__(name):
-    """``gradlab.nn.layers.MLP``, where it was defined before ``nn/containers.py`` held it."""
-    if name == "MLP":
-        from .containers import MLP  # cycle: containers builds on this module
-
-        return MLP
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,11 +17,11 @@ build on it, and it imports none of them.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError, check_param
+from ..core.constraints import POSITIVE_INT, check
+from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError
 from ..core.graph import no_grad
 from ..core.tensor import Tensor
 
@@ -209,8 +209,7 @@ class Module:
         Runs under ``gl.no_grad()`` (no graph is built) in batches of
         ``batch_size`` rows.
         """
-        check_param("predict", "batch_size", batch_size,
-                    isinstance(batch_size, numbers.Integral) and batch_size > 0, "an int > 0")
+        check("predict", "batch_size", batch_size, POSITIVE_INT)
         data = X.data if isinstance(X, Tensor) else np.asarray(X)
         if data.dtype.kind != "f":
             data = data.astype(np.float64)
@@ -261,12 +260,3 @@ class Module:
     def from_config(cls, config):
         """Build from a config with no arguments but its type (activations override this)."""
         return cls()
-
-
-def __getattr__(name):
-    """``gradlab.nn.module.Sequential``, where it was defined before ``nn/containers.py`` held it."""
-    if name == "Sequential":
-        from .containers import Sequential  # cycle: containers builds on this module
-
-        return Sequential
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

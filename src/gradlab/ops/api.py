@@ -12,7 +12,8 @@ import numbers
 
 import numpy as np
 
-from ..core.errors import InputTypeError, ParameterError, ShapeError, check_param
+from ..core.constraints import Satisfies, check
+from ..core.errors import InputTypeError, ParameterError, ShapeError
 from ..core.tensor import MODE, Tensor, _holds_tensor, _stack_list, apply, as_array
 from . import elementwise as E
 from . import linalg as LA
@@ -141,10 +142,13 @@ def relu(x):
     return apply(E.RELU, x)
 
 
+SLOPE = Satisfies(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool),
+                  "a real number (a float such as 0.01)", invalid=("0.01", None, True))
+
+
 def leaky_relu(x, negative_slope=0.01):
     """x for x > 0, negative_slope·x otherwise."""
-    ok = isinstance(negative_slope, numbers.Real) and not isinstance(negative_slope, bool)
-    check_param("leaky_relu", "negative_slope", negative_slope, ok, "a real number (a float such as 0.01)")
+    check("leaky_relu", "negative_slope", negative_slope, SLOPE)
     return apply(E.LEAKY_RELU, x, negative_slope=float(negative_slope))
 
 

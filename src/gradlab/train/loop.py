@@ -14,14 +14,16 @@ initial weights therefore give bit-identical histories and weights.
 from __future__ import annotations
 
 import math
-import numbers
 import signal
 import threading
 import time
 
 import numpy as np
 
-from ..core.errors import DivergenceError, InputTypeError, NonFiniteError, ParameterError, ShapeError, check_param
+from ..core.constraints import BOOL, FRACTION, POSITIVE_INT, SEED, AnyOf, Bool, Options, check
+
+VERBOSITY = AnyOf(Options(0, 1, 2), Bool(), text="0, 1 or 2")  # fit's progress: silent, bar, one line per epoch
+from ..core.errors import DivergenceError, InputTypeError, NonFiniteError, ParameterError, ShapeError
 from ..core.graph import no_grad
 from ..core.native import KERNELS
 from ..core.tensor import Tensor
@@ -38,8 +40,7 @@ HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on
 def _as_generator(seed):
     if isinstance(seed, np.random.Generator):
         return seed
-    ok = seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)
-    check_param("fit", "seed", seed, ok, "None, an int >= 0 or a numpy Generator")
+    check("fit", "seed", seed, SEED)
     return np.random.default_rng(seed)
 
 
@@ -108,17 +109,14 @@ def _probe(model, X, owner):
 
 
 def _check_params(epochs, batch_size, validation_split, validation_data, verbose):
-    ok = isinstance(epochs, numbers.Integral) and not isinstance(epochs, bool) and epochs >= 1
-    check_param("fit", "epochs", epochs, ok, "an int >= 1")
-    ok = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool) and batch_size >= 1
-    check_param("fit", "batch_size", batch_size, ok, "an int >= 1")
-    ok = isinstance(validation_split, numbers.Real) and 0 <= validation_split < 1
-    check_param("fit", "validation_split", validation_split, ok, "a float in [0, 1)")
+    check("fit", "epochs", epochs, POSITIVE_INT)
+    check("fit", "batch_size", batch_size, POSITIVE_INT)
+    check("fit", "validation_split", validation_split, FRACTION)
     if validation_split and validation_data is not None:
         raise ParameterError("fit: give validation_data or validation_split, not both")
     if validation_data is not None and not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
         raise ParameterError("fit: validation_data must be a pair (X_val, y_val)")
-    check_param("fit", "verbose", verbose, verbose in (0, 1, 2, True, False), "0, 1 or 2")
+    check("fit", "verbose", verbose, VERBOSITY)
 
 
 def _check_objects(loss_fn, optimizer, shuffle, params):
@@ -134,7 +132,7 @@ def _check_objects(loss_fn, optimizer, shuffle, params):
                 else f"{type(optimizer).__name__} {optimizer!r}")
         raise InputTypeError(f"fit: optimizer must be an optimizer over the model's parameters (with step() and "
                              f"zero_grad()), such as gl.optim.SGD(model.parameters(), lr=0.1), got {what}")
-    check_param("fit", "shuffle", shuffle, isinstance(shuffle, (bool, np.bool_)), "True or False")
+    check("fit", "shuffle", shuffle, BOOL)
     held = getattr(optimizer, "params", None)
     if isinstance(held, (list, tuple)) and held:
         ids = {id(p) for p in held}
@@ -261,8 +259,7 @@ def evaluate(model, loss_fn, X, y, metrics=("accuracy",), batch_size=1024) -> di
         'mean'-reduced loss, the loss of the whole set).
     """
     params = _parameters(model)
-    ok = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool) and batch_size >= 1
-    check_param("evaluate", "batch_size", batch_size, ok, "an int >= 1")
+    check("evaluate", "batch_size", batch_size, POSITIVE_INT)
     X = _as_inputs(X, _model_dtype(params), "evaluate")
     y = _as_targets(y, _model_dtype(params), _probe(model, X, "evaluate"), "evaluate")
     if len(X) != len(y):
