@@ -100,3 +100,24 @@ def test_every_source_file_over_400_lines_is_explained_on_the_architecture_page(
             if len(p.read_text(encoding="utf-8").splitlines()) > 400]
     missing = [name for name in long if f"`{name}`" not in section]
     assert not missing, f"say why these are longer than 400 lines in docs/architecture.md: {missing}"
+
+
+def test_function_level_imports_of_gradlab_say_why():
+    """Rooms are imported at the top; an import inside a function names its reason (layering, cycle, lazy)."""
+    unexplained = []
+    for path in sorted(SRC.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.ImportFrom):
+                    internal = node.level > 0 or (node.module or "").startswith("gradlab")
+                elif isinstance(node, ast.Import):
+                    internal = any(a.name.startswith("gradlab") for a in node.names)
+                else:
+                    continue
+                said = lines[node.lineno - 1] + lines[node.lineno - 2]
+                if internal and not any(m in said for m in ("# layering:", "# cycle:", "# lazy:")):
+                    unexplained.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert not unexplained, unexplained

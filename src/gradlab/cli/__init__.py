@@ -54,7 +54,7 @@ def _one_sentence_warnings(command):
 
 
 def main(argv=None) -> int:
-    from ..app import GradlabError
+    from ..app import GradlabError  # lazy: only the command that runs loads its job
 
     parser = build_parser()
     try:

@@ -19,7 +19,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..app.check import check
+    from ..app.check import check  # lazy: only the command that runs loads its job
 
     text, ok = check(args.x, args.seed)
     print(text)

@@ -19,7 +19,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from gradlab.app.demo import run_demo
+    from gradlab.app.demo import run_demo  # lazy: only the command that runs loads its job
 
     run_demo(args.out_dir, epochs=args.epochs)
     return 0

@@ -34,7 +34,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from gradlab.app.derive import parse_shapes, run_derive
+    from gradlab.app.derive import parse_shapes, run_derive  # lazy: only the command that runs loads its job
 
     text, ok = run_derive(args.expression, parse_shapes(args.shape), args.wrt, steps=args.steps, layout=args.layout,
                           fmt=args.format, check=args.verify, seed=args.seed, budget=args.budget,

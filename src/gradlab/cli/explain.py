@@ -25,7 +25,7 @@ examples:
 
 
 def add_arguments(p):
-    from gradlab.app.explain import EXAMPLES
+    from gradlab.app.explain import EXAMPLES  # lazy: only the command that runs loads its job
 
     p.add_argument("example", nargs="?", choices=EXAMPLES, help="built-in example (default: course)")
     p.add_argument("--variant", help="two-layer: mse | sigmoid-mse | sigmoid-bce; perceptron: or | xor")
@@ -62,6 +62,7 @@ def run(args) -> int:
     import dataclasses
     import sys
 
+    # lazy: only the command that runs loads its job
     from gradlab.app.explain import ExplainJob, run_explain, write_extras, write_output
 
     job = ExplainJob(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ExplainJob)})

@@ -33,7 +33,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..app.plot import plot
+    from ..app.plot import plot  # lazy: only the command that runs loads its job
 
     plot(args.kind, args.output, gate=args.gate, epochs=args.epochs, lr=args.lr, engine=args.engine)
     print(f"wrote {args.output}")

@@ -22,7 +22,7 @@ examples:
 
 def _loss(text):
     """--loss: a name of the catalog's losses or the command's short names (bce, ce, mse)."""
-    from ..app.train import LOSSES, catalog
+    from ..app.train import LOSSES, catalog  # lazy: only the command that runs loads its job
 
     try:
         catalog.loss_kind(text)
@@ -32,7 +32,7 @@ def _loss(text):
 
 
 def _activation(text):
-    from ..app.train import ACTIVATIONS
+    from ..app.train import ACTIVATIONS  # lazy: only the command that runs loads its job
 
     if str(text).lower().replace("-", "_") not in ACTIVATIONS or str(text).lower() == "softmax":
         raise argparse.ArgumentTypeError(f"must be one of relu, tanh, sigmoid, leaky_relu, softplus, identity, step; "
@@ -41,8 +41,8 @@ def _activation(text):
 
 
 def _layers(text):
-    from ..app import ParameterError
-    from ..app.train import parse_layers
+    from ..app import ParameterError  # lazy: only the command that runs loads its job
+    from ..app.train import parse_layers  # lazy: only the command that runs loads its job
 
     try:
         sizes = parse_layers(text)
@@ -81,8 +81,8 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..app import ParameterError
-    from ..app import train as TR
+    from ..app import ParameterError  # lazy: only the command that runs loads its job
+    from ..app import train as TR  # lazy: only the command that runs loads its job
 
     csv = str(args.data).lower().endswith(".csv")
     for flag, value in (("--samples", args.samples), ("--noise", args.noise)):

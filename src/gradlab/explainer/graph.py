@@ -31,6 +31,9 @@ from .document import Displayable, Document
 from .notation import Deriv, Matrix, Num, Op, Row, Sym, Text
 from .opnotation import OpArgs, number_node, op_notation, wrap
 from .notes import kink_sentence
+from .render import render_document
+from ..core.tensor import Tensor
+from ..core.primitive import unbroadcast
 
 EQ, TIMES, PLUS = Op("="), Op("×"), Op("+")
 MAX_MATRIX_ENTRIES = 120  # larger values are summarised by their shape
@@ -105,7 +108,6 @@ class GraphExplanation(Displayable):
         return build_document(self)
 
     def render(self, fmt="text", view="graph", **options):
-        from .render import render_document
 
         if fmt == "json":
             import json
@@ -131,7 +133,6 @@ class GraphExplanation(Displayable):
 
 
 def _data(x):
-    from ..core.tensor import Tensor
 
     return x.data if isinstance(x, Tensor) else x
 
@@ -281,7 +282,6 @@ def explain_graph(f, *inputs, names=None, precision=4, title=None, output_name="
 
 def _edges(node, record):
     """The :class:`Edge` to each differentiated operand of operation ``node``."""
-    from gradlab.core.primitive import unbroadcast
 
     t = node.tensor
     g = record.get(id(t))

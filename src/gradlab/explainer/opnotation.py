@@ -29,6 +29,11 @@ import numpy as np
 
 from ..ops.catalog import evaluate
 from .notation import Call, Frac, Node, Num, Op, Paren, Row, Sup, Sym, Text, transpose
+from ..ops.catalog import activation_kind
+from ..ops.catalog import MSE
+from ..ops.catalog import BCE
+from ..ops.catalog import BCE_WITH_LOGITS as K
+from ..ops.catalog import CROSS_ENTROPY as K
 
 DOT = Paren(Op("·"))  # the upstream gradient, in a local derivative that is a linear map
 ONES = Sym("𝟏")  # a vector of ones (LaTeX \mathbf{1})
@@ -288,7 +293,6 @@ def _unary(fn, dfn):
 def _activation(name, symbol=None):
     """An activation row: f(x) by its catalog symbol, f′ from the catalog's derivative tree."""
     def row(A):
-        from ..ops.catalog import activation_kind
 
         kind = activation_kind(name)
         x = A.ins[0]
@@ -497,7 +501,6 @@ def _scale(reduction, n):
 
 
 def _mse_loss(A):
-    from ..ops.catalog import MSE
 
     x, y = A.ins
     red = A.params.get("reduction", "mean")
@@ -513,7 +516,6 @@ def _mse_loss(A):
 
 
 def _bce(A):
-    from ..ops.catalog import BCE
 
     p, y = A.ins
     sub = {"ŷ": p, "y": y}
@@ -522,7 +524,6 @@ def _bce(A):
 
 
 def _bce_with_logits(A):
-    from ..ops.catalog import BCE_WITH_LOGITS as K
 
     z, y = A.ins
     sub = {"p": call("σ", z), "y": y}
@@ -530,7 +531,6 @@ def _bce_with_logits(A):
 
 
 def _softmax_ce(A, reduced=False):
-    from ..ops.catalog import CROSS_ENTROPY as K
 
     z, target = A.ins
     sub = {"p": call("softmax", z), "y": target}
@@ -548,7 +548,6 @@ def _softmax_ce(A, reduced=False):
 
 
 def _dense_stack(A):
-    from ..ops.catalog import activation_kind
 
     acts = A.params.get("activations", ())
     x, rest = A.ins[0], A.ins[1:]

@@ -18,6 +18,7 @@ from ..data.synthetic import gate_table
 from ..train import Perceptron
 from .document import Displayable, Document
 from .notation import Matrix, Num, Op, Paren, Row, Sym, Text, row_vector
+from .render import render_document
 
 EQ, PLUS, TIMES, LARROW = Op("="), Op("+"), Op("×"), Op("←")
 
@@ -39,7 +40,6 @@ class PerceptronExplanation(Displayable):
         return build(self)
 
     def render(self, fmt="text", view="scalar", **options):
-        from .render import render_document
 
         if fmt == "json":
             import json

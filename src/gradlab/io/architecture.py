@@ -18,6 +18,14 @@ import inspect
 import math
 
 from . import limits
+from ..nn.activations import Activation
+from ..nn.module import MODULE_TYPES
+from ..nn.activations import ACTIVATIONS
+from ..nn.activations import get_activation
+from ..nn.containers import MLP
+from ..nn.layers import Linear
+from ..nn.containers import Sequential
+from ..nn.module import from_config
 
 
 class ArchitectureError(ValueError):
@@ -50,8 +58,6 @@ class Plan:
 
 
 def _activation_classes() -> dict:
-    from ..nn.activations import Activation
-    from ..nn.module import MODULE_TYPES
 
     return {name: cls for name, cls in MODULE_TYPES.items() if isinstance(cls, type) and issubclass(cls, Activation)}
 
@@ -112,7 +118,6 @@ def _activation(cfg, where, out: Plan):
 
 
 def _mlp_activation(spec, where, out: Plan, optional: bool):
-    from ..nn.activations import ACTIVATIONS
 
     if spec is None and optional:
         return
@@ -206,11 +211,6 @@ def _assemble(seq, children):
 
 
 def _build_mlp(cfg):
-    from ..nn.activations import get_activation
-    from ..nn.containers import MLP
-    from ..nn.layers import Linear
-    from ..nn.containers import Sequential
-    from ..nn.module import from_config
 
     sizes, bias, dtype = list(cfg["sizes"]), cfg.get("bias", True), cfg.get("dtype")
     spec = cfg["activation"]
@@ -235,8 +235,6 @@ def _build_mlp(cfg):
 
 def build(config):
     """The model of a config that :func:`plan` accepted, with zero weights, in time linear in its size."""
-    from ..nn.containers import Sequential
-    from ..nn.module import MODULE_TYPES
 
     kind = config["type"]
     if kind == "Sequential":

@@ -50,6 +50,7 @@ from . import architecture as arch
 from . import limits
 from .container import fail, open_model_file, read_header, string_metadata, tensor_table
 from .limits import DEFAULT_MAX_BYTES, JSONLimitError
+from ..nn.module import Module
 
 FORMAT = "gradlab-model"
 FORMAT_VERSION = "1"
@@ -117,7 +118,6 @@ def save(model, path, metadata=None) -> None:
             ``path`` cannot be written (the message names it and says why).
     """
     st = require("safetensors.numpy", "io")
-    from ..nn.module import Module
 
     if not isinstance(model, Module):
         raise InputTypeError(f"save: expected a gradlab Module, got {type(model).__name__}")

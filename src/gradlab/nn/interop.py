@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import InputTypeError, require
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Linear
+from .containers import Sequential
 
 
 def _torch_layer(torch, module, index):
-    from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-    from .layers import Linear
 
     nn = torch.nn
     if isinstance(module, Linear):
@@ -48,15 +49,12 @@ def to_torch(model):
         ``torch.nn.Sequential``; it computes the same function on (N, in) inputs.
     """
     torch = require("torch", "torch")
-    from .containers import Sequential
 
     layers = list(model) if isinstance(model, Sequential) else [model]
     return torch.nn.Sequential(*[_torch_layer(torch, m, i) for i, m in enumerate(layers)])
 
 
 def _gradlab_layer(torch, module, index):
-    from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-    from .layers import Linear
 
     nn = torch.nn
     if isinstance(module, nn.Linear):
@@ -86,7 +84,6 @@ def from_torch(module):
     call ``.double()`` on the torch module first for float64.
     """
     torch = require("torch", "torch")
-    from .containers import Sequential
 
     layers = list(module) if isinstance(module, torch.nn.Sequential) else [module]
     return Sequential(*[_gradlab_layer(torch, m, i) for i, m in enumerate(layers)])

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.primitive import namespace, register
+from ..core.primitive import jacobian_from_vjp
 
 
 def _add_axis(g, position):
@@ -59,7 +60,6 @@ def matmul_db(g, out, a, b):
 
 def matmul_jacobian(prim, argnum, out, a, b):
     """Explicit Jacobian of C = A B (2-D): ∂Cᵢⱼ/∂Aₚ𝑞 = δᵢₚ B𝑞ⱼ and ∂Cᵢⱼ/∂Bₚ𝑞 = Aᵢₚ δ𝑞ⱼ."""
-    from ..core.primitive import jacobian_from_vjp
 
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.ndim != 2 or b.ndim != 2:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.primitive import Variadic, namespace, register
+from ..core.tensor import apply
 
 
 def reshape_fwd(x, shape=None):
@@ -45,7 +46,6 @@ def getitem_dx(g, out, x, index=None):
 def scatter_add(g, index, shape):
     """Zeros of ``shape`` with ``g`` added at ``index`` (repeated indices accumulate)."""
     if hasattr(g, "_op"):  # a Tensor: stay differentiable
-        from ..core.tensor import apply
 
         return apply(SCATTER_ADD, g, index=index, shape=shape)
     return scatter_add_fwd(g, index=index, shape=shape)

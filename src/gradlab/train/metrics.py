@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParameterError
+from ..nn.losses import BCEWithLogitsLoss
 
 
 def accuracy(output, target, threshold=0.5) -> float:
@@ -66,15 +67,7 @@ def mae(output, target) -> float:
 
 def binary_threshold(loss_fn) -> float:
     """0.0 when ``loss_fn`` works on logits (BCEWithLogitsLoss), else 0.5."""
-    try:
-        from ..nn.losses import BCEWithLogitsLoss
-    except ImportError:  # pragma: no cover - nn is part of gradlab
-        BCEWithLogitsLoss = None
-    if BCEWithLogitsLoss is not None and isinstance(loss_fn, BCEWithLogitsLoss):
-        return 0.0
-    if type(loss_fn).__name__ == "BCEWithLogitsLoss":
-        return 0.0
-    return 0.5
+    return 0.0 if isinstance(loss_fn, BCEWithLogitsLoss) else 0.5
 
 
 def resolve_metrics(metrics, loss_fn) -> list:

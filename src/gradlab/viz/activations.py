@@ -16,6 +16,7 @@ from ..core.constraints import SequenceOf, Satisfies, declare
 from ..nn import activations as nn_act
 from ..ops import catalog
 from . import _mpl
+from ..core.tensor import tensor
 
 
 # the panels drawn by default, in this order; any element-wise activation of the catalog can be drawn
@@ -77,7 +78,6 @@ def activation_curves(name: str, x, negative_slope: float = 0.1):
         ``(f, df)``, two arrays of shape (n,): f(x) and f'(x), the latter from
         gradlab's backward pass (``d/dx sum(f(x))``).
     """
-    from ..core.tensor import tensor
 
     fn = activation_function(name, negative_slope)
     xt = tensor(np.asarray(x, dtype=np.float64), requires_grad=True)

@@ -7,6 +7,8 @@ import numpy as np
 from ..core.constraints import SCORE_OUTPUTS, declare
 from ..core.errors import InputTypeError, ShapeError
 from . import _mpl
+from ..core.graph import no_grad
+from ..core.tensor import Tensor, tensor
 
 PROBABILITY_LAYERS = ("Sigmoid", "Softmax")
 
@@ -27,8 +29,6 @@ def _raw_outputs(model, X):
     if hasattr(model, "predict"):
         out = np.asarray(model.predict(X), dtype=np.float64)
     elif callable(model):
-        from ..core.graph import no_grad
-        from ..core.tensor import Tensor, tensor
 
         with no_grad():
             out = model(tensor(X))

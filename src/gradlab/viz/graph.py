@@ -20,6 +20,8 @@ from ..core.tensor import Tensor
 from ..explainer.notation import Op, Row, Sym
 from ..explainer.render.nodes_text import one_line
 from . import _mpl
+from ..core.graph import toposort
+from ..core.files import atomic_path
 
 MAX_SHOWN_VALUES = 4
 
@@ -52,7 +54,6 @@ def graph_nodes(root):
         'value' (a short text) and 'grad' (text or None); edges is a list of
         (source id, target id) pairs.
     """
-    from ..core.graph import toposort
 
     ops = toposort(root) if root.op is not None else []
     nodes, edges, index = [], [], {}
@@ -149,7 +150,6 @@ def computation_graph(root, path, *, engine: str = "auto", values: bool = True) 
 
 
 def _run_dot(source, p):
-    from ..core.files import atomic_path
 
     with atomic_path(p, suffix=p.suffix) as tmp:
         args = [shutil.which("dot"), f"-T{p.suffix[1:].lower()}", "-Gdpi=110", "-o", tmp]

@@ -18,6 +18,9 @@ from ..core.errors import InputTypeError, ParameterError
 from ..core.files import write_atomic
 from ..core.version import __version__
 from ..explainer.render.html import page
+from . import _mpl
+from ._mpl import to_png_bytes
+from .network import network_diagram, network_update_diagram
 
 HTML_PATH = Satisfies(lambda p: Path(p).suffix.lower() in (".html", ".htm"), "a file name ending in .html",
                       invalid=("report.txt", "report", 3), show=lambda p: repr(str(p)))
@@ -32,7 +35,6 @@ def math_svg(latex: str, fontsize: int = 15) -> bytes:
     from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import math_to_image
 
-    from . import _mpl
 
     _mpl.matplotlib()
     text = latex if latex.strip().startswith("$") else f"${latex}$"
@@ -44,7 +46,6 @@ def math_svg(latex: str, fontsize: int = 15) -> bytes:
 def _picture_uri(picture) -> str:
     """A data URI for a matplotlib Figure, PNG/SVG bytes, or a .png/.svg file path."""
     if hasattr(picture, "savefig"):
-        from ._mpl import to_png_bytes
 
         return _data_uri(to_png_bytes(picture), "image/png")
     if isinstance(picture, (bytes, bytearray)):
@@ -204,7 +205,6 @@ def explanation_report(explanation, path, *, diagram: bool = True, view: str = "
     """
     page = explanation.render("html", view=view)
     if diagram:
-        from .network import network_diagram, network_update_diagram
 
         trace = getattr(explanation, "trace", None)
         if trace is not None and getattr(trace, "lr", None) is not None:

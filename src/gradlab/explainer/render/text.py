@@ -14,6 +14,7 @@ import sys
 
 from ..document import Eq, Heading, Note, Para, Table
 from .nodes_text import box, one_line
+from ..notation import as_node
 
 
 def wants_color(stream=None):
@@ -32,7 +33,6 @@ def inline(parts, precision):
 def cell_text(c, precision):
     if isinstance(c, str):
         return c
-    from ..notation import as_node
 
     return one_line(as_node(c), precision)
 
