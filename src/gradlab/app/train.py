@@ -198,14 +198,13 @@ def prepare(spec: TrainSpec) -> Prepared:
 
     _check_numbers(spec)
     layers = parse_layers(spec.layers)
-    nn.get_activation(spec.activation) if spec.activation else None
+    if spec.activation:
+        nn.get_activation(spec.activation)  # refuses an unknown name before the data are loaded
     X, y, name = load_data(spec)
     if X.ndim != 2 or len(X) != len(y) or len(X) < 2:
         raise ShapeError(f"train: the data must be a table (N, features) with one target per row; got X {X.shape}, y {np.shape(y)}")
     task, classes = _task(y)
     loss = _loss_name(spec, task)
-    if task == "multiclass" and loss == "bce":
-        task = "multiclass"
     out = 1 if loss in ("bce", "mse") else classes
     if layers is None:
         layers = [X.shape[1], 16, 16, out]

@@ -139,18 +139,7 @@ def _compare(a, n, rtol, atol):
 def _full(f, xs, i, out0, base, rtol, atol):
     x = xs[i]
     J = np.asarray(_jacobian(f, argnums=i)(*xs), dtype=np.float64).reshape(out0.size, x.size)
-    N = np.zeros_like(J)
-    flat = x.reshape(-1)
-    for j in range(x.size):
-        h = base * max(1.0, abs(flat[j]))
-        xp_, xm_ = flat.copy(), flat.copy()
-        xp_[j] += h
-        xm_[j] -= h
-        args_p = list(xs)
-        args_m = list(xs)
-        args_p[i] = xp_.reshape(x.shape)
-        args_m[i] = xm_.reshape(x.shape)
-        N[:, j] = ((_fval(f, args_p) - _fval(f, args_m)) / (2 * h)).reshape(-1)
+    N = _central_differences(f, xs, i, out0.size, base)
     diff, rel, ok = _compare(J, N, rtol, atol)
     score = np.where(ok, 0.0, rel) if not ok.all() else rel
     k = int(np.argmax(score)) if score.size else 0
@@ -197,18 +186,24 @@ def numerical_jacobian(f, *inputs, argnum=0, eps=1e-6):
     """Central-difference Jacobian of ``f`` w.r.t. ``inputs[argnum]``, shape ``out.shape + x.shape``."""
     xs = [np.array(as_array(x, "float64"), dtype=np.float64) for x in inputs]
     out0 = _fval(f, xs)
-    x = xs[argnum]
-    N = np.zeros((out0.size, x.size))
+    N = _central_differences(f, xs, argnum, out0.size, eps)
+    return N.reshape(out0.shape + xs[argnum].shape)
+
+
+def _central_differences(f, xs, i, n_out, base):
+    """(n_out, x.size): column j is (f(x + h eⱼ) − f(x − h eⱼ)) / 2h with h = base·max(1, |xⱼ|), x = xs[i]."""
+    x = xs[i]
+    N = np.zeros((n_out, x.size))
     flat = x.reshape(-1)
     for j in range(x.size):
-        h = eps * max(1.0, abs(flat[j]))
-        xp_, xm_ = flat.copy(), flat.copy()
-        xp_[j] += h
-        xm_[j] -= h
-        a, b = list(xs), list(xs)
-        a[argnum], b[argnum] = xp_.reshape(x.shape), xm_.reshape(x.shape)
-        N[:, j] = ((_fval(f, a) - _fval(f, b)) / (2 * h)).reshape(-1)
-    return N.reshape(out0.shape + x.shape)
+        h = base * max(1.0, abs(flat[j]))
+        plus, minus = flat.copy(), flat.copy()
+        plus[j] += h
+        minus[j] -= h
+        args_p, args_m = list(xs), list(xs)
+        args_p[i], args_m[i] = plus.reshape(x.shape), minus.reshape(x.shape)
+        N[:, j] = ((_fval(f, args_p) - _fval(f, args_m)) / (2 * h)).reshape(-1)
+    return N
 
 
 __all__ = ["check_grad", "assert_grad", "numerical_jacobian", "GradCheckReport", "GradientCheckError"]
