@@ -5,8 +5,6 @@ compared with the NumPy result. Integer-array indexing (getitem with repeats,
 scatter-add) has no counterpart in the standard and is left out for those cases.
 """
 
-import pathlib
-import sys
 
 import numpy as np
 import pytest
@@ -14,8 +12,7 @@ import pytest
 from gradlab.core.primitive import PRIMITIVES
 
 xps = pytest.importorskip("array_api_strict")
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from primitive_cases import CASES, NOT_ARRAY_API, Const  # noqa: E402
+from support.primitive_cases import CASES, NOT_ARRAY_API, Const
 
 
 def _to_strict(a):

@@ -5,8 +5,6 @@ the row's explicit Jacobian and central finite differences must agree. A row
 registered without cases, or with a wrong rule, fails here.
 """
 
-import pathlib
-import sys
 
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ import gradlab as gl
 from gradlab.core.primitive import PRIMITIVES, register
 from gradlab.core.tensor import Tensor, apply
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from primitive_cases import CASES, Const  # noqa: E402
+from support.primitive_cases import CASES, Const
 
 
 def _params_of(prim_name):

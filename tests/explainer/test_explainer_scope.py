@@ -6,7 +6,6 @@ bias-free layers given a bias, a kink printed as if exact, two shapes and two ro
 options checked only after the work.
 """
 
-import importlib.util
 import inspect
 import re
 import pathlib
@@ -24,9 +23,7 @@ from gradlab.explainer.examples import example
 from gradlab.ops import catalog
 
 HERE = pathlib.Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("outputs_render", HERE / "test_outputs_render.py")
-outputs_render = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(outputs_render)
+from support import browser as outputs_render  # noqa: E402
 
 
 def _seq(*mods):
@@ -333,12 +330,12 @@ def test_latex_of_every_network_kind_compiles(name, tmp_path):
         assert run.returncode == 0, (view, run.stdout[-1500:])
 
 
-@pytest.mark.skipif(outputs_render._chromium() is None, reason="chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(outputs_render.chromium_path() is None, reason="chromium is not installed (apt-get install chromium)")
 def test_html_of_softmax_cross_entropy_renders_without_console_errors(tmp_path):
     exp = _kind_explanation("softmax + cross-entropy")
     page = tmp_path / "page.html"
     page.write_text(exp.render("html", view="matrix"), encoding="utf-8")
-    run = subprocess.run([outputs_render._chromium(), *outputs_render._chromium_args(tmp_path / "p"),
+    run = subprocess.run([outputs_render.chromium_path(), *outputs_render.chromium_args(tmp_path / "p"),
                           f"--screenshot={tmp_path / 'shot.png'}", "--window-size=1200,2000", "--enable-logging=stderr",
                           "--v=0", page.as_uri()], capture_output=True, text=True, timeout=120,
                          env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})

@@ -1,16 +1,13 @@
 """Text, Markdown and LaTeX outputs equal the reviewed golden files in tests/golden/explain/."""
 
-import importlib.util
 import pathlib
 
 import pytest
+from support import golden as golden_cases
 
 HERE = pathlib.Path(__file__).resolve().parent
 GOLDEN = HERE.parent / "golden" / "explain"
 
-_spec = importlib.util.spec_from_file_location("golden_cases", HERE / "golden_cases.py")
-golden_cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(golden_cases)
 
 
 @pytest.mark.parametrize("name,args", golden_cases.CASES, ids=[c[0] for c in golden_cases.CASES])
@@ -18,7 +15,7 @@ def test_matches_golden(name, args, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     expected = (GOLDEN / name).read_text(encoding="utf-8")
     got = golden_cases.produce(args)
-    assert got == expected, f"{name} changed; review and regenerate with python tests/explainer/golden_cases.py"
+    assert got == expected, f"{name} changed; review and regenerate with python tests/support/golden.py"
 
 
 def test_course_text_reads_like_the_slides():

@@ -1,7 +1,6 @@
 """The graph view reads right in text, Markdown, HTML and LaTeX; its numbers are autodiff's; its picture draws."""
 
 import contextlib
-import importlib.util
 import io
 import pathlib
 import re
@@ -25,9 +24,7 @@ from gradlab.explainer.render.nodes_text import one_line
 from gradlab.ops.catalog import activation_kind
 
 HERE = pathlib.Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("outputs_render_checks", HERE / "test_outputs_render.py")
-render_checks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(render_checks)
+from support import outputs as render_checks  # noqa: E402
 
 
 def produce(*args):
@@ -313,13 +310,13 @@ def test_network_graph_uses_the_trace_and_names_the_target():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (texlive-latex-base)")
 @pytest.mark.parametrize("args", GRAPH_CASES[:3], ids=CASE_IDS[:3])
 def test_graph_latex_compiles(args, tmp_path):
-    render_checks.test_latex_standalone_compiles(args, tmp_path)
+    render_checks.assert_latex_compiles(args, tmp_path)
 
 
 @pytest.mark.skipif(render_checks._chromium() is None, reason="chromium is not installed (apt-get install chromium)")
 @pytest.mark.parametrize("args", GRAPH_CASES[:2], ids=CASE_IDS[:2])
 def test_graph_html_renders_in_headless_chromium(args, tmp_path):
-    render_checks.test_html_renders_in_headless_chromium(args, tmp_path)
+    render_checks.assert_html_renders(args, tmp_path)
 
 
 # ---------------------------------------------------------------- the picture

@@ -209,3 +209,18 @@ def _errors(events):
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             out.append(params["entry"].get("text", "error"))
     return out
+
+
+def chromium_path():
+    """The path of a Chromium on this machine, or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def chromium_args(profile):
+    """Headless Chromium's flags for this machine's closed network, with a fresh profile folder."""
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", f"--user-data-dir={profile}"]

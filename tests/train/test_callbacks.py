@@ -6,7 +6,7 @@ import pytest
 import gradlab as gl
 from gradlab.train import Callback, EarlyStopping, ModelCheckpoint
 
-from ._helpers import make_binary, same_weights, weights
+from support.training import make_binary, same_weights, weights
 
 
 class Recorder(Callback):

@@ -10,7 +10,7 @@ import pytest
 import gradlab as gl
 from gradlab.train import Callback
 
-from ._helpers import make_binary, same_weights, weights
+from support.training import make_binary, same_weights, weights
 
 
 def run(seed, moons, **kw):

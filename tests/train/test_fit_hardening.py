@@ -14,7 +14,7 @@ import pytest
 import gradlab as gl
 from gradlab.train.callbacks import Callback
 
-from ._helpers import make_binary, same_weights, weights
+from support.training import make_binary, same_weights, weights
 
 
 def _bad_X():

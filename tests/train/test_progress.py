@@ -8,7 +8,7 @@ import gradlab as gl
 from gradlab.train.history import History
 from gradlab.train.progress import Bar, Lines, Silent, format_value, make_reporter
 
-from ._helpers import make_binary
+from support.training import make_binary
 
 
 def test_verbose_0_prints_nothing(moons, capsys):

@@ -7,7 +7,7 @@ import pytest
 import gradlab as gl
 from gradlab.viz.activations import NAMES, activation_curves
 
-from .pictures import assert_real_picture
+from support.pixels import assert_real_picture
 
 
 def test_import_gradlab_does_not_import_matplotlib():

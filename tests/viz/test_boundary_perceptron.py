@@ -4,7 +4,7 @@ import pytest
 import gradlab as gl
 from gradlab.viz.perceptron import epoch_weights, gate_data
 
-from .pictures import assert_real_picture, rendered_rgb
+from support.pixels import assert_real_picture, rendered_rgb
 
 
 @pytest.fixture(scope="module")

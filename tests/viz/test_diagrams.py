@@ -8,7 +8,7 @@ from gradlab.viz.graph import graph_nodes, to_dot
 from gradlab.viz.network import layers_of
 from gradlab.app.tour import course_step
 
-from .pictures import assert_real_picture
+from support.pixels import assert_real_picture
 
 
 def test_network_diagram_of_an_mlp(tmp_path):

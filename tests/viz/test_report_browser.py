@@ -5,7 +5,7 @@ import gradlab as gl
 from support.browser import find_chromium, inspect_page
 from gradlab.viz.report import Report, write_report
 
-from .pictures import assert_real_picture
+from support.pixels import assert_real_picture
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None,
                                     reason="chromium is not installed (Debian: apt-get install chromium)")

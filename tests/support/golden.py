@@ -1,4 +1,4 @@
-"""The golden outputs: (file name, CLI arguments). Regenerate with `python tests/explainer/golden_cases.py`."""
+"""The golden outputs: (file name, CLI arguments). Regenerate with `python tests/support/golden.py`."""
 
 CASES = [
     ("course_scalar.txt", ["course", "--no-color"]),
