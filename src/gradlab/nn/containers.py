@@ -11,13 +11,16 @@ import numbers
 
 import numpy as np
 
-from ..core.constraints import BOOL, Satisfies, check
+from ..core.constraints import BOOL, POSITIVE_INT, SequenceOf, declare
 from ..core.errors import InputTypeError, ParameterError
 from ..ops.nn import dense_stack_flat
 from . import fusion
 from . import init as I
 from .activations import get_activation
 from .layers import Linear
+
+# layer sizes, input first: ints (no floats, strings or booleans), at least two
+SIZES = SequenceOf(POSITIVE_INT, min_length=2)
 from .module import Module, configurable, from_config
 
 _UNPLANNED = object()
@@ -143,19 +146,10 @@ class MLP(Sequential):
     Shapes: x (N, sizes[0]) → (N, sizes[-1]).
     """
 
+    @declare("MLP", sizes=SIZES, bias=BOOL)
     def __init__(self, sizes, activation="relu", output_activation=None, rng=None, init="default", bias=True,
                  dtype=None):
-        try:
-            listed = list(sizes)
-        except TypeError:
-            raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints. Got {sizes!r}.") from None
-        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in listed):
-            raise InputTypeError(f"The 'sizes' parameter of MLP must be a list of ints (no floats, strings or "
-                                 f"booleans). Got {sizes!r}.")
-        sizes = [int(s) for s in listed]
-        check("MLP", "bias", bias, BOOL)
-        check("MLP", "sizes", sizes, Satisfies(lambda v: len(v) >= 2 and all(s > 0 for s in v),
-                                               "a list of at least two ints > 0"))
+        sizes = [int(s) for s in sizes]
         gen = I.as_generator(rng, "MLP")
         hidden = get_activation(activation)
         out_act = None if output_activation is None else get_activation(output_activation)

@@ -6,14 +6,17 @@ import math
 
 import numpy as np
 
-from ..core.constraints import BOOL, CALLABLE, POSITIVE_INT, AnyOf, Options, Satisfies, check
+from ..core.constraints import BOOL, CALLABLE, POSITIVE_INT, AnyOf, Options, Satisfies, declare
 from ..core.errors import ParameterError, ShapeError
 from ..core.tensor import Tensor
 from ..ops import api as F
 from . import init as I
 from .module import Module, configurable
 
-DTYPES = Satisfies(lambda d: d in (None, "float64", "float32", np.float64, np.float32), "'float64' or 'float32'")
+INIT = AnyOf(Options("default", *sorted(I.INITIALISERS)), CALLABLE,
+             text=f"'default', one of {sorted(I.INITIALISERS)} or a function")
+DTYPES = Satisfies(lambda d: d in (None, "float64", "float32", np.float64, np.float32), "'float64' or 'float32'",
+                   invalid=("float16", "int64", 64))
 
 
 def _init_weight(init, shape, rng):
@@ -50,20 +53,15 @@ class Linear(Module):
     Shapes: x (N, in_features) or (in_features,) → (N, out_features) or (out_features,).
     """
 
+    @declare("Linear", in_features=POSITIVE_INT, out_features=POSITIVE_INT, bias=BOOL, init=INIT, dtype=DTYPES)
     def __init__(self, in_features: int, out_features: int, bias: bool = True, init="default", rng=None,
                  dtype=None):
         super().__init__()
-        for pname, v in (("in_features", in_features), ("out_features", out_features)):
-            check("Linear", pname, v, POSITIVE_INT)
-        check("Linear", "init", init, AnyOf(Options("default", *sorted(I.INITIALISERS)), CALLABLE,
-                                            text=f"'default', one of {sorted(I.INITIALISERS)} or a function"))
-        check("Linear", "bias", bias, BOOL)
         gen = I.as_generator(rng, "Linear")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         shape = (self.out_features, self.in_features)
         w = _init_weight(init, shape, gen)
-        check("Linear", "dtype", dtype, DTYPES)
         dtype = np.float64 if dtype is None else np.dtype(dtype).type
         self.weight = Tensor(w.astype(dtype), requires_grad=True)
         if bias:
