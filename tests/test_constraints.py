@@ -172,7 +172,11 @@ VALID = {
     "blocks": lambda: [("text", "hello")],
     "explanation": None,
 }
+_FIT_MODEL = gl.nn.Sequential(gl.nn.Linear(2, 1, rng=0))
 PER_ENTRY = {
+    "gradlab.train.loop.fit": {"model": lambda: _FIT_MODEL, "loss_fn": lambda: gl.nn.MSELoss(),
+                               "optimizer": lambda: gl.optim.SGD(_FIT_MODEL.parameters(), lr=0.1),
+                               "y": lambda: np.array([0.0, 1.0, 1.0, 0.0]), "epochs": 1, "verbose": 0},
     "gradlab.explainer.api.explain": {"y": lambda: np.array([0.3]), "model": lambda: [(np.array([[0.5, -0.3]]),
                                                                                           np.array([0.1]), "sigmoid")]},
     "gradlab.io.model_file.load": {"path": "model.safetensors"},

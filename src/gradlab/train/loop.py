@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from ..core.constraints import BOOL, FRACTION, POSITIVE_INT, SEED, AnyOf, Bool, Options, check
+from ..core.constraints import BOOL, FRACTION, POSITIVE_INT, SEED, AnyOf, Bool, Options, check, declare
 
 VERBOSITY = AnyOf(Options(0, 1, 2), Bool(), text="0, 1 or 2")  # fit's progress: silent, bar, one line per epoch
 from ..core.errors import DivergenceError, InputTypeError, NonFiniteError, ParameterError, ShapeError
@@ -463,6 +463,8 @@ def _mark_stop(history, interrupt):
         history.stopped_early = True
 
 
+@declare("fit", epochs=POSITIVE_INT, batch_size=POSITIVE_INT, shuffle=BOOL, seed=SEED, validation_split=FRACTION,
+         verbose=VERBOSITY)
 def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, seed=None, validation_data=None,
         validation_split=0.0, metrics=("accuracy",), callbacks=(), verbose=1) -> History:
     """Train ``model`` by mini-batch gradient descent; returns a :class:`History`.
