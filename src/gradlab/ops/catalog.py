@@ -282,13 +282,18 @@ class ActivationKind:
 ACTIVATION_KINDS: dict[str, ActivationKind] = {}
 
 
+def _register(table, kind, what):
+    """Add ``kind`` to ``table`` under its name and aliases (refusing a name taken by another); returns it."""
+    for key in (kind.name, *kind.aliases):
+        if key in table and table[key] is not kind:
+            raise ValueError(f"{what}: {key!r} is already registered")
+        table[key] = kind
+    return kind
+
+
 def register_activation(kind):
     """Add ``kind`` to :data:`ACTIVATION_KINDS` (under its name and aliases); returns it."""
-    for key in (kind.name, *kind.aliases):
-        if key in ACTIVATION_KINDS and ACTIVATION_KINDS[key] is not kind:
-            raise ValueError(f"register_activation: {key!r} is already registered")
-        ACTIVATION_KINDS[key] = kind
-    return kind
+    return _register(ACTIVATION_KINDS, kind, "register_activation")
 
 
 def activation_kind(name):
@@ -373,11 +378,7 @@ LOSS_KINDS: dict[str, LossKind] = {}
 
 def register_loss(kind):
     """Add ``kind`` to :data:`LOSS_KINDS` (under its name and aliases); returns it."""
-    for key in (kind.name, *kind.aliases):
-        if key in LOSS_KINDS and LOSS_KINDS[key] is not kind:
-            raise ValueError(f"register_loss: {key!r} is already registered")
-        LOSS_KINDS[key] = kind
-    return kind
+    return _register(LOSS_KINDS, kind, "register_loss")
 
 
 def loss_kind(name):
