@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import stat
-import struct
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.model_files import container as _container
 
 import gradlab as gl
 from gradlab.core import files
@@ -42,16 +42,6 @@ def _device(path, minor):
     return path
 
 
-def _container(tensors, meta, header_text=None):
-    """Safetensors bytes from {name: (dtype code, shape, raw bytes)} and string metadata (or a raw header)."""
-    header, offset, blobs = {}, 0, []
-    for name, (code, shape, data) in tensors.items():
-        header[name] = {"dtype": code, "shape": list(shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    header["__metadata__"] = meta
-    raw = (json.dumps(header) if header_text is None else header_text).encode()
-    return struct.pack("<Q", len(raw)) + raw + b"".join(blobs)
 
 
 def _model_bytes(arch, arrays, metadata="null", arch_text=None):

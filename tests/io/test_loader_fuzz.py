@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.model_files import container as _container
 
 import gradlab as gl
 from gradlab.io import limits, model_file
@@ -63,15 +64,6 @@ json.dump(results, sys.stdout)
 
 
 # ----------------------------------------------------------------- crafting
-def _container(tensors, meta, header_text=None):
-    header, offset, blobs = {}, 0, []
-    for name, (code, shape, data) in tensors.items():
-        header[name] = {"dtype": code, "shape": list(shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    header["__metadata__"] = meta
-    raw = (json.dumps(header) if header_text is None else header_text).encode()
-    return struct.pack("<Q", len(raw)) + raw + b"".join(blobs)
 
 
 def _meta(arch, arrays, metadata="null", **override):

@@ -40,7 +40,6 @@ HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on
 def _as_generator(seed):
     if isinstance(seed, np.random.Generator):
         return seed
-    check("fit", "seed", seed, SEED)
     return np.random.default_rng(seed)
 
 
@@ -109,14 +108,11 @@ def _probe(model, X, owner):
 
 
 def _check_params(epochs, batch_size, validation_split, validation_data, verbose):
-    check("fit", "epochs", epochs, POSITIVE_INT)
-    check("fit", "batch_size", batch_size, POSITIVE_INT)
-    check("fit", "validation_split", validation_split, FRACTION)
+    """What fit's declared constraints cannot say alone: the two ways of giving validation data."""
     if validation_split and validation_data is not None:
         raise ParameterError("fit: give validation_data or validation_split, not both")
     if validation_data is not None and not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
         raise ParameterError("fit: validation_data must be a pair (X_val, y_val)")
-    check("fit", "verbose", verbose, VERBOSITY)
 
 
 def _check_objects(loss_fn, optimizer, shuffle, params):
@@ -132,7 +128,6 @@ def _check_objects(loss_fn, optimizer, shuffle, params):
                 else f"{type(optimizer).__name__} {optimizer!r}")
         raise InputTypeError(f"fit: optimizer must be an optimizer over the model's parameters (with step() and "
                              f"zero_grad()), such as gl.optim.SGD(model.parameters(), lr=0.1), got {what}")
-    check("fit", "shuffle", shuffle, BOOL)
     held = getattr(optimizer, "params", None)
     if isinstance(held, (list, tuple)) and held:
         ids = {id(p) for p in held}
