@@ -22,8 +22,10 @@ ALLOWED = {
     "train": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io"},
     "explainer": {"core", "ops", "transforms", "check", "nn", "data", "train"},
     "symbolic": {"core", "ops", "transforms", "check"},
+    "grading": {"core", "ops", "transforms", "check", "nn", "data", "train", "explainer", "symbolic"},
     "viz": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer"},
-    "app": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer", "symbolic", "viz"},
+    "app": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer", "symbolic", "viz",
+            "grading"},
     "cli": {"app"},
 }
 ROOM_OF_FILE = {"_kernels": "core", "__version__": "core"}  # the compiled kernels and the version belong to core

@@ -103,6 +103,9 @@ _LAZY = {
     "explain_graph": ("gradlab.explainer", "explain_graph"),
     "Explanation": ("gradlab.explainer", "Explanation"),
     "derive": ("gradlab.symbolic", "derive"),
+    "grading": ("gradlab.grading", None),
+    "grade": ("gradlab.grading", "grade"),
+    "GradeReport": ("gradlab.grading", "GradeReport"),
 }
 
 

@@ -1,0 +1,180 @@
+"""Reading a student's answers: a mapping, or a sheet file (CSV, JSON or a Markdown table).
+
+Every file is hostile until checked: at most :data:`MAX_SHEET_BYTES`, UTF-8,
+at most :data:`MAX_ENTRIES` rows, JSON nesting bounded before it is parsed.
+A sheet that cannot be read, repeats an entry, or holds something that is not
+a number raises :class:`SheetError` naming the file, the line and the value;
+a blank value is an entry left blank (graded as missing).
+
+* CSV: rows ``name,value`` (a header row ``name,value`` is optional; lines
+  starting with ``#`` are comments).
+* JSON: an object ``{"z[1][1]": 0.3, ...}``, or ``{"answers": {...}}``, or a
+  list of ``{"name": ..., "value": ...}``.
+* Markdown: a table whose first two columns are the name and the value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Mapping
+
+from ..core.errors import ParameterError
+from .tolerance import parse_number
+
+MAX_SHEET_BYTES = 1 << 20
+MAX_ENTRIES = 20_000
+MAX_JSON_DEPTH = 8
+
+
+class SheetError(ParameterError):
+    """An answer sheet that cannot be graded: the message names the file, the line and what is wrong."""
+
+
+def _rows_csv(text):
+    rows = []
+    for cells in csv.reader(io.StringIO(text)):
+        rows.append(cells)
+    out = []
+    for n, cells in enumerate(rows, start=1):
+        if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        if n == 1 and [c.strip().lower() for c in cells[:2]] in (["name", "value"], ["entry", "value"]):
+            continue
+        out.append((n, cells[0].strip(), cells[1].strip() if len(cells) > 1 else ""))
+    return out
+
+
+def _rows_markdown(text):
+    out, header_seen = [], False
+    for n, line in enumerate(text.splitlines(), start=1):
+        s = line.strip()
+        if not (s.startswith("|") and s.endswith("|") and len(s) > 1):
+            continue
+        cells = [c.strip().strip("`") for c in s[1:-1].split("|")]
+        if all(set(c) <= set("-: ") for c in cells):
+            header_seen = True
+            continue
+        if not header_seen:
+            continue  # the header row
+        out.append((n, cells[0], cells[1] if len(cells) > 1 else ""))
+    return out
+
+
+def _depth(text):
+    depth = best = 0
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            esc = (ch == "\\") and not esc
+            if ch == '"' and not esc:
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in "]}":
+            depth -= 1
+    return best
+
+
+def _rows_json(text, where):
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise SheetError(f"{where}: the JSON nests deeper than {MAX_JSON_DEPTH} levels; expected an object of "
+                         "entry names and numbers")
+
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        dup = next((k for k in keys if keys.count(k) > 1), None)
+        if dup is not None:
+            raise SheetError(f"{where}: entry {dup!r} appears twice")
+        return dict(pairs)
+
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise SheetError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(data, dict) and isinstance(data.get("answers"), (dict, list)):
+        data = data["answers"]
+    if isinstance(data, dict):
+        return [(None, str(k), v) for k, v in data.items()]
+    if isinstance(data, list) and all(isinstance(r, dict) and "name" in r for r in data):
+        return [(k + 1, str(r["name"]), r.get("value", "")) for k, r in enumerate(data)]
+    raise SheetError(f"{where}: expected an object {{name: value}}, {{\"answers\": {{...}}}} or a list of "
+                     "{\"name\": ..., \"value\": ...}")
+
+
+def read_rows(source):
+    """(where, [(line or None, name, raw value)]) from a mapping or a sheet file."""
+    if isinstance(source, Mapping):
+        return "answers", [(None, str(k), v) for k, v in source.items()]
+    if not isinstance(source, (str, os.PathLike)):
+        raise SheetError(f"grade: answers must be a mapping of entry name to number or the path of a sheet "
+                         f"(.csv, .json, .md); got {type(source).__name__}")
+    path = os.fspath(source)
+    where = os.path.basename(path) or path
+    try:
+        if not os.path.isfile(path):
+            raise SheetError(f"{where}: no such sheet file" if not os.path.exists(path)
+                             else f"{where}: not a regular file")
+        size = os.path.getsize(path)
+        if size > MAX_SHEET_BYTES:
+            raise SheetError(f"{where}: {size} bytes is more than an answer sheet may hold ({MAX_SHEET_BYTES})")
+        with open(path, "rb") as f:
+            data = f.read(MAX_SHEET_BYTES + 1)
+    except OSError as exc:
+        raise SheetError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SheetError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:
+        raise SheetError(f"{where}: holds NUL bytes; not a text sheet")
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".json":
+        rows = _rows_json(text, where)
+    elif ext in (".md", ".markdown"):
+        rows = _rows_markdown(text)
+    elif ext in (".csv", ".txt", ""):
+        rows = _rows_csv(text)
+    else:
+        raise SheetError(f"{where}: unknown sheet format {ext!r}; expected .csv, .json or .md")
+    return where, rows
+
+
+def read_answers(source, resolve):
+    """({canonical name: (value, decimals, raw)}, [(raw name, raw value)] unknown) from ``source``.
+
+    ``resolve(text)`` maps a written name to a canonical one or None. Blank
+    values are left out (missing); duplicates and non-numbers raise SheetError.
+    """
+    where, rows = read_rows(source)
+    if len(rows) > MAX_ENTRIES:
+        raise SheetError(f"{where}: {len(rows)} entries is more than a sheet may hold ({MAX_ENTRIES})")
+    answers, unknown, seen = {}, [], {}
+    for line, name, raw in rows:
+        at = f"{where}, line {line}" if line is not None else where
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            value = None
+        else:
+            if isinstance(raw, (list, dict)):
+                raise SheetError(f"{at}: the value of {name!r} is not a number")
+            try:
+                value = parse_number(raw, where=f"{at}: {name!r}")
+            except ParameterError as exc:
+                raise SheetError(str(exc)) from None
+        key = resolve(name)
+        if key is None:
+            if value is not None:
+                unknown.append((name, value))
+            continue
+        if key in seen:
+            raise SheetError(f"{at}: {name!r} is entry {key}, which is already given as {seen[key]!r}")
+        seen[key] = name
+        if value is not None:
+            answers[key] = (value[0], value[1], str(raw))
+    return answers, unknown

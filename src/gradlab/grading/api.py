@@ -1,0 +1,72 @@
+"""``gl.grade``: grade a student's numbers against an explained step, an exercise or a perceptron trace."""
+
+from __future__ import annotations
+
+from ..core import constraints as C
+from ..core.errors import InputTypeError
+from . import names as N
+from .answers import read_answers
+from .grader import GradedEntry, grade_entries
+from .report import GradeReport
+from .sheet import sheet_for
+
+
+def _sheet_of(reference):
+    """(sheet, title) of what ``grade`` may be given."""
+    inner = getattr(reference, "reference", None)  # an Exercise carries its Explanation or trace
+    if inner is not None and getattr(reference, "kind", None) != "symbolic":
+        return _sheet_of(inner)
+    if hasattr(reference, "trace") and hasattr(reference, "names"):
+        return sheet_for(reference), reference.title
+    if getattr(reference, "steps", None) is not None and hasattr(reference, "model"):
+        from .perceptron import perceptron_sheet  # noqa: PLC0415 - only for perceptron traces
+
+        return perceptron_sheet(reference), reference.title
+    raise InputTypeError(f"grade: the reference must be an Explanation (gl.explain(...)), an exercise "
+                         f"(gl.exercise(...)) or a perceptron trace; got {type(reference).__name__}")
+
+
+def sheet_names(reference):
+    """The canonical entry names of ``reference``'s answer sheet, in sheet order (what the template lists)."""
+    sheet, _ = _sheet_of(reference)
+    return [e.name for e in sheet.entries]
+
+
+@C.declare("grade", ecf=C.BOOL)
+def grade(reference, answers, *, ecf=True, title=None):
+    """Grade a student's hand-worked numbers.
+
+    Args:
+        reference: an Explanation (``gl.explain(...)``), an exercise
+            (``gl.exercise(...)``) or a perceptron trace
+            (``gl.explain_perceptron(...)``).
+        answers: a mapping {entry name: number or text}, or the path of a
+            sheet: CSV (``name,value``), JSON or a Markdown table. Entry names
+            are canonical (``z[2][1]``, ``dW[2][1,2]``; see
+            :mod:`gradlab.grading.names` and ``sheet_names(reference)``) or
+            the scalar view's notation (``∂L/∂w₁₂⁽²⁾``, ``dL/dw12^(2)``,
+            ``z_1^{(2)}``). Blank values count as missing.
+        ecf: carried entries (right from the student's own wrong earlier
+            numbers) earn credit (default True).
+        title: the report's title.
+
+    Returns:
+        A :class:`GradeReport`: ``.entries`` (name, given, expected, status,
+        mistake, alternatives, message), ``.score``, ``.max_score``,
+        ``.first_wrong``, ``.render('text'|'markdown'|'html'|'json')``.
+
+    Raises:
+        SheetError: the sheet cannot be read, repeats an entry or holds a non-number.
+        InputTypeError: the reference is not something gradlab can grade.
+    """
+    sheet, ref_title = _sheet_of(reference)
+    given, unknown = read_answers(answers, sheet.resolve)
+    entries = grade_entries(sheet, given, ecf=ecf)
+    for raw, (value, decimals) in unknown:
+        entries.append(GradedEntry(raw, raw, value, None, "extra", message=(
+            f"{raw!r} is not an entry of this sheet; names look like {sheet.example_names()} "
+            "(see the template for all of them)")))
+    return GradeReport(entries, title=title or f"Grade: {ref_title}", ecf=ecf)
+
+
+__all__ = ["grade", "sheet_names", "GradeReport", "N"]
