@@ -14,6 +14,7 @@ Jacobians of vector-valued expressions are numerator layout (k×n).
 
 from __future__ import annotations
 
+from .check import FormulaCheck, check
 from .codegen import to_gradlab, to_numpy
 from .derivation import Derivation, Step
 from .derive import derive, forward_differential
@@ -53,5 +54,5 @@ __all__ = [
     "to_numpy", "to_gradlab", "verify", "VerifyReport", "forward_differential",
     "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "heaviside", "abs", "sqrt", "softplus", "sum", "mean",
     "tr", "trace", "det", "logdet", "inv", "diag", "Diag", "norm2", "ones", "eye", "softmax", "log_softmax",
-    "logsoftmax", "hadamard",
+    "logsoftmax", "hadamard", "check", "FormulaCheck",
 ]
