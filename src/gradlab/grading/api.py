@@ -7,6 +7,7 @@ from ..core.errors import InputTypeError
 from . import names as N
 from .answers import read_answers
 from .grader import GradedEntry, grade_entries
+from .perceptron import perceptron_sheet
 from .report import GradeReport
 from .sheet import sheet_for
 
@@ -19,8 +20,6 @@ def _sheet_of(reference):
     if hasattr(reference, "trace") and hasattr(reference, "names"):
         return sheet_for(reference), reference.title
     if getattr(reference, "steps", None) is not None and hasattr(reference, "model"):
-        from .perceptron import perceptron_sheet  # noqa: PLC0415 - only for perceptron traces
-
         return perceptron_sheet(reference), reference.title
     raise InputTypeError(f"grade: the reference must be an Explanation (gl.explain(...)), an exercise "
                          f"(gl.exercise(...)) or a perceptron trace; got {type(reference).__name__}")

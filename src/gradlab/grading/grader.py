@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from . import mistakes as M
-from .sheet import Candidate, Env
+from .sheet import Candidate, Env, rounded
 from .tolerance import round_sig, tolerance
 
 SPREAD_FACTOR = 1.5  # allowance on the first-order propagation of the inputs' rounding
@@ -67,13 +67,13 @@ def _spread(env, fn, own, inputs):
     return total
 
 
-def _rounding_candidates(sheet, env, e, own):
+def _rounding_candidates(env, e, own):
     out = []
     for mode, digits, how in (("sig", 2, "rounds its inputs to 2 significant figures first"),
                               ("sig", 1, "rounds its inputs to 1 significant figure first"),
                               ("dec", 2, "rounds its inputs to 2 decimals first"),
                               ("dec", 1, "rounds its inputs to 1 decimal first")):
-        out.append(Candidate("rounding", sheet.rounded(env, e, mode, digits), {"how": how}))
+        out.append(Candidate("rounding", rounded(env, e, mode, digits), {"how": how}))
     for value, how in ((round_sig(own, 1), "is rounded to 1 significant figure"),
                        (round(own, 1), "is rounded to 1 decimal"), (round(own, 2), "is rounded to 2 decimals"),
                        (round(own), "is rounded to a whole number")):
@@ -81,9 +81,9 @@ def _rounding_candidates(sheet, env, e, own):
     return out
 
 
-def diagnose(sheet, env, e, given, decimals, own, spread):
+def diagnose(env, e, given, decimals, own, spread):
     """(code, alternatives, message facts) for a wrong number: the catalogue's mistakes that give it, best first."""
-    cands = (e.mistakes(env) if e.mistakes else []) + _rounding_candidates(sheet, env, e, own)
+    cands = (e.mistakes(env) if e.mistakes else []) + _rounding_candidates(env, e, own)
     hits = []
     for c in cands:
         v = c.value
@@ -131,7 +131,7 @@ def grade_entries(sheet, answers, ecf=True):
                 status = "correct" if inputs_good else "carried"
             else:
                 status = "wrong"
-                code, alts, facts = diagnose(sheet, env, e, given, decimals, own, spread)
+                code, alts, facts = diagnose(env, e, given, decimals, own, spread)
                 message = M.explain(code, e.label, given, own, facts)
         if status == "carried":
             message = (f"{e.label}: {M.num(given)} follows from your earlier numbers (error carried forward); "

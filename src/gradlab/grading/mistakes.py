@@ -20,7 +20,7 @@ class Mistake:
     code: str
     title: str
     description: str
-    message: object  # (facts) -> the part of the sentence after "you wrote X, "
+    message: object  # (facts) -> the part of the sentence after "you wrote X, " (facts["say"] replaces it)
 
 
 def _missing_derivative(f):
@@ -94,7 +94,7 @@ CODES = tuple(BY_CODE)
 
 def explain(code, label, given, right, facts):
     """The one-sentence message of a wrong entry."""
-    body = BY_CODE[code].message(facts)
+    body = facts["say"] if "say" in facts else BY_CODE[code].message(facts)
     return f"{label}: you wrote {num(given)}, {body} — from your own numbers it is {num(right)}."
 
 

@@ -541,14 +541,14 @@ class Sheet:
                 raise ParameterError(f"grade: the sheet's formula for {e.name} gives {v!r}, the explanation "
                                      f"{e.expected!r}; this sheet cannot be graded exactly")
 
-    def rounded(self, env, e, mode, digits):
-        """``e`` recomputed from its inputs rounded early (mode 'sig' or 'dec', to ``digits``)."""
-        names = env.inputs(e.formula)
-        over = {}
-        for n in names:
-            v = env(n)
-            over[n] = round_sig(v, digits) if mode == "sig" else round(v, digits)
-        return env.evaluate(e.formula, over)
+
+def rounded(env, e, mode, digits):
+    """Entry ``e`` recomputed from its inputs rounded early (mode 'sig' or 'dec', to ``digits``)."""
+    over = {}
+    for n in env.inputs(e.formula):
+        v = env(n)
+        over[n] = round_sig(v, digits) if mode == "sig" else round(v, digits)
+    return env.evaluate(e.formula, over)
 
 
 def sheet_for(reference):

@@ -85,5 +85,5 @@ def digits_text(v, figures=4):
     dec = max(0, min(6, figures - 1 - e))
     s = f"{v:.{dec}f}"
     if "." in s:
-        s = s.rstrip("0").rstrip(".") if dec > 4 else s
+        s = s.rstrip("0").rstrip(".")
     return s.replace("-", "−")
