@@ -37,12 +37,17 @@ def _rows_csv(text):
     rows = []
     for cells in csv.reader(io.StringIO(text)):
         rows.append(cells)
-    out = []
+    out, first = [], True
     for n, cells in enumerate(rows, start=1):
         if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
-        if n == 1 and [c.strip().lower() for c in cells[:2]] in (["name", "value"], ["entry", "value"]):
-            continue
+        if first and [c.strip().lower() for c in cells[:2]] in (["name", "value"], ["entry", "value"]):
+            first = False
+            continue  # the header row
+        first = False
+        cells = list(cells)
+        while len(cells) > 1 and cells[0].count("[") > cells[0].count("]"):  # dW[2][1,2] typed without quotes
+            cells[0:2] = [cells[0] + "," + cells[1]]
         out.append((n, cells[0].strip(), cells[1].strip() if len(cells) > 1 else ""))
     return out
 

@@ -12,11 +12,11 @@ from .report import GradeReport
 from .sheet import sheet_for
 
 
-def _sheet_of(reference):
+def sheet_of(reference):
     """(sheet, title) of what ``grade`` may be given."""
     inner = getattr(reference, "reference", None)  # an Exercise carries its Explanation or trace
     if inner is not None and getattr(reference, "kind", None) != "symbolic":
-        return _sheet_of(inner)
+        return sheet_of(inner)
     if hasattr(reference, "trace") and hasattr(reference, "names"):
         return sheet_for(reference), reference.title
     if getattr(reference, "steps", None) is not None and hasattr(reference, "model"):
@@ -27,7 +27,7 @@ def _sheet_of(reference):
 
 def sheet_names(reference):
     """The canonical entry names of ``reference``'s answer sheet, in sheet order (what the template lists)."""
-    sheet, _ = _sheet_of(reference)
+    sheet, _ = sheet_of(reference)
     return [e.name for e in sheet.entries]
 
 
@@ -58,7 +58,7 @@ def grade(reference, answers, *, ecf=True, title=None):
         SheetError: the sheet cannot be read, repeats an entry or holds a non-number.
         InputTypeError: the reference is not something gradlab can grade.
     """
-    sheet, ref_title = _sheet_of(reference)
+    sheet, ref_title = sheet_of(reference)
     given, unknown = read_answers(answers, sheet.resolve)
     entries = grade_entries(sheet, given, ecf=ecf)
     for raw, (value, decimals) in unknown:
