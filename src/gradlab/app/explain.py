@@ -193,6 +193,12 @@ def _build(args):
     return exp, s
 
 
+def build_explanation(args: ExplainJob):
+    """The Explanation (or perceptron trace) ``args`` describes, without rendering it (``gradlab grade`` grades
+    against it)."""
+    return _build(args)[0]
+
+
 def run_explain(args: ExplainJob) -> ExplainResult:
     """Build and render the explanation ``args`` asks for; every option is checked before any work."""
     if args.report and not str(args.report).lower().endswith((".html", ".htm")):

@@ -14,7 +14,7 @@ import importlib
 import sys
 import warnings
 
-COMMANDS = ("demo", "explain", "derive", "train", "plot", "check")
+COMMANDS = ("demo", "explain", "derive", "train", "plot", "check", "exercise", "grade")
 
 
 def _load(name):

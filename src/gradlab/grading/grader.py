@@ -57,13 +57,15 @@ class GradedEntry:
 
 
 def _spread(env, fn, own, inputs):
+    """How far ``fn`` moves when each input moves by its own written tolerance: the smaller of the moves up
+    and down, summed over the inputs (so a step, e.g. ReLU′ at a written z = 0, does not count as rounding)."""
     total = 0.0
     for name in inputs:
         t = env.tols.get(name, 0.0)
         if t:
-            v = env.evaluate(fn, {name: env.values[name] + t})
-            if math.isfinite(v):
-                total += abs(v - own)
+            moves = [abs(v - own) for v in (env.evaluate(fn, {name: env.values[name] + d}) for d in (t, -t))
+                     if math.isfinite(v)]
+            total += min(moves) if moves else 0.0
     return total
 
 
@@ -90,7 +92,8 @@ def diagnose(env, e, given, decimals, own, spread):
         if not math.isfinite(v) or abs(v - own) <= tolerance(own, decimals):
             continue
         gap = abs(given - v)
-        if gap <= tolerance(v, decimals) + SPREAD_FACTOR * spread + 1e-12:
+        scaled = spread * max(1.0, abs(v / own)) if own else spread  # a mistake that scales also scales rounding
+        if gap <= tolerance(v, decimals) + SPREAD_FACTOR * scaled + 1e-12:
             hits.append((M.PRIORITY[c.code], gap, c))
     hits.sort(key=lambda h: (h[0], h[1]))
     codes, best = [], None
