@@ -178,8 +178,11 @@ def read_answers(source, resolve):
                 unknown.append((name, value))
             continue
         if key in seen:
-            raise SheetError(f"{at}: {name!r} is entry {key}, which is already given as {seen[key]!r}")
-        seen[key] = name
+            first_name, first_line = seen[key]
+            before = f"line {first_line}" if first_line is not None else "earlier"
+            same = "" if first_name == name else f" (as {first_name!r})"
+            raise SheetError(f"{at}: entry {key} is given twice: here as {name!r} and on {before}{same}")
+        seen[key] = (name, line)
         if value is not None:
             answers[key] = (value[0], value[1], str(raw))
     return answers, unknown

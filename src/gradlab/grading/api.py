@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..core import constraints as C
-from ..core.errors import InputTypeError
+from ..core.errors import InputTypeError, ParameterError, ParseError
+from ..symbolic import check as symbolic_check
 from . import names as N
-from .answers import read_answers
+from .answers import SheetError, read_answers, read_rows
 from .grader import GradedEntry, grade_entries
 from .perceptron import perceptron_sheet
 from .report import GradeReport
@@ -58,6 +59,8 @@ def grade(reference, answers, *, ecf=True, title=None):
         SheetError: the sheet cannot be read, repeats an entry or holds a non-number.
         InputTypeError: the reference is not something gradlab can grade.
     """
+    if getattr(reference, "kind", None) == "symbolic":
+        return _grade_formula(reference, answers, ecf, title)
     sheet, ref_title = sheet_of(reference)
     given, unknown = read_answers(answers, sheet.resolve)
     entries = grade_entries(sheet, given, ecf=ecf)
@@ -66,6 +69,36 @@ def grade(reference, answers, *, ecf=True, title=None):
             f"{raw!r} is not an entry of this sheet; names look like {sheet.example_names()} "
             "(see the template for all of them)")))
     return GradeReport(entries, title=title or f"Grade: {ref_title}", ecf=ecf)
+
+
+def _grade_formula(ex, answers, ecf, title):
+    """A symbolic exercise: the row 'answer' (or ∂L/∂<variable>) holds a formula, graded by symbolic.check."""
+    spec = ex.spec
+    wrt = spec["wrt"]
+    accepted = {"answer", f"dL/d{wrt}", f"∂L/∂{wrt}", f"d L/d {wrt}"}
+    where, rows = read_rows(answers)
+    found = [(line, raw) for line, name, raw in rows if str(name).strip() in accepted]
+    if len(found) > 1:
+        raise SheetError(f"{where}: the answer is given {len(found)} times (lines "
+                         f"{', '.join(str(line) for line, _ in found)})")
+    label = f"∂L/∂{wrt}"
+    if not found or not str(found[0][1]).strip():
+        entry = GradedEntry("answer", label, None, None, "missing", message=f"{label}: missing — it is "
+                            f"{spec['answer']}.")
+        return GradeReport([entry], title=title or f"Grade: {ex.title}", ecf=ecf)
+    text = str(found[0][1]).strip()
+    if len(text) > 2000:
+        raise SheetError(f"{where}: the answer is {len(text)} characters long; a formula has at most 2000")
+    try:
+        verdict = symbolic_check(spec["expression"], wrt, text, shapes=spec["shapes"])
+    except (ParseError, ParameterError) as exc:
+        entry = GradedEntry("answer", label, None, None, "wrong", "different", [], f"{label}: {exc}", raw=text)
+        return GradeReport([entry], title=title or f"Grade: {ex.title}", ecf=ecf)
+    ok = verdict.verdict == "equivalent"
+    entry = GradedEntry("answer", label, None, None, "correct" if ok else "wrong",
+                        None if ok else verdict.verdict, [], f"{label}: {verdict.message}", credit=1.0 if ok else 0.0,
+                        raw=text)
+    return GradeReport([entry], title=title or f"Grade: {ex.title}", ecf=ecf)
 
 
 __all__ = ["grade", "sheet_names", "GradeReport", "N"]

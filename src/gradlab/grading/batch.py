@@ -116,6 +116,9 @@ class ClassReport:
             r = s.report
             first = next((e.label for e in r.entries if e.name == r.first_wrong), "")
             codes = ", ".join(sorted({e.mistake for e in r.entries if e.status == "wrong"}))
+            extra = [e.name for e in r.entries if e.status == "extra"]
+            if extra:
+                codes += ("; " if codes else "") + "not on the sheet: " + ", ".join(f"`{x}`" for x in extra[:5])
             out.append(f"| {s.file} | {r.score:g} / {r.max_score:g} | {first} | {codes} |")
         return "\n".join(out) + "\n"
 

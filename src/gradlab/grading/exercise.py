@@ -339,7 +339,7 @@ def _problem_document(ex):
 
 
 def N_fmt(v):  # noqa: N802 - a number in a table cell, exact as drawn
-    return f"{float(v):g}"
+    return f"{float(v):g}".replace("-", "−")
 
 
 def _loss_sentence(tr):
