@@ -81,7 +81,10 @@ class GradeReport(Displayable):
 
     def _rows(self):
         for e in self.entries:
-            given = "" if e.given is None else (e.raw if e.raw is not None else num(e.given)).replace("-", "−")
+            if e.given is not None:
+                given = (e.raw if e.raw is not None else num(e.given)).replace("-", "−")
+            else:
+                given = e.raw or ""  # a formula, as written
             expected = "" if e.expected is None else num(e.expected)
             yield e, given, expected
 
