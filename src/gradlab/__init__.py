@@ -106,6 +106,7 @@ _LAZY = {
     "grading": ("gradlab.grading", None),
     "grade": ("gradlab.grading", "grade"),
     "GradeReport": ("gradlab.grading", "GradeReport"),
+    "exercise": ("gradlab.grading", "exercise"),
 }
 
 

@@ -111,6 +111,9 @@ class ExerciseJob:
     no_bias: bool = False
     reduction: str = "mean"
     half: bool = False
+    shared_bias: bool = False
+    frozen_bias: bool = False
+    update_order: str = "simultaneous"
     out: str = "exercise"
 
 
@@ -118,5 +121,6 @@ def run_exercise(job: ExerciseJob):
     """Write the exercise's five files into ``job.out``; returns the paths."""
     ex = exercise(job.layers, job.activation, job.loss, seed=job.seed, batch=job.batch, nice=job.nice,
                   lr=None if job.no_update else job.lr, kind=job.kind, gate=job.gate, problem=job.problem,
-                  bias=not job.no_bias, reduction=job.reduction, half=job.half)
+                  bias=not job.no_bias, reduction=job.reduction, half=job.half, shared_bias=job.shared_bias,
+                  frozen_bias=job.frozen_bias, update_order=job.update_order)
     return ex, ex.write(job.out)

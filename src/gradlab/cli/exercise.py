@@ -36,6 +36,10 @@ def add_arguments(p):
     p.add_argument("--no-bias", action="store_true", help="layers without biases")
     p.add_argument("--reduction", choices=("mean", "sum"), default="mean")
     p.add_argument("--half", action="store_true", help="½ in front of the squared error")
+    p.add_argument("--shared-bias", action="store_true", help="one bias per layer, shared by its neurons")
+    p.add_argument("--frozen-bias", action="store_true", help="biases are not updated")
+    p.add_argument("--update-order", choices=("simultaneous", "sequential"), default="simultaneous",
+                   help="sequential: each layer is updated before the deltas below it are computed")
     p.add_argument("--gate", choices=("and", "or", "nand"), default="and", help="perceptron: the gate")
     p.add_argument("--problem", help="symbolic: the problem (default: drawn by --seed)")
     p.add_argument("--out", default="exercise", help="folder to write into (default: exercise)")

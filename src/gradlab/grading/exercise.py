@@ -43,6 +43,8 @@ FORMAT = "gradlab-exercise"
 VERSION = 1
 KINDS = C.Options("network", "perceptron", "symbolic")
 MAX_LAYERS, MAX_WIDTH, MAX_BATCH = 6, 12, 32
+CONVENTION_DEFAULTS = {"reduction": "mean", "half": False, "shared_bias": False, "frozen_bias": False,
+                       "update_order": "simultaneous"}
 PERCEPTRON_EPOCHS = 4  # a perceptron hand trace ends with its first error-free epoch, at most this many
 FILES = {"problem.md": "markdown", "problem.tex": "latex", "problem.html": "html"}
 
@@ -97,9 +99,11 @@ def _targets(rng, loss, m, k, nice):
 
 
 @C.declare("exercise", kind=KINDS, seed=C.NON_NEGATIVE_INT, nice=C.BOOL, batch=C.Optional(C.POSITIVE_INT),
-           lr=C.Optional(C.POSITIVE_FLOAT), bias=C.BOOL, reduction=C.SCALAR_REDUCTIONS, half=C.BOOL)
+           lr=C.Optional(C.POSITIVE_FLOAT), bias=C.BOOL, reduction=C.SCALAR_REDUCTIONS, half=C.BOOL,
+           shared_bias=C.BOOL, frozen_bias=C.BOOL, update_order=C.UPDATE_ORDERS)
 def exercise(layers="1-2-3-1", activation="sigmoid", loss="bce", *, seed=0, batch=None, nice=False, lr=0.1,
-             kind="network", gate="and", bias=True, reduction="mean", half=False, problem=None):
+             kind="network", gate="and", bias=True, reduction="mean", half=False, shared_bias=False,
+             frozen_bias=False, update_order="simultaneous", problem=None):
     """Make an exercise (see the module docstring).
 
     Args:
@@ -114,8 +118,11 @@ def exercise(layers="1-2-3-1", activation="sigmoid", loss="bce", *, seed=0, batc
         kind: 'network', 'perceptron' (a hand trace of the perceptron rule on
             ``gate`` 'and', 'or' or 'nand') or 'symbolic' (``problem`` one of
             :data:`gradlab.grading.symbolic_problems.PROBLEMS`, or drawn from the seed).
-        bias, reduction, half: the network's conventions (biases or none; the loss's
-            reduction 'mean' or 'sum'; ½ in front of the squared error).
+        bias, reduction, half, shared_bias, frozen_bias, update_order: the
+            network's conventions (biases or none; the loss's reduction 'mean'
+            or 'sum'; ½ in front of the squared error; one bias per layer;
+            biases not updated; 'sequential' updates, each layer before the
+            deltas below it) — see gradlab.explainer.trace.Conventions.
 
     Returns:
         An :class:`Exercise`.
@@ -135,14 +142,16 @@ def exercise(layers="1-2-3-1", activation="sigmoid", loss="bce", *, seed=0, batc
     rng = np.random.default_rng(seed)
     for _ in range(100):  # redraw until no layer's gradient is all zero (dead ReLUs make a dull exercise)
         net = [{"W": _draw(rng, (widths[l + 1], widths[l]), nice).tolist(),
-                "b": (_draw(rng, (widths[l + 1],), nice).tolist() if bias else None), "activation": acts[l]}
+                "b": (None if not bias else float(_draw(rng, (1,), nice)[0]) if shared_bias
+                      else _draw(rng, (widths[l + 1],), nice).tolist()), "activation": acts[l]}
                for l in range(len(widths) - 1)]
         X = (np.round(rng.choice(np.arange(-2.0, 2.01, 0.5), size=(m, widths[0])), 1) if nice
              else _draw(rng, (m, widths[0]), False, -2.0, 2.0))
         spec = {"format": FORMAT, "version": VERSION, "kind": "network", "seed": int(seed), "nice": bool(nice),
                 "layers": net, "loss": loss_name, "x": (X[0] if batch is None else X).tolist(),
                 "y": _targets(rng, loss_name, m, widths[-1], nice), "lr": lr,
-                "conventions": {"reduction": reduction, "half": bool(half)}}
+                "conventions": {"reduction": reduction, "half": bool(half), "shared_bias": bool(shared_bias),
+                                "frozen_bias": bool(frozen_bias), "update_order": update_order}}
         if batch is None:
             spec["y"] = spec["y"][0]
         ex = Exercise(spec)
@@ -191,9 +200,8 @@ class Exercise:
     def _explain(spec):
         layers = [(np.array(L["W"], dtype=np.float64), None if L["b"] is None else np.array(L["b"], dtype=np.float64),
                    L["activation"]) for L in spec["layers"]]
-        conv = spec.get("conventions", {})
-        return explain(layers, spec["x"], spec["y"], spec["loss"], lr=spec["lr"], title="Answer key",
-                       reduction=conv.get("reduction", "mean"), half=conv.get("half", False))
+        conv = {**CONVENTION_DEFAULTS, **spec.get("conventions", {})}
+        return explain(layers, spec["x"], spec["y"], spec["loss"], lr=spec["lr"], title="Answer key", **conv)
 
     @staticmethod
     def _trace(spec):
@@ -303,11 +311,14 @@ def _problem_document(ex):
     doc.para("Notation: z⁽ˡ⁾ = W⁽ˡ⁾a⁽ˡ⁻¹⁾ + b⁽ˡ⁾ and a⁽ˡ⁾ = f(z⁽ˡ⁾), a⁽⁰⁾ = x; wᵢⱼ⁽ˡ⁾ is the weight from input i to "
              "neuron j of layer l.")
     doc.para(_loss_sentence(tr))
+    for sentence in tr.conv.statements(tr.lr):
+        if not sentence.startswith(("Loss reduction", "A factor ½")):  # the loss sentence says those
+            doc.para(sentence)
     for l in range(1, tr.L + 1):
         W, b = tr.W(l), tr.b(l)
         doc.heading(f"Layer {l} ({tr.act(l).title})", 3)
         header = ["neuron"] + [f"w{N.sub(i + 1)}ⱼ" + N.sup(l) for i in range(W.shape[1])] + (
-            ["bias bⱼ" + N.sup(l)] if b is not None else [])
+            [("shared bias b" if np.ndim(b) == 0 else "bias bⱼ") + N.sup(l)] if b is not None else [])
         rows = [[f"j = {j + 1}"] + [Num(W[j, i]) for i in range(W.shape[1])] + (
             [Num(b[j] if np.ndim(b) else b)] if b is not None else []) for j in range(W.shape[0])]
         doc.table(header, rows)

@@ -16,7 +16,7 @@ import os
 from ..core.errors import GradlabError, ParameterError
 from ..ops import catalog
 from .answers import _depth
-from .exercise import FORMAT, MAX_BATCH, MAX_LAYERS, MAX_WIDTH, PERCEPTRON_EPOCHS, VERSION, Exercise
+from .exercise import CONVENTION_DEFAULTS, FORMAT, MAX_BATCH, MAX_LAYERS, MAX_WIDTH, PERCEPTRON_EPOCHS, VERSION, Exercise
 from .symbolic_problems import PROBLEMS, symbolic_problem
 
 MAX_KEY_BYTES = 1 << 20
@@ -62,10 +62,13 @@ def _check_network(where, spec):
             _fail(where, f, "expected an object with W, b and activation")
         W = _matrix(where, f + ".W", L.get("W"), cols=width)
         width = len(W)
-        if L.get("b") is not None:
-            if not isinstance(L["b"], list) or len(L["b"]) != width:
-                _fail(where, f + ".b", f"expected null or a list of {width} numbers")
-            [_number(where, f"{f}.b[{i}]", x) for i, x in enumerate(L["b"])]
+        b = L.get("b")
+        if isinstance(b, (int, float)) and not isinstance(b, bool):
+            _number(where, f + ".b", b)  # one bias shared by the layer
+        elif b is not None:
+            if not isinstance(b, list) or len(b) != width:
+                _fail(where, f + ".b", f"expected null, one number or a list of {width} numbers")
+            [_number(where, f"{f}.b[{i}]", x) for i, x in enumerate(b)]
         act = L.get("activation")
         if not isinstance(act, str) or act.lower().replace("-", "_") not in catalog.ACTIVATION_KINDS:
             _fail(where, f + ".activation", f"unknown activation {str(act)[:40]!r}")
@@ -84,9 +87,14 @@ def _check_network(where, spec):
     if spec.get("lr") is not None:
         _number(where, "lr", spec["lr"], positive=True)
     conv = spec.get("conventions", {})
-    if not isinstance(conv, dict) or set(conv) - {"reduction", "half"} or conv.get("reduction", "mean") not in (
-            "mean", "sum") or not isinstance(conv.get("half", False), bool):
-        _fail(where, "conventions", "expected {\"reduction\": \"mean\" or \"sum\", \"half\": true or false}")
+    if not isinstance(conv, dict) or set(conv) - set(CONVENTION_DEFAULTS) or conv.get("reduction", "mean") not in (
+            "mean", "sum") or conv.get("update_order", "simultaneous") not in ("simultaneous", "sequential") or any(
+            not isinstance(conv.get(k, False), bool) for k in ("half", "shared_bias", "frozen_bias")):
+        _fail(where, "conventions", "expected reduction 'mean' or 'sum', update_order 'simultaneous' or "
+                                    "'sequential', and half, shared_bias, frozen_bias true or false")
+    shared = conv.get("shared_bias", False)
+    if any((L.get("b") is not None) and (isinstance(L["b"], list) == shared) for L in layers):
+        _fail(where, "conventions.shared_bias", "a shared bias is one number per layer, otherwise a list")
 
 
 def _check_perceptron(where, spec):

@@ -35,6 +35,9 @@ class GradeReport(Displayable):
         self.score = float(sum(e.credit for e in graded))
         self.first_wrong = next((e.name for e in graded if e.status == "wrong"), None)
 
+    def _repr_latex_(self):
+        return None  # a grade report has no LaTeX form; Jupyter shows the HTML table
+
     def entry(self, name):
         """The graded entry called ``name`` (canonical)."""
         for e in self.entries:
