@@ -48,7 +48,7 @@ def _rows_csv(text):
         cells = list(cells)
         while len(cells) > 1 and cells[0].count("[") > cells[0].count("]"):  # dW[2][1,2] typed without quotes
             cells[0:2] = [cells[0] + "," + cells[1]]
-        out.append((n, cells[0].strip(), cells[1].strip() if len(cells) > 1 else ""))
+        out.append((f"line {n}", cells[0].strip(), cells[1].strip() if len(cells) > 1 else ""))
     return out
 
 
@@ -64,7 +64,7 @@ def _rows_markdown(text):
             continue
         if not header_seen:
             continue  # the header row
-        out.append((n, cells[0], cells[1] if len(cells) > 1 else ""))
+        out.append((f"line {n}", cells[0], cells[1] if len(cells) > 1 else ""))
     return out
 
 
@@ -108,13 +108,14 @@ def _rows_json(text, where):
     if isinstance(data, dict):
         return [(None, str(k), v) for k, v in data.items()]
     if isinstance(data, list) and all(isinstance(r, dict) and "name" in r for r in data):
-        return [(k + 1, str(r["name"]), r.get("value", "")) for k, r in enumerate(data)]
+        return [(f"item {k + 1}", str(r["name"]), r.get("value", "")) for k, r in enumerate(data)]
     raise SheetError(f"{where}: expected an object {{name: value}}, {{\"answers\": {{...}}}} or a list of "
                      "{\"name\": ..., \"value\": ...}")
 
 
 def read_rows(source):
-    """(where, [(line or None, name, raw value)]) from a mapping or a sheet file."""
+    """(where, [(location such as 'line 3' or 'item 2', or None; name; raw value)]) from a mapping or a sheet
+    file."""
     if isinstance(source, Mapping):
         return "answers", [(None, str(k), v) for k, v in source.items()]
     if not isinstance(source, (str, os.PathLike)):
@@ -162,7 +163,7 @@ def read_answers(source, resolve):
         raise SheetError(f"{where}: {len(rows)} entries is more than a sheet may hold ({MAX_ENTRIES})")
     answers, unknown, seen = {}, [], {}
     for line, name, raw in rows:
-        at = f"{where}, line {line}" if line is not None else where
+        at = f"{where}, {line}" if line is not None else where
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             value = None
         else:
@@ -179,7 +180,7 @@ def read_answers(source, resolve):
             continue
         if key in seen:
             first_name, first_line = seen[key]
-            before = f"line {first_line}" if first_line is not None else "earlier"
+            before = first_line if first_line is not None else "earlier"
             same = "" if first_name == name else f" (as {first_name!r})"
             raise SheetError(f"{at}: entry {key} is given twice: here as {name!r} and on {before}{same}")
         seen[key] = (name, line)

@@ -79,8 +79,8 @@ def _grade_formula(ex, answers, ecf, title):
     where, rows = read_rows(answers)
     found = [(line, raw) for line, name, raw in rows if str(name).strip() in accepted]
     if len(found) > 1:
-        raise SheetError(f"{where}: the answer is given {len(found)} times (lines "
-                         f"{', '.join(str(line) for line, _ in found)})")
+        raise SheetError(f"{where}: the answer is given {len(found)} times "
+                         f"({', '.join(str(line) for line, _ in found)})")
     label = f"∂L/∂{wrt}"
     if not found or not str(found[0][1]).strip():
         entry = GradedEntry("answer", label, None, None, "missing", message=f"{label}: missing — it is "

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-_SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙₛ₍₎,", "0123456789ijklmns(),"))
+_SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙₛ₍₎", "0123456789ijklmns()"))
 _SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡᴸ", "0123456789()lL"))
 _SUB_OUT = dict(zip("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 _SUP_OUT = dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
@@ -113,16 +113,18 @@ _NOTATION = re.compile(
 def _normalize(text):
     t = _flatten_scripts(str(text).strip())
     t = t.replace("∂", "d").replace("δ", "delta").replace("ŷ", "yhat").replace("−", "-").replace("′", "'")
-    t = t.replace("{", "").replace("}", "")
+    t = t.replace("{", "").replace("}", "").replace(",_", ",")  # w₁,₁₀ → w_1,10
     return t
 
 
-def resolve(text, layers, batch):
+def resolve(text, layers, batch, width=None):
     """The canonical name of an entry written ``text`` (canonical or notation), or None.
 
     ``layers``: L, the number of layers; ``batch``: m when the sheet is for a
     batch of m samples, None for one sample (then a sample index is refused
-    unless it is 1).
+    unless it is 1); ``width(kind, layer)``: the number of units a per-sample
+    name indexes, so that a name without its unit index (``ŷ``, ``z[2]``) is
+    read as unit 1 only where there is one unit.
     """
     raw = str(text).strip()
     sample = None
@@ -146,11 +148,14 @@ def resolve(text, layers, batch):
             name = _from_notation(raw, layers)
             if name is None:
                 return None
-    return _with_sample(name, sample, layers, batch)
+    return _with_sample(name, sample, layers, batch, width)
 
 
 def _from_notation(raw, layers):
     t = _normalize(raw)
+    new_prefix = re.match(r"^(?:new|updated)\s+", t)  # 'new w₁₂⁽²⁾', as the template's notation column writes it
+    if new_prefix:
+        t = t[new_prefix.end():] + "'"
     t = re.sub(r"\s+", "", t)
     low = t.lower().replace("dy_hat", "dyhat").replace("y_hat", "yhat")
     low = re.sub(r"^delta(?=[_\d^(])", "dl/dz", low)
@@ -169,10 +174,10 @@ def _from_notation(raw, layers):
         if layer is not None or new:
             return None
         if sym == "x":
-            return canonical("da", 0, index or (1,)) if deriv else None
+            return canonical("da", 0, index) if deriv else None
         if sym == "yhat":
-            return canonical("dL/dy_hat", None, index or (1,)) if deriv else canonical("a", layers, index or (1,))
-        return None if deriv else canonical("p", None, index or (1,))
+            return canonical("dL/dy_hat", None, index) if deriv else canonical("a", layers, index)
+        return None if deriv else canonical("p", None, index)
     if layer is None:
         return None
     lay = int(layer)
@@ -205,7 +210,7 @@ def _indices(idx, want):
     return parts if len(parts) == want else None
 
 
-def _with_sample(name, sample, layers, batch):
+def _with_sample(name, sample, layers, batch, width=None):
     parsed = parse_canonical(name)
     if parsed is None:
         return None
@@ -214,7 +219,10 @@ def _with_sample(name, sample, layers, batch):
         return name if sample is None and layer is None and not index else None
     if kind not in PER_SAMPLE:
         return name if sample is None else None
-    index = index or (1,)  # ŷ, ∂L/∂ŷ, ∂L/∂x of a single output or input
+    if not index:  # ŷ, ∂L/∂ŷ, ∂L/∂x, z[2]: unit 1, where it is the only unit
+        if width is not None and width(kind, layer) != 1:
+            return None
+        index = (1,)
     if batch is None:
         if sample not in (None, 1):
             return None

@@ -515,8 +515,15 @@ class Sheet:
 
     def resolve(self, text):
         """The canonical name of ``text`` on this sheet (canonical or notation), or None."""
-        name = N.resolve(text, self.L, self.batch)
+        name = N.resolve(text, self.L, self.batch, self._width)
         return name if name in self.by_name else None
+
+    def _width(self, kind, layer):
+        if kind in N.NO_LAYER:
+            return self.k
+        if kind == "da" and layer == 0:
+            return self.tr.layer(1).n_in
+        return self.tr.layer(layer).n_out if layer is not None and 1 <= layer <= self.L else 0
 
     def example_names(self):
         picks = [e.name for e in self.entries if e.kind in ("z", "delta", "dW")][:1]
