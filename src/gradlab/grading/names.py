@@ -77,27 +77,15 @@ def parse_canonical(name):
 # ---------------------------------------------------------------- notation
 
 
+_SUB_RUN = re.compile("[" + "".join(_SUBSCRIPT) + "]+")
+_SUP_RUN = re.compile("[" + "".join(_SUPERSCRIPT) + "]+")
+_SUB_TABLE, _SUP_TABLE = str.maketrans(_SUBSCRIPT), str.maketrans(_SUPERSCRIPT)
+
+
 def _flatten_scripts(text):
     """Unicode sub- and superscripts to ``_digits`` and ``^(digits)``."""
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch in _SUBSCRIPT:
-            j = i
-            while j < len(text) and text[j] in _SUBSCRIPT:
-                j += 1
-            out.append("_" + "".join(_SUBSCRIPT[c] for c in text[i:j]))
-            i = j
-        elif ch in _SUPERSCRIPT:
-            j = i
-            while j < len(text) and text[j] in _SUPERSCRIPT:
-                j += 1
-            out.append("^" + "".join(_SUPERSCRIPT[c] for c in text[i:j]))
-            i = j
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    text = _SUB_RUN.sub(lambda m: "_" + m.group().translate(_SUB_TABLE), text)
+    return _SUP_RUN.sub(lambda m: "^" + m.group().translate(_SUP_TABLE), text)
 
 
 _SAMPLE = re.compile(r"(?:\(\s*sample\s*(\d+)\s*\)|\[\s*sample\s*(\d+)\s*\]|[,;\s]+sample\s*(\d+)|[,;\s]+s\s*=\s*(\d+))\s*$")
