@@ -103,6 +103,8 @@ def _rows_json(text, where):
         data = json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise SheetError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more digits than Python converts
+        raise SheetError(f"{where}: not valid JSON for a sheet ({str(exc)[:80]})") from None
     if isinstance(data, dict) and isinstance(data.get("answers"), (dict, list)):
         data = data["answers"]
     if isinstance(data, dict):

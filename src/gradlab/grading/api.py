@@ -17,7 +17,7 @@ def sheet_of(reference):
     """(sheet, title) of what ``grade`` may be given."""
     inner = getattr(reference, "reference", None)  # an Exercise carries its Explanation or trace
     if inner is not None and getattr(reference, "kind", None) != "symbolic":
-        return sheet_of(inner)
+        return sheet_of(inner)[0], reference.title
     if hasattr(reference, "trace") and hasattr(reference, "names"):
         return sheet_for(reference), reference.title
     if getattr(reference, "steps", None) is not None and hasattr(reference, "model"):

@@ -42,22 +42,34 @@ def gradescope(report):
 
 @dataclass
 class SheetResult:
-    """One sheet: its file name, and its GradeReport or the reason it could not be graded."""
+    """One sheet: its file name, its GradeReport or the reason it could not be graded, and ``folder``, the
+    name of its report folder (the file's stem made safe, unique within the batch)."""
 
     file: str
     report: object = None
     error: str | None = None
+    folder: str = ""
 
-    @property
-    def stem(self):
-        return re.sub(r"[^A-Za-z0-9._-]", "_", os.path.splitext(self.file)[0]) or "sheet"
+
+def _folders(sheets):
+    """Give every sheet a report folder of its own: ann.csv and ann.json become ann and ann_2."""
+    used = set()
+    for s in sheets:
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.splitext(s.file)[0]).lstrip(".") or "sheet"
+        name, k = base, 1
+        while name.lower() in used or name.lower() in ("summary.md", "summary.html", "grades.csv"):
+            k += 1
+            name = f"{base}_{k}"
+        used.add(name.lower())
+        s.folder = name
+    return sheets
 
 
 class ClassReport:
     """The graded sheets of a folder (``sheets``: list of :class:`SheetResult`) and the class summary."""
 
     def __init__(self, sheets, title):
-        self.sheets = sheets
+        self.sheets = _folders(sheets)
         self.title = title
 
     @property
@@ -115,11 +127,8 @@ class ClassReport:
                 continue
             r = s.report
             first = next((e.label for e in r.entries if e.name == r.first_wrong), "")
-            codes = ", ".join(sorted({e.mistake for e in r.entries if e.status == "wrong"}))
-            extra = [e.name for e in r.entries if e.status == "extra"]
-            if extra:
-                codes += ("; " if codes else "") + "not on the sheet: " + ", ".join(f"`{x}`" for x in extra[:5])
-            out.append(f"| {s.file} | {r.score:g} / {r.max_score:g} | {first} | {codes} |")
+            codes = _mistakes_of(r, "`")
+            out.append(f"| [{s.file}]({s.folder}/report.md) | {r.score:g} / {r.max_score:g} | {first} | {codes} |")
         return "\n".join(out) + "\n"
 
     def histogram_svg(self):
@@ -153,8 +162,8 @@ class ClassReport:
                 continue
             r = s.report
             first = next((e.label for e in r.entries if e.name == r.first_wrong), "")
-            codes = ", ".join(sorted({e.mistake for e in r.entries if e.status == "wrong"}))
-            sheets.append(f'<tr><td><a href="{esc(s.stem)}/report.html">{esc(s.file)}</a></td>'
+            codes = _mistakes_of(r, "")
+            sheets.append(f'<tr><td><a href="{esc(s.folder)}/report.html">{esc(s.file)}</a></td>'
                           f"<td>{r.score:g} / {r.max_score:g}</td><td>{esc(first)}</td><td>{esc(codes)}</td></tr>")
         style = ("body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
                  "td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}")
@@ -178,13 +187,9 @@ class ClassReport:
     def write(self, out_dir):
         """Write every sheet's report and Gradescope result and the class summary; returns the paths written."""
         os.makedirs(out_dir, exist_ok=True)
-        paths, used = [], set()
+        paths = []
         for s in self.graded:
-            stem = s.stem
-            while stem in used:
-                stem += "_"
-            used.add(stem)
-            folder = os.path.join(out_dir, stem)
+            folder = os.path.join(out_dir, s.folder)
             os.makedirs(folder, exist_ok=True)
             for name, text in (("report.md", s.report.render("markdown")), ("report.html", s.report.render("html")),
                                ("results.json", json.dumps(gradescope(s.report), indent=1, ensure_ascii=False) + "\n")):
@@ -195,6 +200,15 @@ class ClassReport:
             paths.append(os.path.join(out_dir, name))
             write_atomic(paths[-1], text, owner="grade")
         return paths
+
+
+def _mistakes_of(report, quote):
+    """The codes of a report's wrong entries and the names it gave that are not on the sheet, for a summary row."""
+    text = ", ".join(sorted({e.mistake for e in report.entries if e.status == "wrong"}))
+    extra = [e.name for e in report.entries if e.status == "extra"]
+    if extra:
+        text += ("; " if text else "") + "not on the sheet: " + ", ".join(f"{quote}{x}{quote}" for x in extra[:5])
+    return text
 
 
 def _cell(text):
@@ -221,6 +235,8 @@ def grade_folder(folder, reference, ecf=True, progress=None):
             sheets.append(SheetResult(f, grade(reference, os.path.join(folder, f), ecf=ecf, title=f"Grade: {f}")))
         except GradlabError as exc:
             sheets.append(SheetResult(f, error=str(exc)))
+        except (ValueError, OverflowError, RecursionError, MemoryError) as exc:  # never stop the class on one sheet
+            sheets.append(SheetResult(f, error=f"{f}: cannot be graded ({type(exc).__name__}: {str(exc)[:100]})"))
         if progress is not None:
             progress(k, len(files), f)
     return ClassReport(sheets, f"Class summary: {getattr(reference, 'title', 'exercise')}")

@@ -32,7 +32,7 @@ def _fail(where, field, what):
 
 
 def _number(where, field, v, positive=False):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or abs(v) > MAX_VALUE:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not abs(v) <= MAX_VALUE:
         _fail(where, field, f"expected a finite number of at most {MAX_VALUE:g} in size; got {str(v)[:40]!r}")
     if positive and v <= 0:
         _fail(where, field, f"expected a number > 0; got {v!r}")
@@ -138,11 +138,16 @@ def load_exercise(path):
         spec = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExerciseError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more digits than Python converts
+        raise ExerciseError(f"{where}: not valid JSON for an exercise key ({str(exc)[:80]})") from None
     if not isinstance(spec, dict) or spec.get("format") != FORMAT:
         raise ExerciseError(f"{where}: not a gradlab exercise key (expected \"format\": \"{FORMAT}\"); write one "
                             "with: gradlab exercise")
     if spec.get("version") != VERSION:
         _fail(where, "version", f"this gradlab reads version {VERSION}; got {str(spec.get('version'))[:20]!r}")
+    seed = spec.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 63:
+        _fail(where, "seed", f"expected an integer ≥ 0; got {str(seed)[:20]!r}")
     kind = spec.get("kind")
     checks = {"network": _check_network, "perceptron": _check_perceptron, "symbolic": _check_symbolic}
     if kind not in checks:
@@ -151,7 +156,7 @@ def load_exercise(path):
     stored = spec.pop("answers", None)
     spec.pop("title", None)
     if kind == "symbolic":
-        spec = symbolic_problem(spec["problem"], spec.get("seed", 0) if isinstance(spec.get("seed"), int) else 0)
+        spec = symbolic_problem(spec["problem"], spec["seed"])
     try:
         ex = Exercise(spec)
     except GradlabError as exc:

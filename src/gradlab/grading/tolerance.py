@@ -30,6 +30,8 @@ def parse_number(text, where="grade"):
     if isinstance(text, bool):
         raise ParameterError(f"{where}: {text!r} is not a number")
     if isinstance(text, int):
+        if abs(text) > 1e300:
+            raise ParameterError(f"{where}: an integer of {len(str(abs(text)))} digits is not a finite number here")
         return float(text), 0
     if isinstance(text, float) or type(text).__name__.startswith("float"):
         v = float(text)
