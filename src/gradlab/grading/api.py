@@ -91,9 +91,8 @@ def _grade_formula(ex, answers, ecf, title):
         raise SheetError(f"{where}: the answer is {len(text)} characters long; a formula has at most 2000")
     try:
         verdict = symbolic_check(spec["expression"], wrt, text, shapes=spec["shapes"])
-    except (ParseError, ParameterError) as exc:
-        entry = GradedEntry("answer", label, None, None, "wrong", "different", [], f"{label}: {exc}", raw=text)
-        return GradeReport([entry], title=title or f"Grade: {ex.title}", ecf=ecf)
+    except (ParseError, ParameterError) as exc:  # not a formula that can be graded: the sheet is refused, as a
+        raise SheetError(f"{where}: the answer {text[:60]!r} cannot be read as a formula: {exc}") from None  # non-number
     ok = verdict.verdict == "equivalent"
     entry = GradedEntry("answer", label, None, None, "correct" if ok else "wrong",
                         None if ok else verdict.verdict, [], f"{label}: {verdict.message}", credit=1.0 if ok else 0.0,

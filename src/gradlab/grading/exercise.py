@@ -386,6 +386,8 @@ def _symbolic_document(doc, s):
     doc.para(f"Derive {s['question']}")
     doc.para("Shapes: " + ", ".join(f"{k} is {v}" for k, v in s["shapes"].items()) + ".")
     doc.para(f"Expression (gradlab syntax): {s['expression']}")
+    if s.get("where"):
+        doc.para(f"You may use the names {s['where']} (write ŷ as yhat, subscripts as digits: a₁ as a1).")
     doc.note("Answer with one formula in the same syntax (X.T for the transpose, @ for the matrix product, * for "
              "scalars and element-wise products), in the row 'answer' of template.csv. Names defined in the "
              "problem may be used. Grade with: gradlab grade template.csv --exercise key.json")

@@ -14,7 +14,8 @@ def _without(names, node):
     return {k: v for k, v in names.items() if k != node}
 
 
-def _where(d, latex=False):
+def where_lines(d, latex=False):
+    """The "where" lines of a derivation: each name it uses = its definition (text, or LaTeX)."""
     out = []
     for text, tex, node in d.definitions():
         if latex:
@@ -33,7 +34,7 @@ def _title(d):
 
 def derivation_text(d, steps=True):
     lines = [_title(d), f"  {d.symbol} = {d.result_text()}    [{S.fmt(d.result.shape)}]"]
-    where = _where(d)
+    where = where_lines(d)
     if where:
         lines.append("  where " + ", ".join(where))
     lines.append(f"  ({d.layout_note()})")
@@ -49,7 +50,7 @@ def derivation_text(d, steps=True):
 
 def derivation_markdown(d, steps=True):
     lines = [f"### {_title(d)}", "", f"$$ {_sym_latex(d)} = {to_latex(d.result, d.names)} $$", ""]
-    where = _where(d, latex=True)
+    where = where_lines(d, latex=True)
     if where:
         lines += ["where " + ", ".join(f"${w}$" for w in where), ""]
     lines += [f"*{d.layout_note()}*", ""]
@@ -75,7 +76,7 @@ def _sym_latex(d):
 
 def derivation_latex(d, steps=True):
     lines = [r"\begin{align*}", rf"{_sym_latex(d)} &= {to_latex(d.result, d.names)}"]
-    where = _where(d, latex=True)
+    where = where_lines(d, latex=True)
     if steps:
         for s in d.steps:
             lines[-1] += r" \\"
