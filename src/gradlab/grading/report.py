@@ -142,6 +142,7 @@ class GradeReport(Displayable):
             return body
         style = ("body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
                  "td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}"
+                 "td:nth-child(2),td:nth-child(4),td:nth-child(5){white-space:nowrap}"
                  "tr.wrong{background:#ffebe9}tr.carried{background:#fff8c5}")
         return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(self.title)}</title>'
                 f"<style>{style}</style></head><body>{body}</body></html>\n")
