@@ -9,11 +9,12 @@ sheet could not be graded). :func:`run_exercise` writes an exercise's files.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 
 from ..core.errors import ParameterError
-from ..grading import grade
+from ..grading import SheetError, grade
 from ..grading.batch import gradescope, grade_folder
 from ..grading.exercise import exercise
 from ..grading.keyfile import load_exercise
@@ -53,7 +54,8 @@ def reference_of(job):
                              f"--target); got {', '.join(given) if given else 'none'}")
     if job.exercise:
         extra = [f for f, v in (("--input", job.input), ("--target", job.target), ("--loss", job.loss),
-                                ("--lr", job.lr), ("--variant", job.variant)) if v is not None]
+                                ("--lr", job.lr), ("--variant", job.variant), ("--reduction", job.reduction),
+                                ("--half", job.half or None)) if v is not None]
         if extra:
             raise ParameterError(f"{', '.join(extra)}: an exercise file holds its own problem; drop "
                                  f"{'it' if len(extra) == 1 else 'them'}")
@@ -72,6 +74,9 @@ def run_grade(job: GradeJob):
     reference = reference_of(job)
     if job.batch is not None:
         out = job.out or "graded"
+        if os.path.realpath(out) == os.path.realpath(job.batch):
+            raise ParameterError(f"--out {out!r} is the folder of the sheets; write the reports elsewhere, or the "
+                                 "next batch would grade them as sheets")
 
         def progress(done, total, name):
             if sys.stderr.isatty():
@@ -81,11 +86,19 @@ def run_grade(job: GradeJob):
         paths = report.write(out)
         text = "\n".join(report.summary_lines()) + "\n"
         text += "".join(f"could not grade {s.file}: {s.error}\n" for s in report.bad)
-        text += f"wrote {len(paths)} files to {out}/ (summary.md, summary.html, grades.csv, one folder per sheet)\n"
+        shown = out.rstrip("/" + os.sep) or out
+        text += f"wrote {len(paths)} files to {shown}/ (summary.md, summary.html, grades.csv, one folder per sheet)\n"
         return text, (1 if report.bad else 0)
     if job.out is not None:
         raise ParameterError("--out applies to --batch only; use --output for one sheet's report")
-    report = grade(reference, job.sheet, ecf=not job.no_ecf)
+    try:
+        report = grade(reference, job.sheet, ecf=not job.no_ecf)
+    except SheetError as exc:
+        if job.format != "gradescope":
+            raise
+        # inside a Gradescope autograder the student sees results.json, not stderr: say why there
+        return json.dumps({"score": 0.0, "output": f"Your sheet could not be graded: {exc}", "tests": []},
+                          indent=1, ensure_ascii=False) + "\n", 2
     if job.format == "gradescope":
         text = json.dumps(gradescope(report), indent=1, ensure_ascii=False) + "\n"
     else:

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Mapping
 
 from ..core.errors import ParameterError
@@ -33,22 +34,46 @@ class SheetError(ParameterError):
     """An answer sheet that cannot be graded: the message names the file, the line and what is wrong."""
 
 
+def _delimiter(text):
+    """',' — or a tab or ';' where a sheet uses them (pasted from a spreadsheet, or a decimal-comma locale).
+    Commas inside brackets (dW[2][1,2]) do not count."""
+    for line in text.splitlines()[:50]:
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        outside = re.sub(r"\[[^\]]*\]", "", s)
+        if "\t" in outside:
+            return "\t"
+        if ";" in outside:
+            return ";"
+        return ","
+    return ","
+
+
+_DIGITS = re.compile(r"^\s*[+\-−]?\d+\s*$")
+
+
 def _rows_csv(text):
-    rows = []
-    for cells in csv.reader(io.StringIO(text)):
-        rows.append(cells)
-    out, first = [], True
-    for n, cells in enumerate(rows, start=1):
+    delimiter = _delimiter(text)
+    out, width = [], 2
+    for n, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
-        if first and [c.strip().lower() for c in cells[:2]] in (["name", "value"], ["entry", "value"]):
-            first = False
+        if not out and width == 2 and [c.strip().lower() for c in cells[:2]] in (["name", "value"], ["entry", "value"]):
+            width = max(2, len(cells))
             continue  # the header row
-        first = False
-        cells = list(cells)
-        while len(cells) > 1 and cells[0].count("[") > cells[0].count("]"):  # dW[2][1,2] typed without quotes
-            cells[0:2] = [cells[0] + "," + cells[1]]
-        out.append((f"line {n}", cells[0].strip(), cells[1].strip() if len(cells) > 1 else ""))
+        if cells[0].count("[") > cells[0].count("]"):  # dW[2][1,2] typed without quotes: a name has few commas
+            for k in range(1, min(len(cells), 4)):
+                name = ",".join(cells[:k + 1])
+                if name.count("[") == name.count("]"):
+                    cells = [name, *cells[k + 1:]]
+                    break
+        if delimiter == "," and len(cells) > width and _DIGITS.match(cells[1]) and _DIGITS.match(cells[2]):
+            cells = [cells[0], cells[1].strip() + "." + cells[2].strip(), *cells[3:]]  # a decimal comma: -0,5
+        if len(cells) > 1 or not cells[0].strip():
+            out.append((f"line {n}", cells[0].strip(), cells[1].strip() if len(cells) > 1 else ""))
+        else:
+            out.append((f"line {n}", cells[0].strip(), ""))
     return out
 
 
@@ -57,6 +82,7 @@ def _rows_markdown(text):
     for n, line in enumerate(text.splitlines(), start=1):
         s = line.strip()
         if not (s.startswith("|") and s.endswith("|") and len(s) > 1):
+            header_seen = False  # a new table starts with its own header row
             continue
         cells = [c.strip().strip("`") for c in s[1:-1].split("|")]
         if all(set(c) <= set("-: ") for c in cells):
@@ -178,7 +204,7 @@ def read_answers(source, resolve):
         key = resolve(name)
         if key is None:
             if value is not None:
-                unknown.append((name, value))
+                unknown.append((name if len(name) <= 80 else name[:77] + "…", value))
             continue
         if key in seen:
             first_name, first_line = seen[key]

@@ -123,12 +123,13 @@ class ClassReport:
         out += ["", "## Sheets", "", "| sheet | score | first wrong | mistakes |", "|---|---:|---|---|"]
         for s in self.sheets:
             if s.report is None:
-                out.append(f"| {s.file} | — | could not be graded: {s.error} | |")
+                out.append(f"| {_md(s.file)} | — | could not be graded: {_md(s.error)} | |")
                 continue
             r = s.report
             first = next((e.label for e in r.entries if e.name == r.first_wrong), "")
             codes = _mistakes_of(r, "`")
-            out.append(f"| [{s.file}]({s.folder}/report.md) | {r.score:g} / {r.max_score:g} | {first} | {codes} |")
+            out.append(f"| [{_md(s.file)}]({s.folder}/report.md) | {r.score:g} / {r.max_score:g} | {first} | "
+                       f"{_md(codes)} |")
         return "\n".join(out) + "\n"
 
     def histogram_svg(self):
@@ -209,6 +210,11 @@ def _mistakes_of(report, quote):
     if extra:
         text += ("; " if text else "") + "not on the sheet: " + ", ".join(f"{quote}{x}{quote}" for x in extra[:5])
     return text
+
+
+def _md(text):
+    """Text for a Markdown table cell: a '|' would end the cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _cell(text):

@@ -30,13 +30,14 @@ from ..data.synthetic import GATES, gate_table
 from ..explainer import explain
 from ..explainer.document import Document
 from ..explainer.network import supported_losses
-from ..explainer.notation import Num, Row, Sym, Text
+from ..explainer.notation import Num, Op, Row, Sym, row_vector
 from ..explainer.perceptron import PerceptronExplanation
 from ..explainer.render import render_document
 from ..ops import catalog
 from ..train import Perceptron
 from . import names as N
 from .api import sheet_names, sheet_of
+from .perceptron import perceptron_sheet
 from .symbolic_problems import PROBLEMS, symbolic_problem
 
 FORMAT = "gradlab-exercise"
@@ -172,7 +173,11 @@ def _perceptron_exercise(gate, seed, nice, lr):
                 "gate": key, "lr": float(lr), "threshold": 0.0, "initial_weights": w0.tolist(),
                 "max_epochs": PERCEPTRON_EPOCHS}
         ex = Exercise(spec)
-        if ex.reference.model.converged_ and any(s.error for s in ex.reference.steps):
+        sheet = perceptron_sheet(ex.reference)
+        floats = ex.reference.steps  # the float trace gl.Perceptron computed must be the hand (exact) one
+        agree = len(floats) == len(sheet.steps) and all(
+            a.output == b.output and abs(a.z - float(b.z)) < 1e-9 for a, b in zip(floats, sheet.steps))
+        if sheet.converged and agree and any(s.error for s in sheet.steps):
             return ex
     raise ParameterError(f"exercise: with η = {lr:g} no starting weights of seed {seed} converge on "
                          f"{key.upper()} within {PERCEPTRON_EPOCHS} epochs; try a larger learning rate")
@@ -372,9 +377,9 @@ def _perceptron_document(doc, ex):
     doc.para(f"A perceptron with the unit step (ŷ = 1 if z ≥ θ = {s['threshold']:g}, else 0) learns the "
              f"{s['gate'].upper()} gate by Rosenblatt's rule w ← w + η (y − ŷ) x with η = {s['lr']:g}, one sample at "
              "a time in the order of the table, with the bias trick x₀ = 1 (z = w₀ + w₁x₁ + w₂x₂).")
-    doc.eq(Row(Sym("w", "", "", bold=True), Text(" = "), *[Num(v) for v in s["initial_weights"]]))
+    doc.eq(Row(Sym("w", "", "", bold=True), Op("="), row_vector(s["initial_weights"])))
     doc.table(["sample", "x₁", "x₂", "y"], [[str(k + 1), Num(X[k, 0]), Num(X[k, 1]), str(int(y[k]))] for k in range(4)])
-    n = len(ex.reference.steps)
+    n = len(perceptron_sheet(ex.reference).steps)
     doc.para(f"Work through {n} steps ({n // 4} epochs): for each step t write z, ŷ, y − ŷ and the weights after "
              "the step.")
     doc.note("Names: z[t], y_hat[t], error[t], w[t][0] (the bias), w[t][1], w[t][2]. Grade with: gradlab grade "

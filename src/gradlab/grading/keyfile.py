@@ -121,6 +121,9 @@ def load_exercise(path):
     """The :class:`~gradlab.grading.exercise.Exercise` stored in answer key ``path`` (key.json)."""
     where = os.path.basename(os.fspath(path)) or os.fspath(path)
     try:
+        if os.path.isdir(path):
+            raise ExerciseError(f"{where}: is a folder; give the key.json inside it (e.g. "
+                                f"{os.path.join(os.fspath(path), 'key.json')})")
         if not os.path.isfile(path):
             raise ExerciseError(f"{where}: no such exercise file")
         if os.path.getsize(path) > MAX_KEY_BYTES:

@@ -61,6 +61,13 @@ CATALOGUE = [
             "The backward pass went through weights that were already updated; it uses the weights of the forward pass.",
             lambda f: (f"which goes back through the updated weights of layer {f['layer']}; the backward pass "
                        "uses the weights before the update")),
+    Mistake("old_weights_used", "Old weights in a sequential backward pass",
+            "With sequential updates a layer is updated before the δ below it, which then goes through its new weights.",
+            lambda f: (f"which goes back through the weights of layer {f['layer']} before the update; with "
+                       "sequential updates the new weights are used")),
+    Mistake("frozen_bias_updated", "Frozen bias updated",
+            "The biases are frozen in this exercise, but the bias was updated.",
+            lambda f: "which updates a frozen bias; frozen biases keep their value"),
     Mistake("missing_factor_2", "Factor 2 of the square",
             "The 2 from differentiating (ŷ − y)² was dropped although the loss has no ½.",
             lambda f: ("which doubles the derivative although the loss has ½ in front" if f["half"]

@@ -34,7 +34,8 @@ _SUP_OUT = dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 PER_SAMPLE = ("z", "a", "p", "dL/dy_hat", "delta", "da")  # kinds with one value per sample and neuron
 PER_WEIGHT = ("dW", "W_new")
-NO_LAYER = ("p", "dL/dy_hat")  # per-sample kinds of the output, named without a layer  # kinds indexed [i, j] = input i, neuron j
+NO_LAYER = ("p", "dL/dy_hat")
+MAX_NAME = 120  # characters of a written entry name  # per-sample kinds of the output, named without a layer  # kinds indexed [i, j] = input i, neuron j
 
 
 def sub(n):
@@ -115,6 +116,8 @@ def resolve(text, layers, batch, width=None):
     read as unit 1 only where there is one unit.
     """
     raw = str(text).strip()
+    if len(raw) > MAX_NAME:  # no entry name is this long; nothing hostile reaches the patterns below
+        return None
     sample = None
     m = _SAMPLE.search(raw)
     if m:
@@ -147,6 +150,7 @@ def _from_notation(raw, layers):
     t = re.sub(r"\s+", "", t)
     low = t.lower().replace("dy_hat", "dyhat").replace("y_hat", "yhat")
     low = re.sub(r"^delta(?=[_\d^(])", "dl/dz", low)
+    low = re.sub(r"\^\(?(\d+)\)?(_\(?[\d,]+\)?)", r"\2^(\1)", low)  # z^{(2)}_1: the layer written first
     m = _NOTATION.match(low)
     if not m:
         return None

@@ -311,7 +311,11 @@ class Sheet:
         tr, c = self.tr, self.c
         name, y = tr.loss.name, tr.Y[s, k]
 
+        total = float(tr.Y[s].sum())  # cross-entropy: ∂L/∂ŷ = c(p Σy − y), p − y for a one-hot or probability row
+
         def f(env):
+            if name == "cross_entropy":
+                return c * (env(self.name("p", None, s, k)) * total - y)
             if tr.P is not None:
                 return c * (env(self.name("p", None, s, k)) - y)
             a = env(self.name("a", self.L, s, k))
@@ -407,6 +411,8 @@ class Sheet:
             if W0.shape[0] == W0.shape[1]:
                 out.append(Candidate("wrong_weight", env.evaluate(lambda e: f(e, W0.T)),
                                      {"used": "the transposed weights", "weight": "every weight"}))
+            if tr.sequential and up > 1:
+                out.append(Candidate("old_weights_used", env.evaluate(lambda e: f(e, W0)), {"layer": up}))
             if tr.lr is not None and not tr.sequential:
                 def with_new(e):
                     return f(e, np.array([[e(self.name("W_new", up, None, ii, jj)) for ii in range(W0.shape[1])]
@@ -441,12 +447,21 @@ class Sheet:
             if i != j and j < in_n and i < out_n:
                 out.insert(0, Candidate("transposed", env.evaluate(lambda e: f(e, j, i)),
                                         {"other": N.label("dW", l, (j + 1, i + 1), None, 0, 0)}))
-            if self.m > 1:
-                out += [Candidate("missing_mean", own / self.m, {"divisor": 1, "used": self.m}),
-                        Candidate("missing_mean", own * self.m, {"divisor": self.m, "used": 1})]
-            return out
+            return out + self._batch_divisor_mistakes(own)
 
         self._add("dW", l, None, (i, j), tr.dW[l][j, i], f, mistakes)
+
+    def _batch_divisor_mistakes(self, own):
+        """A parameter gradient divided by m (or multiplied by it): it is a sum over the batch, and a mean's 1/m
+        is already in every δ."""
+        if self.m == 1:
+            return []
+        mean = self.tr.conv.reduction == "mean"
+        why = "the mean's 1/m is already in every δ" if mean else "the loss has no 1/m, so neither has its gradient"
+        return [Candidate("missing_mean", own / self.m, {"say": f"which divides by m = {self.m}: the gradient adds up "
+                                                                f"the samples' contributions, and {why}"}),
+                Candidate("missing_mean", own * self.m, {"say": f"which multiplies by m = {self.m}; the gradient "
+                                                                "is the plain sum of the samples' contributions"})]
 
     def _db(self, l, j):
         tr = self.tr
@@ -462,8 +477,7 @@ class Sheet:
             if self.m > 1:
                 out = [Candidate("bias_not_summed", env.evaluate(lambda e, s=s: f(e, [s])), {"sample": s + 1})
                        for s in range(self.m)] + out
-                out.append(Candidate("missing_mean", own / self.m, {"divisor": 1, "used": self.m}))
-            return out
+            return out + self._batch_divisor_mistakes(own)
 
         expected = tr.db[l] if j is None else tr.db[l][j]
         self._add("db", l, None, () if j is None else (j,), expected, f, mistakes)
@@ -508,7 +522,9 @@ class Sheet:
             return old if frozen else old - tr.lr * env(grad)
 
         def mistakes(env):
-            return [] if frozen else self._update_mistakes(env, old, grad, f)
+            if frozen:
+                return [Candidate("frozen_bias_updated", old - tr.lr * env(grad))]
+            return self._update_mistakes(env, old, grad, f)
 
         expected = tr.b_new[l] if j is None else tr.b_new[l][j]
         self._add("b_new", l, None, () if j is None else (j,), expected, f, mistakes)
