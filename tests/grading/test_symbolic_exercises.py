@@ -33,3 +33,13 @@ def test_a_formula_that_does_not_parse_refuses_the_sheet_naming_it(tmp_path):
     sheet.write_text("name,value\nanswer,2/m * X.T @@ H\n", encoding="utf-8")
     with pytest.raises(SheetError, match=r"mine\.csv: the answer '2/m \* X\.T @@ H' cannot be read as a formula"):
         gl.grade(ex, sheet)
+
+
+def test_the_docs_list_every_mistake_of_the_catalogue_with_its_title():
+    import pathlib
+
+    from gradlab.grading.mistakes import CATALOGUE
+
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
+    for m in CATALOGUE:
+        assert f"| `{m.code}` | {m.title} | {m.description} |" in page, m.code
