@@ -10,7 +10,6 @@ not match what the specification gives (an edited key).
 from __future__ import annotations
 
 import json
-import math
 import os
 
 from ..core.errors import GradlabError, ParameterError
