@@ -29,9 +29,11 @@ class Para:
 
 @dataclass
 class Eq:
-    """A display equation (one notation node)."""
+    """A display equation (one notation node); ``entry`` names the answer-sheet entry it computes, if any
+    (``'dW[2][1,2]'``, see :func:`gradlab.explainer.explanation.entry_name`), so a page can find its line."""
 
     node: Node
+    entry: str | None = None
 
 
 @dataclass
@@ -67,8 +69,8 @@ class Document:
     def para(self, *parts):
         return self.add(Para(list(parts)))
 
-    def eq(self, node):
-        return self.add(Eq(node))
+    def eq(self, node, entry=None):
+        return self.add(Eq(node, entry))
 
     def table(self, header, rows):
         return self.add(Table(list(header), [list(r) for r in rows]))

@@ -38,6 +38,15 @@ loss_new, loss_change, loss_change_pct, loss_reduction, loss_reduction_pct
 """
 
 
+def entry_name(kind, layer=None, index=(), sample=None):
+    """The name of one number of a step, as answer sheets write it: the quantity's name, then 1-based indices
+    as printed — ``entry_name('dW', 2, (1, 2)) == 'dW[2][1,2]'`` (∂L/∂w₁₂⁽²⁾: input 1 → neuron 2),
+    ``entry_name('z', 1, (2,), sample=3) == 'z[1][3,2]'`` (sample 3 of a batch; ``sample`` None for one sample)."""
+    index = tuple(index) if sample is None else (sample, *index)
+    head = kind if layer is None else f"{kind}[{layer}]"
+    return head + (f"[{','.join(str(i) for i in index)}]" if index else "")
+
+
 LAYOUTS = C.LAYOUTS.values  # ('denominator', 'numerator')
 CHECKS = C.CHECK_MODES.values  # ('raise', 'flag')
 VIEWS = ("scalar", "matrix", "graph")

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import re
 
+from ..explainer.explanation import entry_name
+
 _SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙₛ₍₎", "0123456789ijklmns()"))
 _SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡᴸ", "0123456789()lL"))
 _SUB_OUT = dict(zip("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
@@ -47,9 +49,9 @@ def sup(n):
 
 
 def canonical(kind, layer=None, index=()):
-    """The canonical name: ``canonical('dW', 2, (1, 2)) == 'dW[2][1,2]'`` (indices 1-based)."""
-    head = kind if layer is None else f"{kind}[{layer}]"
-    return head + (f"[{','.join(str(i) for i in index)}]" if index else "")
+    """The canonical name: ``canonical('dW', 2, (1, 2)) == 'dW[2][1,2]'`` (indices 1-based; the explainer's
+    :func:`~gradlab.explainer.explanation.entry_name`, which tags the scalar view's lines with the same names)."""
+    return entry_name(kind, layer, index)
 
 
 _CANON = re.compile(r"^(loss|z|a|p|dL/dy_hat|delta|da|dW|db|W_new|b_new)(?:\[(\d+)\])?(?:\[(\d+)(?:,(\d+))?\])?$")

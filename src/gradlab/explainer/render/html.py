@@ -66,7 +66,8 @@ def body_html(doc, precision):
         elif t is Para:
             out.append(f"<p>{_inline(block.parts, precision)}</p>")
         elif t is Eq:
-            out.append(f'<div class="eq">{math_element(block.node, precision)}</div>')
+            tag = f' data-entry="{escape(block.entry)}"' if block.entry else ""
+            out.append(f'<div class="eq"{tag}>{math_element(block.node, precision)}</div>')
         elif t is Table:
             head = "".join(f"<th>{_cell(c, precision)}</th>" for c in block.header)
             rows = "".join("<tr>" + "".join(f"<td>{_cell(c, precision)}</td>" for c in r) + "</tr>"

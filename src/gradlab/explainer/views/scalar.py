@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..document import Document
+from ..explanation import entry_name
 from ..opnotation import tree_node
 from ..notation import Call, Deriv, Frac, Num, Op, Paren, Row, Sup, Sym, Text, sub_text, sup_text
 from ..trace import link_of, link_readable, long_product_shown
@@ -96,9 +97,14 @@ def _forward(doc, tr, Z, A, Ws, bs, new=False):
                     if terms:
                         terms.append(PLUS)
                     terms += [Num(W[j, i]), TIMES, Num(A[l - 1][s, i], paren=True)]
-                doc.eq(Row(S.z(l, j + 1), EQ, *terms, EQ, Num(Z[l][s, j])))
-                doc.eq(_act_line(tr, l, s, j, Z, A, W.shape[0], l == L))
+                doc.eq(Row(S.z(l, j + 1), EQ, *terms, EQ, Num(Z[l][s, j])), None if new else _entry(tr, "z", l, s, j))
+                doc.eq(_act_line(tr, l, s, j, Z, A, W.shape[0], l == L), None if new else _entry(tr, "a", l, s, j))
                 kink_flag(doc, tr, l, s, j, new)
+
+
+def _entry(tr, kind, l, s, j):
+    """The sheet name of a per-sample number (sample s, unit j, 0-based) of this step."""
+    return entry_name(kind, l, (j + 1,), sample=None if tr.single else s + 1)
 
 
 def kink_flag(doc, tr, l, s, j, new=False):
@@ -133,7 +139,7 @@ def _loss(doc, tr, yhat, value, precision, new=False):
     c = _scale_node(tr)
     sym, pred = _loss_symbols(tr, yhat)
     if tr.loss.link is not None and tr.Y.size <= 6:
-        _link_lines(doc, tr, yhat, pred)
+        _link_lines(doc, tr, yhat, pred, new)
     formula = Row(*c, tree_node(kind.formula, {sym: Sym(sym)}) if kind.name != "cross_entropy" else
                   Row(Text("−"), Sym("Σ", "k"), Sym("y", "k"), Text("ln"), Sym("p", "k")))
     entries = [(s, k) for s in _samples(tr) for k in range(tr.k)]
@@ -148,12 +154,12 @@ def _loss(doc, tr, yhat, value, precision, new=False):
                 parts.append(PLUS)
             parts.append(_loss_terms(tr, s, k, yhat))
         numbers = Row(*c, *parts) if len(entries) == 1 else Row(*c, Paren(Row(*parts), "[]"))
-        doc.eq(Row(name, EQ, formula, EQ, numbers, EQ, Num(value)))
+        doc.eq(Row(name, EQ, formula, EQ, numbers, EQ, Num(value)), None if new else "loss")
     else:
-        doc.eq(Row(name, EQ, formula, EQ, Num(value)))
+        doc.eq(Row(name, EQ, formula, EQ, Num(value)), None if new else "loss")
 
 
-def _link_lines(doc, tr, yhat, pred):
+def _link_lines(doc, tr, yhat, pred, new=False):
     """p = σ(ŷ) (or softmax) with numbers, for a loss on logits."""
     k_out = tr.k
     for s in _samples(tr):
@@ -163,7 +169,7 @@ def _link_lines(doc, tr, yhat, pred):
                 value = Call(Text("σ"), Num(yhat[s, k]))
             else:
                 value = Frac(_exp(yhat[s, k]), Row(*_join([_exp(v) for v in yhat[s]])))
-            doc.eq(Row(pk, EQ, value, EQ, Num(pred[s, k])))
+            doc.eq(Row(pk, EQ, value, EQ, Num(pred[s, k])), None if new else _entry(tr, "p", None, s, k))
 
 
 def _scale_node(tr):
@@ -228,7 +234,8 @@ def _hidden_deltas(doc, tr, s, l):
         else:
             formula = [Sym("Σ", "j"), S.dL(S.z(l + 1, "j")), TIMES, S.w(l + 1, i + 1, "j", new)]
         pairs = [(tr.delta[l + 1][s, j], W_next[j, i]) for j in range(n_next)]
-        doc.eq(Row(S.dL(ai), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[l][s, i])))
+        doc.eq(Row(S.dL(ai), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[l][s, i])),
+               _entry(tr, "da", l, s, i))
     _through(doc, tr, l, s, tr.dA[l], last=False)
 
 
@@ -269,13 +276,14 @@ def _through(doc, tr, l, s, upstream, last):
                 ([EQ, worked] if worked is not None else [])
             doc.eq(Row(_d(aj, zj), *rhs, EQ, Num(fp)))
             doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, _d(aj, zj), EQ, Num(upstream[s, j]), TIMES,
-                       Num(fp, paren=True), EQ, Num(tr.delta[l][s, j])))
+                       Num(fp, paren=True), EQ, Num(tr.delta[l][s, j])), _entry(tr, "delta", l, s, j))
         else:
             nums = [Num(upstream[s, j]), TIMES]
             if worked is not None:
                 nums += [Paren(worked) if isinstance(worked, Row) else worked, EQ, Num(upstream[s, j]), TIMES]
             nums.append(Num(fp, paren=True))
-            doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, formula, EQ, *nums, EQ, Num(tr.delta[l][s, j])))
+            doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, formula, EQ, *nums, EQ, Num(tr.delta[l][s, j])),
+                   _entry(tr, "delta", l, s, j))
         kink_flag(doc, tr, l, s, j)
 
 
@@ -290,7 +298,7 @@ def _through_softmax(doc, tr, l, s, upstream, last):
     for j in range(n):
         pairs = [(upstream[s, i], J[i, j]) for i in range(n)]
         doc.eq(Row(S.dL(S.z(l, j + 1)), EQ, Sym("Σ", "i"), S.dL(a("i")), TIMES, _d(a("i"), S.z(l, j + 1)), EQ,
-                   *_sum_terms(pairs), EQ, Num(tr.delta[l][s, j])))
+                   *_sum_terms(pairs), EQ, Num(tr.delta[l][s, j])), _entry(tr, "delta", l, s, j))
 
 
 def _output_layer(doc, tr, s, long):
@@ -298,7 +306,7 @@ def _output_layer(doc, tr, s, long):
     kind = tr.loss
     if tr.P is None:
         for k in range(k_out):
-            doc.eq(_dL_dpred_line(tr, s, k, S.dL(S.a(L, k + 1, k_out, last=True))))
+            doc.eq(_dL_dpred_line(tr, s, k, S.dL(S.a(L, k + 1, k_out, last=True))), _entry(tr, "dL/dy_hat", None, s, k))
         _through(doc, tr, L, s, tr.dL_dyhat, last=True)
         if tr.act(L).name == "sigmoid" and kind.name == "bce":
             for k in range(k_out):
@@ -310,7 +318,7 @@ def _output_layer(doc, tr, s, long):
     if not long:
         doc.note(saturation_sentence(tr), kind="warn")
         for k in range(k_out):
-            doc.eq(_simplified(tr, S.dL(yk(k)), "p", tr.P, s, k))
+            doc.eq(_simplified(tr, S.dL(yk(k)), "p", tr.P, s, k), _entry(tr, "dL/dy_hat", None, s, k))
         _through(doc, tr, L, s, tr.dL_dyhat, last=True)
         return
     for k in range(k_out):
@@ -323,12 +331,12 @@ def _output_layer(doc, tr, s, long):
             doc.eq(Row(_d(pk(k), yk(k)), EQ, Row(pk(k), Paren(Row(Text("1"), MINUS, pk(k))), tight=True), EQ,
                        Num(p), TIMES, Num(1 - p), EQ, Num(p * (1 - p))))
             doc.eq(Row(S.dL(yk(k)), EQ, S.dL(pk(k)), TIMES, _d(pk(k), yk(k)), EQ, Num(tr.dL_dP[s, k]), TIMES,
-                       Num(p * (1 - p), paren=True), EQ, Num(tr.dL_dyhat[s, k])))
+                       Num(p * (1 - p), paren=True), EQ, Num(tr.dL_dyhat[s, k])), _entry(tr, "dL/dy_hat", None, s, k))
         else:
             Jp = np.diag(tr.P[s]) - np.outer(tr.P[s], tr.P[s])
             pairs = [(tr.dL_dP[s, i], Jp[i, k]) for i in range(k_out)]
             doc.eq(Row(S.dL(yk(k)), EQ, Sym("Σ", "i"), S.dL(Sym("p", "i")), TIMES, _d(Sym("p", "i"), yk(k)), EQ,
-                       *_sum_terms(pairs), EQ, Num(tr.dL_dyhat[s, k])))
+                       *_sum_terms(pairs), EQ, Num(tr.dL_dyhat[s, k])), _entry(tr, "dL/dy_hat", None, s, k))
         doc.para("which simplifies to ", _simplified(tr, S.dL(yk(k)), "p", tr.P, s, k), ".")
     _through(doc, tr, L, s, tr.dL_dyhat, last=True)
 
@@ -381,7 +389,8 @@ def _input_grads(doc, tr, s):
         else:
             formula = [Sym("Σ", "j"), S.dL(S.z(1, "j")), TIMES, S.w(1, i + 1, "j")]
         pairs = [(tr.delta[1][s, j], W1[j, i]) for j in range(n1)]
-        doc.eq(Row(S.dL(xi), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[0][s, i])))
+        doc.eq(Row(S.dL(xi), EQ, *formula, EQ, *_sum_terms(pairs), EQ, Num(tr.dA[0][s, i])),
+               _entry(tr, "da", 0, s, i))
 
 
 def _param_grads(doc, tr, l):
@@ -393,19 +402,21 @@ def _param_grads(doc, tr, l):
         if not shared and tr.has_bias(l):
             bj = S.b(l, j + 1)
             if m == 1:
-                doc.eq(Row(S.dL(bj), EQ, S.dL(zj), TIMES, Num(1.0), EQ, Num(tr.db[l][j])))
+                doc.eq(Row(S.dL(bj), EQ, S.dL(zj), TIMES, Num(1.0), EQ, Num(tr.db[l][j])), entry_name("db", l, (j + 1,)))
             else:
                 terms = [Num(tr.delta[l][s, j], paren=bool(s)) for s in range(m)]
-                doc.eq(Row(S.dL(bj), EQ, Sym("Σ", "s"), S.dL(zj), EQ, *_join(terms), EQ, Num(tr.db[l][j])))
+                doc.eq(Row(S.dL(bj), EQ, Sym("Σ", "s"), S.dL(zj), EQ, *_join(terms), EQ, Num(tr.db[l][j])),
+                       entry_name("db", l, (j + 1,)))
         for i in range(layer.n_in):
             ai = S.a(l - 1, i + 1)
             pairs = [(tr.delta[l][s, j], tr.A[l - 1][s, i]) for s in range(m)]
             lead = [Sym("Σ", "s")] if m > 1 else []
             doc.eq(Row(S.dL(S.w(l, i + 1, j + 1)), EQ, *lead, S.dL(zj), TIMES, ai, EQ, *_sum_terms(pairs), EQ,
-                       Num(tr.dW[l][j, i])))
+                       Num(tr.dW[l][j, i])), entry_name("dW", l, (i + 1, j + 1)))
     if shared and tr.has_bias(l):
         terms = [Num(tr.delta[l][s, j], paren=True) for s in range(m) for j in range(layer.n_out)]
-        doc.eq(Row(S.dL(S.b(l)), EQ, Sym("Σ", "j"), S.dL(S.z(l, "j")), EQ, *_join(terms), EQ, Num(tr.db[l])))
+        doc.eq(Row(S.dL(S.b(l)), EQ, Sym("Σ", "j"), S.dL(S.z(l, "j")), EQ, *_join(terms), EQ, Num(tr.db[l])),
+               entry_name("db", l))
 
 
 def _join(terms):
@@ -429,16 +440,18 @@ def _updates(doc, tr):
         for j in range(layer.n_out):
             if not tr.conv.shared_bias and tr.has_bias(l):
                 if tr.conv.frozen_bias:
-                    doc.eq(Row(S.b(l, j + 1), EQ, Num(layer.b[j]), Text("(frozen)")))
+                    doc.eq(Row(S.b(l, j + 1), EQ, Num(layer.b[j]), Text("(frozen)")), entry_name("b_new", l, (j + 1,)))
                 else:
-                    doc.eq(_update_line(S.b(l, j + 1), layer.b[j], lr, tr.db[l][j], tr.b_new[l][j]))
+                    doc.eq(_update_line(S.b(l, j + 1), layer.b[j], lr, tr.db[l][j], tr.b_new[l][j]),
+                           entry_name("b_new", l, (j + 1,)))
             for i in range(layer.n_in):
-                doc.eq(_update_line(S.w(l, i + 1, j + 1), layer.W[j, i], lr, tr.dW[l][j, i], tr.W_new[l][j, i]))
+                doc.eq(_update_line(S.w(l, i + 1, j + 1), layer.W[j, i], lr, tr.dW[l][j, i], tr.W_new[l][j, i]),
+                       entry_name("W_new", l, (i + 1, j + 1)))
         if tr.conv.shared_bias and tr.has_bias(l):
             if tr.conv.frozen_bias:
-                doc.eq(Row(S.b(l), EQ, Num(layer.b), Text("(frozen)")))
+                doc.eq(Row(S.b(l), EQ, Num(layer.b), Text("(frozen)")), entry_name("b_new", l))
             else:
-                doc.eq(_update_line(S.b(l), layer.b, lr, tr.db[l], tr.b_new[l]))
+                doc.eq(_update_line(S.b(l), layer.b, lr, tr.db[l], tr.b_new[l]), entry_name("b_new", l))
 
 
 def _improvement(doc, exp):
