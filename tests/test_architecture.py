@@ -24,8 +24,10 @@ ALLOWED = {
     "symbolic": {"core", "ops", "transforms", "check"},
     "grading": {"core", "ops", "transforms", "check", "nn", "data", "train", "explainer", "symbolic"},
     "viz": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer"},
+    "web": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer", "symbolic",
+                "viz", "grading"},
     "app": {"core", "ops", "transforms", "check", "nn", "optim", "data", "io", "train", "explainer", "symbolic", "viz",
-            "grading"},
+            "grading", "web"},
     "cli": {"app"},
 }
 ROOM_OF_FILE = {"_kernels": "core", "__version__": "core"}  # the compiled kernels and the version belong to core

@@ -107,6 +107,7 @@ _LAZY = {
     "grade": ("gradlab.grading", "grade"),
     "GradeReport": ("gradlab.grading", "GradeReport"),
     "exercise": ("gradlab.grading", "exercise"),
+    "explore": ("gradlab.web", "explore"),
 }
 
 

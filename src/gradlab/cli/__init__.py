@@ -14,7 +14,7 @@ import importlib
 import sys
 import warnings
 
-COMMANDS = ("demo", "explain", "derive", "train", "plot", "check", "exercise", "grade")
+COMMANDS = ("demo", "explain", "derive", "train", "plot", "check", "exercise", "grade", "explore")
 
 
 def _load(name):

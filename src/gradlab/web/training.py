@@ -1,0 +1,171 @@
+"""Live training for the explorer: a session trains a small network step by step and keeps every step's state.
+
+A session holds a dataset (a bundled generator or the rows of an uploaded
+CSV), a ``gl.nn.MLP`` with a logit output, ``BCEWithLogitsLoss`` and SGD. Each
+:meth:`Session.step` trains on one seeded mini-batch with the library's own
+forward, backward and update, and records the weights *before* the step and
+the batch, so :meth:`Session.state_at` gives the state whose explanation is
+exactly that step (the explanation's numbers are the ones training used).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import threading
+
+import numpy as np
+
+from ..core.errors import ParameterError
+from ..data import load
+from ..explainer.network import as_network
+from ..nn import BCEWithLogitsLoss, MLP
+from ..optim import SGD
+from .state import MAX_WIDTH
+
+DATASETS = ("moons", "circles", "xor", "spirals", "blobs", "csv")
+MAX_SESSIONS, MAX_HISTORY, MAX_CSV_ROWS, GRID = 8, 5000, 10_000, 40
+
+
+def dataset(name, seed=0, csv_text=None):
+    """(X (N, 2), y (N,) of 0/1) of a bundled dataset or of an uploaded CSV (two feature columns, then the class)."""
+    if name == "csv":
+        return read_csv(csv_text)
+    if name not in DATASETS:
+        raise ParameterError(f"data: one of {', '.join(DATASETS)}; got {name!r}")
+    kwargs = {"xor": dict(n_samples=200, noise=0.2), "blobs": dict(n_samples=200, centers=2, cluster_std=1.5)}
+    X, y = load(name, seed=seed, **kwargs.get(name, dict(n_samples=200, noise=0.15)))
+    return np.asarray(X, dtype=np.float64), (np.asarray(y) != 0).astype(np.float64)
+
+
+def read_csv(text):
+    """Rows of numbers: two features and a class (0/1 or two distinct values); a header row is allowed."""
+    if not isinstance(text, str) or not text.strip():
+        raise ParameterError("csv: the file is empty")
+    if len(text) > 2 * 1024 * 1024:
+        raise ParameterError("csv: larger than 2 MiB")
+    rows, header = [], 0
+    for n, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        try:
+            values = [float(c) for c in cells]
+        except ValueError:
+            if not rows and not header:
+                header = n
+                continue
+            raise ParameterError(f"csv: line {n}: {','.join(cells)[:40]!r} is not all numbers") from None
+        if len(values) != 3:
+            raise ParameterError(f"csv: line {n} has {len(values)} columns; expected 3 (x1, x2, class)")
+        rows.append(values)
+        if len(rows) > MAX_CSV_ROWS:
+            raise ParameterError(f"csv: more than {MAX_CSV_ROWS} rows")
+    if len(rows) < 4:
+        raise ParameterError("csv: at least 4 rows of numbers are needed")
+    data = np.array(rows)
+    if not np.all(np.isfinite(data)):
+        raise ParameterError("csv: holds NaN or inf")
+    classes = np.unique(data[:, 2])
+    if len(classes) != 2:
+        raise ParameterError(f"csv: the last column must hold two classes; it holds {len(classes)}")
+    return data[:, :2], (data[:, 2] == classes[1]).astype(np.float64)
+
+
+class Session:
+    """One live training run (see the module docstring)."""
+
+    def __init__(self, X, y, layers, activation, lr, batch, seed):
+        if layers[0] != 2 or layers[-1] != 1:
+            raise ParameterError(f"layers: a live network takes 2 inputs and gives 1 output (the logit); got "
+                                 f"{'-'.join(map(str, layers))}")
+        self.X, self.y = X, y
+        self.model = MLP(layers, activation=activation, rng=seed)
+        self.loss_fn = BCEWithLogitsLoss()
+        self.lr, self.batch = float(lr), int(min(batch, len(X)))
+        self.opt = SGD(self.model.parameters(), lr=self.lr)
+        self.rng = np.random.default_rng(seed)
+        self.step_no, self.history, self.lock = 0, {}, threading.Lock()
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = 0.1 * (hi - lo) + 1e-9
+        self.extent = [float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])]
+        gx = np.linspace(self.extent[0], self.extent[1], GRID)
+        gy = np.linspace(self.extent[2], self.extent[3], GRID)
+        self.grid = np.array([[a, b] for b in gy for a in gx])
+
+    def steps(self, n):
+        """Train ``n`` steps; returns [(step, mini-batch loss)]."""
+        out = []
+        with self.lock:
+            for _ in range(n):
+                idx = self.rng.choice(len(self.X), size=self.batch, replace=False)
+                weights = [(p.data.copy()) for p in self.model.parameters()]
+                xb, yb = self.X[idx], self.y[idx].reshape(-1, 1)
+                self.opt.zero_grad()
+                loss = self.loss_fn(self.model(xb), yb)
+                loss.backward()
+                self.opt.step()
+                self.step_no += 1
+                self.history[self.step_no] = (weights, idx)
+                self.history.pop(self.step_no - MAX_HISTORY, None)
+                out.append((self.step_no, float(loss.data)))
+        return out
+
+    def boundary(self):
+        """P(class 1) on the GRID × GRID grid over the extent, rows from the bottom."""
+        with self.lock:
+            logits = np.asarray(self.model(self.grid).data).reshape(GRID, GRID)
+        return (1.0 / (1.0 + np.exp(-np.clip(logits, -500, 500)))).round(4).tolist()
+
+    def state_at(self, step):
+        """The explorer state of training step ``step``: the weights before it, its mini-batch, its loss and η."""
+        if step not in self.history:
+            raise ParameterError(f"step: {step} is not recorded (the last {MAX_HISTORY} steps are, up to "
+                                 f"{self.step_no})")
+        weights, idx = self.history[step]
+        layers, k = [], 0
+        net = as_network(self.model)
+        for layer in net.layers:
+            W, b = weights[k], weights[k + 1]
+            k += 2
+            layers.append({"W": W.tolist(), "b": b.tolist(), "activation": layer.act.name})
+        return {"layers": layers, "x": self.X[idx].tolist(), "y": self.y[idx].reshape(-1, 1).tolist(),
+                "loss": "bce_with_logits", "lr": self.lr, "conventions": {"reduction": "mean"},
+                "layout": "denominator", "precision": 4, "step": step}
+
+
+class Sessions:
+    """The live sessions of one explorer (at most MAX_SESSIONS; the oldest goes first)."""
+
+    def __init__(self):
+        self.items = {}
+
+    def start(self, spec):
+        data = spec.get("data", "moons")
+        X, y = dataset(data, int(spec.get("seed", 0)), spec.get("csv"))
+        try:
+            layers = [int(s) for s in str(spec.get("layers", "2-16-16-1")).split("-")]
+        except ValueError:
+            raise ParameterError(f"layers: widths joined by '-', like 2-16-16-1; got {spec.get('layers')!r}") from None
+        if len(layers) < 2 or len(layers) > 6 or not all(1 <= w <= 4 * MAX_WIDTH for w in layers):
+            raise ParameterError(f"layers: 2 to 6 widths from 1 to {4 * MAX_WIDTH}; got {spec.get('layers')!r}")
+        lr = spec.get("lr", 0.1)
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10:
+            raise ParameterError(f"lr: a number in (0, 10]; got {lr!r}")
+        batch = spec.get("batch", 32)
+        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 1024:
+            raise ParameterError(f"batch: an integer from 1 to 1024; got {batch!r}")
+        activation = str(spec.get("activation", "tanh"))
+        if activation not in ("tanh", "relu", "sigmoid", "leaky_relu", "identity"):
+            raise ParameterError(f"activation: tanh, relu, sigmoid, leaky_relu or identity; got {activation!r}")
+        session = Session(X, y, layers, activation, lr, batch, int(spec.get("seed", 0)))
+        if len(self.items) >= MAX_SESSIONS:
+            self.items.pop(next(iter(self.items)))
+        sid = secrets.token_hex(8)
+        self.items[sid] = session
+        return sid, session
+
+    def get(self, sid):
+        if sid not in self.items:
+            raise ParameterError("session: no such training session (start one)")
+        return self.items[sid]

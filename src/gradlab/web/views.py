@@ -1,0 +1,158 @@
+"""What the page shows of an explanation: the steps, the chain-rule derivations, the network picture.
+
+* :func:`steps_of` splits the scalar view into steps (forward layer by layer,
+  the loss, backward layer by layer, the parameter gradients, the update per
+  layer, the verification pass) and pairs each with the matrix view's section
+  of the same phase; both as HTML from the explainer's own renderer, whose
+  equations carry ``data-entry`` with the answer-sheet name they compute.
+* :func:`derivations_of` lists, for every entry, the entries its chain rule
+  goes through (from the answer sheet's formulas), so a click on a weight shows
+  its derivation line by line.
+* :func:`network_svg` draws the network: neurons with z and a, edges with
+  their weights, coloured by sign and drawn thicker with magnitude.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+
+from ..explainer.document import Document, Heading
+from ..explainer.notation import fmt
+from ..explainer.render.html import body_html
+from ..grading.sheet import sheet_for
+
+BACKWARD = ("delta", "da", "dL/dy_hat", "dW", "db")
+FORWARD = ("z", "a", "p")
+PHASES = (("Forward", "forward"), ("Backward", "backward"), ("Gradient descent", "update"),
+          ("Verification", "verification"))
+
+
+def _phase(text):
+    for prefix, key in PHASES:
+        if text.startswith(prefix):
+            return key
+    return "other"
+
+
+def _sections(doc, level):
+    """[(heading text or '', [blocks])] split at headings of ``level`` (blocks before the first one: '')."""
+    out = [("", [])]
+    for b in doc.blocks:
+        if isinstance(b, Heading) and b.level <= level:
+            out.append((b.text, []))
+            if b.level < level:
+                out[-1][1].append(b)
+            continue
+        out[-1][1].append(b)
+    return [(t, bl) for t, bl in out if t or bl]
+
+
+def _html(title, blocks, precision):
+    doc = Document(title)
+    doc.blocks = list(blocks)
+    return body_html(doc, precision)
+
+
+def steps_of(exp):
+    """[{id, phase, title, scalar_html, matrix_html}] for the explanation ``exp`` (see the module docstring)."""
+    precision = exp.precision
+    matrix = {}
+    for text, blocks in _sections(exp.view("matrix"), 2):
+        key = "gradients" if text.startswith("Gradients") else _phase(text)
+        matrix.setdefault(key, []).extend(blocks)
+    matrix_html = {k: _html(k.capitalize(), v, precision) for k, v in matrix.items()}
+    steps, phase_title, intro = [], "", []
+    for b in exp.view("scalar").blocks:
+        if isinstance(b, Heading) and b.level == 2:
+            phase_title, intro = b.text, []
+            continue
+        if isinstance(b, Heading) and b.level == 3:
+            steps.append({"phase_title": phase_title, "title": b.text, "blocks": list(intro)})
+            intro = []
+            continue
+        if steps and steps[-1]["phase_title"] == phase_title:
+            steps[-1]["blocks"].append(b)
+        else:
+            intro.append(b)
+    out = []
+    for k, st in enumerate(steps):
+        phase = _phase(st["phase_title"])
+        key = "gradients" if st["title"] == "Parameter gradients" else (
+            "update" if phase == "verification" and "verification" not in matrix_html else phase)
+        title = f"{st['phase_title']} · {st['title']}" if st["phase_title"] else st["title"]
+        out.append({"id": f"s{k}", "phase": phase, "title": title,
+                    "scalar_html": _html(title, st["blocks"], precision),
+                    "matrix_html": matrix_html.get(key, matrix_html.get(phase, ""))})
+    return out
+
+
+def derivations_of(exp):
+    """{entry: [the entries its chain rule goes through, nearest first]} over the answer sheet of ``exp``."""
+    sheet = sheet_for(exp)
+    env = sheet.reference_env()
+    inputs = {e.name: env.inputs(e.formula) for e in sheet.entries}
+    kinds = {e.name: e.kind for e in sheet.entries}
+    out = {}
+    for e in sheet.entries:
+        follow = BACKWARD if e.kind in BACKWARD or e.kind in ("W_new", "b_new") else FORWARD + ("loss",)
+        chain, todo, seen = [], [e.name], {e.name}
+        while todo:
+            name = todo.pop(0)
+            for n in inputs.get(name, ()):
+                if n not in seen and kinds.get(n) in follow:
+                    seen.add(n)
+                    chain.append(n)
+                    todo.append(n)
+        out[e.name] = chain
+    return out
+
+
+def _colour(w, top):
+    t = min(1.0, abs(w) / top) if top else 0.0
+    return ("#1f6feb" if w >= 0 else "#d1242f"), 1.0 + 5.0 * t
+
+
+def network_svg(exp, width=720, height=360):
+    """The network as SVG: neurons (data-entry a[l][j], x[i] for inputs) with z and a of the first sample, edges
+    (data-entry W[l][i,j]: input i → neuron j) coloured by sign, thicker with |w|, labelled when there are few."""
+    tr = exp.trace
+    sizes = [tr.layer(1).n_in] + [tr.layer(l).n_out for l in range(1, tr.L + 1)]
+    xs = [60 + k * (width - 120) / max(1, len(sizes) - 1) for k in range(len(sizes))]
+    ys = [[(j + 1) * height / (n + 1) for j in range(n)] for n in sizes]
+    top = max(float(np.max(np.abs(tr.W(l)))) for l in range(1, tr.L + 1)) or 1.0
+    many = sum(a * b for a, b in zip(sizes, sizes[1:])) > 24
+    p = exp.precision
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+             f'role="img" aria-label="the network: neurons and weights">']
+    for l in range(1, tr.L + 1):
+        W = tr.W(l)
+        for j in range(W.shape[0]):
+            for i in range(W.shape[1]):
+                w = float(W[j, i])
+                colour, stroke = _colour(w, top)
+                x1, y1, x2, y2 = xs[l - 1], ys[l - 1][i], xs[l], ys[l][j]
+                name = f"W[{l}][{i + 1},{j + 1}]"
+                parts.append(f'<g class="edge" data-entry="{name}" tabindex="0"><title>w{i + 1}{j + 1}⁽{l}⁾ = '
+                             f'{escape(fmt(w, p))}</title><line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
+                             f'y2="{y2:.1f}" stroke="{colour}" stroke-width="{stroke:.2f}" stroke-opacity="0.8"/>')
+                if not many:
+                    mx, my = x1 + 0.3 * (x2 - x1), y1 + 0.3 * (y2 - y1)
+                    parts.append(f'<text x="{mx:.1f}" y="{my - 4:.1f}" font-size="13" fill="{colour}">'
+                                 f'{escape(fmt(w, p))}</text>')
+                parts.append("</g>")
+    for l, n in enumerate(sizes):
+        for j in range(n):
+            cx, cy = xs[l], ys[l][j]
+            if l == 0:
+                name, label = f"x[{j + 1}]", f"x{j + 1} = {fmt(tr.X[0, j], p)}"
+            else:
+                name = f"a[{l}][{j + 1}]"
+                label = f"z = {fmt(tr.Z[l][0, j], p)}, a = {fmt(tr.A[l][0, j], p)}"
+            parts.append(f'<g class="neuron" data-entry="{name}" tabindex="0"><title>{escape(label)}</title>'
+                         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="18" fill="#f6f8fa" stroke="#24292f" '
+                         f'stroke-width="2"/><text x="{cx:.1f}" y="{cy + 34:.1f}" font-size="12" '
+                         f'text-anchor="middle">{escape(label)}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
