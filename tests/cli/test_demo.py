@@ -26,6 +26,7 @@ def test_demo_runs_the_whole_tour(tmp_path, capsys):
     # 3./4. training and pictures, and where they are
     assert "Epoch 30/30" in text
     assert f"Everything is in the folder {out}" in text
+    assert "`gradlab explore` opens the same network in your browser" in text  # where to go next
     for name in ("activations", "perceptron", "course_update", "computation_graph", "learning_curve",
                  "decision_boundary"):
         assert_real_picture(out / f"{name}.png")

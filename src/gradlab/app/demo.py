@@ -90,4 +90,7 @@ def run_demo(out_dir="gradlab-demo", epochs: int = 150, verbose: int = 1) -> lis
     for item in done:
         print(f"  • {item}")
     print(f"\nEverything is in the folder {os.path.abspath(out_dir)}")
+    print("Next: `gradlab explore` opens the same network in your browser — edit any number and watch every value,\n"
+          "δ and gradient recompute, step through the pass, check your own numbers as you type, and train live.\n"
+          "`gradlab exercise` and `gradlab grade` make an exercise and grade a hand-worked sheet.")
     return done
