@@ -349,23 +349,18 @@
     ex.value = "custom";
   }
 
-  // An edit is sent at once when nothing is on its way and the field holds a number (so a re-render takes one
-  // round trip); otherwise, and while typing fast, 150 ms after the last keystroke.
+  // Typing is sent 150 ms after the last keystroke (a number half typed is not explained); a choice in a
+  // select or a checkbox at once.
   const reexplain = debounce((origin) => { send(origin); }, 150);
   function send(origin) {
     app.lastSend = performance.now();
     explain(collectState(), { origin: origin });
   }
-  function edited(origin, text) {
+  function edited(origin, immediate) {
     app.lastEdited = origin;
-    if (!app.editT0) app.editT0 = performance.now();
+    app.editT0 = performance.now();  // the last edit: its re-render time is measured from here
     if (origin) { const sp = errorSpan(origin); if (sp) sp.textContent = ""; }
-    const quick = text === undefined || NUMBER.test(String(text).trim().replace(/\u2212/g, "-"));
-    if (quick && app.explaining === 0 && performance.now() - app.lastSend > 150) {
-      reexplain.cancel();
-      send(origin);
-      return;
-    }
+    if (immediate) { reexplain.cancel(); send(origin); return; }
     busy(+1);  // "computing…" at once; the debounced request takes over
     setTimeout(() => busy(-1), 160);
     reexplain(origin);
@@ -979,7 +974,7 @@
   // ------------------------------------------------------------------ live training
 
   const train = { session: null, running: false, inflight: null, step: 0, epoch: 0, loss: [], points: [],
-    extent: null, boundary: null, csv: null, pick: null, frames: 0 };
+    extent: null, boundary: null, csv: null, pick: null, frames: 0, loop: 0, drawn: [] };
 
   function trainSettings() {
     const data = $("#train-data").value;
@@ -1015,7 +1010,7 @@
     trainButtons();
     drawLoss();
     drawBoundary();
-    requestAnimationFrame(frame);
+    startLoop();
   }
   function showTrainErrors(errors) {
     const map = { data: "train-data", csv: "train-csv", layers: "train-layers", activation: "train-activation", lr: "train-lr",
@@ -1029,11 +1024,17 @@
     }
     fail(msgs.join(" · ") || "refused");
   }
-  function frame() {
-    safe(frameBody)();
+  // One animation loop at a time: each frame asks for the next steps unless an answer is still awaited.
+  function startLoop() {
+    const id = ++train.loop;
+    const tick = safe(() => {
+      if (id !== train.loop || !train.running || !train.session) return;
+      frameBody();
+      requestAnimationFrame(tick);
+    });
+    requestAnimationFrame(tick);
   }
   function frameBody() {
-    if (!train.running || !train.session) return;
     train.frames++;
     if (!train.inflight) {
       const session = train.session;
@@ -1047,11 +1048,18 @@
         updateCounter();
         drawLoss();
         drawBoundary();
+        countFrame();
         if (status.error) succeed();
       }).catch((e) => { train.running = false; trainButtons(); fail(e.message); })
         .finally(() => { train.inflight = null; });
     }
-    requestAnimationFrame(frame);
+  }
+  // Frames drawn in the last second (for the benchmark): document.body.dataset.trainFps.
+  function countFrame() {
+    const now = performance.now();
+    train.drawn.push(now);
+    while (train.drawn.length && now - train.drawn[0] > 1000) train.drawn.shift();
+    document.body.dataset.trainFps = String(train.drawn.length);
   }
   function updateCounter() {
     $("#train-step").textContent = String(train.step);
@@ -1070,7 +1078,7 @@
     } else {
       train.running = true;
       trainButtons();
-      requestAnimationFrame(frame);
+      startLoop();
     }
   }
   async function trainExplain() {
@@ -1274,12 +1282,12 @@
     on($("#activation"), "change", () => setActivations("hidden"));
     on($("#output-activation"), "change", () => setActivations("output"));
     on($("#loss"), "change", setLoss);
-    for (const id of ["layout", "reduction", "half"]) on(document.getElementById(id), "change", () => { markCustom(); edited(id); });
-    on($("#lr"), "input", () => edited("lr", $("#lr").value.trim() === "" ? "0" : $("#lr").value));
-    on($("#precision"), "input", () => edited("precision", $("#precision").value));
+    for (const id of ["layout", "reduction", "half"]) on(document.getElementById(id), "change", () => { markCustom(); edited(id, true); });
+    on($("#lr"), "input", () => edited("lr"));
+    on($("#precision"), "input", () => edited("precision"));
     on($("#param-fields"), "input", (ev) => {
       const t = ev.target;
-      if (t && t.matches && t.matches("input.num")) { markCustom(); edited(t.getAttribute("data-name"), t.value); }
+      if (t && t.matches && t.matches("input.num")) { markCustom(); edited(t.getAttribute("data-name")); }
     });
     on($("#network"), "click", (ev) => {
       const node = ev.target && ev.target.closest ? ev.target.closest("[data-entry]") : null;
