@@ -35,12 +35,13 @@ from starlette.staticfiles import StaticFiles
 from ..core.errors import GradlabError
 from ..explainer.examples import example
 from ..explainer.network import supported_losses
-from ..explainer.render.html import CSS
+from ..explainer.notation import fmt
+from ..explainer.render.html import CSS, body_html
 from ..grading import grade
 from ..grading.sheet import sheet_for
 from ..ops import catalog
 from .export import export
-from .state import FieldError, explanation_of, parse_state, state_of
+from .state import MAX_BATCH, MAX_LAYERS, MAX_WIDTH, FieldError, explanation_of, parse_state, state_of
 from .training import DATASETS, Sessions
 from .views import derivations_of, network_svg, steps_of
 
@@ -78,6 +79,7 @@ class Explorer:
         if self.initial is not None:
             states = {"start": self.initial, **states}
         return {"examples": states, "datasets": list(DATASETS),
+                "limits": {"layers": MAX_LAYERS, "width": MAX_WIDTH, "batch": MAX_BATCH},
                 "activations": sorted({k.name for k in catalog.ACTIVATION_KINDS.values()}),
                 "losses": supported_losses()}
 
@@ -92,11 +94,14 @@ class Explorer:
     def _view(self, state, exp):
         sheet = sheet_for(exp)
         values = exp.to_dict().get("values", {})
-        entries = [{"name": e.name, "label": e.label, "value": e.expected, "kind": e.kind, "layer": e.layer,
-                    "index": list(e.index)} for e in sheet.entries]
+        entries = [{"name": e.name, "label": e.label, "value": e.expected, "text": fmt(e.expected, exp.precision),
+                    "kind": e.kind, "layer": e.layer, "index": list(e.index)} for e in sheet.entries]
         tr = exp.trace
-        return {"state": state, "values": values, "entries": entries, "steps": steps_of(exp),
-                "graph_html": exp.render("html", view="graph", fragment=True),
+        steps, matrix = steps_of(exp)
+        for st in steps:  # the contract's matrix_html per step (the page may also read "matrix" once)
+            st["matrix_html"] = "" if len(steps) > 40 else matrix.get(st["matrix"], "")
+        return {"state": state, "values": values, "entries": entries, "steps": steps, "matrix": matrix,
+                "graph_html": body_html(exp.view("graph"), exp.precision),
                 "derivations": derivations_of(exp), "svg": network_svg(exp),
                 "network": {"sizes": [tr.layer(1).n_in] + [tr.layer(l).n_out for l in range(1, tr.L + 1)],
                             "activations": [tr.act(l).name for l in range(1, tr.L + 1)],

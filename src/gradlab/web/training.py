@@ -22,7 +22,7 @@ from ..data import load
 from ..explainer.network import as_network
 from ..nn import BCEWithLogitsLoss, MLP
 from ..optim import SGD
-from .state import MAX_WIDTH
+from .state import MAX_WIDTH, FieldError
 
 DATASETS = ("moons", "circles", "xor", "spirals", "blobs", "csv")
 MAX_SESSIONS, MAX_HISTORY, MAX_CSV_ROWS, GRID = 8, 5000, 10_000, 40
@@ -142,7 +142,10 @@ class Sessions:
 
     def start(self, spec):
         data = spec.get("data", "moons")
-        X, y = dataset(data, int(spec.get("seed", 0)), spec.get("csv"))
+        seed = spec.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 32:
+            raise FieldError("seed", f"an integer from 0 to 2³² − 1; got {str(seed)[:20]!r}")
+        X, y = dataset(data, seed, spec.get("csv"))
         try:
             layers = [int(s) for s in str(spec.get("layers", "2-16-16-1")).split("-")]
         except ValueError:
@@ -158,7 +161,7 @@ class Sessions:
         activation = str(spec.get("activation", "tanh"))
         if activation not in ("tanh", "relu", "sigmoid", "leaky_relu", "identity"):
             raise ParameterError(f"activation: tanh, relu, sigmoid, leaky_relu or identity; got {activation!r}")
-        session = Session(X, y, layers, activation, lr, batch, int(spec.get("seed", 0)))
+        session = Session(X, y, layers, activation, lr, batch, seed)
         if len(self.items) >= MAX_SESSIONS:
             self.items.pop(next(iter(self.items)))
         sid = secrets.token_hex(8)

@@ -56,20 +56,25 @@ def _html(title, blocks, precision):
 
 
 def steps_of(exp):
-    """[{id, phase, title, scalar_html, matrix_html}] for the explanation ``exp`` (see the module docstring)."""
+    """([{id, phase, title, scalar_html, matrix}], {matrix key: matrix_html}) for the explanation ``exp``: each
+    step names its matrix view section by key, sent once (see the module docstring)."""
     precision = exp.precision
     matrix = {}
     for text, blocks in _sections(exp.view("matrix"), 2):
         key = "gradients" if text.startswith("Gradients") else _phase(text)
         matrix.setdefault(key, []).extend(blocks)
     matrix_html = {k: _html(k.capitalize(), v, precision) for k, v in matrix.items()}
-    steps, phase_title, intro = [], "", []
+    steps, phase_title, intro, sample = [], "", [], ""
     for b in exp.view("scalar").blocks:
         if isinstance(b, Heading) and b.level == 2:
-            phase_title, intro = b.text, []
+            phase_title, intro, sample = b.text, [], ""
+            continue
+        if isinstance(b, Heading) and b.level == 4 and b.text.startswith("Sample "):
+            sample = b.text.split(":")[0]  # the steps of a batch say whose numbers they show
             continue
         if isinstance(b, Heading) and b.level == 3:
-            steps.append({"phase_title": phase_title, "title": b.text, "blocks": list(intro)})
+            title = f"{sample} · {b.text}" if sample else b.text
+            steps.append({"phase_title": phase_title, "title": title, "blocks": list(intro)})
             intro = []
             continue
         if steps and steps[-1]["phase_title"] == phase_title:
@@ -82,10 +87,10 @@ def steps_of(exp):
         key = "gradients" if st["title"] == "Parameter gradients" else (
             "update" if phase == "verification" and "verification" not in matrix_html else phase)
         title = f"{st['phase_title']} · {st['title']}" if st["phase_title"] else st["title"]
+        key = key if key in matrix_html else phase
         out.append({"id": f"s{k}", "phase": phase, "title": title,
-                    "scalar_html": _html(title, st["blocks"], precision),
-                    "matrix_html": matrix_html.get(key, matrix_html.get(phase, ""))})
-    return out
+                    "scalar_html": _html(title, st["blocks"], precision), "matrix": key})
+    return out, matrix_html
 
 
 def derivations_of(exp):
@@ -96,6 +101,9 @@ def derivations_of(exp):
     kinds = {e.name: e.kind for e in sheet.entries}
     out = {}
     for e in sheet.entries:
+        if e.kind not in ("dW", "db", "W_new", "b_new", "delta", "z", "a", "da") or (
+                sheet.batch is not None and e.index and e.kind in ("delta", "z", "a", "da") and e.index[0] != 1):
+            continue  # a click on an edge asks for ∂L/∂w, on a neuron for its δ and z (of the first sample)
         follow = BACKWARD if e.kind in BACKWARD or e.kind in ("W_new", "b_new") else FORWARD + ("loss",)
         chain, todo, seen = [], [e.name], {e.name}
         while todo:
@@ -114,12 +122,12 @@ def _colour(w, top):
     return ("#1f6feb" if w >= 0 else "#d1242f"), 1.0 + 5.0 * t
 
 
-def network_svg(exp, width=720, height=360):
+def network_svg(exp, width=960, height=480):
     """The network as SVG: neurons (data-entry a[l][j], x[i] for inputs) with z and a of the first sample, edges
     (data-entry W[l][i,j]: input i → neuron j) coloured by sign, thicker with |w|, labelled when there are few."""
     tr = exp.trace
     sizes = [tr.layer(1).n_in] + [tr.layer(l).n_out for l in range(1, tr.L + 1)]
-    xs = [60 + k * (width - 120) / max(1, len(sizes) - 1) for k in range(len(sizes))]
+    xs = [80 + k * (width - 160) / max(1, len(sizes) - 1) for k in range(len(sizes))]
     ys = [[(j + 1) * height / (n + 1) for j in range(n)] for n in sizes]
     top = max(float(np.max(np.abs(tr.W(l)))) for l in range(1, tr.L + 1)) or 1.0
     many = sum(a * b for a, b in zip(sizes, sizes[1:])) > 24
@@ -139,7 +147,8 @@ def network_svg(exp, width=720, height=360):
                              f'y2="{y2:.1f}" stroke="{colour}" stroke-width="{stroke:.2f}" stroke-opacity="0.8"/>')
                 if not many:
                     mx, my = x1 + 0.3 * (x2 - x1), y1 + 0.3 * (y2 - y1)
-                    parts.append(f'<text x="{mx:.1f}" y="{my - 4:.1f}" font-size="13" fill="{colour}">'
+                    parts.append(f'<text x="{mx:.1f}" y="{my - 6:.1f}" font-size="17" fill="{colour}" '
+                                 f'paint-order="stroke" stroke="#fff" stroke-width="4">'
                                  f'{escape(fmt(w, p))}</text>')
                 parts.append("</g>")
     for l, n in enumerate(sizes):
@@ -150,9 +159,15 @@ def network_svg(exp, width=720, height=360):
             else:
                 name = f"a[{l}][{j + 1}]"
                 label = f"z = {fmt(tr.Z[l][0, j], p)}, a = {fmt(tr.A[l][0, j], p)}"
+            lines = label.split(", ")
+            text = "".join(f'<tspan x="{cx:.1f}" dy="{0 if k == 0 else 19}">{escape(t)}</tspan>'
+                           for k, t in enumerate(lines))
+            anchor = "end" if l == len(sizes) - 1 and l else ("start" if l == 0 else "middle")
+            tx = cx + (22 if anchor == "start" else -22 if anchor == "end" else 0)
+            text = text.replace(f'x="{cx:.1f}"', f'x="{tx:.1f}"')
             parts.append(f'<g class="neuron" data-entry="{name}" tabindex="0"><title>{escape(label)}</title>'
-                         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="18" fill="#f6f8fa" stroke="#24292f" '
-                         f'stroke-width="2"/><text x="{cx:.1f}" y="{cy + 34:.1f}" font-size="12" '
-                         f'text-anchor="middle">{escape(label)}</text></g>')
+                         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="20" fill="#f6f8fa" stroke="#24292f" '
+                         f'stroke-width="2"/><text y="{cy + 40:.1f}" font-size="16" text-anchor="{anchor}" '
+                         f'paint-order="stroke" stroke="#fff" stroke-width="4">{text}</text></g>')
     parts.append("</svg>")
     return "".join(parts)

@@ -351,7 +351,7 @@
 
   // Typing is sent 150 ms after the last keystroke (a number half typed is not explained); a choice in a
   // select or a checkbox at once.
-  const reexplain = debounce((origin) => { send(origin); }, 150);
+  const reexplain = debounce((origin) => { send(origin); }, 40);  // a pause between keystrokes, not a wait
   function send(origin) {
     app.lastSend = performance.now();
     explain(collectState(), { origin: origin });
@@ -362,7 +362,7 @@
     if (origin) { const sp = errorSpan(origin); if (sp) sp.textContent = ""; }
     if (immediate) { reexplain.cancel(); send(origin); return; }
     busy(+1);  // "computing…" at once; the debounced request takes over
-    setTimeout(() => busy(-1), 160);
+    setTimeout(() => busy(-1), 50);
     reexplain(origin);
   }
 
@@ -657,7 +657,8 @@
     $("#step-count").textContent = `Step ${app.step + 1} of ${steps.length}` + (st.phase ? ` · ${st.phase}` : "") +
       " · keys ← → (PageUp / PageDown)";
     setHTML($("#scalar"), st.scalar_html);
-    setHTML($("#matrix"), st.matrix_html || "<p class=\"hint\">No matrix form for this step.</p>");
+    const matrix = st.matrix_html || (app.data.matrix && st.matrix && app.data.matrix[st.matrix]);
+    setHTML($("#matrix"), matrix || "<p class=\"hint\">No matrix form for this step.</p>");
     for (const eq of $$("#matrix [data-entry], #scalar .eq[data-entry]")) {
       eq.setAttribute("tabindex", "0");
       eq.classList.add("clickable");
