@@ -25,6 +25,7 @@ from ..grading.sheet import sheet_for
 
 BACKWARD = ("delta", "da", "dL/dy_hat", "dW", "db")
 FORWARD = ("z", "a", "p")
+MAX_CHAIN = 48  # lines of one derivation shown (a batch's ∂L/∂W goes through every sample's δ)
 PHASES = (("Forward", "forward"), ("Backward", "backward"), ("Gradient descent", "update"),
           ("Verification", "verification"))
 
@@ -113,7 +114,7 @@ def derivations_of(exp):
                     seen.add(n)
                     chain.append(n)
                     todo.append(n)
-        out[e.name] = chain
+        out[e.name] = chain[:MAX_CHAIN]
     return out
 
 
