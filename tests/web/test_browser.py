@@ -191,3 +191,19 @@ def test_no_cdn_or_external_resource(page):
     urls = page.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)")
     assert urls and all(u.startswith("http://127.0.0.1:") for u in urls), urls
+
+
+def test_a_matrix_entry_jumps_to_its_scalar_line_and_back(page):
+    body = css(page, "body")[0]
+    while not css(page, '#matrix [data-entry="dW[2][1,2]"]'):
+        title = css(page, "#step-title")[0].text
+        body.send_keys("\ue014")
+        wait(page, lambda: css(page, "#step-title")[0].text != title, what="the next step")
+    start = css(page, "#step-title")[0].text
+    cell = css(page, '#matrix [data-entry="dW[2][1,2]"]')[0]
+    page.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", cell)
+    line = wait(page, lambda: css(page, '#scalar .eq.highlight[data-entry="dW[2][1,2]"]'), what="the scalar line")
+    assert line and css(page, "#step-title")[0].text.startswith("Backward pass · Parameter gradients")
+    css(page, "#jump-back")[0].click()
+    wait(page, lambda: css(page, "#step-title")[0].text == start, what="the way back")
+    assert css(page, '#matrix [data-entry="dW[2][1,2]"].highlight')

@@ -133,7 +133,8 @@ class Matrix(Node):
     column. ``shape`` is the (rows, cols) label, e.g. ``(3, 1)``.
     """
 
-    def __init__(self, rows, label=True):
+    def __init__(self, rows, label=True, names=None):
+        self.names = names  # optional [[entry name]] per cell (answer-sheet names; the HTML tags its cells)
         arr = rows
         if isinstance(arr, np.ndarray) or (arr and not isinstance(arr[0], (list, tuple))):
             arr = np.asarray(arr, dtype=float)

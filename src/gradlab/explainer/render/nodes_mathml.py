@@ -78,8 +78,14 @@ def mathml(node, precision):
     if t is Raw:
         return f"<mtext>{escape(node.text)}</mtext>"
     if t is Matrix:
-        rows = "".join("<mtr>" + "".join(f"<mtd>{mathml(c, precision)}</mtd>" for c in r) + "</mtr>"
-                       for r in node.rows)
+        names = getattr(node, "names", None)
+
+        def cell(i, j, c):
+            tag = f' data-entry="{escape(names[i][j])}"' if names and names[i][j] else ""
+            return f"<mtd{tag}>{mathml(c, precision)}</mtd>"
+
+        rows = "".join("<mtr>" + "".join(cell(i, j, c) for j, c in enumerate(r)) + "</mtr>"
+                       for i, r in enumerate(node.rows))
         m = f'<mrow class="matrix"><mo>[</mo><mtable>{rows}</mtable><mo>]</mo></mrow>'
         if node.label:
             label = f'<mrow class="shape"><mn>{node.shape[0]}</mn><mo>×</mo><mn>{node.shape[1]}</mn></mrow>'

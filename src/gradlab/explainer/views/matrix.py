@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..document import Document
+from ..explanation import entry_name
 from ..notation import Call, Deriv, Matrix, Num, Op, Paren, Row, Sym, Text, diag_matrix, row_vector, transpose
 from . import symbols as S
 from ..trace import long_product_shown
@@ -33,6 +34,29 @@ def _row(v):
 
 def _mat(a):
     return Matrix(np.atleast_2d(np.asarray(a, dtype=float)))
+
+
+def _named(node, name_of):
+    """``node`` (a Matrix) with each cell (r, c) tagged with the answer-sheet entry ``name_of(r, c)`` (1-based)."""
+    node.names = [[name_of(r + 1, c + 1) for c in range(node.shape[1])] for r in range(node.shape[0])]
+    return node
+
+
+def _per_unit(kind, l, tr=None):
+    """Names of a column (one sample, unit r) or, with ``tr`` of a batch, of a matrix (sample r, unit c)."""
+    if tr is not None and not tr.single:
+        return lambda r, c: entry_name(kind, l, (r, c))
+    return lambda r, c: entry_name(kind, l, (max(r, c),))
+
+
+def _grad_names(l, numerator):
+    """Names of ∂L/∂W's cells: (out, in) in denominator layout, (in, out) in numerator layout; printed (input, neuron)."""
+    return (lambda r, c: entry_name("dW", l, (r, c))) if numerator else (lambda r, c: entry_name("dW", l, (c, r)))
+
+
+def _bias_names(tr, l):
+    return (lambda r, c: entry_name("db", l)) if np.ndim(tr.db[l]) == 0 else (
+        lambda r, c: entry_name("db", l, (max(r, c),)))
 
 
 def _vec_sym(name, l=None):
@@ -75,14 +99,15 @@ def _forward_single(doc, tr):
             b = tr.b(l)
             bnode = _col(b) if np.ndim(b) else Num(b)
             doc.eq(Row(z, EQ, S.W(l), a_prev, PLUS, _vec_sym("b", l), EQ, _mat(tr.W(l)), _col(tr.A[l - 1][0]), PLUS,
-                       bnode, EQ, _col(tr.Z[l][0])))
+                       bnode, EQ, _named(_col(tr.Z[l][0]), _per_unit("z", l))))
         else:
-            doc.eq(Row(z, EQ, S.W(l), a_prev, EQ, _mat(tr.W(l)), _col(tr.A[l - 1][0]), EQ, _col(tr.Z[l][0])))
+            doc.eq(Row(z, EQ, S.W(l), a_prev, EQ, _mat(tr.W(l)), _col(tr.A[l - 1][0]), EQ,
+                       _named(_col(tr.Z[l][0]), _per_unit("z", l))))
         out = _vec_sym("ŷ") if l == tr.L else _vec_sym("a", l)
-        doc.eq(Row(out, EQ, Call(_f(l, tr), z), EQ, _col(tr.A[l][0])))
+        doc.eq(Row(out, EQ, Call(_f(l, tr), z), EQ, _named(_col(tr.A[l][0]), _per_unit("a", l))))
     if tr.P is not None:
         doc.eq(Row(_vec_sym("p"), EQ, Call(Text(tr.loss.link if tr.loss.link == "softmax" else "σ"), _vec_sym("ŷ")),
-                   EQ, _col(tr.P[0])))
+                   EQ, _named(_col(tr.P[0]), _per_unit("p", None))))
     doc.eq(Row(Sym("ℓ"), EQ, Num(tr.loss_value)))
 
 
@@ -115,13 +140,14 @@ def _backward_single(doc, exp):
     doc.eq(Row(dy, EQ, _row(g) if num else _col(g)))
     doc.eq(Row(dyz, EQ, _jac_formula(tr, L), EQ, _jac_out(tr, L)))
     doc.eq(Row(_vec_sym("δ", L), EQ, transpose(Paren(Row(dy, dyz), "[]")), EQ,
-               transpose(Paren(Row(_row(g), _jac_out(tr, L)), "[]")), EQ, _col(tr.delta[L][0])))
+               transpose(Paren(Row(_row(g), _jac_out(tr, L)), "[]")), EQ,
+               _named(_col(tr.delta[L][0]), _per_unit("delta", L))))
     for l in range(L - 1, 0, -1):
         da_dz = Deriv(_vec_sym("a", l), _vec_sym("z", l))
         doc.eq(Row(da_dz, EQ, _jac_formula(tr, l), EQ, _jac_out(tr, l)))
         doc.eq(Row(_vec_sym("δ", l), EQ, transpose(Paren(Row(S.W(l + 1, tr.sequential), da_dz), "[]")), _vec_sym("δ", l + 1), EQ,
                    transpose(Paren(Row(_mat(tr.W_used(l + 1)), _jac_out(tr, l)), "[]")), _col(tr.delta[l + 1][0]), EQ,
-                   _col(tr.delta[l][0])))
+                   _named(_col(tr.delta[l][0]), _per_unit("delta", l))))
     doc.heading("Gradients of the parameters")
     for l in range(L, 0, -1):
         a_prev = _vec_sym("a", l - 1) if l > 1 else _vec_sym("x")
@@ -130,20 +156,22 @@ def _backward_single(doc, exp):
         db = Deriv(Sym("ℓ"), _vec_sym("b", l))
         if num:
             doc.eq(Row(dW, EQ, a_prev, transpose(Paren(_vec_sym("δ", l), "[]")), EQ, _col(av), _row(dv), EQ,
-                       _mat(tr.dW[l].T)))
+                       _named(_mat(tr.dW[l].T), _grad_names(l, True))))
             if tr.has_bias(l):
-                doc.eq(Row(db, EQ, transpose(Paren(_vec_sym("δ", l), "[]")), EQ, _row(np.atleast_1d(tr.db[l]))))
+                doc.eq(Row(db, EQ, transpose(Paren(_vec_sym("δ", l), "[]")), EQ,
+                           _named(_row(np.atleast_1d(tr.db[l])), _bias_names(tr, l))))
         else:
-            doc.eq(Row(dW, EQ, _vec_sym("δ", l), transpose(a_prev), EQ, _col(dv), _row(av), EQ, _mat(tr.dW[l])))
+            doc.eq(Row(dW, EQ, _vec_sym("δ", l), transpose(a_prev), EQ, _col(dv), _row(av), EQ,
+                       _named(_mat(tr.dW[l]), _grad_names(l, False))))
             if tr.has_bias(l):
-                doc.eq(Row(db, EQ, _vec_sym("δ", l), EQ, _col(np.atleast_1d(tr.db[l]))))
+                doc.eq(Row(db, EQ, _vec_sym("δ", l), EQ, _named(_col(np.atleast_1d(tr.db[l])), _bias_names(tr, l))))
     dx = Deriv(Sym("ℓ"), _vec_sym("x"))
     if num:
         doc.eq(Row(dx, EQ, transpose(Paren(_vec_sym("δ", 1), "[]")), S.W(1), EQ, _row(tr.delta[1][0]),
-                   _mat(tr.W_used(1)), EQ, _row(tr.dA[0][0])))
+                   _mat(tr.W_used(1)), EQ, _named(_row(tr.dA[0][0]), _per_unit("da", 0))))
     else:
         doc.eq(Row(dx, EQ, transpose(S.W(1)), _vec_sym("δ", 1), EQ, _mat(tr.W_used(1).T), _col(tr.delta[1][0]), EQ,
-                   _col(tr.dA[0][0])))
+                   _named(_col(tr.dA[0][0]), _per_unit("da", 0))))
     _layout_relation(doc, exp)
 
 
@@ -194,12 +222,12 @@ def _forward_batch(doc, tr):
             bnode = _row(np.atleast_1d(tr.b(l)))
             doc.eq(Row(Sym("Z", "", f"({l})"), EQ, A_prev, transpose(S.W(l)), PLUS, Sym("𝟏"),
                        transpose(_vec_sym("b", l)), EQ, _mat(tr.A[l - 1]), _mat(tr.W(l).T), PLUS,
-                       Matrix(np.ones((tr.m, 1))), bnode, EQ, _mat(tr.Z[l])))
+                       Matrix(np.ones((tr.m, 1))), bnode, EQ, _named(_mat(tr.Z[l]), _per_unit("z", l, tr))))
         else:
             doc.eq(Row(Sym("Z", "", f"({l})"), EQ, A_prev, transpose(S.W(l)), EQ, _mat(tr.A[l - 1]),
-                       _mat(tr.W(l).T), EQ, _mat(tr.Z[l])))
+                       _mat(tr.W(l).T), EQ, _named(_mat(tr.Z[l]), _per_unit("z", l, tr))))
         out = Sym("Ŷ") if l == tr.L else Sym("A", "", f"({l})")
-        doc.eq(Row(out, EQ, Call(_f(l, tr), Sym("Z", "", f"({l})")), EQ, _mat(tr.A[l])))
+        doc.eq(Row(out, EQ, Call(_f(l, tr), Sym("Z", "", f"({l})")), EQ, _named(_mat(tr.A[l]), _per_unit("a", l, tr))))
     doc.eq(Row(Sym("L"), EQ, Num(tr.loss_value)))
 
 
@@ -231,19 +259,19 @@ def _backward_batch(doc, exp):
         dW = Deriv(Sym("L"), S.W(l))
         if num:
             doc.eq(Row(dW, EQ, transpose(A_prev), D(l), EQ, _mat(tr.A[l - 1].T), _mat(tr.delta[l]), EQ,
-                       _mat(tr.dW[l].T)))
+                       _named(_mat(tr.dW[l].T), _grad_names(l, True))))
         else:
             doc.eq(Row(dW, EQ, transpose(D(l)), A_prev, EQ, _mat(tr.delta[l].T), _mat(tr.A[l - 1]), EQ,
-                       _mat(tr.dW[l])))
+                       _named(_mat(tr.dW[l]), _grad_names(l, False))))
         if tr.has_bias(l):
             db = Deriv(Sym("L"), _vec_sym("b", l))
             dbv = np.atleast_1d(tr.db[l])
             if num:
-                doc.eq(Row(db, EQ, transpose(Sym("𝟏")), D(l), EQ, _row(dbv)))
+                doc.eq(Row(db, EQ, transpose(Sym("𝟏")), D(l), EQ, _named(_row(dbv), _bias_names(tr, l))))
             else:
-                doc.eq(Row(db, EQ, transpose(D(l)), Sym("𝟏"), EQ, _col(dbv)))
+                doc.eq(Row(db, EQ, transpose(D(l)), Sym("𝟏"), EQ, _named(_col(dbv), _bias_names(tr, l))))
     doc.eq(Row(Deriv(Sym("L"), Sym("X")), EQ, D(1), S.W(1), EQ, _mat(tr.delta[1]), _mat(tr.W_used(1)), EQ,
-               _mat(tr.dA[0])))
+               _named(_mat(tr.dA[0]), _per_unit("da", 0, tr))))
 
 
 def _batch_delta(doc, tr, l, upstream_sym, upstream_num, fp):
@@ -251,7 +279,7 @@ def _batch_delta(doc, tr, l, upstream_sym, upstream_num, fp):
     D = Sym("Δ", "", f"({l})")
     if tr.fprime[l] is not None:
         doc.eq(Row(D, EQ, upstream_sym, ODOT, fp(l), EQ, upstream_num, ODOT, _mat(tr.fprime[l]), EQ,
-                   _mat(tr.delta[l])))
+                   _named(_mat(tr.delta[l]), _per_unit("delta", l, tr))))
         return
     G = tr.dL_dyhat if l == tr.L else tr.dA[l]
     doc.para(f"Softmax is not element-wise: row s of Δ⁽{l}⁾ is that row of the upstream gradient times the "
