@@ -150,3 +150,65 @@ def test_the_server_answers_every_request_even_nonsense(client):
     assert client.post("/api/nothing", json={}, headers=HEADERS).status_code == 404
     r = client.post("/api/explain", content=b"not json", headers=HEADERS)
     assert r.json()["ok"] is False
+
+
+def test_gl_explore_starts_a_server_that_shows_inline_in_jupyter():
+    import urllib.request
+
+    srv = gl.explore([(np.array([[0.5, -0.3]]), np.array([0.1]), "sigmoid")], [1.0, 2.0], [1.0], "bce", lr=0.1,
+                     open_browser=False)
+    try:
+        assert srv.url.startswith("http://127.0.0.1:") and "token=" in srv.url
+        assert f'src="{srv.url}"' in srv._repr_html_()
+        page = urllib.request.urlopen(srv.url, timeout=10).read().decode()
+        assert "gradlab explore" in page
+        token = srv.url.split("token=")[1]
+        req = urllib.request.Request(srv.url.split("/?")[0] + "/api/examples", data=b"{}",
+                                     headers={"X-Gradlab-Token": token})
+        start = json.loads(urllib.request.urlopen(req, timeout=10).read())["examples"]["start"]
+        assert start["layers"][0]["W"] == [[0.5, -0.3]] and start["loss"] == "bce" and start["lr"] == 0.1
+    finally:
+        srv.stop()
+
+
+def test_the_command_serves_until_interrupted(tmp_path):
+    import signal
+    import urllib.error
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "gradlab", "explore", "--no-browser", "--example", "relu-mse"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("gradlab explore: open http://127.0.0.1:"), line
+        url = line.split("open ", 1)[1].split()[0]
+        page = None
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(url, timeout=5).read().decode()
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+        assert page and "gradlab explore" in page
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url.split("?")[0] + "?token=bad", timeout=5)
+        assert refused.value.code == 403
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+def test_the_command_names_a_port_in_use(capsys):
+    import socket
+
+    from gradlab.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["explore", "--no-browser", "--port", str(port)]) == 2
+    assert f"--port {port}: cannot listen" in capsys.readouterr().err
