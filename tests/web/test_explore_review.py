@@ -42,7 +42,7 @@ def test_diverging_live_training_is_answered_as_json_not_a_500(explorer):
     its log. The page then stops with "the server answered 500 without JSON"."""
     c = _client(explorer)
     start = _post(c, "train/start", {"data": "moons", "layers": "2-16-16-16-16-1", "activation": "identity",
-                                     "lr": 10, "batch": 64, "seed": 0}).json()
+                                     "lr": 10, "batch": 8, "seed": 0}).json()
     assert start["ok"], start
     for _ in range(5):
         r = _post(c, "train/step", {"session": start["session"], "steps": 200})
@@ -102,7 +102,7 @@ def test_live_training_history_stays_within_a_sane_memory_budget():
 
     for layers in ("2-64-64-64-64-1", "2-16-16-16-16-1"):
         try:
-            _, s = training.Sessions().start({"data": "moons", "layers": layers, "batch": 64, "seed": 0})
+            _, s = training.Sessions().start({"data": "moons", "layers": layers, "batch": 8, "seed": 0})
             break
         except gl.core.errors.GradlabError:
             continue

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from ..core.errors import ParameterError
 from ..web import serve
-from ..web.state import state_of
+from ..web.state import parse_state, state_of
+from ..web.training import DATASETS
 from .explain import ExplainJob, build_explanation
 
 
@@ -21,6 +22,7 @@ class ExploreJob:
     target: str | None = None
     loss: str | None = None
     lr: float | None = None
+    data: str | None = None
     port: int | None = None
     no_browser: bool = False
 
@@ -34,5 +36,7 @@ def run_explore(job: ExploreJob, say=print):
                                  "perceptron`")
         exp = build_explanation(ExplainJob(example=job.example, variant=job.variant, model=job.model,
                                            input=job.input, target=job.target, loss=job.loss, lr=job.lr))
-        initial = state_of(exp)
-    return serve(initial, port=job.port, open_browser=not job.no_browser, say=say)
+        initial = parse_state(state_of(exp))  # refused before the server starts if the page could not show it
+    if job.data is not None and job.data not in DATASETS:
+        raise ParameterError(f"--data must be one of {', '.join(DATASETS)}; got {job.data!r}")
+    return serve(initial, port=job.port, open_browser=not job.no_browser, say=say, data=job.data)

@@ -18,6 +18,7 @@ examples:
   gradlab explore                              the course example
   gradlab explore --example relu-mse
   gradlab explore --model net.safetensors --input 1,2 --target 0.5 --lr 0.1
+  gradlab explore --data spirals               live training on spirals
   gradlab explore --port 8765 --no-browser     then open the printed address
 """
 
@@ -30,6 +31,8 @@ def add_arguments(p):
     p.add_argument("--target", help="target values, same syntax as --input")
     p.add_argument("--loss", help="mse, bce, bce_with_logits or cross_entropy")
     p.add_argument("--lr", type=T.POSITIVE_FLOAT, help="learning rate of the update step")
+    p.add_argument("--data", choices=("moons", "circles", "xor", "spirals", "blobs"),
+                   help="open on live training with this dataset")
     p.add_argument("--port", type=T.int_in(1024, 65535), help="the port (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser; print the address only")
 

@@ -76,6 +76,8 @@ def _rounding_candidates(env, e, own):
                               ("dec", 2, "rounds its inputs to 2 decimals first"),
                               ("dec", 1, "rounds its inputs to 1 decimal first")):
         out.append(Candidate("rounding", rounded(env, e, mode, digits), {"how": how}))
+    if not math.isfinite(own):  # e.g. ∂L/∂ŷ from a written ŷ = 1: nothing to round
+        return out
     for value, how in ((round_sig(own, 1), "is rounded to 1 significant figure"),
                        (round(own, 1), "is rounded to 1 decimal"), (round(own, 2), "is rounded to 2 decimals"),
                        (round(own), "is rounded to a whole number")):

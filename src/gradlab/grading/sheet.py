@@ -321,7 +321,7 @@ class Sheet:
             a = env(self.name("a", self.L, s, k))
             if name == "mse":
                 return 2 * c * (a - y)
-            return c * (-y / a + (1 - y) / (1 - a))
+            return c * ((-y / a if y != 0 else 0.0) + ((1 - y) / (1 - a) if y != 1 else 0.0))  # a term times 0 is 0
 
         def mistakes(env):
             own = env.evaluate(f)

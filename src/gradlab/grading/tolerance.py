@@ -60,7 +60,7 @@ def decimals_of(s):
 
 
 def _magnitude(v):
-    return math.floor(math.log10(abs(v))) if v != 0 else None
+    return math.floor(math.log10(abs(v))) if v != 0 and math.isfinite(v) else None
 
 
 def tolerance(value, decimals):
@@ -83,6 +83,8 @@ def digits_text(v, figures=4):
     """A number for a message: 4 significant figures, at most 6 decimals, a true minus sign."""
     if v == 0:
         return "0"
+    if not math.isfinite(v):
+        return "undefined" if math.isnan(v) else ("∞" if v > 0 else "−∞")
     e = _magnitude(v)
     dec = max(0, min(6, figures - 1 - e))
     s = f"{v:.{dec}f}"

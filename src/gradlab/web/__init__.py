@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..explainer import explain
 from .server import ExplorerServer, serve, start
-from .state import state_of
+from .state import parse_state, state_of
 
 
 def explore(model=None, x=None, y=None, loss=None, *, lr=None, port=None, open_browser=None, **conventions):
@@ -28,7 +28,8 @@ def explore(model=None, x=None, y=None, loss=None, *, lr=None, port=None, open_b
     """
     initial = None
     if model is not None:
-        initial = state_of(explain(model, x, y, loss, lr=lr, **conventions))
+        initial = parse_state(state_of(explain(model, x, y, loss, lr=lr, **conventions)))  # refused here if the
+        # page could not show it (more than 6 layers, 16 neurons, 64 samples)
     srv = start(initial, port=port)
     if open_browser is None:
         try:

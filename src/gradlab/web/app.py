@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import threading
 import logging
 import os
 from collections import OrderedDict
@@ -39,6 +40,7 @@ from ..explainer.notation import fmt
 from ..explainer.render.html import CSS, body_html
 from ..grading import grade
 from ..grading.sheet import sheet_for
+from ..grading.tolerance import parse_number
 from ..ops import catalog
 from .export import export
 from .state import MAX_BATCH, MAX_LAYERS, MAX_WIDTH, FieldError, explanation_of, parse_state, state_of
@@ -54,22 +56,26 @@ log = logging.getLogger("gradlab.explore")
 class Explorer:
     """The app's memory: the token, the starting state, recent explanations, live-training sessions."""
 
-    def __init__(self, token, initial=None):
+    def __init__(self, token, initial=None, data=None):
         self.token = token
         self.initial = initial
+        self.data = data
+        self.lock = threading.Lock()
         self.cache = OrderedDict()
         self.sessions = Sessions()
 
     def explanation(self, raw_state):
         state = parse_state(raw_state)
         key = json.dumps(state, sort_keys=True)
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            return state, self.cache[key]
+        with self.lock:
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                return state, self.cache[key]
         exp = explanation_of(state)
-        self.cache[key] = exp
-        if len(self.cache) > 32:
-            self.cache.popitem(last=False)
+        with self.lock:
+            self.cache[key] = exp
+            while len(self.cache) > 16:
+                self.cache.popitem(last=False)
         return state, exp
 
     # ------------------------------------------------------------ the API
@@ -78,7 +84,7 @@ class Explorer:
         states = {name: state_of(example(name)) for name in ("course", "relu-mse", "two-layer")}
         if self.initial is not None:
             states = {"start": self.initial, **states}
-        return {"examples": states, "datasets": list(DATASETS),
+        return {"examples": states, "datasets": list(DATASETS), "data": self.data,
                 "limits": {"layers": MAX_LAYERS, "width": MAX_WIDTH, "batch": MAX_BATCH},
                 "activations": sorted({k.name for k in catalog.ACTIVATION_KINDS.values()}),
                 "losses": supported_losses()}
@@ -116,7 +122,7 @@ class Explorer:
         entries, bad = {}, []
         for name, text in list(answers.items()):  # a non-number is marked beside its cell, not refused as a sheet
             try:
-                grade(exp, {name: text})
+                parse_number(text, where=name)
             except GradlabError as exc:
                 bad.append({"name": name, "status": "wrong", "mistake": None, "message": str(exc)})
                 answers.pop(name)
@@ -163,9 +169,10 @@ def _forbidden(why):
     return PlainTextResponse(f"gradlab explore: {why}\n", status_code=403)
 
 
-def create_app(token, initial=None):
-    """The explorer's ASGI app; ``token`` guards it, ``initial`` is the state the page starts from (or None)."""
-    ex = Explorer(token, initial)
+def create_app(token, initial=None, data=None):
+    """The explorer's ASGI app; ``token`` guards it, ``initial`` is the state the page starts from (or None),
+    ``data`` the dataset the page opens live training on (or None)."""
+    ex = Explorer(token, initial, data)
 
     def token_ok(given):
         return isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode())
@@ -205,6 +212,7 @@ def create_app(token, initial=None):
             body = {}
         try:
             result = await run_in_threadpool(HANDLERS[name], ex, body)
+            return JSONResponse({"ok": True, **result})  # inside the guard: a NaN cannot escape as a 500
         except FieldError as exc:
             return JSONResponse({"ok": False, "errors": [{"field": exc.field, "message": exc.message}]})
         except GradlabError as exc:
@@ -215,7 +223,6 @@ def create_app(token, initial=None):
             log.error("gradlab explore: %s failed: %s: %s", name, type(exc).__name__, exc)
             return JSONResponse({"ok": False, "errors": [{"field": "", "message": f"internal error in {name}: "
                                                           f"{type(exc).__name__}"}]})
-        return JSONResponse({"ok": True, **result})
 
     routes = [Route("/", page), Route("/explainer.css", explainer_css),
               Route("/api/{name:path}", api, methods=["POST"]),

@@ -53,13 +53,13 @@ def _url(host, port, token):
     return f"http://{host}:{port}/?token={token}"
 
 
-def start(initial=None, port=None, host=HOST, token=None):
+def start(initial=None, port=None, host=HOST, token=None, data=None):
     """Start an explorer in a background thread; returns an :class:`ExplorerServer` once it answers."""
     import uvicorn  # noqa: PLC0415 - see _config
 
     token = token or secrets.token_urlsafe(24)
     port = port or free_port(host)
-    server = uvicorn.Server(_config(create_app(token, initial), host, port))
+    server = uvicorn.Server(_config(create_app(token, initial, data), host, port))
     thread = threading.Thread(target=server.run, name="gradlab-explore", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -70,7 +70,7 @@ def start(initial=None, port=None, host=HOST, token=None):
     return ExplorerServer(server, thread, _url(host, port, token))
 
 
-def serve(initial=None, port=None, host=HOST, open_browser=True, say=print):
+def serve(initial=None, port=None, host=HOST, open_browser=True, say=print, data=None):
     """Run an explorer in the foreground until Ctrl-C; prints its address (with the token)."""
     import uvicorn  # noqa: PLC0415 - see _config
 
@@ -85,7 +85,7 @@ def serve(initial=None, port=None, host=HOST, open_browser=True, say=print):
     say(f"gradlab explore: open {url}  (Ctrl-C stops it)")
     if open_browser:
         threading.Timer(0.8, lambda: webbrowser.open(url)).start()
-    server = uvicorn.Server(_config(create_app(token, initial), host, port))
+    server = uvicorn.Server(_config(create_app(token, initial, data), host, port))
     try:
         server.run()
     except KeyboardInterrupt:

@@ -19,6 +19,7 @@ from ..explainer.network import supported_losses
 from ..ops import catalog
 
 MAX_LAYERS, MAX_WIDTH, MAX_BATCH, MAX_ABS = 6, 16, 64, 1e6
+MAX_WORK = 640  # samples × neurons: each is a line of every pass on the page (64 samples of 10, or 16 of 40)
 CONVENTION_KEYS = {"reduction": ("mean", "sum"), "half": (False, True), "shared_bias": (False, True),
                    "frozen_bias": (False, True), "update_order": ("simultaneous", "sequential")}
 
@@ -106,6 +107,10 @@ def parse_state(raw):
     rows = x if batch else [x]
     if len(rows) > MAX_BATCH:
         raise FieldError("x", f"at most {MAX_BATCH} samples")
+    units = n0 + sum(len(L["W"]) for L in out_layers)
+    if len(rows) * units > MAX_WORK:
+        raise FieldError("x", f"{len(rows)} samples × {units} neurons is more than the page shows by hand "
+                              f"({MAX_WORK}); use fewer samples or a smaller network")
     xf = []
     for s, r in enumerate(rows, start=1):
         r = _list("x", r, n0)

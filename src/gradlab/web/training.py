@@ -22,10 +22,10 @@ from ..data import load
 from ..explainer.network import as_network
 from ..nn import BCEWithLogitsLoss, MLP
 from ..optim import SGD
-from .state import MAX_WIDTH, FieldError
+from .state import MAX_BATCH, MAX_LAYERS, MAX_WIDTH, MAX_WORK, FieldError
 
 DATASETS = ("moons", "circles", "xor", "spirals", "blobs", "csv")
-MAX_SESSIONS, MAX_HISTORY, MAX_CSV_ROWS, GRID = 8, 5000, 10_000, 40
+MAX_SESSIONS, MAX_HISTORY, MAX_CSV_ROWS, GRID = 8, 2000, 10_000, 40  # 2000 steps of ≤ 1.4k weights: ≤ 23 MB
 
 
 def dataset(name, seed=0, csv_text=None):
@@ -85,7 +85,7 @@ class Session:
         self.lr, self.batch = float(lr), int(min(batch, len(X)))
         self.opt = SGD(self.model.parameters(), lr=self.lr)
         self.rng = np.random.default_rng(seed)
-        self.step_no, self.history, self.lock = 0, {}, threading.Lock()
+        self.step_no, self.history, self.lock, self.diverged = 0, {}, threading.Lock(), None
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = 0.1 * (hi - lo) + 1e-9
         self.extent = [float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])]
@@ -94,9 +94,12 @@ class Session:
         self.grid = np.array([[a, b] for b in gy for a in gx])
 
     def steps(self, n):
-        """Train ``n`` steps; returns [(step, mini-batch loss)]."""
+        """Train ``n`` steps; returns [(step, mini-batch loss)]. A loss that becomes inf or NaN stops the session
+        with a message (the classroom's "too large a learning rate")."""
         out = []
-        with self.lock:
+        with self.lock, np.errstate(all="ignore"):
+            if self.diverged:
+                raise ParameterError(self.diverged)
             for _ in range(n):
                 idx = self.rng.choice(len(self.X), size=self.batch, replace=False)
                 weights = [(p.data.copy()) for p in self.model.parameters()]
@@ -105,17 +108,24 @@ class Session:
                 loss = self.loss_fn(self.model(xb), yb)
                 loss.backward()
                 self.opt.step()
+                value = float(loss.data)
+                if not np.isfinite(value) or not all(np.all(np.isfinite(p.data)) for p in self.model.parameters()):
+                    self.diverged = (f"lr: training diverged at step {self.step_no + 1} (the loss became "
+                                     f"{value}); with η = {self.lr:g} the steps are too large — start again with a "
+                                     "smaller learning rate")
+                    raise ParameterError(self.diverged)
                 self.step_no += 1
                 self.history[self.step_no] = (weights, idx)
                 self.history.pop(self.step_no - MAX_HISTORY, None)
-                out.append((self.step_no, float(loss.data)))
+                out.append((self.step_no, value))
         return out
 
     def boundary(self):
         """P(class 1) on the GRID × GRID grid over the extent, rows from the bottom."""
-        with self.lock:
+        with self.lock, np.errstate(all="ignore"):
             logits = np.asarray(self.model(self.grid).data).reshape(GRID, GRID)
-        return (1.0 / (1.0 + np.exp(-np.clip(logits, -500, 500)))).round(4).tolist()
+            p = 1.0 / (1.0 + np.exp(-np.clip(logits, -500, 500)))
+        return np.nan_to_num(p, nan=0.5).round(4).tolist()
 
     def state_at(self, step):
         """The explorer state of training step ``step``: the weights before it, its mini-batch, its loss and η."""
@@ -150,14 +160,17 @@ class Sessions:
             layers = [int(s) for s in str(spec.get("layers", "2-16-16-1")).split("-")]
         except ValueError:
             raise ParameterError(f"layers: widths joined by '-', like 2-16-16-1; got {spec.get('layers')!r}") from None
-        if len(layers) < 2 or len(layers) > 6 or not all(1 <= w <= 4 * MAX_WIDTH for w in layers):
-            raise ParameterError(f"layers: 2 to 6 widths from 1 to {4 * MAX_WIDTH}; got {spec.get('layers')!r}")
+        if len(layers) < 2 or len(layers) > MAX_LAYERS + 1 or not all(1 <= w <= MAX_WIDTH for w in layers):
+            raise FieldError("layers", f"2 to {MAX_LAYERS + 1} widths from 1 to {MAX_WIDTH} (so that every step "
+                                       f"can be explained); got {str(spec.get('layers'))[:40]!r}")
         lr = spec.get("lr", 0.1)
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10:
             raise ParameterError(f"lr: a number in (0, 10]; got {lr!r}")
-        batch = spec.get("batch", 32)
-        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 1024:
-            raise ParameterError(f"batch: an integer from 1 to 1024; got {batch!r}")
+        batch = spec.get("batch", 8)
+        most = min(MAX_BATCH, MAX_WORK // sum(layers))  # a step of this batch can be explained on the page
+        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= most:
+            raise FieldError("batch", f"an integer from 1 to {most} for a {'-'.join(map(str, layers))} network "
+                                      f"(every step is explained with its batch); got {str(batch)[:20]!r}")
         activation = str(spec.get("activation", "tanh"))
         if activation not in ("tanh", "relu", "sigmoid", "leaky_relu", "identity"):
             raise ParameterError(f"activation: tanh, relu, sigmoid, leaky_relu or identity; got {activation!r}")
@@ -169,6 +182,6 @@ class Sessions:
         return sid, session
 
     def get(self, sid):
-        if sid not in self.items:
-            raise ParameterError("session: no such training session (start one)")
+        if not isinstance(sid, str) or sid not in self.items:
+            raise FieldError("session", "no such training session (start one)")
         return self.items[sid]

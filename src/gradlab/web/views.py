@@ -25,6 +25,7 @@ from ..grading.sheet import sheet_for
 
 BACKWARD = ("delta", "da", "dL/dy_hat", "dW", "db")
 FORWARD = ("z", "a", "p")
+BATCH_WIDE = ("Loss", "New loss", "Parameter gradients", "Improvement")  # scalar-view steps of a whole batch
 MAX_CHAIN = 48  # lines of one derivation shown (a batch's ∂L/∂W goes through every sample's δ)
 PHASES = (("Forward", "forward"), ("Backward", "backward"), ("Gradient descent", "update"),
           ("Verification", "verification"))
@@ -74,6 +75,8 @@ def steps_of(exp):
             sample = b.text.split(":")[0]  # the steps of a batch say whose numbers they show
             continue
         if isinstance(b, Heading) and b.level == 3:
+            if b.text.startswith(BATCH_WIDE):
+                sample = ""  # the loss, the gradients and the improvement are the whole batch's
             title = f"{sample} · {b.text}" if sample else b.text
             steps.append({"phase_title": phase_title, "title": title, "blocks": list(intro)})
             intro = []
@@ -123,12 +126,12 @@ def _colour(w, top):
     return ("#1f6feb" if w >= 0 else "#d1242f"), 1.0 + 5.0 * t
 
 
-def network_svg(exp, width=960, height=480):
+def network_svg(exp, width=540, height=340):
     """The network as SVG: neurons (data-entry a[l][j], x[i] for inputs) with z and a of the first sample, edges
     (data-entry W[l][i,j]: input i → neuron j) coloured by sign, thicker with |w|, labelled when there are few."""
     tr = exp.trace
     sizes = [tr.layer(1).n_in] + [tr.layer(l).n_out for l in range(1, tr.L + 1)]
-    xs = [80 + k * (width - 160) / max(1, len(sizes) - 1) for k in range(len(sizes))]
+    xs = [50 + k * (width - 100) / max(1, len(sizes) - 1) for k in range(len(sizes))]
     ys = [[(j + 1) * height / (n + 1) for j in range(n)] for n in sizes]
     top = max(float(np.max(np.abs(tr.W(l)))) for l in range(1, tr.L + 1)) or 1.0
     many = sum(a * b for a, b in zip(sizes, sizes[1:])) > 24
@@ -148,7 +151,7 @@ def network_svg(exp, width=960, height=480):
                              f'y2="{y2:.1f}" stroke="{colour}" stroke-width="{stroke:.2f}" stroke-opacity="0.8"/>')
                 if not many:
                     mx, my = x1 + 0.3 * (x2 - x1), y1 + 0.3 * (y2 - y1)
-                    parts.append(f'<text x="{mx:.1f}" y="{my - 6:.1f}" font-size="17" fill="{colour}" '
+                    parts.append(f'<text x="{mx:.1f}" y="{my - 6:.1f}" font-size="13" fill="{colour}" '
                                  f'paint-order="stroke" stroke="#fff" stroke-width="4">'
                                  f'{escape(fmt(w, p))}</text>')
                 parts.append("</g>")
@@ -161,14 +164,14 @@ def network_svg(exp, width=960, height=480):
                 name = f"a[{l}][{j + 1}]"
                 label = f"z = {fmt(tr.Z[l][0, j], p)}, a = {fmt(tr.A[l][0, j], p)}"
             lines = label.split(", ")
-            text = "".join(f'<tspan x="{cx:.1f}" dy="{0 if k == 0 else 19}">{escape(t)}</tspan>'
+            text = "".join(f'<tspan x="{cx:.1f}" dy="{0 if k == 0 else 15}">{escape(t)}</tspan>'
                            for k, t in enumerate(lines))
             anchor = "end" if l == len(sizes) - 1 and l else ("start" if l == 0 else "middle")
-            tx = cx + (22 if anchor == "start" else -22 if anchor == "end" else 0)
+            tx = cx + (16 if anchor == "start" else -16 if anchor == "end" else 0)
             text = text.replace(f'x="{cx:.1f}"', f'x="{tx:.1f}"')
             parts.append(f'<g class="neuron" data-entry="{name}" tabindex="0"><title>{escape(label)}</title>'
-                         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="20" fill="#f6f8fa" stroke="#24292f" '
-                         f'stroke-width="2"/><text y="{cy + 40:.1f}" font-size="16" text-anchor="{anchor}" '
+                         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="14" fill="#f6f8fa" stroke="#24292f" '
+                         f'stroke-width="2"/><text y="{cy + 30:.1f}" font-size="13" text-anchor="{anchor}" '
                          f'paint-order="stroke" stroke="#fff" stroke-width="4">{text}</text></g>')
     parts.append("</svg>")
     return "".join(parts)

@@ -349,7 +349,7 @@
     ex.value = "custom";
   }
 
-  // Typing is sent 150 ms after the last keystroke (a number half typed is not explained); a choice in a
+  // Typing is sent 40 ms after the last keystroke (a number half typed is not explained); a choice in a
   // select or a checkbox at once.
   const reexplain = debounce((origin) => { send(origin); }, 40);  // a pause between keystrokes, not a wait
   function send(origin) {
@@ -1383,6 +1383,7 @@
     }
     await loadExample(fallback);
     if (fromURL instanceof Error) fail(fromURL.message);
+    if (meta.data) showTab("train");  // gradlab explore --data NAME opens on live training
   }
 
   function boot() { safe(start)(); }
