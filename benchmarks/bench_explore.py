@@ -23,6 +23,7 @@ import statistics
 import time
 
 import numpy as np
+from results_file import replace_section
 from selenium import webdriver
 
 from gradlab.web import start
@@ -104,14 +105,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        with open(args.write, encoding="utf-8") as f:
-            old = f.read()
-        start_at = old.find("## Explorer")
-        if start_at >= 0:
-            end = old.find("\n## ", start_at + 5)
-            old = old[:start_at] + (old[end + 1:] if end >= 0 else "")
-        with open(args.write, "w", encoding="utf-8") as f:
-            f.write(old.rstrip("\n") + "\n\n" + text)
+        replace_section(args.write, "Explorer", text)
 
 
 if __name__ == "__main__":

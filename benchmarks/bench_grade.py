@@ -32,6 +32,7 @@ import tempfile
 import time
 
 import numpy as np
+from results_file import replace_section
 
 import gradlab as gl
 from gradlab.grading.batch import grade_folder
@@ -135,14 +136,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        with open(args.write, encoding="utf-8") as f:
-            old = f.read()
-        start = old.find("## Grading")
-        if start >= 0:
-            end = old.find("\n## ", start + 5)
-            old = old[:start] + (old[end + 1:] if end >= 0 else "")
-        with open(args.write, "w", encoding="utf-8") as f:
-            f.write(old.rstrip("\n") + "\n\n" + text)
+        replace_section(args.write, "Grading", text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,16 @@
+"""Writing one section of benchmarks/RESULTS.md: the section that starts with ``## <heading>`` is replaced (or
+appended), the rest of the file kept."""
+
+from __future__ import annotations
+
+
+def replace_section(path, heading, text):
+    """Put ``text`` (which starts with ``## heading``) in place of that section of the Markdown file ``path``."""
+    with open(path, encoding="utf-8") as f:
+        old = f.read()
+    start = old.find(f"## {heading}")
+    if start >= 0:
+        end = old.find("\n## ", start + 5)
+        old = old[:start] + (old[end + 1:] if end >= 0 else "")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(old.rstrip("\n") + "\n\n" + text)
