@@ -16,7 +16,7 @@ if os.environ.get("CI"):
 
 # Programs some tests drive for real. Where they are missing a test skips with the reason;
 # with GRADLAB_REQUIRE_TOOLS=1 (set by .ci/run, which installs them) such a skip is a failure.
-TOOL_WORDS = ("chromium", "chromedriver", "selenium", "pdflatex", "graphviz", "dot program", "torch", "matplotlib", "array_api_strict",
+TOOL_WORDS = ("chromium", "chromedriver", "selenium", "starlette", "uvicorn", "httpx", "pdflatex", "graphviz", "dot program", "torch", "matplotlib", "array_api_strict",
               "compiled kernels")
 
 
