@@ -43,3 +43,8 @@ def test_the_docs_list_every_mistake_of_the_catalogue_with_its_title():
     page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
     for m in CATALOGUE:
         assert f"| `{m.code}` | {m.title} | {m.description} |" in page, m.code
+
+
+def test_a_network_problem_writes_its_loss_as_the_views_do():
+    text = gl.exercise("1-2-1", "sigmoid", "bce", seed=1).problem("text")
+    assert "ℓ = −(y ln(ŷ) + (1 − y) ln(1 − ŷ))" in text

@@ -83,7 +83,9 @@ def to_text(tree, subst=None):
     if op in ("+", "-"):
         return f"{wrap(args[0], 1)} {'+' if op == '+' else '−'} {wrap(args[1], 2)}"
     if op == "*":
-        return wrap(args[0], 3) + wrap(args[1], 4)
+        right = args[1]
+        gap = " " if isinstance(right, tuple) and right[0] == "call" and len(str(right[1])) > 1 else ""
+        return wrap(args[0], 3) + gap + wrap(right, 4)  # y ln(ŷ), as the views write it; a(1 − a)
     if op == "×":
         return f"{wrap(args[0], 3)} × {wrap(args[1], 4)}"
     if op == "val":
