@@ -23,7 +23,7 @@ import statistics
 import time
 
 import numpy as np
-from results_file import replace_section
+from results_file import replace_section, section
 from selenium import webdriver
 
 from gradlab.web import start
@@ -95,14 +95,11 @@ def main():
             ("live training, 2–16–16–1 on 200 moons points, batch 8",
              f"{fps:.1f} frames/s, {per_frame:.1f} steps per frame", f"≥ {TARGET_FPS:g} frames/s, several steps",
              "holds" if fps >= TARGET_FPS and per_frame >= 2 else "MISSED")]
-    lines = ["## Explorer", "",
-             f"Command: `python benchmarks/bench_explore.py`, {time.strftime('%Y-%m-%d')}; headless Chromium through "
-             f"Selenium on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. The "
-             "edit time includes the page's 40 ms pause after a keystroke. No peer shows these numbers live (a "
-             "playground without the math has nothing to recompute), so there is no peer column.", "",
-             "| what | measured | target | |", "| --- | --- | --- | --- |"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    text = "\n".join(lines) + "\n"
+    text = section("Explorer", [
+        f"Command: `python benchmarks/bench_explore.py`, {time.strftime('%Y-%m-%d')}; headless Chromium through "
+        f"Selenium on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. The "
+        "edit time includes the page's 40 ms pause after a keystroke. No peer shows these numbers live (a "
+        "playground without the math has nothing to recompute), so there is no peer column."], rows)
     print(text)
     if args.write:
         replace_section(args.write, "Explorer", text)

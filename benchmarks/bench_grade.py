@@ -32,7 +32,7 @@ import tempfile
 import time
 
 import numpy as np
-from results_file import replace_section
+from results_file import replace_section, section
 
 import gradlab as gl
 from gradlab.grading.batch import grade_folder
@@ -125,15 +125,13 @@ def main():
         ("200 sheets, `grade_folder` + `write` in-process", f"{inproc:.2f} s", f"≤ {TARGET_BATCH_S:g} s",
          "holds" if inproc <= TARGET_BATCH_S else "MISSED"),
     ]
-    lines = ["## Grading", "",
-             f"Command: `python benchmarks/bench_grade.py`, {time.strftime('%Y-%m-%d')}; {platform.processor() or platform.machine()}, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}.",
-             "", "The course example's sheet (60 entries) at 4 decimals with one slip per sheet "
-             f"({wrong} wrong entries diagnosed over the 200 sheets). No other tool grades hand-worked backprop "
-             "sheets, so there is no peer column.", "",
-             "| what | time | target | |", "| --- | ---: | --- | --- |"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    text = "\n".join(lines) + "\n"
+    text = section("Grading", [
+        f"Command: `python benchmarks/bench_grade.py`, {time.strftime('%Y-%m-%d')}; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}.",
+        "The course example's sheet (60 entries) at 4 decimals with one slip per sheet "
+        f"({wrong} wrong entries diagnosed over the 200 sheets). No other tool grades hand-worked backprop "
+        "sheets, so there is no peer column."], rows, value_column="time")
     print(text)
     if args.write:
         replace_section(args.write, "Grading", text)

@@ -126,8 +126,7 @@ class ClassReport:
                 out.append(f"| {_md(s.file)} | — | could not be graded: {_md(s.error)} | |")
                 continue
             r = s.report
-            first = next((e.label for e in r.entries if e.name == r.first_wrong), "")
-            codes = _mistakes_of(r, "`")
+            first, codes = _first_wrong_label(r), _mistakes_of(r, "`")
             out.append(f"| [{_md(s.file)}]({s.folder}/report.md) | {r.score:g} / {r.max_score:g} | {first} | "
                        f"{_md(codes)} |")
         return "\n".join(out) + "\n"
@@ -162,8 +161,7 @@ class ClassReport:
                               f"{esc(s.error)}</td></tr>")
                 continue
             r = s.report
-            first = next((e.label for e in r.entries if e.name == r.first_wrong), "")
-            codes = _mistakes_of(r, "")
+            first, codes = _first_wrong_label(r), _mistakes_of(r, "")
             sheets.append(f'<tr><td><a href="{esc(s.folder)}/report.html">{esc(s.file)}</a></td>'
                           f"<td>{r.score:g} / {r.max_score:g}</td><td>{esc(first)}</td><td>{esc(codes)}</td></tr>")
         style = ("body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -201,6 +199,11 @@ class ClassReport:
             paths.append(os.path.join(out_dir, name))
             write_atomic(paths[-1], text, owner="grade")
         return paths
+
+
+def _first_wrong_label(report):
+    """The printed label of a report's first wrong entry, or ''."""
+    return next((e.label for e in report.entries if e.name == report.first_wrong), "")
 
 
 def _mistakes_of(report, quote):
