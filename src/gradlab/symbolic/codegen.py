@@ -30,7 +30,7 @@ def _symbols(expr):
 def _dims(expr):
     out = set()
     for n in expr.walk():
-        out.update(d for d in n.shape if isinstance(d, str))
+        out.update(S.dims_of(n.shape))
         if n.op == "dim":
             out.add(n.attrs[0])
     return out
@@ -90,7 +90,7 @@ def _as_float(f):
 
 
 def _size(d, env):
-    return d if isinstance(d, int) else env["#dims"][d]
+    return S.size(d, env["#dims"])
 
 
 def _shape(shape, env):
@@ -116,7 +116,9 @@ def _np_num(e, a, b):
 
 
 def _np_fn(e, a, b):
-    f = FUNCTIONS[e.attrs[0]].numpy
+    f, params = FUNCTIONS[e.attrs[0]].numpy, e.attrs[1:]
+    if params:
+        return lambda env: f(a(env), *params)
     return lambda env: f(a(env))
 
 
@@ -155,8 +157,16 @@ NUMPY = {
     "diag": lambda e, a, b: lambda env: np.diag(a(env)[:, 0]),
     "diagvec": lambda e, a, b: lambda env: np.diag(a(env)).reshape(-1, 1).copy(),
     "norm2": lambda e, a, b: lambda env: np.full((1, 1), np.linalg.norm(a(env))),
-    "softmax": lambda e, a, b: lambda env: _softmax(a(env)),
-    "logsoftmax": lambda e, a, b: lambda env: _logsoftmax(a(env)),
+    "softmax": lambda e, a, b: lambda env: _softmax(a(env), e.attrs[0]),
+    "logsoftmax": lambda e, a, b: lambda env: _logsoftmax(a(env), e.attrs[0]),
+    "logsumexp": lambda e, a, b: lambda env: _logsumexp(a(env), e.attrs[0]),
+    "rmax": lambda e, a, b: lambda env: _extremum(e.attrs[0], a(env), e.attrs[1]),
+    "amask": lambda e, a, b: lambda env: _mask(e.attrs[0], a(env), e.attrs[1]),
+    "emax": lambda e, a, b: (lambda env: np.maximum(a(env), b(env))) if e.attrs[0] == "max" else (
+        lambda env: np.minimum(a(env), b(env))),
+    "kron": lambda e, a, b: lambda env: np.kron(a(env), b(env)),
+    "vec": lambda e, a, b: lambda env: a(env).reshape(-1, 1, order="F"),
+    "comm": lambda e, a, b: lambda env: commutation_matrix(_size(e.attrs[0], env), _size(e.attrs[1], env)),
     "bcast": lambda e, a, b: lambda env: np.full(_shape(e.shape, env), a(env)[0, 0]),
     "frob": lambda e, a, b: lambda env: np.full((1, 1), np.sum(a(env) * b(env))),
 }
@@ -171,14 +181,40 @@ def _np_node(e, kids):
     return NUMPY[e.op](e, *_operands(kids))
 
 
-def _softmax(v):
-    z = np.exp(v - np.max(v, axis=0, keepdims=True))
-    return z / np.sum(z, axis=0, keepdims=True)
+def _softmax(v, axis=0):
+    z = np.exp(v - np.max(v, axis=axis, keepdims=True))
+    return z / np.sum(z, axis=axis, keepdims=True)
 
 
-def _logsoftmax(v):
-    m = np.max(v, axis=0, keepdims=True)
-    return v - m - np.log(np.sum(np.exp(v - m), axis=0, keepdims=True))
+def _logsoftmax(v, axis=0):
+    m = np.max(v, axis=axis, keepdims=True)
+    return v - m - np.log(np.sum(np.exp(v - m), axis=axis, keepdims=True))
+
+
+def _logsumexp(v, axis):
+    """log Σ exp over ``axis`` (None: all entries), kept 2-D."""
+    m = np.max(v, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(v - m), axis=axis, keepdims=True))
+    return out.reshape(1, 1) if axis is None else out
+
+
+def _extremum(kind, v, axis):
+    out = (np.max if kind == "max" else np.min)(v, axis=axis, keepdims=True)
+    return out.reshape(1, 1) if axis is None else out
+
+
+def _mask(kind, v, axis):
+    """1 where the max (min) along ``axis`` is, shared evenly between ties."""
+    hit = (v == _extremum(kind, v, axis)).astype(np.float64)
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def commutation_matrix(rows, cols):
+    """K (rows·cols × rows·cols) with K vec(A) = vec(Aᵀ) for an rows×cols A, vec stacking columns."""
+    k = np.zeros((rows * cols, rows * cols))
+    i, j = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+    k[(i * cols + j).ravel(), (j * rows + i).ravel()] = 1.0
+    return k
 
 
 def _compile(e, node_fn, memo):
@@ -228,8 +264,24 @@ def _gl_constant(e, a, b):
 
 
 def _gl_fn(e, a, b):
-    f = FUNCTIONS[e.attrs[0]].gradlab
-    return lambda env: f(a(env))
+    f, params = FUNCTIONS[e.attrs[0]].gradlab, e.attrs[1:]
+    return lambda env: f(a(env), *params)
+
+
+def _gl_extremum(e, a, b):
+    kind, axis = e.attrs
+    if kind == "max":
+        return lambda env: gl.reshape(gl.max(a(env), axis=axis, keepdims=True), _shape(e.shape, env))
+    return lambda env: gl.neg(gl.reshape(gl.max(gl.neg(a(env)), axis=axis, keepdims=True), _shape(e.shape, env)))
+
+
+def _gl_kron(e, a, b):
+    def run(env):
+        x, y = a(env), b(env)
+        (p, q), (r, s) = x.shape, y.shape
+        return gl.reshape(gl.reshape(x, (p, 1, q, 1)) * gl.reshape(y, (1, r, 1, s)), (p * r, q * s))
+
+    return run
 
 
 def _gl_pow(e, a, b):
@@ -260,8 +312,17 @@ GRADLAB = {
     "diag": lambda e, a, b: lambda env: gl.diag(gl.reshape(a(env), (-1,))),
     "diagvec": lambda e, a, b: lambda env: gl.reshape(gl.diag(a(env)), (-1, 1)),
     "norm2": lambda e, a, b: lambda env: gl.reshape(gl.sqrt(gl.sum(a(env) * a(env))), (1, 1)),
-    "softmax": lambda e, a, b: lambda env: gl.softmax(a(env), axis=0),
-    "logsoftmax": lambda e, a, b: lambda env: gl.log_softmax(a(env), axis=0),
+    "softmax": lambda e, a, b: lambda env: gl.softmax(a(env), axis=e.attrs[0]),
+    "logsoftmax": lambda e, a, b: lambda env: gl.log_softmax(a(env), axis=e.attrs[0]),
+    "logsumexp": lambda e, a, b: lambda env: gl.reshape(gl.logsumexp(a(env), axis=e.attrs[0], keepdims=True),
+                                                        _shape(e.shape, env)),
+    "rmax": _gl_extremum,
+    "amask": lambda e, a, b: lambda env: tensor(_mask(e.attrs[0], a(env).data, e.attrs[1])),
+    "emax": lambda e, a, b: (lambda env: gl.maximum(a(env), b(env))) if e.attrs[0] == "max" else (
+        lambda env: gl.minimum(a(env), b(env))),
+    "kron": _gl_kron,
+    "vec": lambda e, a, b: lambda env: gl.reshape(gl.matrix_transpose(a(env)), (-1, 1)),
+    "comm": _gl_constant,
     "bcast": lambda e, a, b: lambda env: a(env) * tensor(np.ones(_shape(e.shape, env))),
     "frob": lambda e, a, b: lambda env: gl.reshape(gl.sum(a(env) * b(env)), (1, 1)),
 }

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.errors import DerivationError, ParameterError, ShapeError
 from . import expr as E
+from . import shapes as S
 from .codegen import to_numpy
 from .functions import FUNCTIONS
 from .printing import to_text
@@ -33,7 +34,7 @@ OWNER = "symbolic.check"
 
 
 def _dims(e):
-    out = {d for n in e.walk() for d in n.shape if isinstance(d, str)}
+    out = {d for n in e.walk() for d in S.dims_of(n.shape)}
     return sorted(out | {n.attrs[0] for n in e.walk() if n.op == "dim"})
 
 
@@ -82,7 +83,7 @@ class Comparison:
 
     def _guard(self, sizes):
         for n in self.both.walk():
-            r, c = (s if isinstance(s, int) else sizes[s] for s in n.shape)
+            r, c = (S.size(s, sizes) for s in n.shape)
             if r * c > MAX_ELEMENTS:
                 raise ParameterError(f"{OWNER}: {to_text(n)[:60]} is {r:,}×{c:,} = {r * c:,} numbers; check "
                                      f"evaluates at most {MAX_ELEMENTS:,} numbers per array")

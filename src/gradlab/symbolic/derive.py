@@ -260,8 +260,9 @@ def _unit_sums(expr, names):
         if n not in syms:
             raise DerivationError(f"derive: sums_to_one names {n!r}, which is not a symbol of the expression "
                                   f"(its symbols: {', '.join(sorted(syms)) or 'none'})")
-        if syms[n].shape[1] != 1:
-            raise DerivationError(f"derive: sums_to_one needs column vectors; {n} is {S.fmt(syms[n].shape)}")
+        if syms[n].shape[0] == 1:
+            raise DerivationError(f"derive: sums_to_one names column vectors (𝟏ᵀy = 1) or matrices whose rows sum "
+                                  f"to one (Y𝟏 = 𝟏, one sample per row); {n} is {S.fmt(syms[n].shape)}")
     return tuple(names)
 
 

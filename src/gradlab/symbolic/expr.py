@@ -22,7 +22,14 @@ tr, det, logdet, inv                                     1×1, 1×1, 1×1, n×n
 diag         Diag(v): vector → diagonal matrix           n×n
 diagvec      the diagonal of a square matrix, a vector   n×1
 norm2        ‖A‖ (Euclidean / Frobenius)                 1×1
-softmax, logsoftmax  of a column vector                  n×1
+softmax, logsoftmax  along axis 0 (each column) or 1 (each row)  shape of A
+logsumexp    log Σ exp over all entries, or along an axis    1×1, 1×cols, rows×1
+emax         max(A, B) / min(A, B) element-wise          shape of A
+rmax         max(A) / min(A): over all entries or an axis    as logsumexp
+amask        where the max / min of A is (a 0/1 mask, ties shared evenly)  shape of A
+kron         A ⊗ B (Kronecker product)                   (ra·rb)×(ca·cb)
+vec          vec(A): the columns of A stacked            (r·c)×1
+comm         K: the commutation matrix, K vec(A) = vec(Aᵀ)   (r·c)×(r·c)
 bcast        a scalar β repeated over a shape            any
 frob         A : B = tr(AᵀB) (Frobenius product)         1×1
 diff         the differential dA                         shape of A
@@ -375,14 +382,25 @@ def power(a, p):
     return Expr("pow", (a,), (p,), a.shape)
 
 
-def fn(name, a):
-    """An element-wise function f(A), f a row of :data:`.functions.FUNCTIONS` (its builders: ``functions.exp``, ...)."""
+def fn(name, a, *params):
+    """An element-wise function f(A), f a row of :data:`.functions.FUNCTIONS` (its builders: ``functions.exp``, ...);
+    ``params``: the row's numeric parameters (leaky_relu's slope), its defaults where left out."""
     from .functions import FUNCTIONS  # cycle: the table's derivatives are built from these constructors
 
     a = as_expr(a)
     if name not in FUNCTIONS:
         raise ShapeError(f"unknown element-wise function {name!r}")
-    return Expr("fn", (a,), (name,), a.shape)
+    row = FUNCTIONS[name]
+    if len(params) > len(row.params):
+        raise ShapeError(f"{name} takes {len(row.params)} parameter(s) after its argument, got {len(params)}")
+    values = []
+    for i, (pname, default, low, high) in enumerate(row.params):
+        v = params[i] if i < len(params) else default
+        v = v.attrs[0] if isinstance(v, Expr) and v.op == "num" else v
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or not low <= v <= high:
+            raise ShapeError(f"{name}: the {pname} must be a number in [{low}, {high}], got {v!r}")
+        values.append(Fraction(v) if isinstance(v, (int, Fraction)) else Fraction(float(v)).limit_denominator(10**6))
+    return Expr("fn", (a,), (name, *values), a.shape)
 
 
 def _square(op, a):
@@ -450,16 +468,114 @@ def norm2(a):
     return Expr("norm2", (as_expr(a),), (), S.SCALAR)
 
 
-def softmax(v):
-    v = as_expr(v)
-    _column("softmax", v)
-    return Expr("softmax", (v,), (), v.shape)
+AXES = {0: "each column", 1: "each row"}
 
 
-def logsoftmax(v):
+def _axis(op, a, axis, default):
+    """The axis of a row-wise function: 0 (along each column) or 1 (along each row); ``None`` gives ``default``
+    (a column vector always 0, a row vector 1). ShapeError for any other axis, or an axis whose slices have one
+    entry each (softmax along the rows of a column vector is all ones: say axis=0)."""
+    if axis is None:
+        if a.shape[1] == 1:
+            return 0 if default is not None else None
+        if a.shape[0] == 1:
+            return 1 if default is not None else None
+        return default
+    if isinstance(axis, Expr) and axis.op == "num" and axis.attrs[0].denominator == 1:
+        axis = int(axis.attrs[0])
+    if isinstance(axis, bool) or axis not in (0, 1, -1, -2):
+        raise ShapeError(f"{op}: axis must be 0 (along each column) or 1 (along each row), got {axis!r}")
+    axis = axis % 2
+    if a.shape[axis] == 1 and a.shape[1 - axis] != 1:
+        other = 1 - axis
+        raise ShapeError(f"{op}({a.to_text()}, axis={axis}): {_desc(a)} — along axis {axis} every slice has one "
+                         f"entry; use axis={other} ({AXES[other]})")
+    return axis
+
+
+def softmax(v, axis=None):
+    """softmax along ``axis``: 0 normalises each column, 1 each row (the default for a matrix, one sample per row, as
+    in NumPy's and PyTorch's last axis); a vector along its entries. Shape of the argument."""
     v = as_expr(v)
-    _column("log_softmax", v)
-    return Expr("logsoftmax", (v,), (), v.shape)
+    return Expr("softmax", (v,), (_axis("softmax", v, axis, 1),), v.shape)
+
+
+def logsoftmax(v, axis=None):
+    """log softmax along ``axis`` (as :func:`softmax`): Z − logsumexp(Z) of each row or column."""
+    v = as_expr(v)
+    return Expr("logsoftmax", (v,), (_axis("log_softmax", v, axis, 1),), v.shape)
+
+
+def _reduced(a, axis):
+    return S.SCALAR if axis is None else ((1, a.shape[1]) if axis == 0 else (a.shape[0], 1))
+
+
+def logsumexp(a, axis=None):
+    """log Σ exp(A): over all entries (``axis=None``, 1×1), or along axis 0 (1×cols) or 1 (rows×1)."""
+    a = as_expr(a)
+    axis = _axis("logsumexp", a, axis, None)
+    if axis is not None and _reduced(a, axis) == S.SCALAR:
+        axis = None
+    return Expr("logsumexp", (a,), (axis,), _reduced(a, axis))
+
+
+def _extremum(kind, a, b=None, axis=None):
+    a = as_expr(a)
+    if b is None:
+        axis = _axis(kind, a, axis, None)
+        if axis is not None and _reduced(a, axis) == S.SCALAR:
+            axis = None
+        return Expr("rmax", (a,), (kind, axis), _reduced(a, axis))
+    if axis is not None:
+        raise ShapeError(f"{kind}(A, B) is element-wise: it takes no axis")
+    b = as_expr(b)
+    if a.shape != b.shape:
+        if a.is_scalar:
+            a = bcast(a, b.shape)
+        elif b.is_scalar:
+            b = bcast(b, a.shape)
+        else:
+            a, b = broadcast(kind, a, b)
+    return Expr("emax", (a, b), (kind,), a.shape)
+
+
+def maximum(a, b=None, axis=None):
+    """``max(A, B)`` element-wise (a scalar or a row/column broadcast as for +); ``max(A)`` the largest entry, or
+    along ``axis`` 0 (1×cols) or 1 (rows×1). Differentiable wherever the maximum is unique."""
+    return _extremum("max", a, b, axis)
+
+
+def minimum(a, b=None, axis=None):
+    """``min(A, B)`` element-wise, ``min(A)`` the smallest entry (or along ``axis``), as :func:`maximum`."""
+    return _extremum("min", a, b, axis)
+
+
+def argmask(kind, a, axis=None):
+    """The 0/1 mask of where max(A) (``kind='max'``) or min(A) is attained, over all entries or along ``axis``
+    (ties share it evenly); shape of A. It is the derivative of the reduction: d max(A) = mask : dA."""
+    a = as_expr(a)
+    return Expr("amask", (a,), (kind, axis), a.shape)
+
+
+def kron(a, b):
+    """A ⊗ B, the Kronecker product: (rows(A)·rows(B)) × (cols(A)·cols(B))."""
+    a, b = as_expr(a), as_expr(b)
+    return Expr("kron", (a, b), (), (S.mul_dims(a.shape[0], b.shape[0]), S.mul_dims(a.shape[1], b.shape[1])))
+
+
+def vec(a):
+    """vec(A): the columns of A stacked into one column, (rows·cols) × 1 (column stacking)."""
+    a = as_expr(a)
+    if a.shape[1] == 1:
+        return a
+    return Expr("vec", (a,), (), (S.mul_dims(a.shape[0], a.shape[1]), 1))
+
+
+def commutation(rows, cols):
+    """K, the commutation matrix of an rows×cols matrix: K vec(A) = vec(Aᵀ); (rows·cols) × (rows·cols)."""
+    rows, cols = S.norm_dim(rows, "commutation"), S.norm_dim(cols, "commutation")
+    n = S.mul_dims(rows, cols)
+    return Expr("comm", (), (rows, cols), (n, n))
 
 
 def frob(a, b):

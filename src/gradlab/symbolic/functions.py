@@ -13,7 +13,10 @@ A row (:class:`Function`) is everything the symbolic room knows about an element
 * ``activation``: :mod:`.naming` calls its argument z, its value ŷ (or a₁, a₂, ...) and Diag(f′(z))
   ``diag_name`` (H for ReLU's step, D otherwise);
 * ``parse``: whether :func:`~.parse.parse` accepts f by name (``sign`` only appears as abs′), also as each
-  of ``aliases``.
+  of ``aliases``;
+* ``params``: numeric parameters after the argument, each ``(name, default, low, high)`` — leaky_relu's slope α in
+  ``leaky_relu(z, 0.1)``; the node keeps their values after its name, and ``derivative``, ``numpy`` and
+  ``gradlab`` receive them after the argument.
 
 A new element-wise function is one row: ``cube = register(Function("cube", ...))`` makes it parse, derive,
 print, compile and verify, and returns its builder (``cube(A)`` is the node cube(A));
@@ -23,6 +26,7 @@ print, compile and verify, and returns its builder (``cube(A)`` is the node cube
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -49,6 +53,7 @@ class Function:
     diag_name: str = "D"
     parse: bool = True
     aliases: tuple = ()
+    params: tuple = ()
 
     def __post_init__(self):
         if self.text is None:
@@ -63,8 +68,8 @@ FUNCTIONS: dict[str, Function] = {}
 def builder(name):
     """The Python builder of the element-wise function ``name``: ``builder('exp')(A)`` is the node exp(A)."""
 
-    def build(a):
-        return E.fn(name, a)
+    def build(a, *params):
+        return E.fn(name, a, *params)
 
     build.__name__ = build.__qualname__ = name
     build.__doc__ = f"{name}(A) element-wise; the result has the shape of A."
@@ -96,10 +101,23 @@ def parse_names():
     return out
 
 
-def fprime(name, a):
-    """f′(A) for an element-wise function, or None when f′ = 0 almost everywhere."""
+def fprime(name, a, params=()):
+    """f′(A) for an element-wise function (with its parameters), or None when f′ = 0 almost everywhere."""
     rule = FUNCTIONS[name].derivative
-    return rule(a) if rule else None
+    return rule(a, *params) if rule else None
+
+
+def _leaky_prime(a, slope):
+    """leaky_relu′(z) = α + (1 − α)𝓗(z)."""
+    return E.add(E.scale(E.num(1 - slope), heaviside(a)), E.num(slope))
+
+
+def _leaky_array(x, slope):
+    return np.where(x > 0, x, float(slope) * x)
+
+
+def _leaky_tensor(t, slope):
+    return gl.leaky_relu(t, float(slope))
 
 
 def _sigmoid_prime(a):
@@ -137,3 +155,6 @@ abs_ = register(Function("abs", lambda a: sign(a), "abs′ = sign", np.abs, gl.a
 sign = register(Function("sign", None, None, np.sign, _sign_tensor, kink=True, parse=False))
 softplus = register(Function("softplus", lambda a: sigmoid(a), "softplus′ = σ", softplus_array, gl.softplus,
                              activation=True))
+leaky_relu = register(Function("leaky_relu", _leaky_prime, "leaky_relu′ = α + (1 − α)𝓗 for the slope α", _leaky_array,
+                                _leaky_tensor, latex=r"\operatorname{leaky\,relu}", kink=True, activation=True,
+                                params=(("slope", Fraction(1, 100), 0, 1),)))

@@ -26,8 +26,11 @@ MAX_NUMBER = 1e9
 OTHER_FUNCTIONS = {  # the functions that are not element-wise rows of .functions
     "sqrt": E.sqrt, "sum": E.total, "mean": E.mean, "tr": E.trace, "trace": E.trace, "det": E.det,
     "logdet": E.logdet, "inv": E.inv, "diag": E.diag, "Diag": E.diag, "norm2": E.norm2, "norm": E.norm2,
-    "softmax": E.softmax, "log_softmax": E.logsoftmax, "transpose": E.transpose,
+    "softmax": E.softmax, "log_softmax": E.logsoftmax, "transpose": E.transpose, "logsumexp": E.logsumexp,
+    "max": E.maximum, "min": E.minimum,
 }
+AXIS_FUNCTIONS = ("softmax", "log_softmax", "logsumexp", "max", "min")  # take axis=0 or axis=1
+PAIR_FUNCTIONS = ("max", "min")  # max(A, B): element-wise of two expressions
 DIM_FUNCTIONS = {"ones": E.ones, "eye": E.eye}
 
 
@@ -222,17 +225,43 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             self.fail(node, "only calls of the whitelisted functions by name are allowed, e.g. relu(z)")
         name = node.func.id
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            self.fail(node, f"{name}(...): keyword and * arguments are not allowed")
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            self.fail(node, f"{name}(...): * and ** arguments are not allowed")
         if name in DIM_FUNCTIONS:
+            if node.keywords:
+                self.fail(node, f"{name}(k) takes no keyword arguments")
             return self.dim_call(node, name)
         calls = functions()
         if name not in calls:
             self.fail(node, f"unknown function {name!r}; the functions are {_function_list()}")
-        if len(node.args) != 1:
-            self.fail(node, f"{name} takes exactly one argument, got {len(node.args)}")
+        rows = parse_names()
+        params = tuple(p[0] for p in rows[name].params) if name in rows else ()
+        allowed = params + (("axis",) if name in AXIS_FUNCTIONS else ())
+        keywords = {}
+        for k in node.keywords:
+            if k.arg not in allowed or k.arg in keywords:
+                what = f"takes the keyword {' or '.join(allowed)}" if allowed else "takes no keyword arguments"
+                self.fail(k.value, f"{name}(...) {what}, not {k.arg}=", col=k.value.col_offset)
+            keywords[k.arg] = self.constant(k.value)
+        most = 1 + len(params) + (1 if name in PAIR_FUNCTIONS else 0)
+        if not 1 <= len(node.args) <= most:
+            extra = f" and its {', '.join(params)}" if params else " (or two for element-wise max/min)" \
+                if name in PAIR_FUNCTIONS else ""
+            self.fail(node, f"{name} takes one argument{extra}, got {len(node.args)}")
         arg = self.build(node.args[0], depth)
         try:
+            if params:
+                given = [self.constant(a) for a in node.args[1:]]
+                for p in params[len(given):]:
+                    if p in keywords:
+                        given.append(keywords[p])
+                return calls[name](arg, *given)
+            if name in PAIR_FUNCTIONS and len(node.args) == 2:
+                if "axis" in keywords:
+                    self.fail(node, f"{name}(A, B) is element-wise and takes no axis")
+                return calls[name](arg, self.build(node.args[1], depth))
+            if "axis" in keywords:
+                return calls[name](arg, axis=keywords["axis"])
             return calls[name](arg)
         except ShapeError as exc:
             self.shape_fail(node.col_offset, exc)

@@ -131,7 +131,38 @@ class Printer:
         return st.power(self.wrap(e.args[0], ATOM), p), POST
 
     def p_fn(self, e):
-        return self.st.call(self.st.fn(e.attrs[0]), self(e.args[0])), ATOM
+        arg = self(e.args[0])
+        for value in e.attrs[1:]:  # a row's parameters, e.g. leaky_relu(z, 0.2)
+            arg += ", " + self.st.decimal(value)
+        return self.st.call(self.st.fn(e.attrs[0]), arg), ATOM
+
+    def p_axis_call(self, e):
+        """softmax(Z, axis=1), max(A), 𝟙ₘₐₓ(A): a function of one matrix, with its axis where it has one."""
+        st = self.st
+        if e.op in ("rmax", "amask"):
+            kind, axis = e.attrs
+            name = (st.mask(kind) if e.op == "amask" else st.extremum(kind))
+        else:
+            axis = e.attrs[0]
+            name = (CALL_LATEX if st.latex else CALL_TEXT)[e.op]
+            vector = e.args[0].shape[1] == 1 or e.args[0].shape[0] == 1
+            if e.op != "logsumexp" and vector:
+                axis = None
+        arg = self(e.args[0])
+        if axis is not None:
+            arg += st.axis(axis)
+        return st.call(name, arg), ATOM
+
+    def p_pair(self, e):
+        """max(A, B) or min(A, B), element-wise."""
+        st = self.st
+        return st.call(st.extremum(e.attrs[0]), self(e.args[0]) + ", " + self(e.args[1])), ATOM
+
+    def p_kron(self, e):
+        return self.wrap(e.args[0], HAD + 1) + self.st.kron + self.wrap(e.args[1], HAD + 1), HAD
+
+    def p_commutation(self, e):
+        return self.st.commutation(*e.attrs), ATOM
 
     def p_norm(self, e):
         return self.st.norm(self(e.args[0])), ATOM
@@ -209,9 +240,11 @@ RENDER = {"sym": "p_symbol", "dim": "p_symbol", "num": "p_number", "ones": "p_co
           "zero": "p_constant", "bcast": "p_bcast", "add": "p_add", "scale": "scaled", "matmul": "p_matmul",
           "had": "p_had", "frob": "p_frob", "T": "p_transpose", "inv": "p_inverse", "pow": "p_power", "fn": "p_fn",
           "norm2": "p_norm", "diff": "p_diff", "sum": "p_call", "tr": "p_call", "det": "p_call",
-          "logdet": "p_call", "diag": "p_call", "diagvec": "p_call", "softmax": "p_call", "logsoftmax": "p_call"}
+          "logdet": "p_call", "diag": "p_call", "diagvec": "p_call", "softmax": "p_axis_call",
+          "logsoftmax": "p_axis_call", "logsumexp": "p_axis_call", "rmax": "p_axis_call", "amask": "p_axis_call",
+          "emax": "p_pair", "kron": "p_kron", "vec": "p_call", "comm": "p_commutation"}
 CALL_TEXT = {"sum": "sum", "tr": "tr", "det": "det", "logdet": "log det", "diag": "Diag", "diagvec": "diag",
-             "softmax": "softmax", "logsoftmax": "log_softmax"}
+             "softmax": "softmax", "logsoftmax": "log_softmax", "logsumexp": "logsumexp", "vec": "vec"}
 CALL_LATEX = {k: (r"\log\det" if k == "logdet" else r"\det" if k == "det" else rf"\operatorname{{{v}}}")
               for k, v in CALL_TEXT.items()}
 

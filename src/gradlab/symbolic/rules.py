@@ -72,18 +72,23 @@ def d_T(e, dep):  # noqa: N802
     return "d(Aᵀ) = (dA)ᵀ", E.transpose(E.diff(e.args[0]))
 
 
+def _times(h, d):
+    """h ⊙ d as the deriver writes it: h d for scalars, Diag(h) d for columns, h ⊙ d otherwise; and the words for it."""
+    if d.is_scalar:
+        return "", _scale(h, d)
+    if d.shape[1] == 1:
+        return "; Hadamard to Diag: h ⊙ dz = Diag(h) dz", _mm(E.diag(h), d)
+    return "", Expr("had", (h, d), (), d.shape)
+
+
 def d_fn(e, dep):
     a = e.args[0]
     name = e.attrs[0]
-    f1 = fprime(name, a)
+    f1 = fprime(name, a, e.attrs[1:])
     if f1 is None:
         return f"d {name}(Z) = 0 almost everywhere (a step function)", None
-    rule = f"chain rule for an element-wise function d f(Z) = f′(Z) ⊙ dZ, {FUNCTIONS[name].rule}"
-    if a.is_scalar:
-        return rule, _scale(f1, E.diff(a))
-    if a.shape[1] == 1:
-        return rule + "; Hadamard to Diag: h ⊙ dz = Diag(h) dz", _mm(E.diag(f1), E.diff(a))
-    return rule, Expr("had", (f1, E.diff(a)), (), e.shape)
+    note, out = _times(f1, E.diff(a))
+    return f"chain rule for an element-wise function d f(Z) = f′(Z) ⊙ dZ, {FUNCTIONS[name].rule}" + note, out
 
 
 def d_pow(e, dep):
@@ -178,17 +183,112 @@ def d_norm2(e, dep):
     return "d‖A‖ = (A : dA)/‖A‖", _scale(E.power(e, -1), E.frob(a, E.diff(a)))
 
 
+def _along(axis, m):
+    """The sums of M along ``axis``: M𝟏 (each row, axis 1), 𝟏ᵀM (each column, axis 0), sum(M) (all, None)."""
+    if axis is None:
+        return E.total(m)
+    if axis == 1:
+        return _mm(m, E.ones(m.shape[1]))
+    return _mm(E.transpose(E.ones(m.shape[0])), m)
+
+
+def _spread_back(axis, v, shape):
+    """Each row sum (a column, axis 1) or column sum (a row, axis 0) repeated over ``shape``: v𝟏ᵀ or 𝟏v."""
+    if axis == 1:
+        return _mm(v, E.transpose(E.ones(shape[1])))
+    return _mm(E.ones(shape[0]), v)
+
+
+def _vector_axis(e):
+    return e.args[0].shape[1] == 1 and e.attrs[0] == 0
+
+
 def d_softmax(e, dep):
     a = e.args[0]
-    jac = E.sub(E.diag(e), E.matmul(e, E.transpose(e)))
-    return "d softmax(z) = (Diag(s) − ssᵀ) dz, s = softmax(z)", _mm(jac, E.diff(a))
+    if _vector_axis(e):
+        jac = E.sub(E.diag(e), E.matmul(e, E.transpose(e)))
+        return "d softmax(z) = (Diag(s) − ssᵀ) dz, s = softmax(z)", _mm(jac, E.diff(a))
+    axis = e.attrs[0]
+    sdz = Expr("had", (e, E.diff(a)), (), e.shape)
+    spread = _spread_back(axis, _along(axis, sdz), e.shape)
+    what = "(S ⊙ dZ)𝟏𝟏ᵀ" if axis == 1 else "𝟏𝟏ᵀ(S ⊙ dZ)"
+    return (f"d softmax(Z) = S ⊙ dZ − S ⊙ {what}, S = softmax(Z, axis={axis}) ({E.AXES[axis]} separately)",
+            E.sub(sdz, Expr("had", (e, spread), (), e.shape)))
 
 
 def d_logsoftmax(e, dep):
     a = e.args[0]
-    s = E.softmax(a)
-    jac = E.sub(E.eye(a.shape[0]), E.matmul(E.ones(a.shape[0]), E.transpose(s)))
-    return "d log_softmax(z) = (I − 𝟏sᵀ) dz, s = softmax(z)", _mm(jac, E.diff(a))
+    if _vector_axis(e):
+        s = E.softmax(a)
+        jac = E.sub(E.eye(a.shape[0]), E.matmul(E.ones(a.shape[0]), E.transpose(s)))
+        return "d log_softmax(z) = (I − 𝟏sᵀ) dz, s = softmax(z)", _mm(jac, E.diff(a))
+    axis = e.attrs[0]
+    sdz = Expr("had", (E.softmax(a, axis), E.diff(a)), (), e.shape)
+    what = "(S ⊙ dZ)𝟏𝟏ᵀ" if axis == 1 else "𝟏𝟏ᵀ(S ⊙ dZ)"
+    return (f"d log_softmax(Z) = dZ − {what}, S = softmax(Z, axis={axis}) ({E.AXES[axis]} separately)",
+            E.sub(E.diff(a), _spread_back(axis, _along(axis, sdz), e.shape)))
+
+
+def _weights(e):
+    """The softmax weights of logsumexp: softmax along its axis; over all entries softmax(z) for a vector and
+    exp(A − logsumexp(A)) for a matrix."""
+    a, axis = e.args[0], e.attrs[0]
+    if axis is not None:
+        return E.softmax(a, axis)
+    if a.shape[1] == 1 or a.shape[0] == 1:
+        return E.softmax(a)
+    return E.fn("exp", E.sub(a, e))
+
+
+def d_logsumexp(e, dep):
+    a, axis = e.args[0], e.attrs[0]
+    w = _weights(e)
+    where = "all entries" if axis is None else E.AXES[axis]
+    if axis is None:
+        return (f"d logsumexp(A) = P : dA, P = softmax over {where} (exp(A − logsumexp(A)))",
+                Expr("frob", (w, E.diff(a)), (), (1, 1)))
+    return (f"d logsumexp(A, axis={axis}) = sums of P ⊙ dA along axis {axis}, P = softmax(A, axis={axis})",
+            _along(axis, Expr("had", (w, E.diff(a)), (), a.shape)))
+
+
+def d_rmax(e, dep):
+    a = e.args[0]
+    kind, axis = e.attrs
+    m = E.argmask(kind, a, axis)
+    mark = "𝟙ₘₐₓ" if kind == "max" else "𝟙ₘᵢₙ"
+    if axis is None:
+        return (f"d {kind}(A) = {mark}(A) : dA, the entry where the {kind}imum is (differentiable where it is unique)",
+                Expr("frob", (m, E.diff(a)), (), (1, 1)))
+    return (f"d {kind}(A, axis={axis}) = sums of {mark}(A) ⊙ dA along axis {axis} (unique {kind}ima)",
+            _along(axis, Expr("had", (m, E.diff(a)), (), a.shape)))
+
+
+def d_amask(e, dep):
+    return f"d {e.attrs[0]}-mask = 0 almost everywhere (it is piecewise constant)", None
+
+
+def d_emax(e, dep):
+    a, b = e.args
+    kind = e.attrs[0]
+    first, second = (E.sub(a, b), E.sub(b, a)) if kind == "max" else (E.sub(b, a), E.sub(a, b))
+    parts, note = [], ""
+    for x, gate in ((a, first), (b, second)):
+        if dep(x):
+            note, out = _times(E.fn("heaviside", gate), E.diff(x))
+            parts.append(out)
+    words = "𝓗(A − B) ⊙ dA + 𝓗(B − A) ⊙ dB" if kind == "max" else "𝓗(B − A) ⊙ dA + 𝓗(A − B) ⊙ dB"
+    return f"d {kind}(A, B) = {words} (where A ≠ B)" + note, _sum(parts, e.shape)
+
+
+def d_kron(e, dep):
+    a, b = e.args
+    return "product rule d(A ⊗ B) = dA ⊗ B + A ⊗ dB", _sum(
+        [Expr("kron", (E.diff(a), b), (), e.shape) if dep(a) else None,
+         Expr("kron", (a, E.diff(b)), (), e.shape) if dep(b) else None], e.shape)
+
+
+def d_vec(e, dep):
+    return "d vec(A) = vec(dA)", Expr("vec", (E.diff(e.args[0]),), (), e.shape)
 
 
 def d_bcast(e, dep):
@@ -205,7 +305,8 @@ def d_frob(e, dep):
 DIFFERENTIALS = {"add": d_add, "scale": d_scale, "matmul": d_matmul, "had": d_had, "T": d_T, "fn": d_fn,
                  "pow": d_pow, "sum": d_sum, "tr": d_tr, "det": d_det, "logdet": d_logdet, "inv": d_inv,
                  "diag": d_diag, "diagvec": d_diagvec, "norm2": d_norm2, "softmax": d_softmax,
-                 "logsoftmax": d_logsoftmax, "bcast": d_bcast, "frob": d_frob}
+                 "logsoftmax": d_logsoftmax, "bcast": d_bcast, "frob": d_frob, "logsumexp": d_logsumexp,
+                 "rmax": d_rmax, "amask": d_amask, "emax": d_emax, "kron": d_kron, "vec": d_vec}
 
 
 # ------------------------------------------------------- rearrangements

@@ -14,8 +14,23 @@ from ..core.errors import ShapeError
 SCALAR = (1, 1)
 
 
+class Prod(tuple):
+    """A product of dimensions, m·n (the length of vec(X) for an m×n X): a sorted tuple of names and at most one
+    int factor. Made by :func:`mul_dims`; two products are equal when they have the same factors."""
+
+    __slots__ = ()
+
+    def __str__(self):
+        return "·".join(str(f) for f in self)
+
+    def __repr__(self):
+        return f"Prod({tuple(self)!r})"
+
+
 def norm_dim(d, where="shape"):
     """A dimension from user input: a name (identifier) or an int >= 1."""
+    if isinstance(d, Prod):
+        return d
     if isinstance(d, bool):
         raise ShapeError(f"{where}: a dimension must be a name or a positive int, got {d!r}")
     if isinstance(d, numbers.Integral):
@@ -53,8 +68,47 @@ def norm_shape(shape, where="shape"):
     raise ShapeError(f"{where}: symbols are scalars, vectors or matrices (at most 2 dimensions), got {shape!r}")
 
 
+def _factors(d):
+    return list(d) if isinstance(d, Prod) else [d]
+
+
+def mul_dims(*dims):
+    """The dimension d₁·d₂·…: an int when every factor is one, else a :class:`Prod` (1s dropped)."""
+    coef, names = 1, []
+    for d in dims:
+        for f in _factors(d):
+            if isinstance(f, int):
+                coef *= f
+            else:
+                names.append(f)
+    if not names:
+        return coef
+    names.sort()
+    if coef == 1 and len(names) == 1:
+        return names[0]
+    return Prod(([coef] if coef != 1 else []) + names)
+
+
+def size(d, sizes):
+    """The size of dimension ``d`` given ``sizes`` {name: int}: an int as it is, a name looked up, a product
+    multiplied out."""
+    if isinstance(d, int):
+        return d
+    if isinstance(d, Prod):
+        out = 1
+        for f in d:
+            out *= size(f, sizes)
+        return out
+    return sizes[d]
+
+
+def names_in(d):
+    """The dimension names a dimension is made of (a name, the names of a product, none for an int)."""
+    return [f for f in _factors(d) if isinstance(f, str)]
+
+
 def fmt(shape) -> str:
-    """``('m', 'n')`` → ``'m×n'``."""
+    """``('m', 'n')`` → ``'m×n'``; a product dimension is written ``m·n``."""
     return f"{shape[0]}×{shape[1]}"
 
 
@@ -76,4 +130,4 @@ def transpose(shape):
 
 def dims_of(shape):
     """The symbolic (named) dimensions of a shape."""
-    return [d for d in shape if isinstance(d, str)]
+    return [n for d in shape for n in names_in(d)]

@@ -165,7 +165,7 @@ class _Simplifier:
             c, a, k = factor(f)
             coef *= c
             merge_atoms(atoms, a)
-            if k is not None and k.op != "ones":
+            if k is not None and k.op != "ones" and not _all_ones(k):
                 items.append(k)
         powers = {}
         order = []
@@ -359,3 +359,9 @@ class _Simplifier:
         if b.op == "eye":
             return self.mk("tr", [a], shape=(1, 1))
         return e
+
+
+def _all_ones(e):
+    """𝟏𝟏ᵀ (a product of ones vectors): every entry is one, so it drops out of a Hadamard product."""
+    return e.op == "matmul" and all(f.op == "ones" or (f.op == "T" and f.args[0].op == "ones")
+                                    for f in flatten(e, "matmul"))

@@ -7,6 +7,8 @@ element-wise function is spelled as its row of :mod:`.functions` says (σ, ``\\s
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .functions import FUNCTIONS
 
 SUP = str.maketrans("0123456789-/", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᐟ")
@@ -52,6 +54,27 @@ class TextStyle:
 
     def transpose(self, s):
         return s + "ᵀ"
+
+    kron = " ⊗ "
+
+    def decimal(self, f):
+        """A parameter as people write it: 0.01 rather than 1/100 where the decimal is exact and short."""
+        value = float(f)
+        if Fraction(repr(value)) == f and len(repr(value)) <= 12:
+            return repr(value).replace("-", "−") if not self.latex else repr(value)
+        return self.number(f)
+
+    def axis(self, axis):
+        return f", axis={axis}"
+
+    def extremum(self, kind):
+        return kind
+
+    def mask(self, kind):
+        return "𝟙ₘₐₓ" if kind == "max" else "𝟙ₘᵢₙ"
+
+    def commutation(self, rows, cols):
+        return f"K({rows},{cols})"
 
     def inverse(self, s, transposed=False):
         return s + ("⁻ᵀ" if transposed else "⁻¹")
@@ -113,6 +136,23 @@ class LatexStyle(TextStyle):
 
     def transpose(self, s):
         return s + r"^{\top}"
+
+    kron = r" \otimes "
+
+    def axis(self, axis):
+        return rf", \text{{axis}}={axis}"
+
+    def extremum(self, kind):
+        return rf"\{kind}"
+
+    def mask(self, kind):
+        return rf"\mathbb{{1}}_{{\{kind}}}"
+
+    def commutation(self, rows, cols):
+        return f"K_{{{self.dim(rows)},{self.dim(cols)}}}"
+
+    def dim(self, d):
+        return self.sym(d) if isinstance(d, str) else str(d)
 
     def inverse(self, s, transposed=False):
         return s + (r"^{-\top}" if transposed else "^{-1}")

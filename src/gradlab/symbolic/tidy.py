@@ -86,6 +86,15 @@ class Tidier:
         hit = self.cache.get(e)
         if hit is not None:
             return hit
+        rows = unit_rows(e, self.unit_sums)
+        if rows is not e:
+            out, rule = self(simplify(rows))
+            names = sorted({n.attrs[0] for n in e.walk() if n.op == "sym" and n.attrs[0] in self.unit_sums
+                            and n.shape[1] != 1})
+            self.used_unit_sums |= set(names)
+            said = f"the rows of {', '.join(names)} sum to one: {names[0]}𝟏 = 𝟏"
+            self.cache[e] = (out, said if rule is None else f"{said}; {rule}")
+            return self.cache[e]
         base = fold_transposes(diag_as_hadamard(e, self.names), self.names)
         ex = Multiplier(self.unit_sums)
         wide = self._multiplied_out(e, base, ex)
@@ -113,6 +122,24 @@ class Tidier:
                 self.allowance -= budget.used
 
 
+def unit_rows(e, names):
+    """e with Y𝟏 replaced by 𝟏 for each matrix Y among ``names`` (its rows sum to one); e itself when none occurs."""
+    if not names or not e.args:
+        return e
+    if e.op == "matmul":
+        chain = flatten(e, "matmul")
+        for i in range(len(chain) - 1):
+            y, one = chain[i], chain[i + 1]
+            if y.op == "sym" and y.attrs[0] in names and y.shape[1] != 1 and one.op == "ones":
+                chain[i:i + 2] = [Expr("ones", (), (), (y.shape[0], 1))]
+                out = chain[0]
+                for f in chain[1:]:
+                    out = Expr("matmul", (out, f), (), (out.shape[0], f.shape[1]))
+                return out
+    args = tuple(unit_rows(a, names) for a in e.args)
+    return e if all(x is y for x, y in zip(args, e.args)) else Expr(e.op, args, e.attrs, e.shape)
+
+
 def _nested_sums(e, top=True):
     """Sums that stand inside a product (not at the top level of e)."""
     if e.op == "add":
@@ -125,7 +152,7 @@ def cancellation_rule(before, fired=()):
     if fired:
         return "; ".join(sorted(fired))
     fns = {n.attrs[0] for n in before.walk() if n.op == "fn"}
-    logs = any(n.op == "pow" and n.attrs[0] < 0 for n in before.walk())
+    logs = any(n.op == "pow" and n.attrs[0] < 0 and not n.is_scalar for n in before.walk())
     if "sigmoid" in fns and logs:
         return "σ′ = σ(1 − σ) cancels the cross-entropy denominators: σ(1 − σ) ⊙ (−y ⊘ σ + (1 − y) ⊘ (1 − σ)) = σ − y"
     if any(n.op == "softmax" for n in before.walk()) and logs:

@@ -26,6 +26,7 @@ from .. import transforms
 from ..core.constraints import NON_NEGATIVE_INT, POSITIVE_INT, check
 from ..core.errors import DerivationError, ShapeError
 from ..ops import api as ops_api
+from . import shapes as S
 from .codegen import _compile, _np_node, _symbols, to_gradlab, to_numpy
 from .derivation import Derivation
 from .derive import derive
@@ -115,7 +116,7 @@ def _kink_args(expr):
 
 def draw_sizes(expr, rng):
     """Distinct sizes 2..7 for the named dimensions (non-square wherever the shapes allow)."""
-    dims = sorted({d for n in expr.walk() for d in n.shape if isinstance(d, str)} |
+    dims = sorted({d for n in expr.walk() for d in S.dims_of(n.shape)} |
                   {n.attrs[0] for n in expr.walk() if n.op == "dim"})
     pool = list(rng.permutation(np.arange(2, 8)))
     while len(pool) < len(dims):
@@ -132,7 +133,7 @@ def draw_data(expr, sizes, rng, tries=60):
     for attempt in range(tries):
         data = {}
         for name, shp in shapes.items():
-            r, c = (s if isinstance(s, int) else sizes[s] for s in shp)
+            r, c = (S.size(s, sizes) for s in shp)
             if name in positive:
                 a = rng.uniform(0.5, 1.5, size=(r, c))
             elif name in invertible and r == c:
@@ -196,10 +197,11 @@ def _autodiff(expr, data, name, sizes, kind):
 
 
 def _on_simplex(data, names, rng):
-    """Labels that sum to one (as ``sums_to_one`` assumes): positive entries normalised per column."""
+    """Labels that sum to one (as ``sums_to_one`` assumes): positive entries normalised over a column vector, or
+    over each row of a matrix."""
     for n in names:
         a = rng.uniform(0.1, 1.0, size=data[n].shape)
-        data[n] = a / a.sum(axis=0, keepdims=True)
+        data[n] = a / a.sum(axis=0 if a.shape[1] == 1 else 1, keepdims=True)
 
 
 def _resolve(expr, wrt, result, sums_to_one):
@@ -339,7 +341,7 @@ def magnitude(expr, sizes, data, max_cond=MAX_COND):
 
 
 def _count(shape, sizes):
-    r, c = (d if isinstance(d, int) else sizes[d] for d in shape)
+    r, c = (S.size(d, sizes) for d in shape)
     return r * c
 
 
@@ -348,10 +350,10 @@ def _flops(e, sizes):
     n = _count(e.shape, sizes)
     if e.op == "matmul":
         k = e.args[0].shape[1]
-        return n * (k if isinstance(k, int) else sizes[k])
+        return n * S.size(k, sizes)
     if e.op in ("inv", "det", "logdet"):
         m = e.args[0].shape[0]
-        return (m if isinstance(m, int) else sizes[m]) ** 3
+        return S.size(m, sizes) ** 3
     return n
 
 
@@ -364,7 +366,7 @@ def check_cost(expr, g, name, sizes):
     for n in nodes:
         count = _count(n.shape, sizes)
         if count > MAX_ELEMENTS:
-            r, c = (d if isinstance(d, int) else sizes[d] for d in n.shape)
+            r, c = (S.size(d, sizes) for d in n.shape)
             what = f"{n.op}({r})" if n.op in ("eye", "ones") else _short(n)
             raise DerivationError(f"verify: {what} is {r:,}×{c:,} = {count:,} numbers at these sizes; verify "
                                   f"allocates at most {MAX_ELEMENTS:,} numbers per array")
