@@ -241,13 +241,13 @@ class _Builder:
         for k in node.keywords:
             if k.arg not in allowed or k.arg in keywords:
                 what = f"takes the keyword {' or '.join(allowed)}" if allowed else "takes no keyword arguments"
-                self.fail(k.value, f"{name}(...) {what}, not {k.arg}=", col=k.value.col_offset)
+                self.fail(node, f"{name}(...) {what}, not {k.arg}=")
             keywords[k.arg] = self.constant(k.value)
         most = 1 + len(params) + (1 if name in PAIR_FUNCTIONS else 0)
         if not 1 <= len(node.args) <= most:
             extra = f" and its {', '.join(params)}" if params else " (or two for element-wise max/min)" \
                 if name in PAIR_FUNCTIONS else ""
-            self.fail(node, f"{name} takes one argument{extra}, got {len(node.args)}")
+            self.fail(node, f"{name} takes exactly one argument{extra}, got {len(node.args)}")
         arg = self.build(node.args[0], depth)
         try:
             if params:
