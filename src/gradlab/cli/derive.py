@@ -1,14 +1,22 @@
-"""``gradlab derive``: symbolic gradients in matrix form, with the steps, verified on request.
+"""``gradlab derive``: symbolic derivatives in matrix form, with the steps, verified on request.
 
     gradlab derive "norm2(relu(X @ w + ones(m)*b) - y)**2/m" \
         --shape X=m,n --shape w=n,1 --shape b=1 --shape y=m,1 --wrt w --wrt X --steps --verify
+
+A scalar gives a gradient; a vector of a vector the Jacobian; a matrix of a scalar a matrix; a matrix of a matrix
+the Jacobian in vec form ∂vec(F)/∂vec(X) with Kronecker products (vec stacks columns), with dF and the index form.
+--order 2 gives second derivatives of a scalar: the Hessian for each --wrt, or the mixed ∂²L/∂x∂y for
+--wrt x,y:
+
+    gradlab derive "x.T @ A @ x" --shape x=n,1 --shape A=n,n --wrt x --order 2 --verify
+    gradlab derive "norm2(X @ W - Y)**2" --shape X=m,n --shape W=n,k --shape Y=m,k --wrt W --order 2
 """
 
 from __future__ import annotations
 
 from . import _types as T
 
-HELP = "derive gradients and Jacobians in matrix form, with the steps (and verify them)"
+HELP = "derive gradients, Jacobians and Hessians in matrix form, with the steps (and verify them)"
 DESCRIPTION = __doc__
 
 
@@ -17,7 +25,10 @@ def add_arguments(p):
     p.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
                    help="a symbol's shape: X=m,n (matrix), w=n,1 or w=n (column), b=1 (scalar); repeat per symbol")
     p.add_argument("--wrt", action="append", default=[], metavar="NAME",
-                   help="the variable to differentiate with respect to (repeatable)")
+                   help="the variable to differentiate with respect to (repeatable); with --order 2, x,y gives "
+                        "the mixed second derivative ∂²L/∂x∂y")
+    p.add_argument("--order", type=int, choices=(1, 2), default=1,
+                   help="1: first derivatives (default); 2: second derivatives (Hessians) of a scalar")
     p.add_argument("--steps", action="store_true", help="show every step of the derivation")
     p.add_argument("--layout", choices=("numerator", "denominator"), default=None,
                    help="layout of the result (default: denominator for gradients, numerator for Jacobians)")
@@ -38,6 +49,6 @@ def run(args) -> int:
 
     text, ok = run_derive(args.expression, parse_shapes(args.shape), args.wrt, steps=args.steps, layout=args.layout,
                           fmt=args.format, check=args.verify, seed=args.seed, budget=args.budget,
-                          sums_to_one=args.sums_to_one)
+                          sums_to_one=args.sums_to_one, order=args.order)
     print(text)
     return 0 if ok else 1

@@ -18,6 +18,7 @@ from .check import FormulaCheck, check
 from .codegen import to_gradlab, to_numpy
 from .derivation import Derivation, Step
 from .derive import derive, forward_differential
+from .higher import hessian
 from .expr import (
     Dim,
     Expr,
@@ -29,18 +30,23 @@ from .expr import (
     eye,
     hadamard,
     inv,
+    kron,
     logdet,
     logsoftmax,
+    logsumexp,
+    maximum,
+    minimum,
     mean,
     norm2,
     ones,
     softmax,
     sqrt,
     trace,
+    vec,
 )
 from .expr import total as sum  # noqa: A004 - the symbolic sum of entries
 from .functions import abs_ as abs  # noqa: A004 - the symbolic |A|
-from .functions import cos, exp, heaviside, log, relu, sigmoid, sin, softplus, tanh
+from .functions import cos, exp, heaviside, leaky_relu, log, relu, sigmoid, sin, softplus, tanh
 from .parse import parse
 from .simplify import simplify
 from .verify import VerifyReport, verify
@@ -48,11 +54,14 @@ from .verify import VerifyReport, verify
 tr = trace
 Diag = diag
 log_softmax = logsoftmax
+max = maximum  # noqa: A001 - the symbolic max(A), max(A, B)
+min = minimum  # noqa: A001 - the symbolic min(A), min(A, B)
 
 __all__ = [
     "Matrix", "Vector", "Scalar", "Dim", "Expr", "parse", "derive", "Derivation", "Step", "simplify",
     "to_numpy", "to_gradlab", "verify", "VerifyReport", "forward_differential",
     "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "heaviside", "abs", "sqrt", "softplus", "sum", "mean",
     "tr", "trace", "det", "logdet", "inv", "diag", "Diag", "norm2", "ones", "eye", "softmax", "log_softmax",
-    "logsoftmax", "hadamard", "check", "FormulaCheck",
+    "logsoftmax", "hadamard", "check", "FormulaCheck", "hessian", "leaky_relu", "logsumexp", "max", "min",
+    "maximum", "minimum", "kron", "vec",
 ]

@@ -198,9 +198,15 @@ def _derivation(expr, wrt, layout, sums_to_one):
         raise ParameterError(f"{OWNER}: wrt must be one symbol or its name (check one gradient at a time), "
                              f"got {wrt!r}")
     try:
-        return derive(expr, wrt, layout=layout, sums_to_one=sums_to_one)
+        d = derive(expr, wrt, layout=layout, sums_to_one=sums_to_one)
     except DerivationError as exc:
         raise DerivationError(f"{OWNER}: cannot derive the gradient to compare with: {exc}") from None
+    if d.kind not in ("gradient", "jacobian"):
+        raise DerivationError(f"{OWNER}: checks a gradient or the Jacobian of a vector; ∂/∂{d.wrt.attrs[0]} of "
+                              f"{to_text(d.expr)} ({S.fmt(d.expr.shape)}) is a {d.kind.replace('_', ' ')} "
+                              f"({d.symbol} = {d.result_text()}), a tensor of higher order than a matrix has "
+                              "entries for; check sum(F), tr(F) or a loss of F instead")
+    return d
 
 
 # ----------------------------------------------------------------- names

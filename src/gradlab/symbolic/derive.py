@@ -48,7 +48,7 @@ def _append(steps, step):
     """Add a step; a rule that leaves the printed right-hand side unchanged joins the previous step."""
     same = to_text(steps[-1].expr).replace(" ", "") == to_text(step.expr).replace(" ", "") if steps else False
     if same and steps[-1].lhs == step.lhs:
-        steps[-1] = Step(steps[-1].rule + "; " + step.rule, step.expr, step.lhs)
+        steps[-1] = Step(steps[-1].rule + "; " + step.rule, step.expr, step.lhs, step.of, step.form, step.wrt)
     else:
         steps.append(step)
 
@@ -173,19 +173,6 @@ def _is_vector(shape):
     return shape[1] == 1 or shape[0] == 1
 
 
-def _tensor_error(expr, wrt):
-    d = forward_differential(expr, wrt)
-    n = wrt.attrs[0]
-    order = sum(1 for s in (expr.shape, wrt.shape) for d in s if d != 1)
-    err = DerivationError(
-        f"∂F/∂{n} for F = {to_text(expr)} ({S.fmt(expr.shape)}) and {n} ({S.fmt(wrt.shape)}) is a "
-        f"tensor of order {order} with no matrix form. The differential form "
-        f"carries the same information: dF = {to_text(d)}. Differentiate a scalar (e.g. sum(F), tr(F) or "
-        f"a loss of F) to get a gradient.")
-    err.differential = d
-    raise err
-
-
 def _fresh(name, taken):
     while name in taken:
         name += "_"
@@ -222,8 +209,8 @@ def derive(expr, wrt, layout=None, shapes=None, sums_to_one=(), budget=None):
     _check_budget(budget)
     check_size(expr, "the expression")
     if isinstance(wrt, (list, tuple)):
-        return [derive(expr, w, layout, sums_to_one=sums_to_one, budget=budget) for w in wrt]
-    wrt = _resolve_wrt(expr, wrt)
+        return [derive(expr, w, layout, shapes=shapes, sums_to_one=sums_to_one, budget=budget) for w in wrt]
+    wrt = _resolve_wrt(expr, wrt, shapes)
     if layout not in (None, "denominator", "numerator"):
         raise DerivationError(f"derive: layout must be 'denominator' or 'numerator', got {layout!r}")
     text = to_text(expr)
@@ -243,7 +230,9 @@ def _derive(expr, wrt, layout, sums_to_one, what):
         return _gradient(expr, wrt, layout or "denominator", _unit_sums(expr, sums_to_one), what)
     if _is_vector(expr.shape) and _is_vector(wrt.shape):
         return _jacobian(expr, wrt, layout or "numerator", _unit_sums(expr, sums_to_one), what)
-    _tensor_error(expr, wrt)
+    from .higher import matrix_derivative  # cycle: the matrix-valued results build on this module's derivations
+
+    return matrix_derivative(expr, wrt, layout, _unit_sums(expr, sums_to_one), what)
 
 
 def _check_budget(budget):
@@ -266,7 +255,9 @@ def _unit_sums(expr, names):
     return tuple(names)
 
 
-def _resolve_wrt(expr, wrt):
+def _resolve_wrt(expr, wrt, shapes=None):
+    """The symbol to differentiate with respect to. One the expression does not contain is still a variable when
+    its shape is known (a symbol, or a name in ``shapes``): the derivative is then zero."""
     syms = {n.attrs[0]: n for n in expr.walk() if n.op == "sym"}
     if isinstance(wrt, Expr):
         if wrt.op != "sym":
@@ -277,9 +268,14 @@ def _resolve_wrt(expr, wrt):
     else:
         raise DerivationError(f"derive: wrt must be a symbol or its name, got {wrt!r}")
     if name not in syms:
+        if isinstance(wrt, Expr):
+            return wrt
+        if shapes and name in shapes:
+            return E.sym(name, S.norm_shape(shapes[name], f"the shape of {name}"))
         known = ", ".join(sorted(syms)) or "none"
         raise DerivationError(f"derive: the expression does not contain the symbol {name!r} "
-                              f"(its symbols: {known})")
+                              f"(its symbols: {known}), and its shape is not known: pass it as a symbol, e.g. "
+                              f"Vector({name!r}, 'n'), or give its shape in shapes=, and the derivative is zero")
     if isinstance(wrt, Expr) and wrt.shape != syms[name].shape:
         raise DerivationError(f"derive: {name} is {S.fmt(wrt.shape)} here but {S.fmt(syms[name].shape)} in "
                               "the expression")
@@ -294,17 +290,29 @@ def _gradient(expr, wrt, layout, sums_to_one=(), what="the derivation"):
     def record(rule, terms):
         shown = _display(terms)
         check_size(shown, f"{what} at step {len(steps) + 1}")
-        _append(steps, Step(rule, shown, "dL"))
+        _append(steps, Step(rule, shown, "dL", base, "differential", wrt))
 
-    steps.append(Step("the differential of L", _display([(E.num(1), E.diff(base))]), "dL"))
+    steps.append(Step("the differential of L", _display([(E.num(1), E.diff(base))]), "dL", base, "differential", wrt))
     tidy = Tidier(names, sums_to_one)
     g = _differentiate_scalar(base, wrt, record, tidy)
-    steps.append(Step(f"dL = G : d{wrt.attrs[0]} ⟺ ∂L/∂{wrt.attrs[0]} = G", g, f"∂L/∂{wrt.attrs[0]}"))
+    steps.append(Step(f"dL = G : d{wrt.attrs[0]} ⟺ ∂L/∂{wrt.attrs[0]} = G", g, f"∂L/∂{wrt.attrs[0]}", base,
+                      "gradient", wrt))
     if layout == "numerator":
         g = diag_as_hadamard(simplify(E.transpose(g)), names)
-        steps.append(Step("numerator layout: transpose the gradient", g, f"∂L/∂{wrt.attrs[0]}"))
+        steps.append(Step("numerator layout: transpose the gradient", g, f"∂L/∂{wrt.attrs[0]}", base, "gradient_T",
+                          wrt))
     names = _keep_if_shorter(g, names)
-    return Derivation(expr, wrt, g, "gradient", layout, steps, names, sums_to_one)
+    d = Derivation(expr, wrt, g, "gradient", layout, steps, names, sums_to_one)
+    _note_constant(d, base, wrt)
+    return d
+
+
+def _note_constant(d, base, wrt):
+    """The note of a derivative that is zero because the expression does not depend on the variable."""
+    name = wrt.attrs[0]
+    if not base.depends_on(name):
+        what = "does not contain" if not d.expr.depends_on(name) else "simplifies to an expression without"
+        d.notes.append(f"{to_text(d.expr)} {what} {name}, so the derivative is zero")
 
 
 def _jacobian(expr, wrt, layout, sums_to_one=(), what="the derivation"):
@@ -313,15 +321,15 @@ def _jacobian(expr, wrt, layout, sums_to_one=(), what="the derivation"):
     taken = expr.symbols()
     u = E.sym(_fresh("u", taken), (column.shape[0], 1))
     names = choose_names(base)
+    loss = Expr("frob", (u, column), (), (1, 1))
     steps = [Step(f"df = J d{wrt.attrs[0]}, so for any u: uᵀdf = (Jᵀu) : d{wrt.attrs[0]}; "
-                  "differentiate uᵀf", _display([(u, E.diff(column))]), "uᵀdf")]
+                  "differentiate uᵀf", _display([(u, E.diff(column))]), "uᵀdf", loss, "differential", wrt)]
 
     def record(rule, terms):
         shown = _display(terms)
         check_size(shown, f"{what} at step {len(steps) + 1}")
-        _append(steps, Step(rule, shown, "uᵀdf"))
+        _append(steps, Step(rule, shown, "uᵀdf", loss, "differential", wrt))
 
-    loss = Expr("frob", (u, column), (), (1, 1))
     g = _differentiate_scalar(loss, wrt, lambda r, t: record(r, [(gg, dd) for gg, dd in t]), _keep)
     gcol = g if g.shape[1] == 1 else simplify(E.transpose(g))
     m = linear_coefficient(gcol, u)
@@ -330,12 +338,15 @@ def _jacobian(expr, wrt, layout, sums_to_one=(), what="the derivation"):
         jac = E.zero((column.shape[0], n))
     else:
         jac = simplify(E.transpose(m))
-    steps.append(Step(f"Jᵀu = {to_text(gcol, names)}, so J = ∂f/∂{wrt.attrs[0]} (numerator layout)", jac, "J"))
+    steps.append(Step(f"Jᵀu = {to_text(gcol, names)}, so J = ∂f/∂{wrt.attrs[0]} (numerator layout)", jac, "J",
+                      column, "jacobian", wrt))
     result = jac if layout == "numerator" else simplify(E.transpose(jac))
     if layout == "denominator":
-        steps.append(Step("denominator layout: transpose the Jacobian", result, "J"))
+        steps.append(Step("denominator layout: transpose the Jacobian", result, "J", column, "jacobian_T", wrt))
     names = _keep_if_shorter(result, names)
-    return Derivation(expr, wrt, result, "jacobian", layout, steps, names, sums_to_one)
+    d = Derivation(expr, wrt, result, "jacobian", layout, steps, names, sums_to_one)
+    _note_constant(d, base, wrt)
+    return d
 
 
 def _keep(g):

@@ -90,7 +90,7 @@ class Printer:
         chain = _chain(e)
         parts = [self.wrap(f, PROD + 1 if i else PROD) for i, f in enumerate(chain)]
         for i, f in enumerate(chain):
-            if f.op == "diff" and f not in self.names:
+            if _differential_first(f) and f not in self.names:
                 if i + 1 < len(chain):
                     parts[i] += st.space
                 if i > 0:
@@ -210,6 +210,9 @@ class Printer:
         negative = coef < 0
         coef = abs(coef)
         top = [self.wrap(a, POST) if x == 1 else st.power(self.wrap(a, ATOM), x) for a, x in atoms if x > 0]
+        spaced = [a.op == "diff" for a, x in atoms if x > 0]
+        top = [(st.space if d and i > 0 else "") + t + (st.space if d and i + 1 < len(top) else "")
+               for i, (t, d) in enumerate(zip(top, spaced))]
         bottom = [self.wrap(a, POST) if x == -1 else st.power(self.wrap(a, ATOM), -x) for a, x in atoms if x < 0]
         if coef.numerator != 1 or (not top and core is None):
             top = [int_text(coef.numerator)] + top
@@ -230,7 +233,9 @@ class Printer:
                 s, level = prefix[1:-1], HAD
         else:
             body = self.wrap(core, PROD)
-            if core.op == "diff" and prefix:
+            if _differential_first(core) and prefix:
+                body = st.space + body
+            elif spaced and spaced[-1] and not prefix.endswith(st.space):
                 body = st.space + body
             s = st.join_product([prefix, body]) if prefix else body
         return (sign + s if negative else s), (ADD if negative else level)
@@ -247,6 +252,13 @@ CALL_TEXT = {"sum": "sum", "tr": "tr", "det": "det", "logdet": "log det", "diag"
              "softmax": "softmax", "logsoftmax": "log_softmax", "logsumexp": "logsumexp", "vec": "vec"}
 CALL_LATEX = {k: (r"\log\det" if k == "logdet" else r"\det" if k == "det" else rf"\operatorname{{{v}}}")
               for k, v in CALL_TEXT.items()}
+
+
+def _differential_first(e):
+    """dX, dXᵀ or a product that starts with one: printed with a space before it (2 dW a, X dW)."""
+    if e.op == "matmul":
+        return _differential_first(_chain(e)[0])
+    return e.op == "diff" or (e.op == "T" and e.args[0].op == "diff")
 
 
 def _chain(e):

@@ -58,6 +58,7 @@ class VerifyReport:
         self.wrt, self.kind, self.layout, self.trials = wrt, kind, layout, trials
         self.max_rel_error_autodiff, self.max_rel_error_fd = err_ad, err_fd
         self.rtol_autodiff, self.rtol_fd = rtol_ad, rtol_fd
+        self.steps = None  # a StepsReport when verify(..., steps=True)
 
     @property
     def max_rel_error(self):
@@ -65,7 +66,13 @@ class VerifyReport:
 
     @property
     def passed(self):
-        return self.max_rel_error_autodiff <= self.rtol_autodiff and self.max_rel_error_fd <= self.rtol_fd
+        ok = self.max_rel_error_autodiff <= self.rtol_autodiff and self.max_rel_error_fd <= self.rtol_fd
+        return ok and (self.steps is None or self.steps.passed)
+
+    @property
+    def first_failed_step(self):
+        """(index, Step) of the first step that is not an identity with the one before, or None."""
+        return None if self.steps is None else self.steps.first_failed
 
     def __bool__(self):
         return self.passed
@@ -75,14 +82,18 @@ class VerifyReport:
         return (f"verify ∂/∂{self.wrt} ({self.kind}, {self.layout} layout): {'PASSED' if self.passed else 'FAILED'} — "
                 f"{len(self.trials)} trials [{sizes}]: largest relative error vs automatic differentiation "
                 f"{self.max_rel_error_autodiff:.2e} (tol {self.rtol_autodiff:g}), vs finite differences "
-                f"{self.max_rel_error_fd:.2e} (tol {self.rtol_fd:g})")
+                f"{self.max_rel_error_fd:.2e} (tol {self.rtol_fd:g})" + ("" if self.steps is None else
+                                                                       "\n" + str(self.steps)))
 
     __repr__ = __str__
 
     def to_json(self):
-        return {"wrt": self.wrt, "kind": self.kind, "layout": self.layout, "passed": self.passed,
-                "max_rel_error_autodiff": self.max_rel_error_autodiff, "max_rel_error_fd": self.max_rel_error_fd,
-                "trials": self.trials}
+        out = {"wrt": self.wrt, "kind": self.kind, "layout": self.layout, "passed": self.passed,
+               "max_rel_error_autodiff": self.max_rel_error_autodiff, "max_rel_error_fd": self.max_rel_error_fd,
+               "trials": self.trials}
+        if self.steps is not None:
+            out["steps"] = self.steps.to_json()
+        return out
 
 
 def _rel(a, b, floor=1e-12):
@@ -182,9 +193,41 @@ def _fd(f, data, name, sizes):
     return out
 
 
-def _autodiff(expr, data, name, sizes, kind):
+def vec_f(a):
+    """vec(A): the columns of a 2-D array stacked (column stacking), as a 1-D array."""
+    return np.asarray(a).reshape(-1, order="F")
+
+
+def _vec_pairs(j, out_shape, in_shape):
+    """A row-major Jacobian of shape out_shape + in_shape as ∂vec(out)/∂vec(in): (size out) × (size in)."""
+    j = np.asarray(j).reshape(tuple(out_shape) + tuple(in_shape))
+    return j.transpose(1, 0, 3, 2).reshape(out_shape[0] * out_shape[1], in_shape[0] * in_shape[1])
+
+
+def _autodiff(expr, data, name, sizes, kind, name2=None):
     f = to_gradlab(expr)
-    others = {k: v for k, v in data.items() if k != name}
+    others = {k: v for k, v in data.items() if k not in (name, name2)}
+    if kind == "hessian":
+        if name2 == name:
+            def fn(t):
+                return ops_api.reshape(f(dims=sizes, **others, **{name: t}), ())
+            h = transforms.hessian(fn)(data[name])
+        else:  # the block of the Hessian of both variables together, one vector z = [x; y] (row-major pieces)
+            x, y = data[name], data[name2]
+
+            def fn(z):
+                t = ops_api.reshape(ops_api.getitem(z, slice(0, x.size)), x.shape)
+                s = ops_api.reshape(ops_api.getitem(z, slice(x.size, x.size + y.size)), y.shape)
+                return ops_api.reshape(f(dims=sizes, **others, **{name: t, name2: s}), ())
+            whole = transforms.hessian(fn)(np.concatenate([x.reshape(-1), y.reshape(-1)]))
+            h = np.asarray(whole)[:x.size, x.size:]
+        return _vec_pairs(h, data[name].shape, data[name2].shape)
+    if kind in ("vec_jacobian", "derivative"):
+        def fn(t):
+            return f(dims=sizes, **others, **{name: t})
+        jac = np.asarray(transforms.jacobian(fn)(data[name]))
+        out_shape = jac.shape[:2]
+        return _vec_pairs(jac, out_shape, data[name].shape)
 
     def fn(t):
         out = f(dims=sizes, **others, **{name: t})
@@ -196,6 +239,41 @@ def _autodiff(expr, data, name, sizes, kind):
     return jac.reshape(jac.shape[0], -1)
 
 
+def _fd_vec(f, data, name, sizes):
+    """∂vec(f)/∂vec(X) by central differences with Richardson extrapolation (as :func:`_fd`), columns in vec order."""
+    x0 = data[name]
+    out = None
+    flat = vec_f(x0)
+    for i in range(flat.size):
+        h = 1e-6 * max(1.0, abs(flat[i]))
+
+        def at(step):
+            x = flat.copy()
+            x[i] += step
+            return vec_f(f(**{**data, name: x.reshape(x0.shape, order="F")}))
+
+        col = (4 * (at(h) - at(-h)) / (2 * h) - (at(2 * h) - at(-2 * h)) / (4 * h)) / 3
+        if out is None:
+            out = np.zeros((col.size, flat.size))
+        out[:, i] = col
+    return out
+
+
+def _autodiff_gradient(expr, name, sizes):
+    """x ↦ the autodiff gradient of the scalar ``expr`` with respect to ``name`` (a NumPy function of all the data)."""
+    f = to_gradlab(expr)
+
+    def grad_at(**data):
+        others = {k: v for k, v in data.items() if k != name}
+
+        def fn(t):
+            return ops_api.reshape(f(dims=sizes, **others, **{name: t}), ())
+
+        return np.asarray(transforms.grad(fn)(data[name]))
+
+    return grad_at
+
+
 def _on_simplex(data, names, rng):
     """Labels that sum to one (as ``sums_to_one`` assumes): positive entries normalised over a column vector, or
     over each row of a matrix."""
@@ -205,17 +283,18 @@ def _on_simplex(data, names, rng):
 
 
 def _resolve(expr, wrt, result, sums_to_one):
-    """(name, kind, layout, derived expression, sums_to_one) from what verify was given."""
+    """(name, kind, layout, derived expression, sums_to_one, second name) from what verify was given."""
     if result is None:
         result = derive(expr, wrt, sums_to_one=sums_to_one or ())
     if isinstance(result, Derivation):
         if sums_to_one is None:
             sums_to_one = result.sums_to_one
-        return result.wrt.attrs[0], result.kind, result.layout, result.result, sums_to_one
+        second = result.wrt2.attrs[0] if result.wrt2 is not None else None
+        return result.wrt.attrs[0], result.kind, result.layout, result.result, sums_to_one, second
     if isinstance(result, Expr):
         name = wrt if isinstance(wrt, str) else wrt.attrs[0]
         kind = "gradient" if expr.is_scalar else "jacobian"
-        return name, kind, "denominator" if kind == "gradient" else "numerator", result, sums_to_one
+        return name, kind, "denominator" if kind == "gradient" else "numerator", result, sums_to_one, None
     raise DerivationError(f"verify: result must be a Derivation, an expression or None, got {result!r}")
 
 
@@ -225,25 +304,32 @@ def _check_args(trials, seed):
 
 
 def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=RTOL_AUTODIFF, rtol_fd=RTOL_FD,
-           sums_to_one=None):
-    """Check a derived gradient (or Jacobian) numerically; returns a :class:`VerifyReport`.
+           sums_to_one=None, steps=False):
+    """Check a derived result numerically; returns a :class:`VerifyReport`.
 
     ``expr``: Expr or string (with ``shapes``); ``wrt``: symbol or name;
-    ``result``: a :class:`Derivation`, an :class:`Expr` (a gradient with the
-    shape of wrt, or a numerator-layout Jacobian), or None to derive it now.
+    ``result``: a :class:`Derivation` (any kind: gradient, Jacobian, a matrix's derivative, a Jacobian in vec
+    form, a second derivative), an :class:`Expr` (a gradient with the shape of wrt, or a numerator-layout
+    Jacobian), or None to derive it now. Gradients and Jacobians are compared with automatic differentiation and
+    finite differences of the expression; second derivatives with the autodiff Hessian and with finite differences
+    of the autodiff gradient (vec order: columns stacked).
     Each of ``trials`` draws fresh sizes and data from ``seed`` (an int >= 0). Vectors named in
     ``sums_to_one`` (by default those the Derivation assumed) are drawn with
-    positive entries that sum to one. DerivationError when the arrays would be too large
+    positive entries that sum to one (a matrix: each row). ``steps=True`` also checks every displayed step of the
+    Derivation (:mod:`.stepcheck`): each must equal the one before at random data, and the report names the first
+    step and rule that does not. DerivationError when the arrays would be too large
     (:data:`MAX_ELEMENTS`, :data:`MAX_VERIFY_WORK`) or every draw is singular or not finite.
     """
     if isinstance(expr, str):
         expr = parse(expr, shapes or {})
     _check_args(trials, seed)
-    name, kind, layout, g, sums_to_one = _resolve(expr, wrt, result, sums_to_one)
-    if _symbols(expr).get(name) is None:
-        raise DerivationError(f"verify: the expression does not contain {name!r}")
-    flip = (kind == "gradient" and layout == "numerator") or (kind == "jacobian" and layout == "denominator")
-    check = _Check(expr, g, name, kind, flip, tuple(sums_to_one or ()))
+    name, kind, layout, g, sums_to_one, second = _resolve(expr, wrt, result, sums_to_one)
+    for n in (name, second):
+        if n is not None and _symbols(expr).get(n) is None:
+            return _zero_report(expr, name, kind, layout, g, trials, rtol_autodiff, rtol_fd, n)
+    flip = (kind == "gradient" and layout == "numerator") or (
+        kind in ("jacobian", "vec_jacobian") and layout == "denominator")
+    check = _Check(expr, g, name, kind, flip, tuple(sums_to_one or ()), second)
     rng = np.random.default_rng(int(seed))
     err_ad = err_fd = 0.0
     used = []
@@ -252,15 +338,29 @@ def verify(expr, wrt, result=None, trials=3, seed=0, shapes=None, rtol_autodiff=
         err_ad = max(err_ad, _rel(derived, ad, FLOOR_AUTODIFF * magnitude))
         err_fd = max(err_fd, _rel(derived, fd, FLOOR_FD * magnitude))
         used.append(sizes)
-    return VerifyReport(name, kind, layout, used, err_ad, err_fd, rtol_autodiff, rtol_fd)
+    report = VerifyReport(name, kind, layout, used, err_ad, err_fd, rtol_autodiff, rtol_fd)
+    if steps:
+        if not isinstance(result, Derivation):
+            raise DerivationError("verify: steps=True checks the steps of a Derivation; pass result=derive(...)")
+        from .stepcheck import check_steps  # cycle: the step check draws its data with this module's helpers
+
+        report.steps = check_steps(result, seed=seed)
+    return report
+
+
+def _zero_report(expr, name, kind, layout, g, trials, rtol_ad, rtol_fd, absent):
+    """The report for a variable the expression does not contain: the result must be exactly zero."""
+    zero = all(n.op in ("zero", "num") for n in g.walk()) and (g.op == "zero" or g.attrs[0] == 0)
+    err = 0.0 if zero else float("inf")
+    return VerifyReport(name, kind, layout, [{}] * (1 if zero else trials), err, err, rtol_ad, rtol_fd)
 
 
 class _Check:
     """One expression and its derived result, evaluated on random data (see :meth:`trial`)."""
 
-    def __init__(self, expr, g, name, kind, flip, sums_to_one):
+    def __init__(self, expr, g, name, kind, flip, sums_to_one, second=None):
         self.expr, self.g, self.name, self.kind, self.flip = expr, g, name, kind, flip
-        self.sums_to_one = sums_to_one
+        self.sums_to_one, self.second = sums_to_one, second
         self.f_np, self.g_np = to_numpy(expr), to_numpy(g)
 
     def trial(self, rng):
@@ -296,6 +396,17 @@ class _Check:
         derived = self.g_np(dims=sizes, **{k: data[k] for k in self.g_np.symbols})
         if self.flip:
             derived = derived.T
+        if self.kind == "hessian":
+            ad = _autodiff(self.expr, data, self.name, sizes, "hessian", self.second)
+            grad_at = _autodiff_gradient(self.expr, self.name, sizes)
+            fd = _fd_vec(grad_at, data, self.second, sizes)
+            return derived.reshape(ad.shape), ad, fd, scale
+        if self.kind in ("vec_jacobian", "derivative"):
+            ad = _autodiff(self.expr, data, self.name, sizes, self.kind)
+            fd = _fd_vec(lambda **d: self.f_np(dims=sizes, **d), data, self.name, sizes)
+            if self.kind == "derivative":
+                derived = vec_f(derived).reshape(-1, 1)
+            return derived.reshape(ad.shape), ad, fd, scale
         derived = derived.reshape(-1) if self.kind == "gradient" else derived.reshape(derived.shape[0], -1)
         ad = _autodiff(self.expr, data, self.name, sizes, self.kind)
         fd = _fd(self.f_np, data, self.name, sizes)
