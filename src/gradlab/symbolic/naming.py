@@ -76,7 +76,7 @@ def choose_names(e):
         else:
             put(act, ("ŷ", r"\hat{y}"))
         if act.op == "fn" and z.shape[1] == 1 and not z.is_scalar:
-            f1 = fprime(act.attrs[0], z)
+            f1 = fprime(act.attrs[0], z, act.attrs[1:])
             letter = FUNCTIONS[act.attrs[0]].diag_name
             nm = _name(letter, letter, i, 2 if numbered else 1)
             if nm[0] not in taken and f1 is not None:
