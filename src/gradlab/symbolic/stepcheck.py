@@ -18,8 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import DerivationError
+from . import expr as E
 from .codegen import _compile, _np_node, _symbols, to_numpy
-from .verify import _on_simplex, draw_data, draw_sizes, vec_f
+from .references import vec_f
+from .verify import _on_simplex, draw_data, draw_sizes
 
 RTOL = 1e-6
 H = 1e-4  # the finite-difference step along V, Richardson-extrapolated (error ~h⁴)
@@ -156,8 +158,6 @@ def _value(step, ev):
 
 def _everything(d):
     """One expression holding every symbol, dimension and kink of the derivation (for drawing data)."""
-    from . import expr as E  # the same constructors the derivation used
-
     parts = [E.total(d.expr)] + [E.total(s.of) for s in d.steps if s.of is not None]
     out = parts[0]
     for p in parts[1:]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from ..core.errors import DerivationError
 from . import expr as E
 from . import shapes as S
-from .expr import Expr
 from .factors import factor, flatten
 from .simplify import simplify
 
