@@ -122,6 +122,13 @@ def _np_fn(e, a, b):
     return lambda env: f(a(env))
 
 
+def _np_scale(e, a, b):
+    c = e.args[0]
+    if c.op == "num" and c.attrs[0] == -1:
+        return lambda env: np.negative(b(env))
+    return lambda env: a(env)[0, 0] * b(env)
+
+
 def _np_pow(e, a, b):
     p = _as_float(e.attrs[0])
     return lambda env: np.power(a(env), p)
@@ -143,8 +150,9 @@ NUMPY = {
     "zero": lambda e, a, b: lambda env: np.zeros(_shape(e.shape, env)),
     "diff": _refuse_differential("to_numpy"),
     "add": lambda e, a, b: lambda env: a(env) + b(env),
-    "scale": lambda e, a, b: lambda env: a(env)[0, 0] * b(env),
-    "matmul": lambda e, a, b: lambda env: a(env) @ b(env),
+    "scale": lambda e, a, b: _np_scale(e, a, b),
+    "matmul": lambda e, a, b: (lambda env: a(env) * b(env)) if e.args[0].shape[1] == 1 else (
+        lambda env: a(env) @ b(env)),  # an outer product uvᵀ (inner size 1) is one broadcast multiply, not a GEMM
     "had": lambda e, a, b: lambda env: a(env) * b(env),
     "T": lambda e, a, b: lambda env: a(env).T,
     "fn": _np_fn,
