@@ -202,12 +202,7 @@ def derive(expr, wrt, layout=None, shapes=None, sums_to_one=(), budget=None):
     :data:`~gradlab.symbolic.budget.MAX_WORK`); past it, and for expressions of
     more than ``MAX_SIZE`` nodes, DerivationError names the budget and its limit.
     """
-    if isinstance(expr, str):
-        expr = parse(expr, shapes or {})
-    if not isinstance(expr, Expr):
-        raise DerivationError(f"derive: expected an expression or a string, got {type(expr).__name__}")
-    _check_budget(budget)
-    check_size(expr, "the expression")
+    expr = checked_expression("derive", expr, shapes, budget)
     if isinstance(wrt, (list, tuple)):
         return [derive(expr, w, layout, shapes=shapes, sums_to_one=sums_to_one, budget=budget) for w in wrt]
     wrt = _resolve_wrt(expr, wrt, shapes)
@@ -233,6 +228,17 @@ def _derive(expr, wrt, layout, sums_to_one, what):
     from .higher import matrix_derivative  # cycle: the matrix-valued results build on this module's derivations
 
     return matrix_derivative(expr, wrt, layout, _unit_sums(expr, sums_to_one), what)
+
+
+def checked_expression(owner, expr, shapes, budget):
+    """The expression to differentiate (parsed from a string with ``shapes``), its size and ``budget`` checked."""
+    if isinstance(expr, str):
+        expr = parse(expr, shapes or {})
+    if not isinstance(expr, Expr):
+        raise DerivationError(f"{owner}: expected an expression or a string, got {type(expr).__name__}")
+    _check_budget(budget)
+    check_size(expr, "the expression")
+    return expr
 
 
 def _check_budget(budget):

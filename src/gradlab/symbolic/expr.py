@@ -289,15 +289,20 @@ def broadcast(op, a, b):
 def add(a, b):
     """A + B (equal shapes; a scalar is broadcast over the other operand, a 1×k row over the N rows of an
     N×k matrix (A + 𝟏b) and an N×1 column over its k columns (A + c𝟏ᵀ), as in NumPy)."""
-    a, b = as_expr(a), as_expr(b)
+    a, b = spread_pair("+", as_expr(a), as_expr(b))
+    return Expr("add", (a, b), (), a.shape)
+
+
+def spread_pair(op, a, b):
+    """(A, B) brought to one shape: a scalar repeated over the other operand, a row or column broadcast."""
     if a.shape != b.shape:
         if a.is_scalar:
             a = bcast(a, b.shape)
         elif b.is_scalar:
             b = bcast(b, a.shape)
         else:
-            a, b = broadcast("+", a, b)
-    return Expr("add", (a, b), (), a.shape)
+            a, b = broadcast(op, a, b)
+    return a, b
 
 
 def neg(a):
@@ -528,14 +533,7 @@ def _extremum(kind, a, b=None, axis=None):
         return Expr("rmax", (a,), (kind, axis), _reduced(a, axis))
     if axis is not None:
         raise ShapeError(f"{kind}(A, B) is element-wise: it takes no axis")
-    b = as_expr(b)
-    if a.shape != b.shape:
-        if a.is_scalar:
-            a = bcast(a, b.shape)
-        elif b.is_scalar:
-            b = bcast(b, a.shape)
-        else:
-            a, b = broadcast(kind, a, b)
+    a, b = spread_pair(kind, a, as_expr(b))
     return Expr("emax", (a, b), (kind,), a.shape)
 
 

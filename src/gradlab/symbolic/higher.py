@@ -14,13 +14,11 @@ from __future__ import annotations
 from ..core.errors import DerivationError
 from . import expr as E
 from . import shapes as S
-from .budget import check_size, derivation_budget
+from .budget import derivation_budget
 from .derivation import Derivation, Step
-from .derive import _check_budget, _gradient, _keep_if_shorter, _resolve_wrt, _unit_sums
-from .expr import Expr
+from .derive import _gradient, _keep_if_shorter, _resolve_wrt, _unit_sums, checked_expression
 from .forward import forward_steps, replace
 from .naming import choose_names
-from .parse import parse
 from .printing import to_text
 from .simplify import simplify
 from .tidy import diag_as_hadamard
@@ -94,12 +92,7 @@ def hessian(expr, wrt, shapes=None, sums_to_one=(), budget=None):
     d²L = dx : 𝓗[dx]. Steps: the gradient's derivation, then its differential rule by rule, then the read-off.
     ``sums_to_one`` and ``budget`` as for :func:`~.derive.derive`.
     """
-    if isinstance(expr, str):
-        expr = parse(expr, shapes or {})
-    if not isinstance(expr, Expr):
-        raise DerivationError(f"hessian: expected an expression or a string, got {type(expr).__name__}")
-    _check_budget(budget)
-    check_size(expr, "the expression")
+    expr = checked_expression("hessian", expr, shapes, budget)
     if not expr.is_scalar:
         raise DerivationError(f"hessian: {to_text(expr)} is {S.fmt(expr.shape)}; a Hessian is of a scalar "
                               "function (differentiate sum(F) or a loss of F)")
