@@ -16,7 +16,7 @@ from . import expr as E
 from . import shapes as S
 from .budget import derivation_budget
 from .derivation import Derivation, Step
-from .derive import _gradient, _keep_if_shorter, _resolve_wrt, _unit_sums, checked_expression
+from .derive import _gradient, _keep_if_shorter, _note_constant, _resolve_wrt, _unit_sums, checked_expression
 from .forward import forward_steps, replace
 from .naming import choose_names
 from .printing import to_text
@@ -44,7 +44,7 @@ def matrix_derivative(expr, wrt, layout, sums_to_one, what):
         steps.append(Step(f"dF = M d{n} ⟺ ∂F/∂{n} = M (a matrix of F's shape)", m, f"∂F/∂{n}", base, "scalar", wrt))
         d = Derivation(expr, wrt, m, "derivative", "numerator", steps, _keep_if_shorter(m, names), sums_to_one)
         d.differential = df
-        _zero_note(d, base, wrt)
+        _note_constant(d, base, wrt)
         return d
     m = diag_as_hadamard(VecMap(wrt)(df), names)
     lhs = f"∂vec(F)/∂vec({n})"
@@ -62,14 +62,8 @@ def matrix_derivative(expr, wrt, layout, sums_to_one, what):
         d.index = (text, latex)
     if _uses_vec(base.shape, wrt.shape):
         d.notes.append(VEC_CONVENTION)
-    _zero_note(d, base, wrt)
+    _note_constant(d, base, wrt)
     return d
-
-
-def _zero_note(d, base, wrt):
-    name = wrt.attrs[0]
-    if not base.depends_on(name):
-        d.notes.append(f"{to_text(d.expr)} does not depend on {name}, so the derivative is zero")
 
 
 def _pair(wrt):
@@ -121,7 +115,8 @@ def _hessian(expr, x, y, unit, what):
     lhs = f"d(∂L/∂{xn})"
     dg, steps = forward_steps(g, y, lhs, what)
     steps[0].rule = f"second derivative: differentiate the gradient G = ∂L/∂{xn} with respect to {yn}"
-    names = choose_names(simplify(expr))
+    base = simplify(expr)
+    names = choose_names(base)
     m = diag_as_hadamard(VecMap(y)(dg), names)
     symbol = f"∂²L/∂{xn}²" if same else f"∂²L/∂{xn}∂{yn}"
     vec = _uses_vec(x.shape, y.shape)
@@ -141,8 +136,8 @@ def _hessian(expr, x, y, unit, what):
         d.index = (text, index_form(dg, "G", g.shape, y, latex=True, second=True, first=x, names=names))
     if vec:
         d.notes.append(VEC_CONVENTION)
-    if not simplify(expr).depends_on(xn) or not simplify(expr).depends_on(yn):
-        d.notes.append(f"{to_text(expr)} does not depend on {xn if not expr.depends_on(xn) else yn}, so the second "
+    if not base.depends_on(xn) or not base.depends_on(yn):
+        d.notes.append(f"{to_text(expr)} does not depend on {xn if not base.depends_on(xn) else yn}, so the second "
                        "derivative is zero")
     elif m.op in ("zero", "num") and (m.op == "zero" or m.attrs[0] == 0):
         d.notes.append(f"the gradient ∂L/∂{xn} does not depend on {yn}, so the second derivative is zero")

@@ -16,27 +16,31 @@ from .codegen import to_gradlab
 
 
 def _fd(f, data, name, sizes):
-    """Central differences with steps h and 2h, combined by Richardson extrapolation (4D(h) − D(2h))/3, whose
-    truncation error is O(h⁴): steep functions (x ⊘ X⁻¹ near a zero entry) are still checked reliably."""
+    """∂f/∂X by central differences (row-major, as gradients and vector Jacobians are compared): a 1-D array for a
+    scalar f, else (size of f) × (size of X). See :func:`differences`."""
+    out = differences(lambda **d: f(dims=sizes, **d), data, name, "C")
+    return out[0] if out.shape[0] == 1 else out
+
+
+def differences(f, data, name, order="F"):
+    """∂vec(f)/∂vec(X), (size of f) × (size of X), entries taken in ``order`` ('F': columns stacked, 'C': rows):
+    central differences with steps h and 2h combined by Richardson extrapolation (4D(h) − D(2h))/3, whose truncation
+    error is O(h⁴), so steep functions (x ⊘ X⁻¹ near a zero entry) are still checked reliably."""
     x0 = data[name]
-    size = f(dims=sizes, **data).size
-    out = np.zeros(x0.size if size == 1 else (size, x0.size))
-    flat = x0.reshape(-1)
-
-    def at(i, step):
-        x = flat.copy()
-        x[i] += step
-        return f(dims=sizes, **{**data, name: x.reshape(x0.shape)}).reshape(-1)
-
+    flat = x0.reshape(-1, order=order)
+    out = None
     for i in range(flat.size):
         h = 1e-6 * max(1.0, abs(flat[i]))
-        near = (at(i, h) - at(i, -h)) / (2 * h)
-        far = (at(i, 2 * h) - at(i, -2 * h)) / (4 * h)
-        col = (4 * near - far) / 3
-        if out.ndim == 1:
-            out[i] = col[0]
-        else:
-            out[:, i] = col
+
+        def at(step):
+            x = flat.copy()
+            x[i] += step
+            return np.asarray(f(**{**data, name: x.reshape(x0.shape, order=order)})).reshape(-1, order=order)
+
+        col = (4 * (at(h) - at(-h)) / (2 * h) - (at(2 * h) - at(-2 * h)) / (4 * h)) / 3
+        if out is None:
+            out = np.zeros((col.size, flat.size))
+        out[:, i] = col
     return out
 
 
@@ -84,26 +88,6 @@ def _autodiff(expr, data, name, sizes, kind, name2=None):
         return np.asarray(transforms.grad(fn)(data[name])).reshape(-1)
     jac = np.asarray(transforms.jacobian(fn)(data[name]))
     return jac.reshape(jac.shape[0], -1)
-
-
-def _fd_vec(f, data, name, sizes):
-    """∂vec(f)/∂vec(X) by central differences with Richardson extrapolation (as :func:`_fd`), columns in vec order."""
-    x0 = data[name]
-    out = None
-    flat = vec_f(x0)
-    for i in range(flat.size):
-        h = 1e-6 * max(1.0, abs(flat[i]))
-
-        def at(step):
-            x = flat.copy()
-            x[i] += step
-            return vec_f(f(**{**data, name: x.reshape(x0.shape, order="F")}))
-
-        col = (4 * (at(h) - at(-h)) / (2 * h) - (at(2 * h) - at(-2 * h)) / (4 * h)) / 3
-        if out is None:
-            out = np.zeros((col.size, flat.size))
-        out[:, i] = col
-    return out
 
 
 def _autodiff_gradient(expr, name, sizes):

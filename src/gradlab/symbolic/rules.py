@@ -18,6 +18,7 @@ from __future__ import annotations
 from . import expr as E
 from .expr import Expr
 from .functions import FUNCTIONS, fprime
+from .styles import TEXT
 
 
 def _has_diff(e):
@@ -199,6 +200,18 @@ def _spread_back(axis, v, shape):
     return _mm(E.ones(shape[0]), v)
 
 
+def _weighted(axis, w, a):
+    """W : dA over all entries (axis None), else the sums of W ⊙ dA along ``axis``: the differential of a reduction
+    whose derivative is the weights W (softmax for logsumexp, the max-mask for max)."""
+    if axis is None:
+        return Expr("frob", (w, E.diff(a)), (), (1, 1))
+    return _along(axis, Expr("had", (w, E.diff(a)), (), a.shape))
+
+
+def _spread_words(axis):
+    return "(S ⊙ dZ)𝟏𝟏ᵀ" if axis == 1 else "𝟏𝟏ᵀ(S ⊙ dZ)"
+
+
 def _vector_axis(e):
     return e.args[0].shape[1] == 1 and e.attrs[0] == 0
 
@@ -211,8 +224,7 @@ def d_softmax(e, dep):
     axis = e.attrs[0]
     sdz = Expr("had", (e, E.diff(a)), (), e.shape)
     spread = _spread_back(axis, _along(axis, sdz), e.shape)
-    what = "(S ⊙ dZ)𝟏𝟏ᵀ" if axis == 1 else "𝟏𝟏ᵀ(S ⊙ dZ)"
-    return (f"d softmax(Z) = S ⊙ dZ − S ⊙ {what}, S = softmax(Z, axis={axis}) ({E.AXES[axis]} separately)",
+    return (f"d softmax(Z) = S ⊙ dZ − S ⊙ {_spread_words(axis)}, S = softmax(Z, axis={axis}) ({E.AXES[axis]} separately)",
             E.sub(sdz, Expr("had", (e, spread), (), e.shape)))
 
 
@@ -224,8 +236,7 @@ def d_logsoftmax(e, dep):
         return "d log_softmax(z) = (I − 𝟏sᵀ) dz, s = softmax(z)", _mm(jac, E.diff(a))
     axis = e.attrs[0]
     sdz = Expr("had", (E.softmax(a, axis), E.diff(a)), (), e.shape)
-    what = "(S ⊙ dZ)𝟏𝟏ᵀ" if axis == 1 else "𝟏𝟏ᵀ(S ⊙ dZ)"
-    return (f"d log_softmax(Z) = dZ − {what}, S = softmax(Z, axis={axis}) ({E.AXES[axis]} separately)",
+    return (f"d log_softmax(Z) = dZ − {_spread_words(axis)}, S = softmax(Z, axis={axis}) ({E.AXES[axis]} separately)",
             E.sub(E.diff(a), _spread_back(axis, _along(axis, sdz), e.shape)))
 
 
@@ -242,25 +253,22 @@ def _weights(e):
 
 def d_logsumexp(e, dep):
     a, axis = e.args[0], e.attrs[0]
-    w = _weights(e)
-    where = "all entries" if axis is None else E.AXES[axis]
     if axis is None:
-        return (f"d logsumexp(A) = P : dA, P = softmax over {where} (exp(A − logsumexp(A)))",
-                Expr("frob", (w, E.diff(a)), (), (1, 1)))
-    return (f"d logsumexp(A, axis={axis}) = sums of P ⊙ dA along axis {axis}, P = softmax(A, axis={axis})",
-            _along(axis, Expr("had", (w, E.diff(a)), (), a.shape)))
+        rule = "d logsumexp(A) = P : dA, P = softmax over all entries (exp(A − logsumexp(A)))"
+    else:
+        rule = f"d logsumexp(A, axis={axis}) = sums of P ⊙ dA along axis {axis}, P = softmax(A, axis={axis})"
+    return rule, _weighted(axis, _weights(e), a)
 
 
 def d_rmax(e, dep):
     a = e.args[0]
     kind, axis = e.attrs
-    m = E.argmask(kind, a, axis)
-    mark = "𝟙ₘₐₓ" if kind == "max" else "𝟙ₘᵢₙ"
+    mark = TEXT.mask(kind)
     if axis is None:
-        return (f"d {kind}(A) = {mark}(A) : dA, the entry where the {kind}imum is (differentiable where it is unique)",
-                Expr("frob", (m, E.diff(a)), (), (1, 1)))
-    return (f"d {kind}(A, axis={axis}) = sums of {mark}(A) ⊙ dA along axis {axis} (unique {kind}ima)",
-            _along(axis, Expr("had", (m, E.diff(a)), (), a.shape)))
+        rule = f"d {kind}(A) = {mark}(A) : dA, the entry where the {kind}imum is (differentiable where it is unique)"
+    else:
+        rule = f"d {kind}(A, axis={axis}) = sums of {mark}(A) ⊙ dA along axis {axis} (unique {kind}ima)"
+    return rule, _weighted(axis, E.argmask(kind, a, axis), a)
 
 
 def d_amask(e, dep):

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..core.errors import DerivationError
 from . import expr as E
+from . import shapes as S
 from .codegen import _compile, _np_node, _symbols, to_numpy
 from .references import vec_f
 from .verify import _on_simplex, draw_data, draw_sizes
@@ -175,19 +176,17 @@ def check_steps(d, seed=0, trials=2):
         with np.errstate(all="ignore"):
             data = draw_data(every, sizes, rng)
             _on_simplex(data, d.sums_to_one, rng)
-            directions = {}
+            evaluators = {}  # one per variable: the changes along its direction are measured once per trial
             for i, step in enumerate(d.steps):
                 if step.of is None:
                     continue
                 wrt = step.wrt if step.wrt is not None else d.wrt
                 name = wrt.attrs[0]
-                if name not in directions:
-                    shape = data[name].shape if name in data else tuple(
-                        s if isinstance(s, int) else sizes[s] for s in wrt.shape)
-                    directions[name] = rng.normal(size=shape)
+                if name not in evaluators:
+                    shape = data[name].shape if name in data else tuple(S.size(s, sizes) for s in wrt.shape)
                     data.setdefault(name, rng.normal(size=shape))
-                ev = _Evaluator(data, sizes, wrt, directions[name])
-                got, want = _value(step, ev)
+                    evaluators[name] = _Evaluator(data, sizes, wrt, rng.normal(size=shape))
+                got, want = _value(step, evaluators[name])
                 scale = max(1.0, float(np.max(np.abs(want))) if want.size else 0.0,
                             float(np.max(np.abs(got))) if got.size else 0.0)
                 err = float(np.max(np.abs(np.asarray(got, dtype=float) - want))) / scale if want.size else 0.0

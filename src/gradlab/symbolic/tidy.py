@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .budget import MAX_TIDY_TOTAL, MAX_TIDY_WORK, OverBudget, attempt, spend
 from .expr import Expr
-from .factors import ew_build, ew_factors, flatten, merge_factors, rebuild
+from .factors import ew_build, ew_factors, flatten, merge_factors, mm_shape, nest, rebuild
 from .multiply_out import Multiplier, TooBig
 from .printing import to_text
 from .simplify import _Simplifier, simplify
@@ -132,10 +132,7 @@ def unit_rows(e, names):
             y, one = chain[i], chain[i + 1]
             if y.op == "sym" and y.attrs[0] in names and y.shape[1] != 1 and one.op == "ones":
                 chain[i:i + 2] = [Expr("ones", (), (), (y.shape[0], 1))]
-                out = chain[0]
-                for f in chain[1:]:
-                    out = Expr("matmul", (out, f), (), (out.shape[0], f.shape[1]))
-                return out
+                return nest("matmul", chain, mm_shape)
     args = tuple(unit_rows(a, names) for a in e.args)
     return e if all(x is y for x, y in zip(args, e.args)) else Expr(e.op, args, e.attrs, e.shape)
 

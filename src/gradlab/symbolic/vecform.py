@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..core.errors import DerivationError
 from . import expr as E
 from . import shapes as S
-from .factors import factor, flatten
+from .factors import factor, flatten, mm_shape, nest
 from .simplify import simplify
 
 VEC_CONVENTION = "vec stacks the columns (column stacking): vec(X) = [x₁; x₂; …] for the columns x₁, x₂, … of X"
@@ -60,13 +60,9 @@ def _scalar(coef, atoms):
     return out
 
 
-def _product(items, rows):
-    if not items:
-        return None
-    out = items[0]
-    for f in items[1:]:
-        out = E.matmul(out, f)
-    return out
+def _product(items):
+    """The matrix product of ``items``, or None for none."""
+    return nest("matmul", items, mm_shape) if items else None
 
 
 class VecMap:
@@ -138,8 +134,8 @@ class VecMap:
             raise DerivationError("derive: the differential is not linear in d" + self.wrt.attrs[0])
         i = at[0]
         mid = chain[i]
-        left = _product(chain[:i], mid.shape[0])
-        right = _product(chain[i + 1:], mid.shape[1])
+        left = _product(chain[:i])
+        right = _product(chain[i + 1:])
         rows, cols = mid.shape
         a = left if left is not None else _eye(rows)
         b = E.transpose(right) if right is not None else _eye(cols)
@@ -197,7 +193,7 @@ def _term_index(t, wrt, ix, latex, names=None):
     transposed = mid.op == "T" and mid.args[0].op == "diff"
     if not (mid.op == "diff" or transposed):
         return None
-    left, right = _product(chain[:at[0]], 0), _product(chain[at[0] + 1:], 0)
+    left, right = _product(chain[:at[0]]), _product(chain[at[0] + 1:])
     i, j = ix.f
     k, l_ = ix.x
     if transposed:

@@ -31,7 +31,7 @@ from .derive import derive
 from .expr import Expr
 from .functions import FUNCTIONS
 from .parse import parse
-from .references import _autodiff, _autodiff_gradient, _fd, _fd_vec, vec_f
+from .references import _autodiff, _autodiff_gradient, _fd, differences, vec_f
 
 RTOL_AUTODIFF = 1e-8
 RTOL_FD = 1e-5
@@ -292,11 +292,11 @@ class _Check:
         if self.kind == "hessian":
             ad = _autodiff(self.expr, data, self.name, sizes, "hessian", self.second)
             grad_at = _autodiff_gradient(self.expr, self.name, sizes)
-            fd = _fd_vec(grad_at, data, self.second, sizes)
+            fd = differences(grad_at, data, self.second)
             return derived.reshape(ad.shape), ad, fd, scale
         if self.kind in ("vec_jacobian", "derivative"):
             ad = _autodiff(self.expr, data, self.name, sizes, self.kind)
-            fd = _fd_vec(lambda **d: self.f_np(dims=sizes, **d), data, self.name, sizes)
+            fd = differences(lambda **d: self.f_np(dims=sizes, **d), data, self.name)
             if self.kind == "derivative":
                 derived = vec_f(derived).reshape(-1, 1)
             return derived.reshape(ad.shape), ad, fd, scale
