@@ -80,6 +80,14 @@ from .ops.api import (
 )
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
+# the families of operations past the first round's: each module's __all__ lists its public functions
+from .ops.api_activations import *  # noqa: E402,F401,F403
+from .ops.api_creation import *  # noqa: E402,F401,F403
+from .ops.api_linalg import *  # noqa: E402,F401,F403
+from .ops.api_math import *  # noqa: E402,F401,F403
+from .ops.api_reduce import *  # noqa: E402,F401,F403
+from .ops.api_shape import *  # noqa: E402,F401,F403
+
 from .core.version import __version__  # noqa: E402,F401
 
 # Sub-packages and their main names load on first use, so `import gradlab`

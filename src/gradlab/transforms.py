@@ -32,9 +32,12 @@ def _argnums(argnums, n, name):
 
 
 def _wrap(args, nums):
-    """Leaf tensors for the differentiated arguments; nested if any is already a Tensor."""
+    """Leaf tensors for the differentiated arguments; nested if any of them is already a Tensor, or any other
+    argument is a Tensor that requires a gradient (an outer transform differentiates through this one: the
+    mixed second derivative ∂²f/∂y∂x of ``jacobian(grad(f, 0), 1)`` needs the gradient as a Tensor)."""
     args = list(args)
-    nested = any(isinstance(args[i], Tensor) for i in nums)
+    nested = any(isinstance(args[i], Tensor) for i in nums) or any(
+        isinstance(a, Tensor) and a.requires_grad for a in args)
     wrt = []
     for i in nums:
         a = args[i]

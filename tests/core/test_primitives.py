@@ -13,7 +13,7 @@ import gradlab as gl
 from gradlab.core.primitive import PRIMITIVES, register
 from gradlab.core.tensor import Tensor, apply
 
-from support.primitive_cases import CASES, Const
+from support.primitive_cases import CASES, FIRST_ORDER_ONLY, Const
 
 
 def _params_of(prim_name):
@@ -63,6 +63,24 @@ def test_explicit_jacobian_matches_vjp(name, i, args, params):
         np.testing.assert_allclose(explicit, via_vjp, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(explicit, numeric, rtol=1e-5, atol=1e-7)
         k += 1
+
+
+@pytest.mark.parametrize("name,i,args,params", _params_of(None))
+def test_second_derivatives_match_finite_differences_of_the_gradient(name, i, args, params):
+    """Second order: each VJP, run on Tensors, is differentiated again (every mixed ∂²/∂xᵢ∂xⱼ of Σ w ⊙ f)."""
+    prim = PRIMITIVES[name]
+    f, inputs = _function(prim, args, params)
+    if not inputs or name in FIRST_ORDER_ONLY:
+        pytest.skip(f"{name}: {FIRST_ORDER_ONLY.get(name, 'no differentiable input')}")
+    datas = [a.value if isinstance(a, Const) else a for a in args]
+    w = np.random.default_rng(i).standard_normal(np.shape(prim.forward(*datas, **params)))
+
+    def weighted(*xs):
+        return gl.sum(f(*xs) * w)
+
+    for k in range(len(inputs)):
+        report = gl.check_grad(gl.grad(weighted, argnums=k), *inputs, mode="full")
+        assert report.passed, f"∂/∂ input {k}:\n{report}"
 
 
 def test_checker_catches_a_wrong_vjp():

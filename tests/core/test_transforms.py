@@ -88,3 +88,10 @@ def test_hessian_of_relu_network_matches_numeric(rng):
     H = gl.hessian(f)(x)
     num = gl.numerical_jacobian(lambda t: gl.tensor(gl.grad(f)(t.data)), x)
     np.testing.assert_allclose(H, num, rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_second_derivative_through_grad_of_another_argument():
+    # ∂/∂y of ∂f/∂x for f = Σ x² y: the gradient 2xy must stay a Tensor when y is being differentiated
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 5.0])
+    mixed = gl.jacobian(gl.grad(lambda a, b: gl.sum(a * b * a), argnums=0), argnums=1)(x, y)
+    np.testing.assert_array_equal(mixed, np.diag(2 * x))

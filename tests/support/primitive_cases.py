@@ -145,16 +145,25 @@ CASES["dense_stack"] = [
      {"activations": ("tanh", "leaky_relu", "identity"), "negative_slope": 0.1}),
 ]
 
-# cases for rows registered outside the core (tests/core/cases_*.py)
+# indices the array API standard has no scatter-add for. A family file may add rows: name -> (reason, predicate
+# of the case's params saying whether that case is left out), e.g. "erf": ("no erf in the standard", None) for all
+NOT_ARRAY_API = {"getitem": ("the standard has no integer-array indexing or scatter-add",
+                             lambda p: not _basic(p["index"])),
+                 "scatter_add": ("the standard has no integer-array indexing or scatter-add",
+                                 lambda p: not _basic(p["index"]))}
+
+# rows whose VJP is not itself differentiable (a name -> the reason); the second-order table skips them
+FIRST_ORDER_ONLY: dict[str, str] = {}
+
+# cases for rows registered in families (tests/support/cases_*.py): CASES, NOT_ARRAY_API, FIRST_ORDER_ONLY
 for path in sorted(pathlib.Path(__file__).parent.glob("cases_*.py")):
     spec = importlib.util.spec_from_file_location(f"gradlab_test_{path.stem}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     for key, value in getattr(mod, "CASES", {}).items():
         CASES.setdefault(key, []).extend(value)
-
-# indices the array API standard has no scatter-add for
-NOT_ARRAY_API = {"getitem": lambda p: not _basic(p["index"]), "scatter_add": lambda p: not _basic(p["index"])}
+    NOT_ARRAY_API.update(getattr(mod, "NOT_ARRAY_API", {}))
+    FIRST_ORDER_ONLY.update(getattr(mod, "FIRST_ORDER_ONLY", {}))
 
 
 def _basic(index):

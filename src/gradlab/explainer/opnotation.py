@@ -608,3 +608,7 @@ def op_notation(name, args):
     formula, locals_ = row(args)
     locals_ = list(locals_) + [Text(LOCAL_JACOBIAN)] * (len(args.ins) - len(locals_))
     return formula, [loc if i is not None else None for i, loc in zip(args.ins, locals_)]
+
+
+# the families' entries (each module adds its rows to NOTATION; imported last, as they read the helpers above)
+from . import opnotation_activations, opnotation_linalg, opnotation_math, opnotation_reduce, opnotation_shape  # noqa: E402,F401,I001

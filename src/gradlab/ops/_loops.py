@@ -50,7 +50,7 @@ BIAS_ACTS = ("relu", "identity")  # the activations the compiled bias_act applie
 # ------------------------------------------------------------------ linear
 def linear(x, w, b):
     """x Wᵀ + b for NumPy rows x (N, in) or (in,): the product, then the bias added in place."""
-    if type(x) is not ndarray or type(w) is not ndarray or x.ndim > 2:
+    if type(x) is not ndarray or type(w) is not ndarray or x.ndim > 2 or (b is not None and type(b) is not ndarray):
         return None
     out = x.dot(w.T) if x.size * w.shape[0] < SMALL_PRODUCT else x @ w.T
     if b is not None:
@@ -88,7 +88,7 @@ def column_sums(g):
 def relu_grad(g, a):
     """g ⊙ H(z) from a = max(z, 0) ≥ 0 for NumPy arrays: sign(a) is exactly the 0/1 mask, a float (no bool
     cast), multiplied in place: one new array instead of two. At a = 0 it gives 0·g (−0 for g < 0)."""
-    if type(a) is not ndarray:
+    if type(a) is not ndarray or type(g) is not ndarray:
         return None
     mask = np.sign(a)
     mask *= g
@@ -103,8 +103,8 @@ def dense_forward(x, wb, activations, slope, act_forward):
     0-d zero of the array's dtype, or z + b and ReLU in one compiled pass (bit for bit those calls).
     Other activations are the row's own ``act_forward(name, z, slope)``.
     """
-    if type(x) is not ndarray or x.ndim != 2 or type(wb[0]) is not ndarray:
-        return None
+    if type(x) is not ndarray or x.ndim != 2 or any(w is not None and type(w) is not ndarray for w in wb):
+        return None  # a Tensor among the weights (a second derivative): the general path records it
     n = x.shape[0]
     zero = constant("zeros", (), x.dtype)  # as a NumPy operand, cheaper than the float 0.0
     acts = [x]
@@ -141,7 +141,8 @@ def delta_recursion(g, acts, wb, activations, slope, needs, act_backward):
     ``act_backward(name, g, a, slope)``. ``g`` and ``acts`` are only read.
     """
     x = acts[0]
-    if type(g) is not ndarray or g.ndim != 2 or type(x) is not ndarray or x.ndim != 2 or type(wb[0]) is not ndarray:
+    if type(g) is not ndarray or g.ndim != 2 or type(x) is not ndarray or x.ndim != 2 or any(
+            w is not None and type(w) is not ndarray for w in wb) or any(type(a) is not ndarray for a in acts):
         return None
     n = g.shape[0]
     ones = constant("ones", (n,), g.dtype)  # the row 1ᵀ (a δ of another dtype is promoted; the engine casts)

@@ -535,3 +535,19 @@ class _Namespace:
 
 
 XP = _Namespace()
+
+
+def extend_namespace(functions, linalg=False, replace=False):
+    """Add public functions to the Tensor namespace :data:`XP` (to ``XP.linalg`` with ``linalg=True``).
+
+    A family module of rows (``ops/mathfn.py``…) calls this once for the functions its VJPs reach through
+    ``namespace(x)``, so the same VJPs run on Tensors and second derivatives work. ``functions`` maps a
+    name to the public function; a name already there is refused unless ``replace`` (a derived stand-in
+    such as ``log1p`` giving way to its own row).
+    """
+    target = _Linalg if linalg else _Namespace
+    for name, fn in functions.items():
+        if hasattr(target, name) and not replace:
+            raise ValueError(f"extend_namespace: {name!r} is already in the Tensor namespace")
+        setattr(target, name, staticmethod(fn))
+

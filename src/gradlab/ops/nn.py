@@ -159,9 +159,9 @@ def _act_backward(name, g, a, slope):
     """g ⊙ f′(z) from the output a = f(z)."""
     if name == "relu":
         delta = _loops.relu_grad(g, a)  # NumPy: sign(a)·g
-        return delta if delta is not None else namespace(a).where(a > 0, g, 0.0)
+        return delta if delta is not None else namespace(g).where(a > 0, g, 0.0)
     if name == "leaky_relu":
-        return namespace(a).where(a > 0, g, slope * g)
+        return namespace(g).where(a > 0, g, slope * g)
     if name == "sigmoid":
         return g * a * (1 - a)
     if name == "tanh":

@@ -1,0 +1,7 @@
+"""How the graph view writes the shape rows: entries added to :data:`gradlab.explainer.opnotation.NOTATION`."""
+
+from __future__ import annotations
+
+from .opnotation import NOTATION
+
+NOTATION.update({})
