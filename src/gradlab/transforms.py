@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core.errors import GraphError, ParameterError, ShapeError
+from .core.errors import GraphError, InputTypeError, ParameterError, ShapeError
 from .core.graph import backprop
 from .core.tensor import MODE, Tensor, as_array
 
@@ -31,7 +31,7 @@ def _argnums(argnums, n, name):
     return single, tuple(a % n for a in nums)
 
 
-def _wrap(args, nums):
+def _wrap(args, nums, name):
     """Leaf tensors for the differentiated arguments; nested if any of them is already a Tensor, or any other
     argument is a Tensor that requires a gradient (an outer transform differentiates through this one: the
     mixed second derivative ∂²f/∂y∂x of ``jacobian(grad(f, 0), 1)`` needs the gradient as a Tensor)."""
@@ -41,6 +41,11 @@ def _wrap(args, nums):
     wrt = []
     for i in nums:
         a = args[i]
+        kind = np.asarray(a.data if isinstance(a, Tensor) else 0.0).dtype.kind
+        if isinstance(a, Tensor) and kind != "f":
+            raise InputTypeError(f"{name}: argument {i} is a tensor of dtype {a.data.dtype}; integers and booleans "
+                                 "(indices, masks) cannot be differentiated: pass floats, or leave the argument "
+                                 "out of argnums")
         if isinstance(a, Tensor):
             t = a if a.requires_grad else Tensor(a.data, requires_grad=True)
         else:
@@ -88,7 +93,7 @@ def value_and_grad(f, argnums=0):
 
     def value_and_grad_f(*args):
         single, nums = _argnums(argnums, len(args), "grad")
-        args, wrt, nested = _wrap(args, nums)
+        args, wrt, nested = _wrap(args, nums, "grad")
         out = _call(f, args, "grad")
         if out.size != 1:
             raise ShapeError(
@@ -130,7 +135,7 @@ def vjp(f, *xs):
     ``vjp_fn(v)`` (v of the output's shape) returns the tuple of
     ``vᵀ ∂f/∂xᵢ``, each with the shape of ``xᵢ``. ``out`` is a NumPy array.
     """
-    args, wrt, nested = _wrap(xs, tuple(range(len(xs))))
+    args, wrt, nested = _wrap(xs, tuple(range(len(xs))), "vjp")
     out = _call(f, args, "vjp")
 
     def vjp_fn(v):
@@ -157,7 +162,7 @@ def jvp(f, xs, vs):
     xs, vs = tuple(xs), tuple(vs)
     if len(xs) != len(vs):
         raise ParameterError(f"jvp: got {len(xs)} primal(s) but {len(vs)} tangent(s)")
-    args, wrt, _ = _wrap(xs, tuple(range(len(xs))))
+    args, wrt, _ = _wrap(xs, tuple(range(len(xs))), "jvp")
     out = _call(f, args, "jvp")
     vs = [as_array(v, op="jvp") for v in vs]
     for v, t in zip(vs, wrt):
@@ -189,7 +194,7 @@ def jacobian(f, argnums=0):
 
     def jacobian_f(*args):
         single, nums = _argnums(argnums, len(args), "jacobian")
-        args2, wrt, nested = _wrap(args, nums)
+        args2, wrt, nested = _wrap(args, nums, "jacobian")
         out = _call(f, args2, "jacobian")
         oshape = out.shape
         m = int(np.prod(oshape))

@@ -73,6 +73,7 @@ CASES["where"] = [
     ((Const(np.array([True, False, True])), away((3,)), away((3,))), {}),
     ((Const(R.random((2, 3)) > 0.5), away((2, 3)), away((3,))), {}),
 ]
+CASES["astype"] = [((away(s),), {"dtype": np.dtype(np.float64)}) for s in UNARY_SHAPES]  # float32 is tested apart
 CASES["clip"] = [((np.array([-1.3, -0.2, 0.1, 0.45, 2.0]),), {"min": -0.5, "max": 0.5}),
                  ((away((2, 3)),), {"min": 0.0, "max": None})]
 

@@ -43,6 +43,8 @@ MODE = _Mode()
 _next_seq = itertools.count().__next__
 
 _FLOATS = (np.float64, np.float32, np.float16)
+# integers and booleans hold indices, masks and counts: they never take a gradient
+_EXACT = (np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_)
 _DTYPES = {
     None: None,
     "float64": np.float64,
@@ -50,21 +52,46 @@ _DTYPES = {
     "float16": np.float16,
     "double": np.float64,
     "float": np.float32,
+    "int64": np.int64,
+    "long": np.int64,
+    "int32": np.int32,
+    "int": np.int32,
+    "int16": np.int16,
+    "int8": np.int8,
+    "uint8": np.uint8,
+    "bool": np.bool_,
 }
 
 
-def _resolve_dtype(dtype):
-    if dtype is None or dtype in _FLOATS:
+def _resolve_dtype(dtype, op="tensor"):
+    """The NumPy scalar type a ``dtype`` argument names: a string ('float32', 'int64', 'bool'), a NumPy type or
+    dtype, Python's ``float``/``int``/``bool``, or a torch dtype (``torch.float32``); None stays None."""
+    if dtype is None or dtype in _FLOATS or dtype in _EXACT:
         return dtype
+    if dtype is float:
+        return np.float64
+    if dtype is int:
+        return np.int64
+    if dtype is bool:
+        return np.bool_
     if isinstance(dtype, str) and dtype in _DTYPES:
         return _DTYPES[dtype]
+    name = str(dtype)
+    if name.startswith("torch.") and name[6:] in _DTYPES:  # torch.float32, torch.int64, torch.bool
+        return _DTYPES[name[6:]]
     try:
         dt = np.dtype(dtype).type
     except TypeError:
         dt = None
-    if dt in _FLOATS:
+    if dt in _FLOATS or dt in _EXACT:
         return dt
-    raise InputTypeError(f"tensor: dtype {dtype!r} is not supported; use 'float64' (the default) or 'float32'")
+    raise InputTypeError(f"{op}: dtype {dtype!r} is not supported; use 'float64' (the default), 'float32', "
+                         "or for indices and masks 'int64', 'int32', 'uint8' or 'bool'")
+
+
+def is_float_dtype(dtype) -> bool:
+    """Whether arrays of ``dtype`` can take a gradient (floating point)."""
+    return np.dtype(dtype).kind == "f"
 
 
 def as_array(data, dtype=None, op="tensor"):
@@ -101,7 +128,7 @@ def _holds_tensor(items, needing_grad=False):
 
 def _convert(data, dtype, op):
     """:func:`as_array` without the check for Tensors in lists."""
-    dtype = _resolve_dtype(dtype)
+    dtype = _resolve_dtype(dtype, op)
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (str, bytes)) or data is None:
@@ -110,6 +137,8 @@ def _convert(data, dtype, op):
         arr = np.asarray(data)
     except (ValueError, TypeError) as exc:
         raise InputTypeError(f"{op}: could not read {type(data).__name__} as a numeric array ({exc})") from None
+    if dtype is not None and dtype in _EXACT and arr.dtype.kind in "biuf":
+        return _exact(arr, dtype, op)
     if arr.dtype.kind == "f":
         if dtype is not None and arr.dtype.type is not dtype:
             arr = arr.astype(dtype)
@@ -122,6 +151,20 @@ def _convert(data, dtype, op):
         f"{op}: expected numbers, got an array of dtype {arr.dtype}"
         + (" (ragged nested lists?)" if arr.dtype == object else "")
     )
+
+
+def _exact(arr, dtype, op):
+    """``arr`` as integers or booleans, refused where that would change a value (1.5 as an int, 2 as a bool)."""
+    if arr.dtype.type is dtype:
+        return arr
+    with np.errstate(invalid="ignore"):
+        out = arr.astype(dtype)
+        lost = out.astype(arr.dtype) != arr
+    if np.any(lost):
+        bad = arr[lost].flat[0]
+        raise InputTypeError(f"{op}: {bad.item()!r} cannot be held exactly as {np.dtype(dtype).name}; "
+                             + ("booleans are 0 or 1" if dtype is np.bool_ else "give integers in the type's range"))
+    return out
 
 
 class Tensor:
@@ -145,6 +188,8 @@ class Tensor:
             _check_flag("Tensor", requires_grad)
         self.data = as_array(data, dtype) if not (type(data) is np.ndarray and dtype is None and data.dtype.kind == "f") else data
         self.grad = None
+        if requires_grad and self.data.dtype.kind != "f":
+            _refuse_grad(self.data.dtype, "tensor")
         self.requires_grad = bool(requires_grad)
         self._op = None
         self._inputs = None
@@ -201,11 +246,11 @@ class Tensor:
         """The values as a NumPy array (no copy, no graph)."""
         return np.asarray(self.data)
 
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python float."""
+    def item(self):
+        """The value of a one-element tensor as a Python number (a float; an int or bool for those dtypes)."""
         if self.size != 1:
             raise ShapeError(f"item: only a tensor with one element can be converted to a number, got shape {self.shape}")
-        return float(np.asarray(self.data).reshape(()))
+        return np.asarray(self.data).reshape(()).item()
 
     def tolist(self):
         return np.asarray(self.data).tolist()
@@ -217,6 +262,8 @@ class Tensor:
     def requires_grad_(self, flag=True) -> "Tensor":
         if flag is not False and flag is not True:
             _check_flag("requires_grad_", flag, "flag")
+        if flag and self.data.dtype.kind != "f":
+            _refuse_grad(self.data.dtype, "requires_grad_")
         self.requires_grad = bool(flag)
         return self
 
@@ -406,17 +453,45 @@ class Tensor:
         """x limited to [min, max] (``gl.clip``)."""
         return _api().clip(self, min, max)
 
-    def sum(self, axis=None, keepdims=False):
-        """Sum over ``axis`` (None: all) (``gl.sum``)."""
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Sum over ``axis`` (None: all) (``gl.sum``); PyTorch's ``dim=``/``keepdim=`` are the same."""
+        axis, keepdims = _torch_axis("sum", axis, keepdims, dim, keepdim)
         return _api().sum(self, axis, keepdims)
 
-    def mean(self, axis=None, keepdims=False):
-        """Mean over ``axis`` (None: all) (``gl.mean``)."""
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Mean over ``axis`` (None: all) (``gl.mean``); PyTorch's ``dim=``/``keepdim=`` are the same."""
+        axis, keepdims = _torch_axis("mean", axis, keepdims, dim, keepdim)
         return _api().mean(self, axis, keepdims)
 
-    def max(self, axis=None, keepdims=False):
-        """Maximum over ``axis`` (``gl.max``)."""
-        return _api().max(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Maximum over ``axis`` (``gl.max``; ties share the gradient evenly).
+
+        With PyTorch's ``dim=`` the result is PyTorch's pair ``(values, indices)`` (``.values``, ``.indices``;
+        the first index on ties); with ``axis=`` (NumPy's name) the values alone.
+        """
+        return self._extreme("max", axis, keepdims, dim, keepdim)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Minimum over ``axis`` (``gl.min``); with ``dim=``, PyTorch's pair ``(values, indices)``."""
+        return self._extreme("min", axis, keepdims, dim, keepdim)
+
+    def _extreme(self, op, axis, keepdims, dim, keepdim):
+        pair = dim is not None
+        axis, keepdims = _torch_axis(op, axis, keepdims, dim, keepdim)
+        values = getattr(_api(), op)(self, axis, keepdims)
+        if not pair:
+            return values
+        return MinMax(values, getattr(_api(), "arg" + op)(self, axis, keepdims=keepdims))
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the maximum over ``axis`` (None: of the flattened tensor), int64, no gradient (``gl.argmax``)."""
+        axis, keepdims = _torch_axis("argmax", axis, keepdims, dim, keepdim)
+        return _api().argmax(self, axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the minimum over ``axis``, int64, no gradient (``gl.argmin``)."""
+        axis, keepdims = _torch_axis("argmin", axis, keepdims, dim, keepdim)
+        return _api().argmin(self, axis, keepdims=keepdims)
 
     def logsumexp(self, axis=None, keepdims=False):
         """ln Σ eˣ over ``axis`` (``gl.logsumexp``)."""
@@ -432,15 +507,83 @@ class Tensor:
 
     def norm(self, axis=None):
         """√Σx² over ``axis`` (``gl.norm``)."""
-        return _api().norm(self, axis)
+        return _api().norm(self, axis=axis)
 
-    def reshape(self, shape):
-        """The same values in a new ``shape`` (``gl.reshape``)."""
-        return _api().reshape(self, shape)
+    def reshape(self, *shape):
+        """The same values in a new shape, given as ints or one tuple; one entry may be −1 (``gl.reshape``)."""
+        return _api().reshape(self, _shape_args(shape))
 
-    def transpose(self, axes=None):
-        """Axes permuted, reversed by default (``gl.transpose``)."""
-        return _api().transpose(self, axes)
+    def view(self, *shape):
+        """PyTorch's name for :meth:`reshape` (the result is a new node of the graph; its data may share memory)."""
+        return _api().reshape(self, _shape_args(shape))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Axes ``start_dim``…``end_dim`` (inclusive) merged into one, as PyTorch's ``flatten`` (all by default)."""
+        nd = max(self.ndim, 1)
+        for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(d, bool) or not isinstance(d, numbers.Integral) or not -nd <= d < nd:
+                raise ShapeError(f"flatten: {name} {d!r} is out of range for a tensor with {self.ndim} dimensions")
+        if self.ndim == 0:
+            return _api().reshape(self, (1,))
+        a, b = start_dim % nd, end_dim % nd
+        if a > b:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self.shape
+        return _api().reshape(self, shape[:a] + (int(np.prod(shape[a:b + 1])),) + shape[b + 1:])
+
+    def squeeze(self, axis=None, *, dim=None):
+        """Axes of length 1 removed: all, or ``axis`` (PyTorch's ``dim``) (``gl.squeeze``)."""
+        return _api().squeeze(self, _one_of("squeeze", axis, dim))
+
+    def unsqueeze(self, dim):
+        """A new axis of length 1 at ``dim`` (``gl.unsqueeze``)."""
+        return _api().unsqueeze(self, dim)
+
+    def transpose(self, *axes):
+        """Axes permuted: ``x.transpose()`` reverses them (Aᵀ), ``x.transpose((2, 0, 1))`` or
+        ``x.transpose(2, 0, 1)`` permutes them as NumPy, and two ints ``x.transpose(a, b)`` swap those two
+        axes, as PyTorch (for a matrix both read Aᵀ)."""
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            return _api().transpose(self, axes[0])
+        if len(axes) == 2 and self.ndim != 2:
+            return _api().swapaxes(self, axes[0], axes[1])
+        if len(axes) == 2 and self.ndim == 2:
+            for a in axes:
+                if isinstance(a, bool) or not isinstance(a, numbers.Integral) or not -2 <= a < 2:
+                    raise ShapeError(f"transpose: axis {a!r} is out of range for a matrix")
+            return _api().transpose(self) if axes[0] % 2 != axes[1] % 2 else _api().reshape(self, self.shape)
+        return _api().transpose(self, axes or None)
+
+    def permute(self, *dims):
+        """Axes in the order ``dims`` (ints or one tuple), as PyTorch's ``permute`` (``gl.permute``)."""
+        return _api().permute(self, *dims)
+
+    def t(self):
+        """The transpose of a matrix (a vector or 0-d tensor unchanged), as PyTorch's ``t()``."""
+        if self.ndim > 2:
+            raise ShapeError(f"t: expects a matrix or a vector, got shape {self.shape}; use .mT or .transpose(a, b)")
+        return _api().transpose(self) if self.ndim == 2 else self
+
+    def to(self, dtype):
+        """This tensor in ``dtype`` ('float32', 'float64', 'int64', …; a torch dtype too), as ``gl.astype``.
+
+        The device 'cpu' is accepted and changes nothing (gradlab computes on the CPU).
+        """
+        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu" or str(dtype) == "cpu":
+            return self
+        if isinstance(dtype, str) and dtype.split(":")[0] in ("cuda", "mps", "xpu"):
+            raise InputTypeError(f"to: gradlab computes on the CPU; device {dtype!r} is not available")
+        if np.dtype(_resolve_dtype(dtype, "to") or np.float64) == self.data.dtype:
+            return self
+        return _api().astype(self, dtype)
+
+    def astype(self, dtype):
+        """A copy in ``dtype`` (``gl.astype``): between float dtypes the gradient flows."""
+        return _api().astype(self, dtype)
+
+    def clone(self):
+        """A copy in the graph (the gradient flows through it unchanged), as PyTorch's ``clone``."""
+        return _api().astype(self, self.data.dtype) if self.data.dtype.kind == "f" else Tensor.wrap(self.data.copy())
 
     @property
     def T(self):
@@ -473,6 +616,41 @@ class Tensor:
         return _api().XP
 
 
+class MinMax(tuple):
+    """PyTorch's result of ``x.max(dim=…)``/``x.min(dim=…)``: ``(values, indices)``, also as attributes."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def _one_of(op, axis, dim):
+    if axis is not None and dim is not None:
+        raise InputTypeError(f"{op}: give axis (NumPy's name) or dim (PyTorch's), not both; got {axis} and {dim}")
+    return axis if dim is None else dim
+
+
+def _torch_axis(op, axis, keepdims, dim, keepdim):
+    """(axis, keepdims) from NumPy's names or PyTorch's ``dim``/``keepdim`` (both of a pair refused)."""
+    if keepdim is not None and keepdims is not False:
+        raise InputTypeError(f"{op}: give keepdims (NumPy's name) or keepdim (PyTorch's), not both")
+    return _one_of(op, axis, dim), (keepdims if keepdim is None else keepdim)
+
+
+def _shape_args(shape):
+    """``(2, 3)`` from ``reshape(2, 3)`` or ``reshape((2, 3))``."""
+    return shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list, numbers.Integral)) else shape
+
+
 def _value(other):
     return other.data if isinstance(other, Tensor) else other
 
@@ -481,12 +659,12 @@ _API = None  # gradlab.ops.api, once a method has needed it
 
 
 def _api():
-    """:mod:`gradlab.ops.api`, whose public functions check a method's arguments before applying its row."""
+    """:mod:`gradlab.ops` (every family's public functions), whose functions check a method's arguments before applying its row."""
     global _API
     if _API is None:
-        from ..ops import api  # layering: ops is built on this module, so Tensor's methods reach it at call time
+        from .. import ops  # layering: ops is built on this module, so Tensor's methods reach it at call time
 
-        _API = api
+        _API = ops
     return _API
 
 
@@ -598,6 +776,12 @@ def _stack_list(items, op):
     return _api().stack(parts)
 
 
+def _refuse_grad(dtype, op):
+    raise InputTypeError(f"{op}: a tensor of dtype {np.dtype(dtype).name} cannot require a gradient: integers and "
+                         "booleans hold indices, masks and counts, which are not differentiable; use a floating-point "
+                         "dtype ('float64', the default, or 'float32') for values to differentiate")
+
+
 def _check_flag(owner, value, name="requires_grad"):
     """Refuse a ``requires_grad`` that is not a bool (a string such as 'yes' would count as True)."""
     check(owner, name, value, BOOL)
@@ -637,12 +821,19 @@ def tensor(data, requires_grad=False, dtype=None, name=None) -> Tensor:
     Args:
         data: a number, nested list or array of any shape.
         requires_grad: record operations for ``backward``.
-        dtype: None (float64 for numbers and integers; float arrays keep their
-            precision), 'float64' or 'float32'.
+        dtype: None (float64 for numbers, integers and booleans; float arrays
+            keep their precision), 'float64' or 'float32'; for indices and
+            masks (never differentiated) 'int64', 'int32', 'int16', 'int8',
+            'uint8' or 'bool' (values that do not fit exactly are refused).
+            NumPy and torch dtypes and Python's float/int/bool are accepted.
+
+    Raises:
+        InputTypeError: a dtype that cannot hold the values, or
+            ``requires_grad=True`` with an integer or boolean dtype.
     """
     if requires_grad is not False and requires_grad is not True:
         _check_flag("tensor", requires_grad)
-    return Tensor(as_array(data, dtype), requires_grad=requires_grad, name=name)
+    return Tensor(as_array(data, dtype), requires_grad=requires_grad, dtype=dtype, name=name)
 
 
 def _check_graph_alive(t):

@@ -577,6 +577,7 @@ NOTATION = {
     "tanh": _activation("tanh"), "sigmoid": _activation("sigmoid"), "relu": _activation("relu"),
     "leaky_relu": _activation("leaky_relu"), "heaviside": _activation("heaviside", "𝓗"),
     "softplus": _activation("softplus"), "softmax": _activation("softmax"),
+    "astype": lambda A: (call("astype", A.ins[0], Text(np.dtype(A.params.get("dtype", "float64")).name)), [_one()]),
     "maximum": _maximum, "minimum": lambda A: _maximum(A, "min", "<"), "where": _where, "clip": _clip,
     "log_sigmoid": _unary(lambda x: call("ln", call("σ", x)), lambda x, A: minus(_one(), call("σ", x))),
     "sum": _sum, "mean": _mean, "max": _max, "logsumexp": _logsumexp, "log_softmax": _log_softmax,

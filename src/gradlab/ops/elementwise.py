@@ -10,6 +10,8 @@ the input's own shape, so the rules below never deal with broadcasting.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..core.primitive import elementwise_jacobian as EJ
 from ..core.primitive import namespace, register
 
@@ -109,6 +111,15 @@ def where_fwd(c, x, y):
 
 def clip_fwd(x, min=None, max=None):
     return namespace(x).clip(x, min, max)
+
+
+def astype_fwd(x, dtype=None):
+    xp = namespace(x)
+    return xp.astype(x, getattr(xp, np.dtype(dtype).name, dtype))  # the namespace's own dtype object (array API)
+
+
+def astype_dx(g, out, x, dtype=None):
+    return namespace(g).astype(g, x.dtype)  # the gradient goes back in the input's precision
 
 
 def log_sigmoid_fwd(x):
@@ -291,3 +302,6 @@ SOFTPLUS = register("softplus", softplus_array, (softplus_dx,), EJ, r"\ln(1 + e^
                     doc="Computed as max(x, 0) + log1p(exp(-|x|)): no overflow for |x| up to float max.")
 LOG_SIGMOID = register("log_sigmoid", log_sigmoid_fwd, (log_sigmoid_dx,), EJ, r"\ln \sigma($x)",
                        (r"1 - \sigma($x)",), doc="Computed as -softplus(-x): stable for any x.")
+ASTYPE = register("astype", astype_fwd, (astype_dx,), EJ, r"$x", ("1",),
+                  doc="A copy in another floating-point dtype (float64 ↔ float32); the gradient is cast back to the "
+                      "input's dtype. Integer and boolean results take no gradient.")
