@@ -240,6 +240,7 @@ _LATEX_BASE = {
     "δ": r"\delta", "σ": r"\sigma", "η": r"\eta", "∂": r"\partial", "ŷ": r"\hat{y}", "ℓ": r"\ell",
     "𝓗": r"\mathcal{H}", "Δ": r"\Delta", "θ": r"\theta", "Ŷ": r"\hat{Y}", "β": r"\beta", "∑": r"\sum", "Σ": r"\sum",
     "φ": r"\varphi", "𝟏": r"\mathbf{1}", "ε": r"\varepsilon", "α": r"\alpha", "𝟙": r"\mathbb{1}",
+    "π": r"\pi", "λ": r"\lambda", "Φ": r"\Phi",
 }
 _LATEX_OP = {
     "=": "=", "+": "+", "−": "-", "×": r"\times", "←": r"\leftarrow", "≈": r"\approx", "⊙": r"\odot",
