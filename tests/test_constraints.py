@@ -180,6 +180,7 @@ PER_ENTRY = {
     "gradlab.explainer.api.explain": {"y": lambda: np.array([0.3]), "model": lambda: [(np.array([[0.5, -0.3]]),
                                                                                           np.array([0.1]), "sigmoid")]},
     "gradlab.io.model_file.load": {"path": "model.safetensors"},
+    "gradlab.ops.api_creation.randint": {"low": 5},
     "gradlab.grading.api.grade": {"reference": lambda: gl.explain([(np.array([[0.5, -0.3]]), np.array([0.1]),
                                                                     "sigmoid")], [1.0, 2.0], [1.0], "bce"),
                                   "answers": lambda: {"loss": 0.1}},

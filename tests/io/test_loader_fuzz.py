@@ -152,7 +152,7 @@ def _crafted_architectures():
         "sizes-float": {"type": "MLP", "sizes": [2, 3.7, 1], "activation": {"type": "ReLU"}},
         "sizes-bool": {"type": "MLP", "sizes": [2, True], "activation": "relu"},
         "sizes-one": {"type": "MLP", "sizes": [2], "activation": "relu"},
-        "mlp-act-unknown": {"type": "MLP", "sizes": [2, 3], "activation": "gelu"},
+        "mlp-act-unknown": {"type": "MLP", "sizes": [2, 3], "activation": "frobnicate"},
         "mlp-act-linear": {"type": "MLP", "sizes": [2, 3], "activation": _lin(1, 1)},
         "mlp-no-act": {"type": "MLP", "sizes": [2, 3]},
         "bias-string": _seq(_lin(2, 3, bias="false")), "bias-int": _seq(_lin(2, 3, bias=0)),

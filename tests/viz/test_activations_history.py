@@ -66,7 +66,7 @@ def test_bad_picture_suffix_and_names():
     with pytest.raises(gl.ParameterError, match="must be a file name ending in"):
         gl.viz.plot_activations("pic.txt")
     with pytest.raises(gl.ParameterError, match="plot_activations"):
-        gl.viz.plot_activations(names=("softsign",))
+        gl.viz.plot_activations(names=("frobnicate",))
 
 
 def _fake_history(epochs=40):

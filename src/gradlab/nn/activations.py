@@ -24,6 +24,7 @@ from ..core.errors import ParameterError
 from ..core.graph import is_grad_enabled
 from ..core.tensor import Tensor, apply
 from ..ops import api as F
+from ..ops import api_activations as FA
 from ..ops import catalog as C
 from .module import Module, configurable
 
@@ -232,8 +233,145 @@ class Softmax(Activation):
         return {"type": "Softmax", "dim": self.dim}
 
 
+# ------------------------------------------------- the activations after ReLU (rows in ops/activations.py)
+@configurable
+class SELU(Activation):
+    """SELU(z) = λ·ELU(z; α) with PyTorch's λ ≈ 1.0507, α ≈ 1.6733; derivative λα at 0 (as PyTorch)."""
+
+    kind = C.SELU
+
+    def forward(self, z):
+        return FA.selu(z)
+
+
+@configurable
+class SiLU(Activation):
+    """SiLU(z) = z·σ(z) (swish); SiLU′(z) = σ(z)(1 + z(1 − σ(z)))."""
+
+    kind = C.SILU
+
+    def forward(self, z):
+        return FA.silu(z)
+
+
+@configurable
+class Mish(Activation):
+    """Mish(z) = z·tanh(softplus(z)); smooth, stable for any z."""
+
+    kind = C.MISH
+
+    def forward(self, z):
+        return FA.mish(z)
+
+
+@configurable
+class ReLU6(Activation):
+    """min(max(0, z), 6); derivative 1 on (0, 6), 0 at 0, at 6 and outside (as PyTorch)."""
+
+    kind = C.RELU6
+
+    def forward(self, z):
+        return FA.relu6(z)
+
+
+@configurable
+class Hardsigmoid(Activation):
+    """min(max(z + 3, 0), 6)/6; derivative 1/6 on (−3, 3), 0 at ±3 and outside."""
+
+    kind = C.HARDSIGMOID
+
+    def forward(self, z):
+        return FA.hardsigmoid(z)
+
+
+@configurable
+class Softsign(Activation):
+    """z/(1 + |z|); derivative 1/(1 + |z|)² (1 at 0)."""
+
+    kind = C.SOFTSIGN
+
+    def forward(self, z):
+        return FA.softsign(z)
+
+
+@configurable
+class LogSigmoid(Activation):
+    """ln σ(z) = −softplus(−z), stable for any z; derivative 1 − σ(z)."""
+
+    kind = C.LOG_SIGMOID
+
+    def forward(self, z):
+        return F.log_sigmoid(z)
+
+
+@configurable
+class GELU(Activation):
+    """GELU(z) = z·Φ(z) (``approximate='none'``) or ½z(1 + tanh(√(2/π)(z + 0.044715z³))) (``'tanh'``).
+
+    Smooth; the derivative is Φ(z) + z φ(z) (or the tanh form's). The tanh form has its own catalog entry
+    (``catalog.GELU_TANH``), so the explainer writes the formula that is computed.
+    """
+
+    kind = C.GELU
+
+    @declare(approximate=FA.APPROXIMATIONS)
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = approximate
+        if approximate == "tanh":
+            self.kind = C.GELU_TANH
+
+    def forward(self, z):
+        return FA.gelu(z, self.approximate)
+
+    def to_config(self):  # 'approximate' only when not the default: a model file holds numbers only
+        return {"type": "GELU", **({"approximate": self.approximate} if self.approximate != "none" else {})}
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+@configurable
+class ELU(Activation):
+    """ELU(z) = z for z > 0, α(eᶻ − 1) otherwise (α = ``alpha``); derivative 1 or αeᶻ (α at 0, as PyTorch)."""
+
+    kind = C.ELU
+
+    @declare(alpha=FINITE)
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def forward(self, z):
+        return FA.elu(z, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+@configurable
+class Hardtanh(Activation):
+    """min(max(z, min_val), max_val); derivative 1 strictly inside, 0 at the bounds and outside (as PyTorch)."""
+
+    kind = C.HARDTANH
+
+    @declare(min_val=FINITE, max_val=FINITE)
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+        super().__init__()
+        if min_val > max_val:
+            raise ParameterError(f"Hardtanh: min_val ({min_val}) must not be greater than max_val ({max_val})")
+        self.min_val, self.max_val = float(min_val), float(max_val)
+
+    def forward(self, z):
+        return FA.hardtanh(z, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
 # name (and alias) -> module class, from the catalog's names
-ACTIVATIONS = {key: cls for cls in (Identity, Step, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus, Softmax)
+ACTIVATIONS = {key: cls for cls in (Identity, Step, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus, Softmax,
+                                    GELU, ELU, SELU, SiLU, Mish, ReLU6, Hardtanh, Hardsigmoid, Softsign, LogSigmoid)
                for key in (cls.kind.name, *cls.kind.aliases)}
 
 

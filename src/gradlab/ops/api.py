@@ -37,18 +37,36 @@ def _ndim(x):
 
 
 def _axes(axis, ndim, op):
-    """Normalise ``axis`` (None, int or sequence) to None or a sorted tuple."""
+    """Normalise ``axis`` (None, int or sequence) to None or a sorted tuple.
+
+    A 0-d input has one valid axis, 0 (or −1), which means the value itself, as in PyTorch: it gives ``()``
+    (reduce nothing), so every reduction of a 0-d value is that 0-d value (sum, max...) or its 0-d result
+    (softmax 1, log_softmax 0), with or without ``keepdims``.
+    """
     if axis is None:
         return None
-    items = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    try:
+        items = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    except TypeError:
+        items = (axis,)
     out = []
     for a in items:
-        if not isinstance(a, numbers.Integral):
+        if not isinstance(a, numbers.Integral) or isinstance(a, bool):
             raise ParameterError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ShapeError(f"{op}: axis {a} is out of range for an input with {ndim} dimensions")
         out.append(int(a) % builtins.max(ndim, 1))
+    if ndim == 0:
+        return ()
     return tuple(sorted(set(out)))
+
+
+def _one_axis(axis, ndim, op):
+    """The one axis a normalisation runs along (softmax): an int, or () for a 0-d input."""
+    axes = _axes(axis, ndim, op)
+    if axes is None or len(axes) > 1 or (ndim and not axes):
+        raise ParameterError(f"{op}: axis must be one int (the axis it normalises along), got {axis!r}")
+    return axes[0] if axes else ()
 
 
 def _as_tensor_arg(x, op):
@@ -197,41 +215,47 @@ def log_sigmoid(x):
 
 # -------------------------------------------------------------- reductions
 def sum(x, axis=None, keepdims=False):  # noqa: A001
-    """Sum over ``axis`` (None: all). Gradient: g broadcast back (a row of ones)."""
+    """Sum over ``axis`` (None: all). Gradient: g broadcast back (a row of ones).
+    Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "sum")
     return apply(R.SUM, x, axis=_axes(axis, _ndim(x), "sum"), keepdims=bool(keepdims))
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis`` (None: all). Gradient: g/n broadcast back."""
+    """Mean over ``axis`` (None: all). Gradient: g/n broadcast back.
+    Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "mean")
     return apply(R.MEAN, x, axis=_axes(axis, _ndim(x), "mean"), keepdims=bool(keepdims))
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
-    """Maximum over ``axis``. Ties share the gradient evenly (k equal maxima get g/k each)."""
+    """Maximum over ``axis`` (None: all). Ties share the gradient evenly (k equal maxima get g/k each, as
+    PyTorch's amax; torch.max(x, dim) gives it to one index).
+    Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "max")
     return apply(R.MAX, x, axis=_axes(axis, _ndim(x), "max"), keepdims=bool(keepdims))
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """ln Σ eˣ over ``axis``, stable for any input; gradient softmax(x)."""
+    """ln Σ eˣ over ``axis``, stable for any input; gradient softmax(x).
+    Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "logsumexp")
     return apply(R.LOGSUMEXP, x, axis=_axes(axis, _ndim(x), "logsumexp"), keepdims=bool(keepdims))
 
 
 def softmax(x, axis=-1):
-    """softmax along ``axis`` (default the last), stable for any input."""
+    """softmax along one ``axis`` (default the last), stable for any input; same shape as ``x``.
+
+    A 0-d value gives 1 (gradient 0)."""
     x = _arg(x, "softmax")
-    nd = _ndim(x)
-    return apply(R.SOFTMAX, x, axis=_axes(axis, nd, "softmax")[0])
+    return apply(R.SOFTMAX, x, axis=_one_axis(axis, _ndim(x), "softmax"))
 
 
 def log_softmax(x, axis=-1):
-    """ln softmax(x) along ``axis``, stable and accurate: (x − max x) − ln Σ e^{x − max x}."""
+    """ln softmax(x) along one ``axis``, stable and accurate: (x − max x) − ln Σ e^{x − max x}; same shape
+    as ``x``. A 0-d value gives 0 (gradient 0)."""
     x = _arg(x, "log_softmax")
-    nd = _ndim(x)
-    return apply(R.LOG_SOFTMAX, x, axis=_axes(axis, nd, "log_softmax")[0])
+    return apply(R.LOG_SOFTMAX, x, axis=_one_axis(axis, _ndim(x), "log_softmax"))
 
 
 # ----------------------------------------------------------- linear algebra
@@ -424,23 +448,14 @@ def mse(prediction, target):
     return mean(mul(d, d))
 
 
-def norm(x, axis=None):
-    """Euclidean (vector) or Frobenius (matrix) norm √Σx² over ``axis`` (None: all), built from primitives.
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy's and PyTorch's name
+    """Vector or matrix norm, as ``numpy.linalg.norm`` / ``torch.linalg.norm``: see :func:`gradlab.ops.api_reduce.norm`.
 
-    Computed as m·√Σ(x/m)² with m a constant power of two near max|x| (so dividing by it is exact and the
-    value is √Σx²'s where that does not overflow or underflow): neither the norm nor its gradient x/‖x‖
-    overflows or underflows for huge or tiny x (1e200, 1e-300). At x = 0 the gradient is 0, as PyTorch's.
+    ``ord=None``: √Σx² over ``axis`` (None: all axes), overflow-safe, gradient 0 at x = 0.
     """
-    x = _as_tensor_arg(x, "norm")
-    data = x.data if isinstance(x, Tensor) else x
-    axes = _axes(axis, len(np.shape(data)), "norm")
-    scale = _norm_scale(np.asarray(data), axes)
-    u = div(x, scale)
-    s = sum(mul(u, u), axis=axes)
-    zero = s.data == 0
-    # 0 with the gradient 0 where Σ = 0 (not 0·∞ = NaN): the square root never sees those 0 (NaN stays NaN)
-    root = where(zero, 0.0, sqrt(where(zero, 1.0, s)))
-    return mul(root, scale.reshape(np.shape(s.data)))
+    from .api_reduce import norm as full  # cycle: the family module api_reduce is built on this one
+
+    return full(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
 def _norm_scale(data, axes):

@@ -44,6 +44,8 @@ from . import elementwise as E
 from . import losses as LS
 from . import nn as NN
 from . import reduce as R
+from . import special as SP
+from . import activations as ACT
 
 KINK_TOLERANCE = 1e-9  # a pre-activation this close to a kink is flagged in every view
 
@@ -51,7 +53,8 @@ KINK_TOLERANCE = 1e-9  # a pre-activation this close to a kink is flagged in eve
 # ---------------------------------------------------------------- formula trees
 
 _FN_LATEX = {"σ": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "ln": r"\ln", "𝓗": r"\mathcal{H}",
-             "ReLU": r"\mathrm{ReLU}", "softplus": r"\mathrm{softplus}", "max": r"\max", "softmax": r"\mathrm{softmax}"}
+             "ReLU": r"\mathrm{ReLU}", "softplus": r"\mathrm{softplus}", "max": r"\max", "softmax": r"\mathrm{softmax}",
+             "Φ": r"\Phi", "φ": r"\varphi", "min": r"\min", "abs": r"\operatorname{abs}"}
 _SYM_LATEX = {"α": r"\alpha", "θ": r"\theta", "ŷ": r"\hat{y}", "σ": r"\sigma", "δ": r"\delta", "η": r"\eta"}
 _PREC = {"if": 0, "+": 1, "-": 1, "neg": 2, "*": 3, "×": 3, "/": 3, "val": 9, "^": 4, "call": 5, ">": 0, "≥": 0}
 
@@ -177,7 +180,9 @@ def evaluate(tree, env):
         return np.where(ev[1], ev[0], ev[2])
     if op == "call":
         fns = {"σ": E.sigmoid_array, "tanh": np.tanh, "exp": np.exp, "ln": np.log, "𝓗": lambda v: (v > 0) * 1.0,
-               "max": np.maximum, "softplus": E.softplus_array}
+               "max": np.maximum, "softplus": E.softplus_array, "min": np.minimum, "abs": np.abs,
+               "Φ": lambda v: 0.5 * (1.0 + SP.erf_array(np.asarray(v, dtype=np.float64) * np.sqrt(0.5))),
+               "φ": lambda v: np.exp(-0.5 * np.square(v)) / np.sqrt(2 * np.pi)}
         return fns[args[0]](*ev)
     raise ValueError(f"formula tree: unknown operator {op!r}")
 
@@ -338,6 +343,61 @@ SOFTPLUS = register_activation(ActivationKind(
 SOFTMAX = register_activation(ActivationKind(
     "softmax", "Softmax", "softmax", R.SOFTMAX, ("call", "softmax", "z"), ("-", ("call", "diag", "a"), ("*", "a", ("^", "a", "T"))),
     "a", elementwise=False, doc="softmax(z)ᵢ = e^{zᵢ}/Σⱼ e^{zⱼ} along the last axis; its Jacobian diag(a) − a aᵀ is full"))
+
+# the activations after ReLU (rows in ops/activations.py). worked="" (no worked-number line) where a parameter
+# other than α = negative_slope or θ = threshold appears, which the explainer's number lines do not substitute
+_SIG, _SP = ("call", "σ", "z"), ("call", "tanh", ("call", "softplus", "z"))
+GELU = register_activation(ActivationKind(
+    "gelu", "GELU", "GELU", ACT.GELU, ("*", "z", ("call", "Φ", "z")),
+    ("+", ("call", "Φ", "z"), ("*", "z", ("call", "φ", "z"))), "z",
+    doc="z·Φ(z), Φ the standard normal CDF (approximate='none'); GELU′ = Φ(z) + z φ(z)"))
+_GT = ("call", "tanh", ("*", ACT._TANH_BETA, ("+", "z", ("*", ACT._TANH_KAPPA, ("^", "z", 3)))))
+GELU_TANH = ActivationKind(  # GELU(approximate='tanh')'s entry: not registered by name (one module, GELU)
+    "gelu_tanh", "GELU (tanh approximation)", "GELU", ACT.GELU, ("*", ("*", 0.5, "z"), ("+", 1, _GT)),
+    ("+", ("*", 0.5, ("+", 1, _GT)), ("*", ("*", ("*", 0.5, "z"), ("-", 1, ("^", _GT, 2))),
+                                        ("*", ACT._TANH_BETA, ("+", 1, ("*", 3 * ACT._TANH_KAPPA, ("^", "z", 2)))))),
+    "z", forward_of=lambda z, derivative=False: (
+        ACT.gelu_dx(np.ones_like(z), None, z, "tanh") if derivative else ACT.gelu_fwd(z, "tanh")),
+    doc="½z(1 + tanh(√(2/π)(z + 0.044715z³))), PyTorch's approximation of GELU")
+ELU = register_activation(ActivationKind(
+    "elu", "ELU", "ELU", ACT.ELU, ("if", "z", (">", "z", 0), ("*", "α", ("-", ("^", "e", "z"), 1))),
+    ("if", 1, (">", "z", 0), ("*", "α", ("^", "e", "z"))), "z", params={"alpha": ("alpha", 1.0)}, kink=0.0,
+    at_kink="ELU(0) = 0 and its derivative at 0 is taken as α, the left branch αeᶻ (as PyTorch)", worked="",
+    doc="z for z > 0, α(eᶻ − 1) otherwise"))
+SELU = register_activation(ActivationKind(
+    "selu", "SELU", "SELU", ACT.SELU,
+    ("*", ACT.SELU_SCALE, ("if", "z", (">", "z", 0), ("*", ACT.SELU_ALPHA, ("-", ("^", "e", "z"), 1)))),
+    ("if", ACT.SELU_SCALE, (">", "z", 0), ("×", ACT.SELU_SCALE * ACT.SELU_ALPHA, ("^", "e", "z"))), "z", kink=0.0,
+    at_kink="SELU(0) = 0 and its derivative at 0 is taken as λα ≈ 1.7581, the left branch (as PyTorch)",
+    doc="λ·ELU(z; α) with λ = 1.0507009873554805, α = 1.6732632423543772 (PyTorch's constants)"))
+SILU = register_activation(ActivationKind(
+    "silu", "SiLU", "SiLU", ACT.SILU, ("*", "z", _SIG), ("*", _SIG, ("+", 1, ("*", "z", ("-", 1, _SIG)))), "z",
+    doc="z·σ(z) (swish)"))
+MISH = register_activation(ActivationKind(
+    "mish", "Mish", "Mish", ACT.MISH, ("*", "z", _SP),
+    ("+", _SP, ("*", ("*", "z", _SIG), ("-", 1, ("^", _SP, 2)))), "z", doc="z·tanh(softplus(z))"))
+RELU6 = register_activation(ActivationKind(
+    "relu6", "ReLU6", "ReLU6", ACT.RELU6, ("call", "min", ("call", "max", 0, "z"), 6),
+    ("if", 0, ("≥", "z", 6), ("if", 1, (">", "z", 0), 0)), "z", kink=0.0,
+    at_kink="ReLU6′ is taken as 0 at both kinks, z = 0 and z = 6 (as PyTorch)", doc="min(max(0, z), 6)"))
+HARDTANH = register_activation(ActivationKind(
+    "hardtanh", "Hardtanh", "Hardtanh", ACT.HARDTANH, ("call", "min", ("call", "max", "z", "lo"), "hi"),
+    ("if", 0, ("≥", "z", "hi"), ("if", 1, (">", "z", "lo"), 0)), "z",
+    params={"min_val": ("min_val", -1.0), "max_val": ("max_val", 1.0)}, kink="min_val", worked="",
+    at_kink="Hardtanh′ is taken as 0 at both kinks, z = min_val and z = max_val (as PyTorch)",
+    aliases=("hard_tanh",), doc="min(max(z, lo), hi) with lo = min_val, hi = max_val"))
+HARDSIGMOID = register_activation(ActivationKind(
+    "hardsigmoid", "Hardsigmoid", "Hardsigmoid", ACT.HARDSIGMOID,
+    ("/", ("call", "min", ("call", "max", ("+", "z", 3), 0), 6), 6),
+    ("if", 0, ("≥", "z", 3), ("if", ("/", 1, 6), (">", "z", -3), 0)), "z", kink=-3.0,
+    at_kink="Hardsigmoid′ is taken as 0 at both kinks, z = −3 and z = 3 (as PyTorch)", aliases=("hard_sigmoid",),
+    doc="min(max(z + 3, 0), 6)/6"))
+SOFTSIGN = register_activation(ActivationKind(
+    "softsign", "Softsign", "softsign", ACT.SOFTSIGN, ("/", "z", ("+", 1, ("call", "abs", "z"))),
+    ("/", 1, ("^", ("+", 1, ("call", "abs", "z")), 2)), "z", doc="z/(1 + |z|)"))
+LOG_SIGMOID = register_activation(ActivationKind(
+    "log_sigmoid", "LogSigmoid", "LogSigmoid", E.LOG_SIGMOID, ("call", "ln", _SIG), ("-", 1, _SIG), "z",
+    aliases=("logsigmoid",), doc="ln σ(z) = −softplus(−z)"))
 
 
 # ---------------------------------------------------------------- losses

@@ -126,3 +126,5 @@ SOFTMAX = register("softmax", softmax_fwd, (softmax_dx,), latex=r"\operatorname{
 LOG_SOFTMAX = register("log_softmax", log_softmax_fwd, (log_softmax_dx,), latex=r"\ln\operatorname{softmax}($x)",
                        dlatex=(r"I - \mathbf{1} s^{T}",),
                        doc="(x − max x) − ln Σ e^{x − max x}: stable and accurate for any input.")
+
+from . import reduce_more  # noqa: E402,F401  (min, prod, var, std, cumsum, cumprod and the norms register here)

@@ -96,3 +96,6 @@ SCATTER_ADD = register("scatter_add", scatter_add_fwd, (scatter_add_dg,), latex=
 CONCATENATE = register("concatenate", concatenate_fwd, Variadic(concatenate_dx), latex=r"[$x, \dots]",
                        dlatex=(r"\text{slice}",))
 STACK = register("stack", stack_fwd, Variadic(stack_dx), latex=r"\operatorname{stack}($x, \dots)", dlatex=(r"\text{select}",))
+
+# the rows added for the core's vocabulary (axes and layout; gathers, scatters, sorting): registered with these
+from . import shape_index, shape_more  # noqa: E402,F401
