@@ -441,8 +441,8 @@ class Tensor:
         return apply(PRIMITIVES["heaviside"], self)
 
     def square(self):
-        """x² element-wise (the row mul of x and x)."""
-        return apply(PRIMITIVES["mul"], self, self)
+        """x² element-wise (``gl.square``)."""
+        return apply(PRIMITIVES["square"], self)
 
     # Functions with arguments to check first: the public function of that name (gradlab.ops.api).
     def leaky_relu(self, negative_slope=0.01):
@@ -505,9 +505,10 @@ class Tensor:
         """ln softmax along ``axis`` (``gl.log_softmax``)."""
         return _api().log_softmax(self, axis)
 
-    def norm(self, axis=None):
-        """√Σx² over ``axis`` (``gl.norm``)."""
-        return _api().norm(self, axis=axis)
+    def norm(self, ord=None, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A002
+        """Vector or matrix norm (``gl.norm``; √Σx² over ``axis`` by default); PyTorch's ``dim``/``keepdim`` too."""
+        axis, keepdims = _torch_axis("norm", axis, keepdims, dim, keepdim)
+        return _api().norm(self, ord=ord, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
         """The same values in a new shape, given as ints or one tuple; one entry may be −1 (``gl.reshape``)."""

@@ -26,8 +26,8 @@ __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
     "relu", "leaky_relu", "heaviside", "step", "maximum", "minimum", "where", "clip", "softplus", "log_sigmoid",
     "sum", "mean", "max", "logsumexp", "softmax", "log_softmax", "matmul", "transpose", "matrix_transpose",
-    "trace", "diag", "inv", "det", "logdet", "slogdet", "outer", "dot", "reshape", "broadcast_to", "getitem",
-    "concatenate", "stack", "linear", "square", "mse", "norm",
+    "trace", "diag", "inv", "det", "logdet", "slogdet", "outer", "reshape", "broadcast_to", "getitem",
+    "concatenate", "stack", "linear", "mse",
 ]
 
 
@@ -67,6 +67,13 @@ def _one_axis(axis, ndim, op):
     if axes is None or len(axes) > 1 or (ndim and not axes):
         raise ParameterError(f"{op}: axis must be one int (the axis it normalises along), got {axis!r}")
     return axes[0] if axes else ()
+
+
+def _keep(keepdims, op):
+    """``keepdims`` checked: True or False (a reduction given 1 or 'yes' says so rather than guessing)."""
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise ParameterError(f"{op}: keepdims must be True or False, got {keepdims!r}")
+    return bool(keepdims)
 
 
 def _as_tensor_arg(x, op):
@@ -218,14 +225,14 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum over ``axis`` (None: all). Gradient: g broadcast back (a row of ones).
     Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "sum")
-    return apply(R.SUM, x, axis=_axes(axis, _ndim(x), "sum"), keepdims=bool(keepdims))
+    return apply(R.SUM, x, axis=_axes(axis, _ndim(x), "sum"), keepdims=_keep(keepdims, "sum"))
 
 
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis`` (None: all). Gradient: g/n broadcast back.
     Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "mean")
-    return apply(R.MEAN, x, axis=_axes(axis, _ndim(x), "mean"), keepdims=bool(keepdims))
+    return apply(R.MEAN, x, axis=_axes(axis, _ndim(x), "mean"), keepdims=_keep(keepdims, "mean"))
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
@@ -233,14 +240,14 @@ def max(x, axis=None, keepdims=False):  # noqa: A001
     PyTorch's amax; torch.max(x, dim) gives it to one index).
     Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "max")
-    return apply(R.MAX, x, axis=_axes(axis, _ndim(x), "max"), keepdims=bool(keepdims))
+    return apply(R.MAX, x, axis=_axes(axis, _ndim(x), "max"), keepdims=_keep(keepdims, "max"))
 
 
 def logsumexp(x, axis=None, keepdims=False):
     """ln Σ eˣ over ``axis``, stable for any input; gradient softmax(x).
     Result: x's shape without the reduced axes (kept with length 1 when ``keepdims``); a 0-d x stays 0-d."""
     x = _arg(x, "logsumexp")
-    return apply(R.LOGSUMEXP, x, axis=_axes(axis, _ndim(x), "logsumexp"), keepdims=bool(keepdims))
+    return apply(R.LOGSUMEXP, x, axis=_axes(axis, _ndim(x), "logsumexp"), keepdims=_keep(keepdims, "logsumexp"))
 
 
 def softmax(x, axis=-1):
@@ -269,6 +276,10 @@ def transpose(x, axes=None):
     """Permute axes (default: reverse them; for a matrix, Aᵀ)."""
     x = _arg(x, "transpose")
     nd = _ndim(x)
+    if axes is not None:
+        for a in axes:
+            if isinstance(a, bool) or not isinstance(a, numbers.Integral) or not -nd <= a < nd:
+                raise ShapeError(f"transpose: axis {a!r} is out of range for an input with {nd} dimensions")
     axes = tuple(range(nd))[::-1] if axes is None else tuple(int(a) % nd for a in axes)
     if sorted(axes) != list(range(nd)):
         raise ShapeError(f"transpose: axes {axes} are not a permutation of {tuple(range(nd))}")
@@ -343,11 +354,6 @@ def outer(a, b):
         raise ShapeError(f"outer: expected two vectors, got shapes {np.shape(getattr(a, 'data', a))} and "
                          f"{np.shape(getattr(b, 'data', b))}")
     return apply(LA.OUTER, a, b)
-
-
-def dot(a, b):
-    """Inner product of two vectors (n,), (n,) → scalar."""
-    return matmul(a, b)
 
 
 # ------------------------------------------------------------------- shape
@@ -437,25 +443,10 @@ def linear(x, weight, bias=None):
 
 
 # ------------------------------------------------------- derived (no rows)
-def square(x):
-    """x² element-wise (a derived op: mul)."""
-    return mul(x, x)
-
-
 def mse(prediction, target):
     """Mean squared error (1/N)Σ(ŷ − y)², built from primitives."""
     d = sub(prediction, target)
     return mean(mul(d, d))
-
-
-def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy's and PyTorch's name
-    """Vector or matrix norm, as ``numpy.linalg.norm`` / ``torch.linalg.norm``: see :func:`gradlab.ops.api_reduce.norm`.
-
-    ``ord=None``: √Σx² over ``axis`` (None: all axes), overflow-safe, gradient 0 at x = 0.
-    """
-    from .api_reduce import norm as full  # cycle: the family module api_reduce is built on this one
-
-    return full(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
 def _norm_scale(data, axes):

@@ -15,13 +15,13 @@ import numpy as np
 from ..core.errors import ParameterError, ShapeError
 from ..core.tensor import Tensor, apply, as_array
 from . import reduce_more as RM
-from .api import _arg, _as_tensor_arg, _axes, _ndim, _norm_scale, div, extend_namespace, mul, sqrt, sum, where
+from .api import _arg, _as_tensor_arg, _axes, _keep, _ndim, _norm_scale, div, extend_namespace, mul, sqrt, sum, where
 from .api import abs as _abs
 from .api import max as _max
 from .api import reshape as _reshape
 from .api import transpose as _transpose
 
-__all__ = ["min", "prod", "var", "std", "cumsum", "cumprod", "argmax", "argmin", "any", "all"]
+__all__ = ["min", "prod", "var", "std", "cumsum", "cumprod", "argmax", "argmin", "any", "all", "norm"]
 
 
 def _values(x, op):
@@ -31,12 +31,6 @@ def _values(x, op):
 
 def _shape(x):
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
-
-
-def _keep(keepdims, op):
-    if not isinstance(keepdims, (bool, np.bool_)):
-        raise ParameterError(f"{op}: keepdims must be True or False, got {keepdims!r}")
-    return bool(keepdims)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
