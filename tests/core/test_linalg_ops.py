@@ -307,3 +307,8 @@ def test_second_derivatives_of_decompositions_match_torch():
         d = _sym(3, 3)
         np.testing.assert_allclose(np.einsum("ijkl,kl->ij", h, d), np.einsum("ijkl,kl->ij", ht.numpy(), d), rtol=1e-8,
                                    atol=1e-10, err_msg=str(f))
+
+
+def test_inverse_of_a_singular_matrix_is_refused_naming_the_operation():
+    with pytest.raises(gl.ParameterError, match=r"inv: the matrix \(shape \(2, 2\)\) is singular; it has no inverse"):
+        gl.inv(np.zeros((2, 2)))

@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 
 from .constraints import BOOL, check
-from .errors import GradlabError, GraphError, InputTypeError, NonFiniteError, ShapeError
+from .errors import GradlabError, GraphError, InputTypeError, NonFiniteError, ParameterError, ShapeError
 from .primitive import PRIMITIVES
 
 
@@ -813,6 +813,8 @@ def _forward_error(prim, datas, params, exc):
         return ShapeError(f"{prim.name}: shapes {shapes} cannot be broadcast together (each axis must match or be 1)")
     if isinstance(exc, TypeError):
         return InputTypeError(f"{prim.name}: {text}")
+    if isinstance(exc, np.linalg.LinAlgError) and "singular" in text.lower():
+        return ParameterError(f"{prim.name}: the matrix (shape {shapes}) is singular; it has no inverse")
     return ShapeError(f"{prim.name}: inputs of shapes {shapes}: {text}")
 
 
