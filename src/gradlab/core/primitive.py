@@ -116,6 +116,16 @@ def namespace(a):
         return np
 
 
+def namespace_of(*arrays):
+    """The namespace of several operands: the first one's that is not NumPy (Tensors, array-api-strict), else
+    NumPy's — so a rule mixing a NumPy constant with a Tensor records its graph."""
+    for a in arrays:
+        xp = namespace(a)
+        if xp is not np:
+            return xp
+    return np
+
+
 _CONSTANTS: dict = {}
 
 

@@ -13,24 +13,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..core.primitive import elementwise_jacobian as EJ
-from ..core.primitive import namespace, register
+from ..core.primitive import namespace, namespace_of, register
 from .special import erf_array
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def _xp(*arrays):
-    """The namespace of the operands: the first one's that is not NumPy's (Tensors, array-api-strict), else NumPy."""
-    for a in arrays:
-        xp = namespace(a)
-        if xp is not np:
-            return xp
-    return np
 
 
 # ----------------------------------------------------------------- forwards
@@ -51,7 +40,7 @@ def arctan_fwd(x):
 
 
 def arctan2_fwd(y, x):
-    return _xp(y, x).atan2(y, x)
+    return namespace_of(y, x).atan2(y, x)
 
 
 def sinh_fwd(x):
@@ -131,7 +120,7 @@ def round_fwd(x, decimals=0):
 
 
 def mod_fwd(x, y):
-    return _xp(x, y).remainder(x, y)
+    return namespace_of(x, y).remainder(x, y)
 
 
 def erf_fwd(x):
@@ -158,7 +147,7 @@ def arctan_dx(g, out, x):
 def _atan2_parts(g, y, x):
     """(x/m, y/m, m, origin) with m = max(|x|, |y|): x/(x² + y²) = (x/m)/((x/m)² + (y/m)²)/m neither overflows
     nor underflows (1e200, 1e-200); ``origin`` marks x = y = 0, where the gradients are 0 as PyTorch's."""
-    xp = _xp(g, y, x)
+    xp = namespace_of(g, y, x)
     m = xp.maximum(xp.abs(x), xp.abs(y))
     origin = m == 0
     m = xp.where(origin, 1.0, m)
@@ -234,7 +223,7 @@ def mod_dx(g, out, x, y):
 
 def mod_dy(g, out, x, y):
     # the forward is x − y·q with q = floor_divide(x, y), piecewise constant: ∂/∂y = −q
-    return -g * _xp(g, x, y).floor_divide(x, y)
+    return -g * namespace_of(g, x, y).floor_divide(x, y)
 
 
 def erf_dx(g, out, x):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParameterError
-from ..core.primitive import namespace, register
+from ..core.primitive import namespace, namespace_of, register
 from ..core.tensor import Tensor
 from .reduce import expand, max_dx
 
@@ -32,15 +32,6 @@ def _mask(like, arr):
     if isinstance(like, (Tensor, np.ndarray, np.generic)):
         return arr
     return namespace(like).asarray(arr)
-
-
-def _ns(*arrays):
-    """The namespace of the first array that is not NumPy (Tensors, array-api-strict), else NumPy."""
-    for a in arrays:
-        xp = namespace(a)
-        if xp is not np:
-            return xp
-    return np
 
 
 # ---------------------------------------------------------------- min
@@ -69,7 +60,7 @@ def prod_fwd(x, axis=None, keepdims=False):
 
 
 def prod_dx(g, out, x, axis=None, keepdims=False):
-    xp = _ns(g, out, x)
+    xp = namespace_of(g, out, x)
     return _prod_grad(xp, expand(g, x, axis, keepdims), expand(out, x, axis, keepdims), x, axis)
 
 
@@ -105,7 +96,7 @@ def var_fwd(x, axis=None, keepdims=False, correction=1):
 
 
 def var_dx(g, out, x, axis=None, keepdims=False, correction=1):
-    xp = _ns(g, x)
+    xp = namespace_of(g, x)
     d = x - xp.mean(x, axis=axis, keepdims=True)
     return expand(g, x, axis, keepdims) * d * (2.0 / _dof(x, axis, correction))
 
@@ -115,7 +106,7 @@ def std_fwd(x, axis=None, keepdims=False, correction=1):
 
 
 def std_dx(g, out, x, axis=None, keepdims=False, correction=1):
-    xp = _ns(g, out, x)
+    xp = namespace_of(g, out, x)
     d = x - xp.mean(x, axis=axis, keepdims=True)
     o = expand(out, x, axis, keepdims)
     zero = _mask(x, np.broadcast_to(_values(o) == 0, tuple(x.shape)))
@@ -139,7 +130,7 @@ def _reverse_cumsum(xp, g, axis):
 def cumsum_dx(g, out, x, axis=None):
     if axis is None:
         return g
-    return _reverse_cumsum(_ns(g, x), g, axis)
+    return _reverse_cumsum(namespace_of(g, x), g, axis)
 
 
 def cumprod_fwd(x, axis=None):
@@ -152,7 +143,7 @@ def cumprod_fwd(x, axis=None):
 def cumprod_dx(g, out, x, axis=None):
     if axis is None:
         return g
-    return _cumprod_grad(_ns(g, out, x), g, out, x, axis)
+    return _cumprod_grad(namespace_of(g, out, x), g, out, x, axis)
 
 
 def _cumprod_grad(xp, g, out, x, axis):
@@ -189,7 +180,7 @@ def pnorm_fwd(x, p=3.0, axis=None, keepdims=False):
 
 def pnorm_dx(g, out, x, p=3.0, axis=None, keepdims=False):
     """g sign(x) (|x|/‖x‖)^(p−1); 0 where ‖x‖ = 0 and, as PyTorch, where xᵢ = 0 (the p < 1 case)."""
-    xp = _ns(g, out, x)
+    xp = namespace_of(g, out, x)
     o = expand(out, x, axis, keepdims)
     ov = _values(o) == 0
     skip = _mask(x, ov | (_values(x) == 0))
@@ -215,7 +206,7 @@ def nuclear_fwd(x):
 
 def nuclear_dx(g, out, x):
     u, s, vh = _svd(x, "nuclear_norm")
-    xp = _ns(g, x)
+    xp = namespace_of(g, x)
     return xp.reshape(g, tuple(g.shape) + (1, 1)) * (u @ vh)
 
 
@@ -228,7 +219,7 @@ def spectral_fwd(x, smallest=False):
 def spectral_dx(g, out, x, smallest=False):
     """g u₁v₁ᵀ; k tied extreme singular values share it evenly (Σ uᵢvᵢᵀ / k, as PyTorch's amax of svdvals)."""
     u, s, vh = _svd(x, "spectral_norm")
-    xp = _ns(g, x)
+    xp = namespace_of(g, x)
     extreme = xp.min(s, axis=-1, keepdims=True) if smallest else xp.max(s, axis=-1, keepdims=True)
     hit = xp.astype(s == extreme, s.dtype)
     share = hit / xp.sum(hit, axis=-1, keepdims=True)
