@@ -56,8 +56,7 @@ def test_derivative_is_the_autodiff_gradient_and_the_catalog_formula(make, make_
     np.testing.assert_array_equal(module.derivative(Z), t.grad)
     kind = module.kind
     z = R.uniform(-5, 5, 30)
-    env = {"z": z, "e": np.e, "α": getattr(module, "alpha", None), "lo": getattr(module, "min_val", None),
-           "hi": getattr(module, "max_val", None)}
+    env = {"z": z, "e": np.e, **kind.param_values(module.kind_params())}  # α, lo, hi: the catalog's symbols
     np.testing.assert_allclose(C.evaluate(kind.formula, env), module(z).numpy(), rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(C.evaluate(kind.derivative, env), module.derivative(z), rtol=1e-13, atol=1e-15)
     assert module.name and module.latex.isascii() and module.dlatex.isascii()

@@ -290,16 +290,16 @@ def _unary(fn, dfn):
     return row
 
 
-def _activation(name, symbol=None):
-    """An activation row: f(x) by its catalog symbol, f′ from the catalog's derivative tree."""
+def _activation(name, symbol=None, entry=None):
+    """An activation row: f(x) by its catalog symbol, f′ from the catalog's derivative tree (of ``entry`` when
+    the row has several, as GELU's tanh form)."""
     def row(A):
 
-        kind = activation_kind(name)
+        kind = entry or activation_kind(name)
         x = A.ins[0]
         subst = {"z": x, "a": A.out, "e": Sym("e")}
-        slope = A.params.get("negative_slope", kind.params.get("negative_slope", (None, 0.01))[1])
-        subst["α"] = Num(slope)
-        subst["θ"] = Num(A.params.get("threshold", 0.0))
+        # each parameter's symbol (α, θ, lo, ...) from the catalog entry, given this call's value (row keywords)
+        subst.update({sym: Num(v) for sym, v in kind.param_values(A.params, by="row").items()})
         return call(symbol or kind.symbol, x), [tree_node(kind.derivative, subst)]
     return row
 

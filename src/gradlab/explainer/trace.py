@@ -344,11 +344,12 @@ def link_readable(kind, P, Y, precision):
 
 def _find_kinks(tr, Z, new=False):
     for l in range(1, tr.L + 1):
-        at = tr.act(l).kink_at(**tr.layer(l).params)
-        if at is None:
+        kinks = np.array(tr.act(l).kinks_at(**tr.layer(l).params))  # all of them (ReLU6: 0 and 6)
+        if not kinks.size:
             continue
-        for s, j in zip(*np.nonzero(np.abs(Z[l] - at) < catalog.KINK_TOLERANCE)):
-            tr.kinks.append(Kink(l, int(s), int(j), float(Z[l][s, j]), at, new))
+        dist = np.abs(Z[l][..., None] - kinks)
+        for s, j in zip(*np.nonzero(dist.min(axis=-1) < catalog.KINK_TOLERANCE)):
+            tr.kinks.append(Kink(l, int(s), int(j), float(Z[l][s, j]), float(kinks[np.argmin(dist[s, j])]), new))
 
 
 def compute_trace(net, x, y, loss, conv, lr=None):

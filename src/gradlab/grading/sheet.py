@@ -379,8 +379,7 @@ class Sheet:
                 wrong = fprime(a, fa)
                 out.insert(1, Candidate("derivative_of_output", g * wrong,
                                         {"factor": wrong, "right": fprime(z, a), "a": a, "fn": act.symbol}))
-                at = act.kink_at(**params)
-                if at is not None and abs(z - at) < 1e-9:
+                if act.kink_near(z, **params) is not None:  # any of its kinks
                     right = fprime(z, fa)
                     other = 1.0 if right != 1.0 else float(params.get("negative_slope", 0.0))
                     out.insert(0, Candidate("kink", g * other, {"z": z, "right": right, "used": other, "fn": act.title}))

@@ -3,7 +3,8 @@
 :func:`plan` reads the JSON architecture (as :meth:`Module.to_config` wrote
 it) without building anything: every field must have the type and range the
 constructor expects (``bias`` a JSON boolean, sizes JSON ints ≥ 1, dtype
-'float32' or 'float64'), only the module types listed in :data:`PLAIN_TYPES`
+'float32' or 'float64', activation arguments finite JSON numbers except the
+few words in :data:`WORD_ARGUMENTS`, such as GELU's approximate), only the module types listed in :data:`PLAIN_TYPES`
 and the registered activations may appear, and the numbers of modules and of
 nested containers are capped. It returns the parameters the model will have
 (name, shape, dtype), so the loader can compare them with the tensors in the
@@ -26,6 +27,7 @@ from ..nn.containers import MLP
 from ..nn.layers import Linear
 from ..nn.containers import Sequential
 from ..nn.module import from_config
+from ..ops.api_activations import APPROXIMATIONS
 
 
 class ArchitectureError(ValueError):
@@ -36,6 +38,8 @@ class ArchitectureError(ValueError):
 PLAIN_TYPES = ("Sequential", "MLP", "Linear")
 _DTYPES = {None: "float64", "float64": "float64", "float32": "float32"}
 _ITEMSIZE = {"float64": 8, "float32": 4}
+#: the activation arguments that are words, not numbers: {type: {field: the words allowed}}
+WORD_ARGUMENTS = {"GELU": {"approximate": APPROXIMATIONS.values}}
 
 
 class Plan:
@@ -110,7 +114,14 @@ def _activation(cfg, where, out: Plan):
         raise ArchitectureError(f"{where}.type is {cfg.get('type')!r:.60}, not an activation")
     allowed = _arguments(cls)
     _keys(cfg, allowed, where)
+    words = WORD_ARGUMENTS.get(cfg["type"], {})
     for key in allowed:
+        if key in words:
+            value = cfg.get(key, words[key][0])
+            if not (isinstance(value, str) and value in words[key]):
+                raise ArchitectureError(f"{where}.{key} must be one of {', '.join(map(repr, words[key]))}, "
+                                        f"got {value!r:.60}")
+            continue
         value = cfg.get(key, 0)
         if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
             raise ArchitectureError(f"{where}.{key} must be a finite JSON number, got {value!r:.60}")

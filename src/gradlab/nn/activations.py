@@ -324,7 +324,7 @@ class GELU(Activation):
     def forward(self, z):
         return FA.gelu(z, self.approximate)
 
-    def to_config(self):  # 'approximate' only when not the default: a model file holds numbers only
+    def to_config(self):  # 'approximate' only when not the default (model files accept 'none' or 'tanh')
         return {"type": "GELU", **({"approximate": self.approximate} if self.approximate != "none" else {})}
 
     def extra_repr(self):

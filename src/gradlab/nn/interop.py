@@ -2,9 +2,11 @@
 
 torch is imported only inside these functions, so ``import gradlab`` never
 imports it (extra ``gradlab[torch]``). Supported layers: Linear and the
-activations Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax. Step has no
-torch counterpart and is refused. Weights are copied (never shared); their
-dtype is kept (float64 stays float64).
+activations Identity, Sigmoid, Tanh, ReLU, LeakyReLU (negative_slope),
+Softmax (dim), GELU (approximate), ELU (alpha), SELU, SiLU, Mish, ReLU6,
+Hardtanh (min_val, max_val), Hardsigmoid, Softsign and LogSigmoid, each with
+its arguments. Step has no torch counterpart and is refused. Weights are
+copied (never shared); their dtype is kept (float64 stays float64).
 """
 
 from __future__ import annotations
@@ -12,9 +14,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import InputTypeError, require
-from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activations import (
+    ELU, GELU, SELU, Hardsigmoid, Hardtanh, Identity, LeakyReLU, LogSigmoid, Mish, ReLU, ReLU6, Sigmoid, SiLU,
+    Softmax, Softsign, Tanh,
+)
 from .layers import Linear
 from .containers import Sequential
+
+# the activations without arguments; each has the same name in torch.nn
+_SIMPLE = (Identity, Sigmoid, Tanh, ReLU, SELU, SiLU, Mish, ReLU6, Hardsigmoid, Softsign, LogSigmoid)
+_SUPPORTED = ("Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, GELU, ELU, SELU, SiLU, Mish, ReLU6, "
+              "Hardtanh, Hardsigmoid, Softsign, LogSigmoid")
 
 
 def _torch_layer(torch, module, index):
@@ -29,15 +39,21 @@ def _torch_layer(torch, module, index):
             if module.bias is not None:
                 layer.bias.copy_(torch.from_numpy(np.array(module.bias.data)))
         return layer
-    simple = {Identity: nn.Identity, Sigmoid: nn.Sigmoid, Tanh: nn.Tanh, ReLU: nn.ReLU}
+    simple = {cls: getattr(nn, cls.__name__) for cls in _SIMPLE}
     if type(module) in simple:
         return simple[type(module)]()
     if isinstance(module, LeakyReLU):
         return nn.LeakyReLU(module.negative_slope)
     if isinstance(module, Softmax):
         return nn.Softmax(dim=module.dim)
+    if isinstance(module, GELU):
+        return nn.GELU(approximate=module.approximate)
+    if isinstance(module, ELU):
+        return nn.ELU(alpha=module.alpha)
+    if isinstance(module, Hardtanh):
+        return nn.Hardtanh(min_val=module.min_val, max_val=module.max_val)
     raise InputTypeError(f"to_torch: layer {index} ({type(module).__name__}) has no PyTorch counterpart here; "
-                         "supported: Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax")
+                         f"supported: {_SUPPORTED}")
 
 
 def to_torch(model):
@@ -66,15 +82,21 @@ def _gradlab_layer(torch, module, index):
         if module.bias is not None:
             layer.bias.data[...] = module.bias.detach().cpu().numpy()
         return layer
-    simple = {nn.Identity: Identity, nn.Sigmoid: Sigmoid, nn.Tanh: Tanh, nn.ReLU: ReLU}
-    if type(module) in simple:
+    simple = {getattr(nn, cls.__name__): cls for cls in _SIMPLE}
+    if type(module) in simple:  # the exact type first: torch's ReLU6 is a Hardtanh
         return simple[type(module)]()
     if isinstance(module, nn.LeakyReLU):
         return LeakyReLU(float(module.negative_slope))
     if isinstance(module, nn.Softmax):
         return Softmax(dim=-1 if module.dim is None else int(module.dim))
+    if isinstance(module, nn.GELU):
+        return GELU(approximate=module.approximate)
+    if isinstance(module, nn.ELU):
+        return ELU(alpha=float(module.alpha))
+    if isinstance(module, nn.Hardtanh):
+        return Hardtanh(min_val=float(module.min_val), max_val=float(module.max_val))
     raise InputTypeError(f"from_torch: layer {index} ({type(module).__name__}) is not supported; "
-                         "supported: Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax")
+                         f"supported: {_SUPPORTED}")
 
 
 def from_torch(module):

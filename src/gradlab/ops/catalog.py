@@ -13,7 +13,7 @@ one :func:`register_activation` call (see docs/explainer.md).
 Formula trees
 -------------
 A formula is a number, a symbol name (``'z'``, ``'a'``, ``'α'``, ``'θ'``,
-``'ŷ'``, ``'y'``) or a tuple ``(op, *operands)`` with op one of
+``'lo'``, ``'hi'``, ``'ŷ'``, ``'y'``) or a tuple ``(op, *operands)`` with op one of
 
 ``'+' '-' '*' '/'``   binary arithmetic (``'*'`` is written as juxtaposition)
 ``'×'``                a product written with an explicit ×
@@ -55,12 +55,17 @@ KINK_TOLERANCE = 1e-9  # a pre-activation this close to a kink is flagged in eve
 _FN_LATEX = {"σ": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "ln": r"\ln", "𝓗": r"\mathcal{H}",
              "ReLU": r"\mathrm{ReLU}", "softplus": r"\mathrm{softplus}", "max": r"\max", "softmax": r"\mathrm{softmax}",
              "Φ": r"\Phi", "φ": r"\varphi", "min": r"\min", "abs": r"\operatorname{abs}"}
-_SYM_LATEX = {"α": r"\alpha", "θ": r"\theta", "ŷ": r"\hat{y}", "σ": r"\sigma", "δ": r"\delta", "η": r"\eta"}
+_SYM_LATEX = {"α": r"\alpha", "θ": r"\theta", "lo": r"\mathrm{lo}", "hi": r"\mathrm{hi}", "ŷ": r"\hat{y}", "σ": r"\sigma", "δ": r"\delta", "η": r"\eta"}
 _PREC = {"if": 0, "+": 1, "-": 1, "neg": 2, "*": 3, "×": 3, "/": 3, "val": 9, "^": 4, "call": 5, ">": 0, "≥": 0}
 
 
 def _prec(tree):
     return _PREC.get(tree[0], 9) if isinstance(tree, tuple) else 9
+
+
+def binds_looser_than_times(tree):
+    """True when ``tree`` needs brackets as a factor of ×: a sum (Φ(z) + z φ(z)), a difference, a piecewise."""
+    return _prec(tree) < _PREC["×"]
 
 
 def _num_text(v):
@@ -200,13 +205,17 @@ class ActivationKind:
     formula: f(z) as a tree. derivative: f′ as a tree in ``'a'`` (the
         activation) or ``'z'``; ``derivative_in`` says which, so the
         explainer writes σ′ = a(1 − a) with the activation's symbol.
-    params: {module attribute: (row keyword, default)}, e.g. LeakyReLU's
-        negative_slope. forward_of: optional (z, **params) -> array when the
+    params: {module attribute: (row keyword, default, symbol)}, e.g.
+        LeakyReLU's ``{'negative_slope': ('negative_slope', 0.01, 'α')}``;
+        the symbol is the name the formula trees use for it (the attribute
+        itself when left out), so the explainer puts this layer's value in
+        its place. forward_of: optional (z, **params) -> array when the
         activation is the row composed with something (Step: 1 − 𝓗(θ − z)).
-    kink: name of the parameter holding the kink's position, or a number, or
-        None (smooth). at_kink: what the activation and its derivative are
-        at the kink, stated when a pre-activation lies within
-        :data:`KINK_TOLERANCE` of it.
+    kink: where f or f′ jumps: a number, the name of the parameter holding
+        it, a tuple of these (ReLU6 at 0 and 6, Hardtanh at its two
+        bounds), or None (smooth). at_kink: what the activation and its
+        derivative are at the kinks, stated when a pre-activation lies
+        within :data:`KINK_TOLERANCE` of one.
     elementwise: False for softmax, whose Jacobian diag(a) − a aᵀ is full.
     worked: the worked-number line of f′ as a tree, when it differs from
         ``derivative`` (σ′ is worked as a × (1 − a) with 1 − a evaluated).
@@ -234,7 +243,21 @@ class ActivationKind:
 
     def row_params(self, params):
         """Keyword arguments of the row from module attributes {attr: value}."""
-        return {kw: params.get(attr, default) for attr, (kw, default) in self.params.items() if kw}
+        return {spec[0]: params.get(attr, spec[1]) for attr, spec in self.params.items() if spec[0]}
+
+    def param_symbols(self):
+        """{module attribute: its symbol in the formula trees} ({'alpha': 'α'}, {'min_val': 'lo', ...})."""
+        return {attr: (spec[2] if len(spec) > 2 else attr) for attr, spec in self.params.items()}
+
+    def param_values(self, params=None, by="attr"):
+        """{symbol: value} of every parameter: from module attributes {attr: value} (``by='attr'``) or from the
+        row's keywords (``by='row'``, as the graph view reads a call), defaults where absent."""
+        params = params or {}
+        out = {}
+        for attr, spec in self.params.items():
+            key = attr if by == "attr" else spec[0]
+            out[self.param_symbols()[attr]] = float(params.get(key, spec[1]) if key else spec[1])
+        return out
 
     def forward(self, z, **params):
         """f(z) on a float array z (any shape; softmax along the last axis)."""
@@ -265,13 +288,22 @@ class ActivationKind:
             J[:, i, :] = self.row.vjps[0](g, a, z, **rp)  # row i of ∂a/∂z: gᵀJ with g = eᵢ
         return J
 
-    def kink_at(self, **params):
-        """Where the kink lies (a number), or None for a smooth activation."""
+    def kinks_at(self, **params):
+        """Where the kinks lie (a tuple of numbers, lowest first; () for a smooth activation)."""
         if self.kink is None:
-            return None
-        if isinstance(self.kink, str):
-            return float(params.get(self.kink, self.params[self.kink][1]))
-        return float(self.kink)
+            return ()
+        spots = self.kink if isinstance(self.kink, tuple) else (self.kink,)
+        return tuple(sorted(float(params.get(k, self.params[k][1])) if isinstance(k, str) else float(k)
+                            for k in spots))
+
+    def kink_at(self, **params):
+        """The lowest kink (a number), or None for a smooth activation; :meth:`kinks_at` lists them all."""
+        return next(iter(self.kinks_at(**params)), None)
+
+    def kink_near(self, z, **params):
+        """The kink within :data:`KINK_TOLERANCE` of ``z`` (the nearest), or None."""
+        near = [k for k in self.kinks_at(**params) if abs(z - k) < KINK_TOLERANCE]
+        return min(near, key=lambda k: abs(z - k)) if near else None
 
     def latex(self):
         return to_latex(self.formula)
@@ -321,7 +353,7 @@ IDENTITY = register_activation(ActivationKind(
     aliases=("linear", "none"), doc="f(z) = z, the output of a regression network"))
 STEP = register_activation(ActivationKind(
     "step", "Unit step", "step", E.HEAVISIDE, ("if", 1, ("≥", "z", "θ"), 0), 0, "z",
-    params={"threshold": (None, 0.0)}, forward_of=_step, kink="threshold",
+    params={"threshold": (None, 0.0, "θ")}, forward_of=_step, kink="threshold",
     at_kink="step(θ) = 1 (z ≥ θ counts as on) and its derivative is taken as 0",
     aliases=("heaviside",), doc="the perceptron's unit step: 1 if z ≥ θ else 0; its derivative is 0"))
 SIGMOID = register_activation(ActivationKind(
@@ -335,7 +367,7 @@ RELU = register_activation(ActivationKind(
     at_kink="ReLU(0) = 0 and ReLU′(0) = 𝓗(0) = 0 (as PyTorch)"))
 LEAKY_RELU = register_activation(ActivationKind(
     "leaky_relu", "Leaky ReLU", "LeakyReLU", E.LEAKY_RELU, ("if", "z", (">", "z", 0), ("*", "α", "z")),
-    ("if", 1, (">", "z", 0), "α"), "z", params={"negative_slope": ("negative_slope", 0.01)}, kink=0.0,
+    ("if", 1, (">", "z", 0), "α"), "z", params={"negative_slope": ("negative_slope", 0.01, "α")}, kink=0.0,
     at_kink="LeakyReLU(0) = 0 and its derivative at 0 is taken as α (as PyTorch)", aliases=("leakyrelu",)))
 SOFTPLUS = register_activation(ActivationKind(
     "softplus", "Softplus", "softplus", E.SOFTPLUS, ("call", "ln", ("+", 1, ("^", "e", "z"))),
@@ -344,8 +376,7 @@ SOFTMAX = register_activation(ActivationKind(
     "softmax", "Softmax", "softmax", R.SOFTMAX, ("call", "softmax", "z"), ("-", ("call", "diag", "a"), ("*", "a", ("^", "a", "T"))),
     "a", elementwise=False, doc="softmax(z)ᵢ = e^{zᵢ}/Σⱼ e^{zⱼ} along the last axis; its Jacobian diag(a) − a aᵀ is full"))
 
-# the activations after ReLU (rows in ops/activations.py). worked="" (no worked-number line) where a parameter
-# other than α = negative_slope or θ = threshold appears, which the explainer's number lines do not substitute
+# the activations after ReLU (rows in ops/activations.py); a parameter's symbol is the third item of its params entry
 _SIG, _SP = ("call", "σ", "z"), ("call", "tanh", ("call", "softplus", "z"))
 GELU = register_activation(ActivationKind(
     "gelu", "GELU", "GELU", ACT.GELU, ("*", "z", ("call", "Φ", "z")),
@@ -361,8 +392,9 @@ GELU_TANH = ActivationKind(  # GELU(approximate='tanh')'s entry: not registered 
     doc="½z(1 + tanh(√(2/π)(z + 0.044715z³))), PyTorch's approximation of GELU")
 ELU = register_activation(ActivationKind(
     "elu", "ELU", "ELU", ACT.ELU, ("if", "z", (">", "z", 0), ("*", "α", ("-", ("^", "e", "z"), 1))),
-    ("if", 1, (">", "z", 0), ("*", "α", ("^", "e", "z"))), "z", params={"alpha": ("alpha", 1.0)}, kink=0.0,
-    at_kink="ELU(0) = 0 and its derivative at 0 is taken as α, the left branch αeᶻ (as PyTorch)", worked="",
+    ("if", 1, (">", "z", 0), ("*", "α", ("^", "e", "z"))), "z", params={"alpha": ("alpha", 1.0, "α")}, kink=0.0,
+    at_kink="ELU(0) = 0 and its derivative at 0 is taken as α, the left branch αeᶻ (as PyTorch)",
+    worked=("if", 1, (">", "z", 0), ("×", "α", ("call", "exp", "z"))),
     doc="z for z > 0, α(eᶻ − 1) otherwise"))
 SELU = register_activation(ActivationKind(
     "selu", "SELU", "SELU", ACT.SELU,
@@ -378,18 +410,18 @@ MISH = register_activation(ActivationKind(
     ("+", _SP, ("*", ("*", "z", _SIG), ("-", 1, ("^", _SP, 2)))), "z", doc="z·tanh(softplus(z))"))
 RELU6 = register_activation(ActivationKind(
     "relu6", "ReLU6", "ReLU6", ACT.RELU6, ("call", "min", ("call", "max", 0, "z"), 6),
-    ("if", 0, ("≥", "z", 6), ("if", 1, (">", "z", 0), 0)), "z", kink=0.0,
+    ("if", 0, ("≥", "z", 6), ("if", 1, (">", "z", 0), 0)), "z", kink=(0.0, 6.0),
     at_kink="ReLU6′ is taken as 0 at both kinks, z = 0 and z = 6 (as PyTorch)", doc="min(max(0, z), 6)"))
 HARDTANH = register_activation(ActivationKind(
     "hardtanh", "Hardtanh", "Hardtanh", ACT.HARDTANH, ("call", "min", ("call", "max", "z", "lo"), "hi"),
     ("if", 0, ("≥", "z", "hi"), ("if", 1, (">", "z", "lo"), 0)), "z",
-    params={"min_val": ("min_val", -1.0), "max_val": ("max_val", 1.0)}, kink="min_val", worked="",
+    params={"min_val": ("min_val", -1.0, "lo"), "max_val": ("max_val", 1.0, "hi")}, kink=("min_val", "max_val"),
     at_kink="Hardtanh′ is taken as 0 at both kinks, z = min_val and z = max_val (as PyTorch)",
     aliases=("hard_tanh",), doc="min(max(z, lo), hi) with lo = min_val, hi = max_val"))
 HARDSIGMOID = register_activation(ActivationKind(
     "hardsigmoid", "Hardsigmoid", "Hardsigmoid", ACT.HARDSIGMOID,
     ("/", ("call", "min", ("call", "max", ("+", "z", 3), 0), 6), 6),
-    ("if", 0, ("≥", "z", 3), ("if", ("/", 1, 6), (">", "z", -3), 0)), "z", kink=-3.0,
+    ("if", 0, ("≥", "z", 3), ("if", ("/", 1, 6), (">", "z", -3), 0)), "z", kink=(-3.0, 3.0),
     at_kink="Hardsigmoid′ is taken as 0 at both kinks, z = −3 and z = 3 (as PyTorch)", aliases=("hard_sigmoid",),
     doc="min(max(z + 3, 0), 6)/6"))
 SOFTSIGN = register_activation(ActivationKind(

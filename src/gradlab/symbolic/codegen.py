@@ -17,6 +17,7 @@ from ..core.tensor import tensor
 from ..ops import api as gl  # the gradlab operations the compiled closures call
 from . import shapes as S
 from .functions import FUNCTIONS
+from .structured import compile_structured, diag_plus_low_rank
 
 
 def _symbols(expr):
@@ -225,23 +226,62 @@ def commutation_matrix(rows, cols):
     return k
 
 
-def _compile(e, node_fn, memo):
+def _shared(expr):
+    """The sub-expressions used by more than one parent (softmax(z) in Diag(s) − s sᵀ): computed once per call."""
+    uses, seen, stack = {}, set(), [expr]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        for a in e.args:
+            uses[a] = uses.get(a, 0) + 1
+            stack.append(a)
+    return {e for e, n in uses.items() if n > 1 and e.args}
+
+
+def _compile(e, node_fn, memo, shared=frozenset()):
     hit = memo.get(e)
     if hit is not None:
         return hit
-    kids = [_compile(a, node_fn, memo) for a in e.args]
+    kids = [_compile(a, node_fn, memo, shared) for a in e.args]
     out = node_fn(e, kids)
+    if e in shared:
+        out = _once(out, len(memo))
     memo[e] = out
     return out
 
 
-def _wrap(expr, node_fn, owner):
+def _once(fn, key):
+    """``fn`` evaluated at most once per call of the compiled function (its value kept in the call's env)."""
+    slot = ("#value", key)
+
+    def run(env):
+        value = env.get(slot)
+        if value is None:
+            value = env[slot] = fn(env)
+        return value
+
+    return run
+
+
+def _wrap(expr, node_fn, owner, structured=False):
     shapes = _symbols(expr)
-    body = _compile(expr, node_fn, {})
+    memo, shared = {}, _shared(expr)
+    terms = diag_plus_low_rank(expr) if structured else None
+    if terms is not None:  # Diag(d) + U Vᵀ: only the vectors are computed
+        parts = compile_structured(terms, lambda e: _compile(e, node_fn, memo, shared))
+
+        def body(env):
+            return parts(env, _size(expr.shape[0], env))
+    else:
+        body = _compile(expr, node_fn, memo, shared)
+
+    needed = _dims(expr)  # walked once, not per call
 
     def run(*args, dims=None, **kwargs):
         arrays, sizes = bind(shapes, args, kwargs, owner, dims)
-        missing = [d for d in _dims(expr) if d not in sizes]
+        missing = [d for d in needed if d not in sizes]
         if missing:
             raise ShapeError(f"{owner}: no size for the dimension(s) {', '.join(sorted(missing))}; pass "
                              f"dims={{{missing[0]!r}: ...}}")
@@ -251,17 +291,24 @@ def _wrap(expr, node_fn, owner):
 
     run.symbols = tuple(shapes)
     run.shapes = dict(shapes)
+    run.structured = terms is not None
     run.__doc__ = f"{expr.to_text()} with symbols {', '.join(f'{k}: {S.fmt(v)}' for k, v in shapes.items())}"
     return run
 
 
-def to_numpy(expr):
+def to_numpy(expr, structured=False):
     """Compile ``expr`` to ``f(*arrays, dims=None, **arrays) -> ndarray`` (2-D).
 
     Arrays are matched to ``f.symbols`` (sorted by first appearance) or
     given by name; ``dims`` gives sizes of dimensions no symbol carries.
+    A sub-expression used more than once is computed once per call.
+
+    With ``structured=True``, a square result that is a sum of scaled Diag(v), I and outer products u wᵀ
+    (the Hessian Diag(p) − ppᵀ of softmax cross-entropy) comes back as a
+    :class:`~gradlab.symbolic.structured.DiagPlusLowRank` — the same matrix held as d, U, V, computed in
+    O(n·k) — and ``f.structured`` is True; any other result is the dense array (``f.structured`` False).
     """
-    return _wrap(expr, _np_node, "to_numpy")
+    return _wrap(expr, _np_node, "to_numpy", structured=bool(structured))
 
 
 # ---------------------------------------------------------- gradlab closures

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...ops.catalog import binds_looser_than_times
 from ..document import Document
 from ..explanation import entry_name
 from ..opnotation import tree_node
@@ -68,16 +69,26 @@ def _exp(v):
     return Call(Text("exp"), Num(v))
 
 
+def _param_sym(sym):
+    """An activation parameter's symbol: α as a letter, a name such as lo upright."""
+    return Sym(sym) if len(sym) == 1 else Text(sym)
+
+
 def _act_line(tr, l, s, j, Z, A, n_out, last):
     """aⱼ⁽ˡ⁾ = f(zⱼ⁽ˡ⁾) with the numbers; softmax writes e^{zⱼ}/Σₖ e^{zₖ}."""
     act = tr.act(l)
     out_sym = S.a(l, j + 1, n_out, last=last)
     if act.elementwise:
         value = Call(Text(act.symbol), Num(Z[l][s, j]))
-        params = tr.layer(l).params
-        if params.get("threshold", 0.0) != 0.0 or "negative_slope" in params:  # θ and α of this layer
-            sym, v = ("θ", params["threshold"]) if "threshold" in params else ("α", params["negative_slope"])
-            value = Row(value, Paren(Row(Sym(sym), EQ, Num(v))))
+        shown = []
+        defaults = act.param_values()
+        for sym, v in act.param_values(tr.layer(l).params).items():  # this layer's α, θ, bounds; not a default 0
+            if v != 0.0 or defaults[sym] != 0.0:
+                if shown:
+                    shown[-1] = Row(shown[-1], Text(","), tight=True)  # lo = −0.5, hi = 2.0
+                shown += [_param_sym(sym), EQ, Num(v)]
+        if shown:
+            value = Row(value, Paren(Row(*shown)))
     else:
         den = [_exp(Z[l][s, i]) for i in range(n_out)]
         value = Frac(_exp(Z[l][s, j]), Row(*_join(den)))
@@ -243,9 +254,9 @@ def _subst(tr, l, s, j, numbers):
     """Symbols of f′'s tree: a, z and the activation's parameters, as symbols or as this neuron's numbers."""
     layer = tr.layer(l)
     a_sym, z_sym = S.a(l, j + 1, layer.n_out, last=(l == tr.L)), S.z(l, j + 1)
-    params = {"α": layer.params.get("negative_slope", 0.01), "θ": layer.params.get("threshold", 0.0)}
+    params = layer.act.param_values(layer.params)  # {symbol: this layer's value}, from the catalog entry
     if not numbers:
-        return {"a": a_sym, "z": z_sym}, None
+        return {"a": a_sym, "z": z_sym, **{p: _param_sym(p) for p in params}}, None
     values = {"a": tr.A[l][s, j], "z": tr.Z[l][s, j], **params}
     return {k: Num(v) for k, v in values.items()}, values
 
@@ -282,7 +293,8 @@ def _through(doc, tr, l, s, upstream, last):
             if worked is not None:
                 nums += [Paren(worked) if isinstance(worked, Row) else worked, EQ, Num(upstream[s, j]), TIMES]
             nums.append(Num(fp, paren=True))
-            doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, formula, EQ, *nums, EQ, Num(tr.delta[l][s, j])),
+            factor = Paren(formula) if binds_looser_than_times(tr.act(l).derivative) else formula  # × (Φ + z φ)
+            doc.eq(Row(S.dL(zj), EQ, S.dL(aj), TIMES, factor, EQ, *nums, EQ, Num(tr.delta[l][s, j])),
                    _entry(tr, "delta", l, s, j))
         kink_flag(doc, tr, l, s, j)
 
