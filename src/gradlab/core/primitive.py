@@ -43,11 +43,12 @@ class Primitive:
     """One row of a rule table. See the module docstring for the fields."""
 
     __slots__ = ("name", "forward", "vjps", "jacobian", "latex", "dlatex", "nargs", "doc", "argnames",
-                 "forward_saving", "vjp_all", "hint")
+                 "forward_saving", "vjp_all", "hint", "optional")
 
     def __init__(self, name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z"),
-                 forward_saving=None, vjp_all=None, hint=None):
+                 forward_saving=None, vjp_all=None, hint=None, optional=False):
         self.name = name
+        self.optional = optional  # whether an input may be None (a missing bias)
         self.hint = hint
         self.forward_saving = forward_saving
         self.vjp_all = vjp_all
@@ -93,15 +94,17 @@ class Variadic:
 
 
 def register(name, forward, vjps, jacobian=None, latex="", dlatex=(), doc="", argnames=("x", "y", "z"),
-             forward_saving=None, vjp_all=None, hint=None):
+             forward_saving=None, vjp_all=None, hint=None, optional=False):
     """Create a :class:`Primitive` row and add it to :data:`PRIMITIVES`.
 
     ``argnames`` are the placeholder names of the inputs in ``latex`` and
-    ``dlatex`` (``$x`` is input 0 unless said otherwise).
+    ``dlatex`` (``$x`` is input 0 unless said otherwise); ``optional`` lets
+    inputs after the first be None (a layer without bias).
     """
     if name in PRIMITIVES:
         raise ValueError(f"register: a primitive named {name!r} already exists")
-    prim = Primitive(name, forward, vjps, jacobian, latex, dlatex, doc, argnames, forward_saving, vjp_all, hint)
+    prim = Primitive(name, forward, vjps, jacobian, latex, dlatex, doc, argnames, forward_saving, vjp_all, hint,
+                     optional)
     PRIMITIVES[name] = prim
     return prim
 

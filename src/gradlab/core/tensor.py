@@ -690,7 +690,10 @@ def apply(prim, *args, **params):
     try:
         for a in args:
             if type(a) is Tensor:
-                append(a.data)
+                d = a.data
+                if d.dtype.kind != "f" and d.dtype.itemsize < 4:  # bool, (u)int8/16: as int64, so float functions
+                    d = d.astype(np.int64)  # of them give float64 as for int32/int64 (NumPy would give float16)
+                append(d)
                 if a.requires_grad:
                     needs = True
             else:
@@ -734,8 +737,12 @@ def apply(prim, *args, **params):
 
 def _constant(a, prim):
     ta = type(a)
-    if ta is float or ta is int or ta is np.ndarray or a is None or ta is bool:
+    if ta is float or ta is int or ta is np.ndarray or ta is bool:
         return a
+    if a is None:
+        if prim.optional:  # a missing bias
+            return a
+        raise InputTypeError(f"{prim.name}: expected a Tensor, a number or an array, got None")
     if isinstance(a, Tensor):  # subclass
         return a.data
     if isinstance(a, numbers.Number):
@@ -813,8 +820,17 @@ def _forward_error(prim, datas, params, exc):
         return ShapeError(f"{prim.name}: shapes {shapes} cannot be broadcast together (each axis must match or be 1)")
     if isinstance(exc, TypeError):
         return InputTypeError(f"{prim.name}: {text}")
-    if isinstance(exc, np.linalg.LinAlgError) and "singular" in text.lower():
-        return ParameterError(f"{prim.name}: the matrix (shape {shapes}) is singular; it has no inverse")
+    if isinstance(exc, np.linalg.LinAlgError):
+        if "singular" in text.lower():
+            return ParameterError(f"{prim.name}: the matrix (shape {shapes}) is singular; it has no inverse")
+        if any(d is not None and hasattr(d, "dtype") and d.dtype.kind == "f" and not np.all(np.isfinite(d))
+               for d in datas):
+            return NonFiniteError(f"{prim.name}: the input (shape {shapes}) holds NaN or inf, and LAPACK says: "
+                                  f"{text}")
+        return ParameterError(f"{prim.name}: LAPACK could not compute it for the input of shape {shapes}: {text}")
+    if "negative integer powers" in text:
+        return ParameterError(f"{prim.name}: an integer base to a negative integer power is not an integer; "
+                              "make the base a float (dtype 'float64') for a fractional result")
     return ShapeError(f"{prim.name}: inputs of shapes {shapes}: {text}")
 
 

@@ -524,6 +524,11 @@ class _Namespace:
         return Tensor.wrap(np.logical_and(x, y))
 
     @staticmethod
+    def logical_or(x, y):
+        x, y = (a.data if isinstance(a, Tensor) else a for a in (x, y))
+        return Tensor.wrap(np.logical_or(x, y))
+
+    @staticmethod
     def astype(x, dtype):
         return Tensor.wrap(np.asarray(x.data if isinstance(x, Tensor) else x).astype(dtype))
 

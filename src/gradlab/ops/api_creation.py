@@ -179,6 +179,11 @@ def randint(low, high=None, size=(), seed=None, dtype="int64"):
             raise ParameterError(f"randint: {name} must be an int, got {v!r}")
     if high <= low:
         raise ParameterError(f"randint: needs low < high, got low={low} and high={high}")
+    dt = np.dtype(_dtype("randint", dtype))
+    info = np.iinfo(dt) if dt.kind in "iu" else None
+    if info is None or low < info.min or high - 1 > info.max:
+        raise ParameterError(f"randint: integers in [{low}, {high}) do not fit dtype {dt.name}"
+                             + (f" ([{info.min}, {info.max}])" if info is not None else " (an integer dtype)"))
     shape = _shape("randint", (size,) if isinstance(size, numbers.Integral) else (size,))
     values = _rng(seed).integers(low, high, size=shape)
     return Tensor(_exactly("randint", values, _dtype("randint", dtype)), dtype=_dtype("randint", dtype))

@@ -161,9 +161,13 @@ def round(x, decimals=0):  # noqa: A001 - mirrors NumPy
 def mod(x, y):
     """x mod y = x − y·floor(x/y), with the sign of the divisor y, x and y broadcast together.
 
-    NumPy's ``mod``/``remainder`` and PyTorch's ``remainder`` (not C's ``fmod``); NaN where y = 0.
+    NumPy's ``mod``/``remainder`` and PyTorch's ``remainder`` (not C's ``fmod``); NaN where a float y = 0;
+    integers by an integer 0 are refused (NumPy would give 0, PyTorch raises).
     ∂/∂x = 1 and ∂/∂y = −floor(x/y) everywhere, the jumps included (as PyTorch).
     """
+    dx, dy = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in (x, y))
+    if dx.dtype.kind in "biu" and dy.dtype.kind in "biu" and np.any(dy == 0):
+        raise ParameterError("mod: an integer divided by the integer 0 has no remainder")
     return apply(M.MOD, x, y)
 
 

@@ -64,7 +64,7 @@ def _correction(correction, ddof, op):
 
 
 def _spread(row, op, x, axis, keepdims, correction, ddof):
-    x = _arg(x, op)
+    x = _as_tensor_arg(x, op)  # read first: the count of values below needs its shape
     c = _correction(correction, ddof, op)
     shape = _shape(x)
     axes = _axes(axis, len(shape), op)

@@ -8,6 +8,7 @@ index is refused (InputTypeError), and so is an index out of range (ParameterErr
 from __future__ import annotations
 
 import numbers
+from collections import namedtuple
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from ..core.tensor import Tensor, apply
 from . import shape_index as I
 from .api import _arg, _ndim, extend_namespace, getitem
 from .api_shape import _int, _one_axis, _shape
+
+SortResult = namedtuple("SortResult", "values indices")  # as PyTorch's torch.return_types.sort
+TopKResult = namedtuple("TopKResult", "values indices")
 
 __all__ = ["take_along_axis", "gather", "scatter_add", "repeat", "pad", "sort", "topk"]
 
@@ -85,6 +89,11 @@ def gather(x, dim, index):
     idx = _index_array(index, "gather")
     shape = _shape(x)
     ax = _one_axis(dim, max(len(shape), 1), "gather", "dim")
+    if not shape:  # a 0-d value: index 0 (0-d too) reads it, as PyTorch's
+        if np.ndim(idx) != 0:
+            raise ShapeError(f"gather: x is 0-d, so index must be 0-d too, got shape {np.shape(idx)}")
+        return getitem(apply(I.GATHER, getitem(x, None), index=_torch_index((1,), idx.reshape(1), 0, "gather"),
+                             axis=0), 0)
     return apply(I.GATHER, x, index=_torch_index(shape, idx, ax, "gather"), axis=ax)
 
 
@@ -180,7 +189,8 @@ def _sort_axis(x, axis, op):
 
 
 def sort(x, axis=-1, descending=False):
-    """Sorted values along ``axis`` and the indices that sort: ``(values, indices)``, both of x's shape.
+    """Sorted values along ``axis`` and the indices that sort: ``(values, indices)`` (a named tuple, as
+    PyTorch's), both of x's shape. NaN counts as the largest value (last ascending, first descending).
 
     Stable: equal values keep their order (NumPy's kind='stable', PyTorch's stable=True), also descending.
     ``indices`` is a Tensor of int64 (no gradient). Gradient: g sent back through the permutation.
@@ -189,13 +199,14 @@ def sort(x, axis=-1, descending=False):
     _, ax = _sort_axis(x, axis, "sort")
     values = apply(I.SORT, x, axis=ax, descending=bool(descending))
     data = np.asarray(x.data if isinstance(x, Tensor) else x)
-    return values, Tensor.wrap(I.sort_order(data, ax, bool(descending)).astype(np.int64))
+    return SortResult(values, Tensor.wrap(I.sort_order(data, ax, bool(descending)).astype(np.int64)))
 
 
 def topk(x, k, axis=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
     """PyTorch's topk: the ``k`` largest (``largest=False``: smallest) values along ``axis`` and their indices.
 
-    x (..., n, ...) → values and int64 indices (..., k, ...). ``sorted=True``: best first; ``sorted=False``:
+    x (..., n, ...) → ``(values, indices)`` (a named tuple), int64 indices (..., k, ...); NaN counts as the
+    largest value, as PyTorch's. ``sorted=True``: best first; ``sorted=False``:
     in their order in x. Ties go to the lower index (a stable sort). Gradient: g to the selected entries, 0
     elsewhere.
     """
@@ -206,7 +217,7 @@ def topk(x, k, axis=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's na
         raise ParameterError(f"topk: k = {k} is larger than the axis length {shape[ax]} (x has shape {shape})")
     values = apply(I.TOPK, x, k=k, axis=ax, largest=bool(largest), sorted=bool(sorted))
     data = np.asarray(x.data if isinstance(x, Tensor) else x)
-    return values, Tensor.wrap(I.topk_index(data, k, ax, bool(largest), bool(sorted)).astype(np.int64))
+    return TopKResult(values, Tensor.wrap(I.topk_index(data, k, ax, bool(largest), bool(sorted)).astype(np.int64)))
 
 
 extend_namespace({"take_along_axis": take_along_axis, "repeat": repeat})

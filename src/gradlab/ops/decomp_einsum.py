@@ -94,7 +94,8 @@ def _sizes(terms, shapes):
     sizes = {}
     for t, shp in zip(terms, shapes):
         for c, d in zip(t, shp):
-            sizes[c] = max(sizes.get(c, 1), d)
+            prev = sizes.get(c)
+            sizes[c] = d if prev is None or prev == 1 else prev  # a length-1 axis broadcasts (also to length 0)
     return sizes
 
 

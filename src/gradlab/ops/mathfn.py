@@ -145,11 +145,12 @@ def arctan_dx(g, out, x):
 
 
 def _atan2_parts(g, y, x):
-    """(x/m, y/m, m, origin) with m = max(|x|, |y|): x/(x² + y²) = (x/m)/((x/m)² + (y/m)²)/m neither overflows
-    nor underflows (1e200, 1e-200); ``origin`` marks x = y = 0, where the gradients are 0 as PyTorch's."""
+    """(x/m, y/m, m, where) with m = max(|x|, |y|): x/(x² + y²) = (x/m)/((x/m)² + (y/m)²)/m neither overflows
+    nor underflows (1e200, 1e-200); ``where`` marks x = y = 0, where the gradients are 0 as PyTorch's, and an
+    infinite x or y, where both are 0 (their limits; PyTorch gives NaN for one of them)."""
     xp = namespace_of(g, y, x)
     m = xp.maximum(xp.abs(x), xp.abs(y))
-    origin = m == 0
+    origin = xp.logical_or(m == 0, m == float("inf"))
     m = xp.where(origin, 1.0, m)
     xs, ys = x / m, y / m
     return xs, ys, xp.where(origin, 1.0, m * (xs * xs + ys * ys)), origin, xp
@@ -178,7 +179,8 @@ def arcsinh_dx(g, out, x):
 
 
 def arccosh_dx(g, out, x):
-    return g / namespace(x).sqrt((x - 1) * (x + 1))
+    xp = namespace(x)
+    return g / (xp.sqrt(x - 1) * xp.sqrt(x + 1))  # NaN for x < 1 (−1 included) as the value, +inf at 1
 
 
 def arctanh_dx(g, out, x):

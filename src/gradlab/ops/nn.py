@@ -80,7 +80,7 @@ def linear_hint(datas, params):
 
 LINEAR = register("linear", linear_fwd, (linear_dx, linear_dw, linear_db), latex="$x $W^{T} + $b",
                   dlatex=("(\\cdot) $W", "(\\cdot)^{T} $x", r"\mathbf{1}^{T} (\cdot)"), argnames=("x", "W", "b"),
-                  hint=linear_hint)
+                  hint=linear_hint, optional=True)
 
 
 # ------------------------------------------------------------ mean squared error
@@ -235,7 +235,7 @@ class _DenseVJPs:
 DENSE_STACK = register(
     "dense_stack", dense_stack_fwd, _DenseVJPs(), latex=r"f_L(\cdots f_1($x W_1^{T} + b_1) \cdots)",
     dlatex=(r"\delta^{(1)} W^{(1)}", r"\delta^{(\ell)T} a^{(\ell-1)}", r"\mathbf{1}^{T}\delta^{(\ell)}"),
-    forward_saving=dense_stack_forward_saving, vjp_all=dense_stack_vjp_all,
+    forward_saving=dense_stack_forward_saving, vjp_all=dense_stack_vjp_all, optional=True,
     doc="Linear layers with element-wise activations as one node (nn.Sequential's fast path); the backward "
         "pass is the δ recursion, computed once for all inputs.")
 

@@ -76,6 +76,9 @@ def _prod_grad(xp, g, out, x, axis):
     p = xp.prod(y, axis=axis, keepdims=True)
     xz = xp.where(_mask(x, has), xp.sum(xp.where(_mask(x, first), x, 0.0), axis=axis, keepdims=True), 1.0)
     rest = _prod_grad(xp, g, p, y, axis)
+    bad = np.logical_and(has, ~np.isfinite(_values(rest)))  # x_z · ∞ where the others' product overflows: the
+    if bad.any():  # entry's gradient is x_z = 0 times a finite product (PyTorch's 0), not 0 · ∞
+        rest = xp.where(_mask(x, bad), 0.0, rest)
     return xp.where(_mask(x, first), g * p, xz * rest)
 
 
@@ -161,6 +164,9 @@ def _cumprod_grad(xp, g, out, x, axis):
     b = _reverse_cumsum(xp, g * cy, axis)
     xz = xp.sum(xp.where(mf, x, 0.0), axis=axis, keepdims=True)
     rest = _cumprod_grad(xp, g, cy, y, axis)
+    bad = np.logical_and(count > 0, ~np.isfinite(_values(rest)))  # after the zero: 0 times a product that
+    if bad.any():  # overflowed is 0 (PyTorch's), not 0 · ∞
+        rest = xp.where(_mask(x, bad), 0.0, rest)
     return xp.where(mb, a, xp.where(mf, b, xz * rest))
 
 

@@ -181,9 +181,11 @@ def pad_dx(g, out, x, pad_width=(), mode="constant", constant_values=0):
 # ---------------------------------------------------------------- sort and topk
 def sort_order(x, axis, descending):
     """The stable sorting permutation along ``axis`` (equal values keep their order, as NumPy's and PyTorch's
-    stable sorts), in ``x``'s namespace."""
+    stable sorts; NaN sorts as the largest value), in ``x``'s namespace."""
     xp = namespace(x)
     if xp is np:
+        if descending and x.dtype.kind == "f" and np.isnan(x).any():  # NaN is the largest (first), as PyTorch
+            return np.lexsort((-x, ~np.isnan(x)), axis=axis)
         return np.argsort(-x if descending else x, axis=axis, kind="stable")
     return xp.argsort(x, axis=axis, descending=descending, stable=True)
 
