@@ -268,12 +268,13 @@ def _once(fn, key):
 def _wrap(expr, node_fn, owner, structured=False):
     shapes = _symbols(expr)
     memo, shared = {}, _shared(expr)
-    terms = diag_plus_low_rank(expr) if structured else None
-    if terms is not None:  # Diag(d) + U Vᵀ: only the vectors are computed
+    terms = diag_plus_low_rank(expr) if node_fn is _np_node else None
+    if terms is not None:  # Diag(d) + U Vᵀ: only the vectors are computed (the dense array from them in one pass)
         parts = compile_structured(terms, lambda e: _compile(e, node_fn, memo, shared))
 
         def body(env):
-            return parts(env, _size(expr.shape[0], env))
+            H = parts(env, _size(expr.shape[0], env))
+            return H if structured else H.toarray()
     else:
         body = _compile(expr, node_fn, memo, shared)
 
@@ -291,7 +292,7 @@ def _wrap(expr, node_fn, owner, structured=False):
 
     run.symbols = tuple(shapes)
     run.shapes = dict(shapes)
-    run.structured = terms is not None
+    run.structured = structured and terms is not None
     run.__doc__ = f"{expr.to_text()} with symbols {', '.join(f'{k}: {S.fmt(v)}' for k, v in shapes.items())}"
     return run
 

@@ -53,9 +53,12 @@ class DiagPlusLowRank:
         return self.U.shape[1]
 
     def toarray(self):
-        """The dense n×n array (O(n²k) work and n² memory)."""
-        out = self.U @ self.V.T
-        out[np.diag_indices_from(out)] += self.d
+        """The dense n×n array (O(n²k) work and n² memory): one pass to write U Vᵀ, then d on the diagonal."""
+        if self.U.shape[1] == 1:
+            out = np.multiply.outer(self.U[:, 0], self.V[:, 0])
+        else:
+            out = self.U @ self.V.T
+        out.flat[::self.shape[0] + 1] += self.d
         return out
 
     def __array__(self, dtype=None, copy=None):
