@@ -25,6 +25,7 @@ from .core.errors import (
 )
 from .core.graph import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .core.primitive import PRIMITIVES, Primitive, register
+from .core.seed import manual_seed
 from .core.tensor import Tensor, tensor
 from .ops.api import (
     abs,
@@ -79,6 +80,7 @@ from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 # the families of operations past the first round's: each module's __all__ lists its public functions
 from .ops.api_activations import *  # noqa: E402,F401,F403
+from .ops.api_conv import *  # noqa: E402,F401,F403
 from .ops.api_creation import *  # noqa: E402,F401,F403
 from .ops.api_linalg import *  # noqa: E402,F401,F403
 from .ops.api_math import *  # noqa: E402,F401,F403

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from ..core.errors import ParameterError
 from .csvfile import load_csv
+from .loader import *  # noqa: F401,F403  (TensorDataset, DataLoader: loader.__all__)
+from . import loader as _loader
 from .preprocessing import Standardizer, one_hot, standardize, train_test_split
 from .synthetic import and_gate, blobs, circles, linear_regression, moons, or_gate, spirals, xor
 from .tables import breast_cancer, digits, iris, wine
@@ -63,3 +65,4 @@ __all__ = [
     "linear_regression", "load", "load_csv", "moons", "one_hot", "or_gate", "spirals", "standardize",
     "train_test_split", "wine", "xor",
 ]
+__all__ += _loader.__all__

@@ -612,4 +612,5 @@ def op_notation(name, args):
 
 
 # the families' entries (each module adds its rows to NOTATION; imported last, as they read the helpers above)
-from . import opnotation_activations, opnotation_linalg, opnotation_math, opnotation_reduce, opnotation_shape  # noqa: E402,F401,I001
+from . import opnotation_activations, opnotation_conv, opnotation_linalg, opnotation_math  # noqa: E402,F401,I001
+from . import opnotation_reduce, opnotation_shape  # noqa: E402,F401,I001

@@ -47,3 +47,11 @@ __all__ = [
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "init", "functional", "to_torch", "from_torch",
 ]
+
+# the layers, losses and utilities past the first round's: each module's __all__ lists its names
+from . import conv_layers, losses_more, norm_layers, utils  # noqa: E402
+from .conv_layers import *  # noqa: E402,F401,F403
+from .losses_more import *  # noqa: E402,F401,F403
+from .norm_layers import *  # noqa: E402,F401,F403
+
+__all__ += conv_layers.__all__ + norm_layers.__all__ + losses_more.__all__ + ["utils"]

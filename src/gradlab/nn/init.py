@@ -26,25 +26,18 @@ import numbers
 
 import numpy as np
 
-from ..core.constraints import FAN_MODES, NON_NEGATIVE_INT, SEED, check, declare, refusal
+from ..core.constraints import FAN_MODES, SEED, declare, refusal
+from ..core import seed as _seed
 from ..core.errors import ParameterError, ShapeError
 
-_GLOBAL = {"rng": np.random.default_rng(0)}
-
-
-@declare(seed=NON_NEGATIVE_INT)
 def manual_seed(seed: int) -> None:
-    """Reset the generator used when ``rng=None`` (like ``torch.manual_seed``)."""
-    _GLOBAL["rng"] = np.random.default_rng(int(seed))
+    """Reset gradlab's default generator (``gl.manual_seed``; like ``torch.manual_seed``)."""
+    _seed.manual_seed(seed)
 
 
 def as_generator(rng, owner="init") -> np.random.Generator:
-    """A ``numpy.random.Generator`` from None (the global one), a seed or a Generator."""
-    if rng is None:
-        return _GLOBAL["rng"]
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(int(check(owner, "rng", rng, SEED)))
+    """A ``numpy.random.Generator`` from None (gradlab's default one), a seed or a Generator."""
+    return _seed.as_generator(rng, owner)
 
 
 def _shape(shape, owner):

@@ -1,9 +1,11 @@
-"""Creating and converting tensors: ``astype``, zeros, ones, full, eye, arange, linspace, the ``*_like`` family, and seeded random tensors.
+"""Creating and converting tensors: zeros, ones, full, eye, arange, linspace, the ``*_like`` family, seeded
+random tensors, and ``astype``.
 
 Every function takes ``dtype`` (None: float64, gradlab's default, except ``randint``: int64) and
 ``requires_grad`` (floating-point dtypes only). Shapes may be given as PyTorch writes them
 (``gl.zeros(2, 3)``) or as NumPy does (``gl.zeros((2, 3))``). The random functions take ``seed``: an
-int for a reproducible draw, a ``numpy.random.Generator`` to continue one, or None for fresh entropy.
+int for a reproducible draw, a ``numpy.random.Generator`` to continue one, or None for gradlab's default
+generator (seeded with 0 at import, reset by ``gl.manual_seed``).
 None of them records anything in a graph: the results are leaves.
 """
 
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..core.constraints import BOOL, SEED, declare
 from ..core.errors import InputTypeError, ParameterError
+from ..core.seed import as_generator
 from ..core.tensor import Tensor, _refuse_grad, _resolve_dtype, apply, as_array
 from . import elementwise as E
 from .api import extend_namespace
@@ -142,7 +145,7 @@ def full_like(x, fill_value, dtype=None, requires_grad=False):
 
 
 def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return as_generator(seed)  # None: gradlab's default generator (reset by gl.manual_seed)
 
 
 def _float_dtype(op, dtype):
