@@ -219,3 +219,14 @@ def test_tensor_methods_refuse_bad_arguments(call, message):
     with pytest.raises(gl.GradlabError) as info:
         call(g)
     assert message in str(info.value)
+
+
+def test_manual_seed_resets_the_default_generator_for_weights_and_random_tensors():
+    gl.manual_seed(7)
+    w1, r1 = gl.nn.Linear(3, 2).weight.data.copy(), gl.randn(4).data
+    gl.manual_seed(7)
+    w2, r2 = gl.nn.Linear(3, 2).weight.data.copy(), gl.randn(4).data
+    np.testing.assert_array_equal(w1, w2)
+    np.testing.assert_array_equal(r1, r2)
+    with pytest.raises(gl.ParameterError, match="seed"):
+        gl.manual_seed(-1)
