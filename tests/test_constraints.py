@@ -171,6 +171,12 @@ VALID = {
     "title": "A report",
     "blocks": lambda: [("text", "hello")],
     "explanation": None,
+    # layers (issue 19)
+    "in_channels": 2, "out_channels": 4, "kernel_size": 3, "output_size": 2, "num_features": 3,
+    "normalized_shape": 3, "num_embeddings": 5, "embedding_dim": 2, "dim": 1, "unflattened_size": (2, 2),
+    # optim part of issue 19
+    "dataset": lambda: gl.data.TensorDataset(np.zeros((4, 2))),
+    "parameters": lambda: [_tensor()], "max_norm": 1.0, "clip_value": 1.0, "max_lr": 0.1,
 }
 _FIT_MODEL = gl.nn.Sequential(gl.nn.Linear(2, 1, rng=0))
 PER_ENTRY = {

@@ -151,8 +151,8 @@ def test_config_round_trip(model):
 
 
 def test_from_config_rejects_unknown_types():
-    with pytest.raises(gl.ParameterError, match="unknown module type 'Conv2d'"):
-        gl.nn.from_config({"type": "Conv2d"})
+    with pytest.raises(gl.ParameterError, match="unknown module type 'Transformer'"):
+        gl.nn.from_config({"type": "Transformer"})
     with pytest.raises(gl.ParameterError, match="'type'"):
         gl.nn.from_config([1, 2])
 
@@ -274,3 +274,10 @@ def test_constructors_refuse_values_they_would_misread(make, words):
         make()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+def test_identity_takes_and_ignores_arguments_as_torch():
+    torch = pytest.importorskip("torch")
+    x = np.arange(3.0)
+    ours, theirs = gl.nn.Identity(54, unused=1), torch.nn.Identity(54, unused=1)
+    np.testing.assert_array_equal(ours(x).data, theirs(torch.tensor(x)).numpy())

@@ -104,6 +104,9 @@ class Identity(Activation):
 
     kind = C.IDENTITY
 
+    def __init__(self, *args, **kwargs):  # as torch.nn.Identity: any arguments, ignored
+        super().__init__()
+
     def forward(self, z):
         return z if isinstance(z, Tensor) else Tensor(z)
 

@@ -5,6 +5,10 @@ every :class:`~gradlab.Tensor` assigned as an attribute is a parameter, every
 Module assigned as an attribute is a child, in assignment order. Names are
 dotted paths: ``'0.weight'`` is the weight of child ``'0'`` of a Sequential.
 
+Buffers (:meth:`Module.register_buffer`) are state that is not learned —
+BatchNorm's running statistics: they are in :meth:`Module.state_dict` under
+their dotted names, as in PyTorch, but not in :meth:`Module.parameters`.
+
 Architectures that can be written down (Sequential and MLP of Linear layers
 and activations) describe themselves with :meth:`Module.to_config` — a JSON
 dict — and :func:`from_config` rebuilds them; model files store that dict, so
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.constraints import POSITIVE_INT, check
+from ..core.constraints import BOOL, POSITIVE_INT, check
 from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError
 from ..core.graph import no_grad
 from ..core.tensor import Tensor
@@ -64,6 +68,8 @@ class Module:
     def __init__(self):
         object.__setattr__(self, "_param_names", [])
         object.__setattr__(self, "_module_names", [])
+        object.__setattr__(self, "_buffer_names", [])
+        object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------- registration
@@ -72,6 +78,12 @@ class Module:
         if "_param_names" not in d:
             raise GraphError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         params, mods = d["_param_names"], d["_module_names"]
+        if name in d.get("_buffer_names", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise InputTypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to the buffer "
+                                     f"{name!r}; expected a Tensor or None")
+            object.__setattr__(self, name, value)
+            return
         new = name not in d  # a new attribute is in neither list: no list search, so building is linear time
         if isinstance(value, Tensor) or (value is None and not new and name in params):
             if not new and name in mods:
@@ -91,10 +103,56 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
-        for reg in (self._param_names, self._module_names):
+        for reg in (self._param_names, self._module_names, self.__dict__.get("_buffer_names", [])):
             if name in reg:
                 reg.remove(name)
         object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Add state that is not a parameter, as ``torch.nn.Module.register_buffer``.
+
+        Args:
+            name: attribute name (a string without '.', not already an attribute).
+            tensor: a Tensor (kept as is; it should not require a gradient), an
+                array-like (made a Tensor of its own dtype) or None (no buffer yet:
+                left out of the state dict).
+            persistent: whether :meth:`state_dict` includes it.
+        """
+        d = self.__dict__
+        if "_param_names" not in d:
+            raise GraphError(f"{type(self).__name__}: call super().__init__() before registering buffers")
+        if not isinstance(name, str) or not name or "." in name:
+            raise ParameterError(f"register_buffer of {type(self).__name__}: the name must be a non-empty string "
+                                 f"without '.', got {name!r}")
+        if name in d and name not in d.get("_buffer_names", ()):
+            raise ParameterError(f"register_buffer of {type(self).__name__}: {name!r} is already an attribute")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            arr = np.asarray(tensor)
+            if arr.dtype.kind not in "fiub":
+                raise InputTypeError(f"register_buffer of {type(self).__name__}: buffer {name!r} must be numeric, "
+                                     f"got dtype {arr.dtype}")
+            tensor = Tensor.wrap(np.array(arr))
+        if "_buffer_names" not in d:  # a module built before buffers existed
+            object.__setattr__(self, "_buffer_names", [])
+            object.__setattr__(self, "_non_persistent", set())
+        if name not in d["_buffer_names"]:
+            d["_buffer_names"].append(name)
+        (d["_non_persistent"].discard if persistent else d["_non_persistent"].add)(name)
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "") -> list:
+        """[(dotted name, Tensor)] of the buffers of this module and its descendants (None ones left out)."""
+        out = []
+        for mprefix, m in self.named_modules(prefix=prefix):
+            for n in m.__dict__.get("_buffer_names", ()):
+                b = m.__dict__[n]
+                if b is not None:
+                    out.append((f"{mprefix}.{n}" if mprefix else n, b))
+        return out
+
+    def buffers(self) -> list:
+        """The buffer Tensors, in the order of :meth:`named_buffers`."""
+        return [b for _, b in self.named_buffers()]
 
     # ---------------------------------------------------------- discovery
     def named_children(self) -> list:
@@ -104,12 +162,27 @@ class Module:
     def children(self) -> list:
         return [m for _, m in self.named_children()]
 
-    def named_modules(self, prefix: str = "") -> list:
-        """[(dotted name, Module)] of this module ('' ) and every descendant."""
-        out = [(prefix, self)]
-        for name, child in self.named_children():
-            out.extend(child.named_modules(f"{prefix}.{name}" if prefix else name))
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True) -> list:
+        """[(dotted name, Module)] of this module ('') and every descendant, depth first, as PyTorch's.
+
+        A module reachable twice appears once (its first name) unless ``remove_duplicate`` is False;
+        ``memo`` is the set of modules already listed (PyTorch's argument).
+        """
+        if isinstance(memo, str):  # named_modules('prefix'), the older signature
+            memo, prefix = None, memo
+        memo = set() if memo is None else memo
+        out = []
+        self._walk_modules(memo, prefix, remove_duplicate, out)
         return out
+
+    def _walk_modules(self, memo, prefix, remove_duplicate, out):
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        out.append((prefix, self))
+        for name, child in self.named_children():
+            child._walk_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate, out)
 
     def modules(self) -> list:
         return [m for _, m in self.named_modules()]
@@ -148,19 +221,51 @@ class Module:
             p.grad = None
 
     def train(self, mode: bool = True) -> "Module":
-        """Set training mode on this module and its descendants; returns self."""
-        for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+        """Set training mode on this module, then call ``train(mode)`` on each child; returns self (as PyTorch)."""
+        check(f"{type(self).__name__}.train", "mode", mode, BOOL)
+        object.__setattr__(self, "training", bool(mode))
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> "Module":
         """Set evaluation mode (``training = False``); returns self."""
         return self.train(False)
 
+    def apply(self, fn) -> "Module":
+        """Call ``fn(module)`` on every child (recursively, children first), then on this module; returns self.
+
+        As ``torch.nn.Module.apply``: ``net.apply(init_fn)`` re-initialises every layer ``init_fn`` recognises.
+        """
+        if not callable(fn):
+            raise InputTypeError(f"{type(self).__name__}.apply: fn must be a function of a Module, "
+                                 f"got {type(fn).__name__} {fn!r:.80}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     # -------------------------------------------------------- state dicts
+    def _state(self) -> dict:
+        """{dotted name: Tensor} of the parameters and persistent buffers, in PyTorch's order: each module's
+        parameters, then its buffers, then its children's (a shared parameter once, under its first name)."""
+        out, seen = {}, set()
+        for prefix, m in self.named_modules():
+            d = m.__dict__
+            for n in m._param_names:
+                p = d[n]
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    out[f"{prefix}.{n}" if prefix else n] = p
+            skip = d.get("_non_persistent", ())
+            for n in d.get("_buffer_names", ()):
+                if d[n] is not None and n not in skip:
+                    out[f"{prefix}.{n}" if prefix else n] = d[n]
+        return out
+
     def state_dict(self) -> dict:
-        """{dotted name: a copy of the parameter's values (NumPy array)}."""
-        return {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+        """{dotted name: a copy of the values (NumPy array)} of every parameter and persistent buffer."""
+        return {name: np.array(p.data, copy=True) for name, p in self._state().items()}
 
     def load_state_dict(self, state: dict, strict: bool = True) -> "Module":
         """Copy values into the parameters, in place (optimizers keep working).
@@ -174,7 +279,7 @@ class Module:
         """
         if not isinstance(state, dict):
             raise InputTypeError(f"load_state_dict: expected a dict name -> array, got {type(state).__name__}")
-        params = dict(self.named_parameters())
+        params = self._state()
         if strict:
             missing = [n for n in params if n not in state]
             unexpected = [n for n in state if n not in params]
