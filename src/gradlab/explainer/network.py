@@ -216,6 +216,10 @@ def resolve_loss(loss_fn, reduction=None):
             raise ParameterError(f"explain: unknown loss {loss_fn!r}; supported: {', '.join(supported_losses())}") \
                 from None
         own = "mean"
+    elif getattr(loss_fn, "has_options", False):
+        raise InputTypeError(f"explain: cannot explain {loss_fn!r}: weight, ignore_index and label_smoothing change "
+                             "what cross-entropy computes, and the explainer writes plain cross-entropy; explain it "
+                             "without them")
     elif type(loss_fn) in KNOWN_LOSSES or _catalog_loss(loss_fn):
         kind, own = loss_fn.kind, loss_fn.reduction
     else:

@@ -32,7 +32,7 @@ from .notation import Call, Frac, Node, Num, Op, Paren, Row, Sup, Sym, Text, tra
 from ..ops.catalog import activation_kind
 from ..ops.catalog import MSE
 from ..ops.catalog import BCE
-from ..ops.catalog import BCE_WITH_LOGITS as K
+from ..ops.catalog import BCE_WITH_LOGITS as BWL
 from ..ops.catalog import CROSS_ENTROPY as K
 
 DOT = Paren(Op("·"))  # the upstream gradient, in a local derivative that is a linear map
@@ -527,7 +527,7 @@ def _bce_with_logits(A):
 
     z, y = A.ins
     sub = {"p": call("σ", z), "y": y}
-    return tree_node(K.formula, sub), [tree_node(K.simplified, sub), neg(z)]
+    return tree_node(BWL.formula, sub), [tree_node(BWL.simplified, sub), neg(z)]
 
 
 def _softmax_ce(A, reduced=False):
@@ -545,6 +545,35 @@ def _softmax_ce(A, reduced=False):
     if reduced:
         return Row(Text("Σ"), wrap(f, 3)), [dz, dt]
     return f, [dz, dt]
+
+
+def _l1(A):
+
+    d = minus(*A.ins)
+    return call("abs", d), [call("sign", d), neg(call("sign", d))]
+
+
+def _huber(A, threshold="δ", name="huber"):
+
+    d, t = minus(*A.ins), Sym(threshold)
+    g = call("clip", d if threshold == "δ" else frac(d, t), neg(t) if threshold == "δ" else neg(_one()),
+             t if threshold == "δ" else _one())
+    return call(name, d, t), [g, neg(g)]
+
+
+def _kl_div(A):
+
+    x, y = A.ins
+    if A.params.get("log_target", False):
+        e = power(Sym("e"), y)
+        return times(e, Paren(minus(y, x))), [neg(e), times(e, Paren(plus(minus(y, x), _one())))]
+    return times(y, Paren(minus(call("ln", y), x))), [neg(y), minus(plus(call("ln", y), _one()), x)]
+
+
+def _nll(A):
+
+    x, w = A.ins
+    return neg(Row(Text("Σ"), times(w, x))), [neg(w), neg(x)]
 
 
 def _dense_stack(A):
@@ -590,7 +619,8 @@ NOTATION = {
     "concatenate": _concatenate, "stack": _stack,
     "linear": _linear, "mse_loss": _mse_loss, "binary_cross_entropy": _bce, "bce_with_logits": _bce_with_logits,
     "softmax_cross_entropy": _softmax_ce, "cross_entropy_loss": lambda A: _softmax_ce(A, reduced=True),
-    "dense_stack": _dense_stack,
+    "dense_stack": _dense_stack, "l1_loss": _l1, "huber_loss": _huber,
+    "smooth_l1_loss": lambda A: _huber(A, "β", "smooth_l1"), "kl_div": _kl_div, "nll_loss": _nll,
 }
 
 LOCAL_JACOBIAN = "local Jacobian"

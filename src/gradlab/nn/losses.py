@@ -219,9 +219,44 @@ class CrossEntropyLoss(Loss):
     or class probabilities (N, C) (e.g. one-hot rows).
     'mean' averages over the N samples. ∂L/∂z = (softmax(z) − p)/N for
     'mean', p the one-hot (or given) target rows.
+
+    As torch's, it also takes logits (N, C, d1, ...) with targets (N, d1, ...)
+    or (N, C, d1, ...), and the keyword options ``weight`` (C,),
+    ``ignore_index`` (default −100: such targets count for nothing) and
+    ``label_smoothing`` ε in [0, 1], computed as PyTorch does: with class
+    indices, (1 − ε)·weight[t]·(−ln s_t) + (ε/C)·Σ_c weight[c]·(−ln s_c),
+    'mean' dividing by Σ weight[t] over the counted targets; with
+    probabilities p, −Σ_c weight[c]·((1 − ε)p_c + ε/C)·ln s_c, 'mean'
+    dividing by N. While any of these options is set (:attr:`has_options`, read
+    at every call, so setting one later counts too), neither the fused training
+    step nor the explainer reads the loss as plain cross-entropy: it is
+    computed by the general path, and the explainer refuses it.
     """
 
     kind = C.CROSS_ENTROPY
+
+    @declare(reduction=constraints.REDUCTIONS, ignore_index=constraints.INT,
+             label_smoothing=constraints.PROBABILITY)
+    def __init__(self, reduction: str = "mean", *, weight=None, ignore_index: int = -100,
+                 label_smoothing: float = 0.0):
+        super().__init__(reduction)
+        from .losses_more import check_weight  # cycle: losses_more builds on this module's Loss
+        self.register_buffer("weight", None if weight is None else Tensor(check_weight("CrossEntropyLoss", weight)))
+        self.ignore_index = int(ignore_index)
+        self.label_smoothing = float(label_smoothing)
+
+    @property
+    def has_options(self) -> bool:
+        """Whether ``weight``, ``ignore_index`` or ``label_smoothing`` differ from plain cross-entropy's."""
+        return self.weight is not None or self.ignore_index != -100 or self.label_smoothing != 0
+
+    def _general(self, p, target):
+        """Whether the options, the target or the logits' shape need the general path (ignored targets...)."""
+        if self.has_options or len(p.shape) > 2:
+            return True
+        raw = _data(target)
+        return not (isinstance(raw, Tensor) or np.shape(raw) == tuple(p.shape)) and bool(
+            np.any(np.asarray(raw) == self.ignore_index))
 
     def _probabilities(self, target, p):
         """Target as probabilities of the prediction's shape (one-hot rows for indices)."""
@@ -244,7 +279,16 @@ class CrossEntropyLoss(Loss):
             A Tensor slice of them as the target gives the same loss as the
             raw target, without the per-batch conversion and checks.
         """
-        return self._rows(np.asarray(_data(target)), tuple(logits_shape), np.dtype(dtype))
+        if self.has_options:
+            raise ParameterError("CrossEntropyLoss with weight, ignore_index or label_smoothing: its targets are "
+                                 "read batch by batch, not as prepared one-hot rows")
+        raw = np.asarray(_data(target))
+        if raw.shape != tuple(logits_shape) and np.any(raw == self.ignore_index):
+            bad = int(np.flatnonzero(raw.ravel() == self.ignore_index)[0])
+            raise ParameterError(f"CrossEntropyLoss: target {bad} is ignore_index={self.ignore_index}; one-hot "
+                                 "rows cannot leave a sample out (call the loss on the targets, which ignores it, "
+                                 "or drop those samples)")
+        return self._rows(raw, tuple(logits_shape), np.dtype(dtype))
 
     def _rows(self, raw, pshape, dtype):
         if raw.dtype.kind not in "biuf":
@@ -272,8 +316,18 @@ class CrossEntropyLoss(Loss):
             onehot[np.arange(pshape[0]), idx] = 1.0
         return onehot
 
+    def extra_repr(self):
+        base = super().extra_repr()
+        if not self.has_options:
+            return base
+        w = "" if self.weight is None else f", weight={self.weight.data.tolist()}"
+        return f"{base}, ignore_index={self.ignore_index}, label_smoothing={self.label_smoothing}{w}"
+
     def forward(self, prediction, target):
         p = self._prediction(prediction)
+        if self._general(p, target):
+            from .losses_more import cross_entropy_general  # cycle: losses_more builds on this module
+            return cross_entropy_general(self, p, target)
         t = self._probabilities(target, p)
         if self.reduction == "none":
             return apply(L.SOFTMAX_CE, p, t)
@@ -281,6 +335,9 @@ class CrossEntropyLoss(Loss):
 
     def derivative(self, prediction, target) -> np.ndarray:
         p = self._prediction(prediction)
+        if self._general(p, target):
+            from .losses_more import _autodiff_derivative  # cycle: losses_more builds on this module
+            return _autodiff_derivative(self, prediction, target)
         t = np.asarray(_data(self._probabilities(target, p)))
         z = p.data
         e = np.exp(z - z.max(axis=-1, keepdims=True))

@@ -502,3 +502,12 @@ CROSS_ENTROPY = register_loss(LossKind(
     "cross_entropy", "cross-entropy", LS.SOFTMAX_CE, "logits", "softmax", "samples",
     ("neg", ("call", "Σ", ("*", "y", ("call", "ln", "p")))), ("neg", ("/", "y", "p")), ("-", "p", "y"),
     aliases=("crossentropyloss", "ce", "crossentropy", "categorical_cross_entropy")))
+_D = ("-", "ŷ", "y")
+L1 = register_loss(LossKind(
+    "l1", "absolute error", LS.L1, "values", None, "elements",
+    ("call", "abs", _D), ("call", "sign", _D), aliases=("l1loss", "mae", "mean_absolute_error", "absolute_error")))
+HUBER = register_loss(LossKind(  # δ = 1, where SmoothL1Loss (β = 1) gives the same numbers
+    "huber", "Huber loss (δ = 1)", LS.HUBER, "values", None, "elements",
+    ("if", ("-", ("call", "abs", _D), 0.5), ("≥", ("call", "abs", _D), 1), ("*", 0.5, ("^", _D, 2))),
+    ("if", ("call", "sign", _D), ("≥", ("call", "abs", _D), 1), _D),
+    aliases=("huberloss", "smooth_l1", "smoothl1loss", "smooth_l1_loss", "huber_loss")))

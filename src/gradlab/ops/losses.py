@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 
 from ..core.primitive import elementwise_jacobian as EJ
-from ..core.primitive import namespace, register, unbroadcast
+from ..core.primitive import namespace, namespace_of, register, unbroadcast
 from . import _loops
 from .elementwise import sigmoid_array
 
@@ -182,3 +182,117 @@ CROSS_ENTROPY_LOSS = register(
     argnames=("z", "p"), forward_saving=cross_entropy_loss_forward_saving, vjp_all=cross_entropy_loss_vjp_all,
     doc="softmax cross-entropy of logits (..., C) against target probabilities, reduced over the samples: "
         "'mean' divides by their number N, 'sum' does not.")
+
+
+# ------------------------------------- regression losses and the log-probability losses (torch.nn's names)
+def l1_fwd(x, y):
+    d = x - y
+    return namespace(d).abs(d)
+
+
+def l1_dx(g, out, x, y):
+    d = x - y
+    return g * namespace(d).sign(d)  # 0 at x = y, as PyTorch
+
+
+def l1_dy(g, out, x, y):
+    return -l1_dx(g, out, x, y)
+
+
+def huber_fwd(x, y, delta=1.0):
+    d = x - y
+    xp = namespace(d)
+    z = xp.abs(d)
+    return xp.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))  # PyTorch's expression, bit for bit
+
+
+def huber_dx(g, out, x, y, delta=1.0):
+    d = x - y
+    xp = namespace(d)
+    return g * xp.minimum(xp.maximum(d, -delta), delta)
+
+
+def huber_dy(g, out, x, y, delta=1.0):
+    return -huber_dx(g, out, x, y, delta)
+
+
+def smooth_l1_fwd(x, y, beta=1.0):
+    d = x - y
+    xp = namespace(d)
+    z = xp.abs(d)
+    return xp.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)  # PyTorch's expression, bit for bit
+
+
+def smooth_l1_dx(g, out, x, y, beta=1.0):
+    d = (x - y) / beta
+    xp = namespace(d)
+    return g * xp.minimum(xp.maximum(d, -1.0), 1.0)
+
+
+def smooth_l1_dy(g, out, x, y, beta=1.0):
+    return -smooth_l1_dx(g, out, x, y, beta)
+
+
+def _safe_log(y):
+    """ln y, with ln 1 = 0 put where y = 0 (so y ln y is 0 there, as xlogy)."""
+    xp = namespace(y)
+    return xp.log(xp.where(y == 0, y * 0 + 1, y))  # (y·0 + 1: the namespaces of Tensors have no ones_like)
+
+
+def kl_div_fwd(x, y, log_target=False):
+    if log_target:
+        return namespace(y).exp(y) * (y - x)
+    return y * _safe_log(y) - y * x  # PyTorch: xlogy(y, y) − y x
+
+
+def kl_div_dx(g, out, x, y, log_target=False):
+    return -g * (namespace(y).exp(y) if log_target else y)
+
+
+def kl_div_dy(g, out, x, y, log_target=False):
+    if log_target:
+        return g * namespace(y).exp(y) * (y - x + 1)
+    return g * (_safe_log(y) + 1 - x)
+
+
+def _expand_at(g, axis):
+    """g (the reduced shape) with a 1 inserted at ``axis``, to broadcast over the classes."""
+    shape = list(g.shape)
+    shape.insert(axis, 1)
+    return namespace(g).reshape(g, tuple(shape))
+
+
+def nll_fwd(x, w, axis=1):
+    xp = namespace_of(x, w)
+    return -xp.sum(xp.where(w != 0, w * x, xp.zeros_like(x)), axis=axis)  # one nonzero term: −w_t x_t exactly
+
+
+def nll_dx(g, out, x, w, axis=1):
+    return -_expand_at(g, axis) * w
+
+
+def nll_dw(g, out, x, w, axis=1):
+    return -_expand_at(g, axis) * x
+
+
+L1 = register("l1_loss", l1_fwd, (l1_dx, l1_dy), EJ, latex=r"\lvert $x - $y \rvert",
+              dlatex=(r"\operatorname{sign}($x - $y)", r"-\operatorname{sign}($x - $y)"), argnames=("x", "y"),
+              doc="absolute error |x − y|; the gradient at x = y is 0 (sign(0), as PyTorch)")
+HUBER = register("huber_loss", huber_fwd, (huber_dx, huber_dy), EJ,
+                 latex=r"\begin{cases}\tfrac12($x - $y)^2 & |$x - $y| < \delta\\ \delta(|$x - $y| - \tfrac12\delta)"
+                       r" & \text{else}\end{cases}",
+                 dlatex=(r"\operatorname{clip}($x - $y, -\delta, \delta)", r"-\operatorname{clip}($x - $y, -\delta, \delta)"),
+                 argnames=("x", "y"), doc="Huber loss with threshold delta > 0 (smooth: the gradient is continuous)")
+SMOOTH_L1 = register("smooth_l1_loss", smooth_l1_fwd, (smooth_l1_dx, smooth_l1_dy), EJ,
+                     latex=r"\begin{cases}\tfrac{0.5($x - $y)^2}{\beta} & |$x - $y| < \beta\\ |$x - $y| - \tfrac12\beta"
+                           r" & \text{else}\end{cases}",
+                     dlatex=(r"\operatorname{clip}(($x - $y)/\beta, -1, 1)", r"-\operatorname{clip}(($x - $y)/\beta, -1, 1)"),
+                     argnames=("x", "y"), doc="smooth L1 loss with threshold beta > 0 (Huber / beta); beta = 0 is l1_loss")
+KL_DIV = register("kl_div", kl_div_fwd, (kl_div_dx, kl_div_dy), EJ,
+                  latex=r"$y (\ln $y - $x)", dlatex=(r"-$y", r"\ln $y + 1 - $x"), argnames=("x", "y"),
+                  doc="pointwise KL divergence y(ln y − x) of log-probabilities x (0 where y = 0); with "
+                      "log_target, e^y (y − x). The gradient for y at y = 0 is not defined (−inf here)")
+NLL = register("nll_loss", nll_fwd, (nll_dx, nll_dw),
+               latex=r"-\sum_c $w_c $x_c", dlatex=(r"-$w", r"-$x"), argnames=("x", "w"),
+               doc="negative log-likelihood −Σ_c w_c x_c along the class axis, w the weighted one-hot rows of the "
+                   "targets (zero for ignored ones): −weight[t]·x_t per sample")

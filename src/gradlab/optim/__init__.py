@@ -1,17 +1,23 @@
 """Optimizers and learning-rate schedules, named as in ``torch.optim``.
 
-Optimizers update parameter arrays in place; ``gl.optim.lr_scheduler`` is
-an alias of :mod:`gradlab.optim.schedules` for PyTorch users.
+Optimizers update parameter arrays in place and take parameter groups
+(``optimizer.param_groups``); ``gl.optim.lr_scheduler`` is an alias of
+:mod:`gradlab.optim.schedules` (which also holds ReduceLROnPlateau and
+OneCycleLR) for PyTorch users.
 """
 
 from __future__ import annotations
 
 from . import schedules
 from . import schedules as lr_scheduler
-from .adam import Adam
+from .adam import Adam, AdamW
+from .adaptive import Adagrad, RMSprop
 from .optimizer import Optimizer
-from .schedules import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from .plateau import OneCycleLR, ReduceLROnPlateau
+from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
-           "schedules", "lr_scheduler"]
+schedules.ReduceLROnPlateau, schedules.OneCycleLR = ReduceLROnPlateau, OneCycleLR  # torch's lr_scheduler has them
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LRScheduler", "StepLR", "ExponentialLR",
+           "CosineAnnealingLR", "LinearLR", "ReduceLROnPlateau", "OneCycleLR", "schedules", "lr_scheduler"]

@@ -1,11 +1,17 @@
-"""Adam (Kingma & Ba), with PyTorch's semantics.
+"""Adam (Kingma & Ba) and AdamW (Loshchilov & Hutter), with PyTorch's semantics.
 
-For each parameter p with gradient g, at step t (β₁, β₂ = ``betas``):
+For each parameter p with gradient g, at step t (β₁, β₂ = ``betas``, η, λ of p's group):
 
-    g ← g + λ p                           (weight_decay λ: L2, as torch.optim.Adam)
+    p ← p (1 − η λ)                       (AdamW only: decoupled weight decay)
+    g ← g + λ p                           (Adam only: L2, as torch.optim.Adam)
     m ← β₁ m + (1 − β₁) g                 first moment
     v ← β₂ v + (1 − β₂) g²                second moment
+    v̂ ← max(v̂, v)                         (amsgrad; then v̂ stands for v below)
     p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+
+The flat and compiled paths (all parameters in one array) run when there is
+one parameter group and amsgrad is off; otherwise each parameter is updated
+with its group's values (the same arithmetic).
 """
 
 from __future__ import annotations
@@ -15,55 +21,77 @@ import math
 import numpy as np
 
 from ..core import native
-from ..core.constraints import FRACTION, NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, SequenceOf, declare
-from .optimizer import Optimizer, check_buffers, copy_buffers, refuse_unsupported
+from ..core.constraints import BOOL, FRACTION, NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, SequenceOf, declare
+from .optimizer import Optimizer, _GroupValue, check_buffers, copy_buffers, refuse_unsupported
 
 BETAS = SequenceOf(FRACTION, length=2)  # 'a pair of numbers in [0, 1)'
 
 
 class Adam(Optimizer):
-    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0).
+    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False).
 
     Args:
-        params: a Module or an iterable of parameter Tensors.
+        params: a Module, an iterable of parameter Tensors, or a list of parameter groups (dicts with
+            "params" and any of the hyper-parameters below).
         lr: step size η > 0.
         betas: (β₁, β₂), each in [0, 1).
         eps: ε ≥ 0 added to the denominator.
         weight_decay: L2 penalty λ ≥ 0 added to the gradient.
+        amsgrad: divide by the running maximum of the second moment (Reddi et al.).
     """
 
-    @declare(lr=POSITIVE_FLOAT, betas=BETAS, eps=NON_NEGATIVE_FLOAT, weight_decay=NON_NEGATIVE_FLOAT)
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, **unsupported):
-        refuse_unsupported("Adam", unsupported, "lr, betas, eps, weight_decay")
-        super().__init__(params, lr)
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+    betas, eps, weight_decay, amsgrad = (_GroupValue() for _ in range(4))
+    _decoupled = False  # AdamW: weight decay applied to p, not added to g
+
+    @declare(lr=POSITIVE_FLOAT, betas=BETAS, eps=NON_NEGATIVE_FLOAT, weight_decay=NON_NEGATIVE_FLOAT, amsgrad=BOOL)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 **unsupported):
+        self._setup(params, lr, betas, eps, weight_decay, amsgrad, unsupported)
+
+    def _setup(self, params, lr, betas, eps, weight_decay, amsgrad, unsupported):
+        owner = type(self).__name__
+        refuse_unsupported(owner, unsupported, "lr, betas, eps, weight_decay, amsgrad")
+        Optimizer.__init__(self, params, lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
         self.t = 0
         self._steps = [0] * len(self.params)
         self._flat = _FlatBuffers(self.params)
         self._m, self._v, self._tmp = self._flat.m_views, self._flat.v_views, self._flat.tmp_views
+        self._vmax = [None] * len(self.params)  # amsgrad's running maxima, made on a parameter's first step
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
         self.t += 1
         flat = self._flat
-        if flat.native:
+        one = len(self.param_groups) == 1 and not self.amsgrad
+        if one and self._decoupled and self.weight_decay:
+            self._decay()
+        if one and flat.native:
             t = self._steps[0] + 1
             if self._steps.count(t - 1) == len(self._steps) and self._step_native(t):
                 return
-        if flat.ready(self.params, self._steps):
+        if one and flat.ready(self.params, self._steps):
             self._step_flat(flat)
             return
-        for i, p, g in self._gradients(self.weight_decay):
+        for i, p, g, group in self._gradients(not self._decoupled):
+            if self._decoupled and group["weight_decay"] and not one:
+                p.data *= 1.0 - group["lr"] * group["weight_decay"]
             self._steps[i] += 1
             t = self._steps[i]
-            self._update(g, self._m[i], self._v[i], self._tmp[i], t)
+            if group["amsgrad"] and self._vmax[i] is None:
+                self._vmax[i] = np.zeros_like(p.data)
+            self._update(g, self._m[i], self._v[i], self._tmp[i], t, group, self._vmax[i])
             p.data -= self._tmp[i]
 
-    def _update(self, g, m, v, tmp, t):
+    def _decay(self):
+        """AdamW's p ← p (1 − ηλ) for every parameter with a gradient (one group)."""
+        factor = 1.0 - self.lr * self.weight_decay
+        for p in self.params:
+            if p.grad is not None:
+                p.data *= factor
+
+    def _update(self, g, m, v, tmp, t, group, vmax=None):
         """The moments from the gradient ``g``, in place, and into ``tmp`` the step to subtract from p."""
-        b1, b2 = self.betas
+        b1, b2 = group["betas"]
         m *= b1                                   # m ← β₁ m + (1 − β₁) g
         np.multiply(g, 1.0 - b1, out=tmp)
         m += tmp
@@ -74,10 +102,13 @@ class Adam(Optimizer):
         # η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε), with √(1 − β₂ᵗ) moved out of the denominator:
         # (η √(1 − β₂ᵗ)/(1 − β₁ᵗ)) · m / (√v + ε √(1 − β₂ᵗ)), one pass over the arrays fewer
         root = math.sqrt(1.0 - b2**t)
+        if vmax is not None:
+            np.maximum(vmax, v, out=vmax)
+            v = vmax
         np.sqrt(v, out=tmp)
-        tmp += self.eps * root
+        tmp += group["eps"] * root
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr * root / (1.0 - b1**t)
+        tmp *= group["lr"] * root / (1.0 - b1**t)
 
     def _step_flat(self, flat):
         """Every parameter at once: the same arithmetic on one array that holds all of them.
@@ -87,9 +118,9 @@ class Adam(Optimizer):
         eleven NumPy calls in all instead of eleven per parameter; the results
         are identical element by element (tests compare the two paths).
         """
-        g = flat.gather(self.params, self.weight_decay)
+        g = flat.gather(self.params, 0.0 if self._decoupled else self.weight_decay)
         t = self._steps[0] + 1
-        self._update(g, flat.m, flat.v, flat.tmp, t)
+        self._update(g, flat.m, flat.v, flat.tmp, t, self.param_groups[0])
         for i, p in enumerate(self.params):
             self._steps[i] = t
             p.data -= self._tmp[i]
@@ -104,24 +135,40 @@ class Adam(Optimizer):
         """
         b1, b2 = self.betas
         root = math.sqrt(1.0 - b2**t)
+        wd = 0.0 if self._decoupled else self.weight_decay  # AdamW decayed p before this call
         if not native.KERNELS.adam(self.params, self._m, self._v, b1, b2, self.lr * root / (1.0 - b1**t),
-                                   self.eps * root, self.weight_decay):
+                                   self.eps * root, wd):
             return False
         self._steps = [t] * len(self.params)
         return True
 
-    def _hyper(self):
-        return {"betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}
-
     def _state(self):
-        return {"steps": list(self._steps), "exp_avg": copy_buffers(self._m), "exp_avg_sq": copy_buffers(self._v)}
+        return {"steps": list(self._steps), "exp_avg": copy_buffers(self._m), "exp_avg_sq": copy_buffers(self._v),
+                "max_exp_avg_sq": copy_buffers(self._vmax)}
 
     def _load_state(self, state):
         for views, buffers in ((self._m, state["exp_avg"]), (self._v, state["exp_avg_sq"])):
-            for view, buf in zip(views, check_buffers("Adam", buffers, self.params)):
+            for view, buf in zip(views, check_buffers(type(self).__name__, buffers, self.params)):
                 view[...] = 0.0 if buf is None else buf
+        self._vmax = check_buffers(type(self).__name__, state.get("max_exp_avg_sq", [None] * len(self.params)),
+                                   self.params)
         self._steps = [int(s) for s in state["steps"]]
         self.t = max(self._steps, default=0)
+
+
+class AdamW(Adam):
+    """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False).
+
+    Adam with decoupled weight decay: before each update p ← p (1 − η λ), and λ is not added to the
+    gradient (torch.optim.AdamW). Arguments as :class:`Adam`; note the default λ = 0.01.
+    """
+
+    _decoupled = True
+
+    @declare(lr=POSITIVE_FLOAT, betas=BETAS, eps=NON_NEGATIVE_FLOAT, weight_decay=NON_NEGATIVE_FLOAT, amsgrad=BOOL)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 **unsupported):
+        self._setup(params, lr, betas, eps, weight_decay, amsgrad, unsupported)
 
 
 class _FlatBuffers:

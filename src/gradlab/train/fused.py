@@ -47,7 +47,7 @@ def fused_step(model, loss_fn):
         loss_fn: the loss; only CrossEntropyLoss and MSELoss (exactly those
             classes: a subclass may compute something else) are fused.
     """
-    row = _LOSS_ROWS.get(type(loss_fn))
+    row = None if getattr(loss_fn, "has_options", False) else _LOSS_ROWS.get(type(loss_fn))
     kind = type(model)
     if (row is None or not isinstance(model, Sequential) or kind.forward is not Sequential.forward
             or kind.__call__ is not Module.__call__):
@@ -69,7 +69,7 @@ def prepared_targets(loss_fn, y, out_shape, params):
         out_shape: the shape of the model's output for one row, (1, outputs).
         params: the model's parameter Tensors.
     """
-    if type(loss_fn) not in _LOSS_ROWS or not params:
+    if type(loss_fn) not in _LOSS_ROWS or getattr(loss_fn, "has_options", False) or not params:
         return None
     dtype = params[0].data.dtype
     if any(p.data.dtype != dtype for p in params):

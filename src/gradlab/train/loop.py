@@ -6,9 +6,13 @@ loss, check the loss is finite, keep a copy of the weights, ``backward``,
 per batch unless asked for (batch callbacks, a progress bar update every
 few batches).
 
-Randomness: one ``numpy.random.Generator`` made from ``seed`` draws the
-validation split, then one permutation per epoch. The same seed, data and
-initial weights therefore give bit-identical histories and weights.
+Randomness: one ``numpy.random.Generator`` draws the validation split, then
+one permutation per epoch (``rng.permutation(N)``): ``seed`` as gradlab's
+``rng`` arguments take it (an int: a new Generator; a Generator: continued;
+None: gradlab's default generator, reset by ``gl.manual_seed``). With a
+``gl.data.DataLoader`` in place of X, y, it is the loader's generator, drawn
+exactly as the loader draws when iterated. The same seed, data and initial
+weights therefore give bit-identical histories and weights.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import time
 
 import numpy as np
 
-from ..core.constraints import BOOL, FRACTION, POSITIVE_INT, SEED, AnyOf, Bool, Options, check, declare
+from ..core.constraints import BOOL, FRACTION, POSITIVE_INT, SEED, AnyOf, Bool, Options, check, declare, refusal
 
 VERBOSITY = AnyOf(Options(0, 1, 2), Bool(), text="0, 1 or 2")  # fit's progress: silent, bar, one line per epoch
 from ..core.errors import DivergenceError, InputTypeError, NonFiniteError, ParameterError, ShapeError
 from ..core.graph import no_grad
 from ..core.native import KERNELS
+from ..core.seed import as_generator
+from ..data.loader import DataLoader, fit_arguments
 from ..core.tensor import Tensor
 from .callbacks import Callback
 from .fused import PREPARED_BYTES, fused_step, prepared_targets
@@ -38,9 +44,7 @@ HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on
 
 # ------------------------------------------------------------------ inputs
 def _as_generator(seed):
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)
+    return as_generator(seed, "fit")
 
 
 def _first_bad(arr):
@@ -460,7 +464,7 @@ def _mark_stop(history, interrupt):
 
 @declare("fit", epochs=POSITIVE_INT, batch_size=POSITIVE_INT, shuffle=BOOL, seed=SEED, validation_split=FRACTION,
          verbose=VERBOSITY)
-def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, seed=None, validation_data=None,
+def fit(model, loss_fn, optimizer, X, y=None, epochs=1, batch_size=32, shuffle=True, seed=None, validation_data=None,
         validation_split=0.0, metrics=("accuracy",), callbacks=(), verbose=1) -> History:
     """Train ``model`` by mini-batch gradient descent; returns a :class:`History`.
 
@@ -468,14 +472,19 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
         model: a gl.nn.Module mapping X (B, features) to outputs (B, outputs).
         loss_fn: ``loss_fn(output, target) -> scalar Tensor`` (e.g. gl.nn.MSELoss()).
         optimizer: gl.optim.SGD/Adam over ``model.parameters()``.
-        X: (N, features) inputs (converted to the model's float dtype).
+        X: (N, features) inputs (converted to the model's float dtype), or a
+            ``gl.data.DataLoader`` over ``gl.data.TensorDataset(X, y)``:
+            then y, batch_size, shuffle and seed are left out and the
+            loader's batch_size, shuffle, drop_last and generator are used
+            (each epoch's order drawn as iterating the loader draws it).
         y: (N,) or (N, outputs) targets: for one output, (N,) labels are
             used as a column (N, 1); for C >= 2 outputs with
             CrossEntropyLoss, class indices (N,) or one-hot rows (N, C).
-        epochs: passes over the training data.
+        epochs: passes over the training data (1 when left out, as Keras).
         batch_size: rows per step (the last batch of an epoch may be smaller).
         shuffle: draw a new order of the rows every epoch.
-        seed: int or numpy Generator for the order and the validation split.
+        seed: None (gradlab's default generator, see ``gl.manual_seed``),
+            an int or a numpy Generator, for the order and the validation split.
         validation_data: (X_val, y_val) evaluated after every epoch.
         validation_split: fraction of (X, y) drawn at random (with ``seed``)
             and held out for validation instead.
@@ -509,11 +518,20 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, shuffle=True, se
     _check_params(epochs, batch_size, validation_split, validation_data, verbose)
     params = _parameters(model)
     _check_objects(loss_fn, optimizer, shuffle, params)
-    rng = _as_generator(seed)
+    drop_last = False
+    if isinstance(X, DataLoader):  # the loader's batch size, shuffling, drop_last and generator stand for fit's
+        X, y, batch_size, shuffle, rng, drop_last = fit_arguments(X, y, batch_size, shuffle, seed)
+    else:
+        rng = _as_generator(seed)
+        if y is None:
+            raise refusal("fit", "y", y, "the targets, an array (N,) or (N, outputs)")
     X, y, X_val, y_val, out_shape = _fit_data(model, params, X, y, validation_data, validation_split, rng)
     metric_fns = resolve_metrics(metrics, loss_fn)
     rows = prepared_targets(loss_fn, y, out_shape, params)
-    steps = -(-len(X) // batch_size)
+    steps = len(X) // batch_size if drop_last else -(-len(X) // batch_size)
+    if steps == 0:
+        raise ParameterError(f"fit: the DataLoader has drop_last=True and batch_size={batch_size} > the "
+                             f"{len(X)} training rows, so an epoch has no batch")
     history = _new_history(epochs, batch_size, len(X), steps, seed, metric_fns, X_val is not None)
     run = _Run(model, loss_fn, optimizer, params, metric_fns, _hooks(callbacks, model, history, history.params),
                make_reporter(verbose, epochs, steps), history, _Interrupt(), _choose_step(model, loss_fn, rows))
