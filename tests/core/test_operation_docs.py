@@ -7,7 +7,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-MODULES = ["api", "api_creation", "api_math", "api_activations", "api_reduce", "api_linalg", "api_shape"]
+MODULES = ["api", "api_creation", "api_math", "api_activations", "api_reduce", "api_linalg", "api_shape", "api_conv"]
 
 
 def _public_operations():

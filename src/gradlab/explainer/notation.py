@@ -245,6 +245,7 @@ _LATEX_BASE = {
 _LATEX_OP = {
     "=": "=", "+": "+", "−": "-", "×": r"\times", "←": r"\leftarrow", "≈": r"\approx", "⊙": r"\odot",
     ",": ",", "·": r"\cdot", "≥": r"\geq", "<": "<", "→": r"\to", ":": ":", "⋯": r"\cdots", "≠": r"\neq",
+    "⋆": r"\star",
 }
 _SUB = dict(zip("0123456789()+−-=aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 _SUP = dict(zip("0123456789()+−-=inTlLjk", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁻⁼ⁱⁿᵀˡᴸʲᵏ"))
