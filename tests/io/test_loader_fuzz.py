@@ -32,7 +32,8 @@ SEED = 20261130
 N_FLIPS = 2500
 LIMIT_S = 1.0
 LIMIT_BYTES = 100 * 1024 ** 2
-CODES = {"float64": "F64", "float32": "F32", "float16": "F16", "int8": "I8", "bool": "BOOL"}
+CODES = {"float64": "F64", "float32": "F32", "float16": "F16", "int8": "I8", "bool": "BOOL", "int64": "I64",
+         "int32": "I32"}
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -82,6 +83,14 @@ def _model(arch, arrays=None, metadata="null", **override):
 
 def _lin(n_in, n_out, **extra):
     return {"type": "Linear", "in_features": n_in, "out_features": n_out, **extra}
+
+
+def _conv(**extra):
+    return {"type": "Conv2d", "in_channels": 2, "out_channels": 4, "kernel_size": 3, **extra}
+
+
+def _bn(**extra):
+    return {"type": "BatchNorm2d", "num_features": 3, **extra}
 
 
 def _seq(*layers):
@@ -164,6 +173,21 @@ def _crafted_architectures():
         "leaky-string": _seq({"type": "LeakyReLU", "negative_slope": "0.1"}),
         "leaky-bool": _seq({"type": "LeakyReLU", "negative_slope": True}),
         "softmax-float-dim": _seq({"type": "Softmax", "dim": 1.5}), "relu-kwarg": _seq({"type": "ReLU", "x": 1}),
+        # the layers of convolutional networks
+        "conv-kernel-1e9": _seq(_conv(kernel_size=10 ** 9)), "conv-kernel-neg": _seq(_conv(kernel_size=[-1, 3])),
+        "conv-1e5-channels": _seq(_conv(in_channels=10 ** 5, out_channels=10 ** 5, kernel_size=1024)),
+        "conv-groups": _seq(_conv(groups=3)), "conv-pad-word": _seq(_conv(padding="full")),
+        "conv-pad-huge": _seq(_conv(padding=10 ** 6)), "conv-mode": _seq(_conv(padding_mode="circular")),
+        "convT-outpad": _seq(_conv(type="ConvTranspose2d", output_padding=5)),
+        "pool-pad": _seq({"type": "MaxPool2d", "kernel_size": 2, "padding": 3}),
+        "pool-stride-1e9": _seq({"type": "AvgPool2d", "kernel_size": 2, "stride": 10 ** 9}),
+        "adaptive-1e9": _seq({"type": "AdaptiveAvgPool2d", "output_size": [10 ** 9, 10 ** 9]}),
+        "unflatten-1e6": _seq({"type": "Unflatten", "dim": 1, "unflattened_size": [1] * 100_000}),
+        "layernorm-deep": _seq({"type": "LayerNorm", "normalized_shape": [1] * 100_000, "elementwise_affine": False}),
+        "dropout-p": _seq({"type": "Dropout", "p": 1.5}), "bn-momentum": _seq(_bn(momentum=-0.1)),
+        "bn-eps-zero": _seq(_bn(eps=0.0)), "bn-1e12": _seq(_bn(num_features=10 ** 12)),
+        "embedding-pad": _seq({"type": "Embedding", "num_embeddings": 3, "embedding_dim": 2, "padding_idx": 3}),
+        "embedding-1e18": _seq({"type": "Embedding", "num_embeddings": 10 ** 9, "embedding_dim": 10 ** 9}),
     }
     out = {f"arch-{k}": _model(v, W) for k, v in bad.items()}
     out.update({
@@ -194,6 +218,16 @@ def _crafted_tensors():
     out["valid-nested-15"] = _model(deep_ok, {f"{prefix}0.weight": np.zeros((3, 2)), f"{prefix}0.bias": np.zeros(3)})
     out["valid-empty"] = _model(_seq())
     out["valid-activation-only"] = _model({"type": "LeakyReLU", "negative_slope": 0.3})
+    bn = {"0.weight": np.ones(3), "0.bias": np.zeros(3), "0.running_mean": np.zeros(3), "0.running_var": np.ones(3),
+          "0.num_batches_tracked": np.array(2, dtype=np.int64)}
+    out["valid-batchnorm"] = _model(_seq(_bn()), bn)
+    out["dtype-bn-count-f64"] = _model(_seq(_bn()), {**bn, "0.num_batches_tracked": np.array(2.0)})
+    out["dtype-bn-count-i32"] = _model(_seq(_bn()), {**bn, "0.num_batches_tracked": np.array(2, dtype=np.int32)})
+    out["dtype-bn-mean-i64"] = _model(_seq(_bn()), {**bn, "0.running_mean": np.zeros(3, dtype=np.int64)})
+    out["dtype-bn-missing-var"] = _model(_seq(_bn()), {k: v for k, v in bn.items() if k != "0.running_var"})
+    out["dtype-bn-count-shape"] = _model(_seq(_bn()), {**bn, "0.num_batches_tracked": np.zeros(10 ** 5, np.int64)})
+    conv = {"0.weight": np.zeros((4, 2, 3, 3)), "0.bias": np.zeros(4)}
+    out["valid-conv"] = _model(_seq(_conv(), {"type": "MaxPool2d", "kernel_size": 2}, {"type": "Flatten"}), conv)
     return out
 
 
@@ -236,7 +270,8 @@ def test_every_file_is_a_valid_load_or_a_model_file_error(tmp_path):
     assert not bad, bad[:10]
     assert not slow, slow[:10]
     outcome = {(name[: -len(".safetensors")], op): o for name, op, o, _ in results}
-    for name in ("valid", "valid-nested-15", "valid-empty", "valid-activation-only", "forged-values"):
+    for name in ("valid", "valid-nested-15", "valid-empty", "valid-activation-only", "forged-values",
+                 "valid-batchnorm", "valid-conv"):
         assert outcome[(name, "load")] == "ok", name
     for name in cases:
         if name.startswith(("arch-", "entry-", "header-", "dtype-", "cut-")) or name in ("overlap", "gap"):

@@ -44,7 +44,7 @@ def test_from_torch_keeps_a_trained_torch_model():
     assert ours[0].weight.data.dtype == np.float32
     np.testing.assert_allclose(ours.predict(X.astype(np.float32)),
                                tmodel(torch.from_numpy(X.astype(np.float32))).detach().numpy(), rtol=1e-5)
-    with pytest.raises(gl.InputTypeError, match="layer 1 \\(Dropout\\) is not supported"):
-        gl.nn.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout()))
+    with pytest.raises(gl.InputTypeError, match="layer 1 \\(Dropout2d\\) is not supported"):
+        gl.nn.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout2d()))
     with pytest.raises(gl.InputTypeError, match="Step"):
         gl.nn.to_torch(gl.nn.Sequential(gl.nn.Linear(2, 2), gl.nn.Step()))

@@ -4,10 +4,13 @@
 it) without building anything: every field must have the type and range the
 constructor expects (``bias`` a JSON boolean, sizes JSON ints ≥ 1, dtype
 'float32' or 'float64', activation arguments finite JSON numbers except the
-few words in :data:`WORD_ARGUMENTS`, such as GELU's approximate), only the module types listed in :data:`PLAIN_TYPES`
-and the registered activations may appear, and the numbers of modules and of
-nested containers are capped. It returns the parameters the model will have
-(name, shape, dtype), so the loader can compare them with the tensors in the
+few words in :data:`WORD_ARGUMENTS`, such as GELU's approximate), only the
+module types listed in :data:`PLAIN_TYPES` and the registered activations may
+appear, and the numbers of modules and of nested containers are capped. The
+convolution, pooling, reshaping and normalisation layers are checked by
+:mod:`gradlab.io.layer_plans`. It returns the state the model will have —
+parameters and buffers, (name, shape, dtype), in the order of
+``state_dict()`` — so the loader can compare them with the tensors in the
 file before a single array is allocated. :func:`build` then makes exactly
 that model.
 """
@@ -18,7 +21,9 @@ import functools
 import inspect
 import math
 
-from . import limits
+from . import fields, limits
+from .fields import ArchitectureError
+from .layer_plans import LAYERS
 from ..nn.activations import Activation
 from ..nn.module import MODULE_TYPES
 from ..nn.activations import ACTIVATIONS
@@ -30,20 +35,17 @@ from ..nn.module import from_config
 from ..ops.api_activations import APPROXIMATIONS
 
 
-class ArchitectureError(ValueError):
-    """The architecture is not one a model file may hold (the message names the field)."""
-
-
 #: the containers and layers a model file may hold, besides activations
-PLAIN_TYPES = ("Sequential", "MLP", "Linear")
-_DTYPES = {None: "float64", "float64": "float64", "float32": "float32"}
-_ITEMSIZE = {"float64": 8, "float32": 4}
+PLAIN_TYPES = ("Sequential", "MLP", "Linear", *LAYERS)
+_ITEMSIZE = {"float64": 8, "float32": 4, "int64": 8}
 #: the activation arguments that are words, not numbers: {type: {field: the words allowed}}
 WORD_ARGUMENTS = {"GELU": {"approximate": APPROXIMATIONS.values}}
 
 
 class Plan:
-    """What :func:`plan` found: ``params`` [(name, shape, dtype)], ``modules`` (count), ``config``."""
+    """What :func:`plan` found: ``params`` [(name, shape, dtype)] of the parameters and buffers (the
+    ``state_dict()`` entries; dtype 'float64', 'float32' or, for num_batches_tracked, 'int64'), ``modules``
+    (count), ``config``."""
 
     def __init__(self, config):
         self.config = config
@@ -66,32 +68,11 @@ def _activation_classes() -> dict:
     return {name: cls for name, cls in MODULE_TYPES.items() if isinstance(cls, type) and issubclass(cls, Activation)}
 
 
-def _keys(cfg, allowed, where):
-    extra = sorted(set(cfg) - set(allowed) - {"type"})
-    if extra:
-        raise ArchitectureError(f"{where} has the unexpected field {extra[0]!r:.60}; a {cfg['type']} config has "
-                                f"only {sorted(allowed)}")
+_keys, _bool, _dtype = fields.keys, fields.boolean, fields.dtype
 
 
 def _int(cfg, key, where) -> int:
-    value = cfg.get(key)
-    if type(value) is not int or value < 1:
-        raise ArchitectureError(f"{where}.{key} must be a JSON int ≥ 1, got {value!r:.60}")
-    return value
-
-
-def _bool(cfg, key, where) -> bool:
-    value = cfg.get(key, True)
-    if type(value) is not bool:
-        raise ArchitectureError(f"{where}.{key} must be true or false, got {value!r:.60}")
-    return value
-
-
-def _dtype(cfg, where) -> str:
-    value = cfg.get("dtype")
-    if not (value is None or isinstance(value, str)) or value not in _DTYPES:
-        raise ArchitectureError(f"{where}.dtype must be 'float64' or 'float32', got {value!r:.60}")
-    return _DTYPES[value]
+    return fields.integer(cfg, key, where)
 
 
 def _linear(cfg, where, prefix, out: Plan):
@@ -184,6 +165,9 @@ def _module(cfg, where, prefix, out: Plan, depth):
     elif kind == "Linear":
         out.count(where)
         _linear(cfg, where, prefix, out)
+    elif kind in LAYERS:
+        out.count(where)
+        LAYERS[kind][1](cfg, where, prefix, out)
     elif kind in out.activations:
         _activation(cfg, where, out)
     else:
@@ -252,15 +236,19 @@ def build(config):
         return _assemble(Sequential(), [build(c) for c in config["layers"]])
     if kind == "MLP":
         return _build_mlp(config)
+    if kind in LAYERS:  # the class itself, not MODULE_TYPES: a user's class of the same name is not built
+        return LAYERS[kind][0].from_config(config)
     return MODULE_TYPES[kind].from_config(config)  # Linear or an activation: one module
 
 
 def check_built(model, expected: Plan) -> list:
-    """``model.named_parameters()``, after checking they are exactly the planned ones, writable in place."""
-    named = model.named_parameters()
+    """[(name, Tensor)] of the model's parameters and buffers (``state_dict()``'s entries), after checking they
+    are exactly the planned ones, writable in place."""
+    named = list(model._state().items())
     got = [(n, p.data.shape, p.data.dtype.name) for n, p in named]
     if got != [(n, tuple(s), d) for n, s, d in expected.params]:
-        raise ArchitectureError("the model built from it does not have the parameters the architecture declares")
+        raise ArchitectureError("the model built from it does not have the parameters and buffers the "
+                                "architecture declares")
     if not all(p.data.flags.c_contiguous and p.data.flags.writeable for _, p in named):
         raise ArchitectureError("the model built from it has parameters that cannot be filled in place")
     return named

@@ -24,8 +24,14 @@ MAX_JSON_ITEMS = 500_000
 MAX_MODULES = 10_000
 #: containers (Sequential, MLP) nested in one another
 MAX_NESTING = 16
-#: dimensions of one tensor
+#: dimensions of one tensor (also: entries of LayerNorm's normalized_shape and Unflatten's unflattened_size)
 MAX_NDIM = 8
+#: each entry of a convolution's or pooling layer's kernel_size, stride, padding, dilation and output_padding,
+#: and of AdaptiveAvgPool2d's output_size: they set the size of what the forward pass allocates (a padded or
+#: dilated input, the output), which no parameter in the file bounds
+MAX_WINDOW = 1024
+#: Flatten's start_dim/end_dim and Unflatten's dim lie in [-MAX_DIM, MAX_DIM) (NumPy arrays have at most 64 axes)
+MAX_DIM = 64
 
 _STRUCTURAL = np.zeros(256, dtype=bool)
 _STRUCTURAL[[ord(c) for c in "[]{},:"]] = True

@@ -1,8 +1,10 @@
 """Model files in the safetensors format, with the architecture in the metadata.
 
 A file is a safetensors file (an 8-byte little-endian header length, a JSON
-header, then the raw tensor bytes): one tensor per parameter under its dotted
-name ('0.weight'), and string metadata:
+header, then the raw tensor bytes): one tensor per entry of ``state_dict()`` —
+each parameter and buffer (BatchNorm's running_mean, running_var and the int64
+num_batches_tracked) under its dotted name ('0.weight', '1.running_mean') —
+and string metadata:
 
 =================  ==========================================================
 format             'gradlab-model' — files of any other kind are rejected
@@ -21,9 +23,13 @@ file (after symlinks) of at most ``max_bytes`` (default 2 GiB); the header
 length field (at most 8 MiB); the nesting depth and size of every JSON text
 (scanned before ``json.loads``); every header entry (dtype, shape, offsets
 covering the data exactly); the architecture field by field (only Sequential,
-MLP, Linear and the activations; at most 10,000 modules, 16 nested
-containers); and that the tensors present are exactly the parameters it
-declares, F64 or F32 as declared. Only then is the model built (linear time),
+MLP, Linear, the activations, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d,
+AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, BatchNorm1d, BatchNorm2d,
+LayerNorm, Dropout and Embedding; at most 10,000 modules, 16 nested
+containers, kernel sizes, strides, paddings and dilations at most 1,024); and
+that the tensors present are exactly the parameters and buffers it declares,
+F64 or F32 as declared (I64 for num_batches_tracked). Only then is the model
+built (linear time),
 filled straight from the file, and its checksum compared. Limits:
 :mod:`gradlab.io.limits`; the full list: ``docs/safety.md``.
 
@@ -54,14 +60,14 @@ from ..nn.module import Module
 
 FORMAT = "gradlab-model"
 FORMAT_VERSION = "1"
-_CODES = {"float64": "F64", "float32": "F32"}
+_CODES = {"float64": "F64", "float32": "F32", "int64": "I64"}
 
 
 def checksum(tensors: dict) -> str:
     """sha256 over the sorted names, dtypes, shapes and bytes of ``tensors`` (detects damage, not forgery)."""
     h = hashlib.sha256()
     for name in sorted(tensors):
-        arr = np.ascontiguousarray(tensors[name])
+        arr = np.asarray(tensors[name], order="C")  # not ascontiguousarray: it makes a 0-d array 1-d
         h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
         h.update(arr)
     return h.hexdigest()
@@ -104,7 +110,11 @@ def _plan_to_save(model, config, tensors):
 
 
 def save(model, path, metadata=None) -> None:
-    """Write ``model`` (a Sequential/MLP of Linear layers and activations) to ``path``.
+    """Write ``model`` (a Sequential/MLP of the layers :mod:`gradlab.io.architecture` lists) to ``path``.
+
+    Every parameter and buffer is stored (BatchNorm's running statistics included), so the loaded model in
+    eval mode computes exactly what the saved one does. The training/eval mode itself is not stored: a loaded
+    model is in training mode, as a new one; call ``.eval()`` before predicting with BatchNorm or Dropout.
 
     Args:
         model: a gradlab Module whose ``to_config()`` describes it.
@@ -124,7 +134,7 @@ def save(model, path, metadata=None) -> None:
     path = _path_arg(path, "save")
     config = model.to_config()
     user = _dump_metadata(metadata)
-    tensors = {name: np.ascontiguousarray(arr) for name, arr in model.state_dict().items()}
+    tensors = {name: np.asarray(arr, order="C") for name, arr in model.state_dict().items()}
     _plan_to_save(model, config, tensors)
     header = {
         "format": FORMAT,
@@ -181,7 +191,8 @@ def _plan(meta, path) -> arch.Plan:
 
 
 def _check_tensors(plan, table, path, data_len):
-    """Every declared parameter is present with its dtype and shape, and nothing else is: before any allocation."""
+    """Every declared parameter and buffer is present with its dtype and shape, and nothing else is: before any
+    allocation."""
     names = [n for n, _, _ in plan.params]
     missing, extra = sorted(set(names) - set(table)), sorted(set(table) - set(names))
     if missing or extra:
@@ -190,14 +201,15 @@ def _check_tensors(plan, table, path, data_len):
     for name, _, dtype in plan.params:
         code = table[name][0]
         if code not in _CODES.values():
-            raise fail(path, f"tensor {name!r} has dtype {code}; a gradlab model stores F64 or F32 only")
+            raise fail(path, f"tensor {name!r} has dtype {code}; a gradlab model stores F64 or F32 only (I64 for "
+                             "num_batches_tracked)")
         if code != _CODES[dtype]:
             raise fail(path, f"tensor {name!r} is {code} but the architecture declares {dtype} "
                              f"({_CODES[dtype]}); values are never converted on load")
     declared = plan.nbytes
     if declared > data_len:
         raise fail(path, f"the tensors disagree with the architecture: it declares {declared:,} bytes of "
-                         f"parameters but the file holds {data_len:,}")
+                         f"parameters but the file holds {data_len:,} (buffers count as parameters here)")
     for name, shape, _ in plan.params:
         if table[name][1] != shape:
             raise fail(path, f"the tensors disagree with the architecture: tensor {name!r} must have shape {shape} "
@@ -214,13 +226,13 @@ def _build(plan, path):
 
 
 def _fill(named, f, start, table, path):
-    """Read each parameter's bytes from the file straight into the model's array."""
+    """Read each parameter's and buffer's bytes from the file straight into the model's array."""
     for name, p in named:
         arr = p.data
         if arr.nbytes == 0:
             continue
         f.seek(start + table[name][2])
-        if f.readinto(memoryview(arr).cast("B")) != arr.nbytes:
+        if f.readinto(memoryview(arr.reshape(-1)).cast("B")) != arr.nbytes:  # reshape: a view; 0-d made 1-d
             raise fail(path, f"the file is truncated: the data of tensor {name!r} ends early (it changed while "
                              "being read)")
         if sys.byteorder != "little":  # pragma: no cover - safetensors stores little-endian

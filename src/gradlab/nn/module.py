@@ -9,8 +9,9 @@ Buffers (:meth:`Module.register_buffer`) are state that is not learned —
 BatchNorm's running statistics: they are in :meth:`Module.state_dict` under
 their dotted names, as in PyTorch, but not in :meth:`Module.parameters`.
 
-Architectures that can be written down (Sequential and MLP of Linear layers
-and activations) describe themselves with :meth:`Module.to_config` — a JSON
+Architectures that can be written down (Sequential and MLP of gradlab's layers
+— Linear, the convolutions and poolings, the norms, Dropout, Embedding — and
+activations) describe themselves with :meth:`Module.to_config` — a JSON
 dict — and :func:`from_config` rebuilds them; model files store that dict, so
 loading one runs no code.
 
@@ -358,7 +359,7 @@ class Module:
         """A JSON-able description of the architecture (see :func:`from_config`)."""
         raise InputTypeError(
             f"{type(self).__name__} cannot describe itself as a config: only Sequential/MLP networks of "
-            "Linear layers and the built-in activations can; save its state_dict() instead"
+            "gradlab's built-in layers and activations can; save its state_dict() instead"
         )
 
     @classmethod
