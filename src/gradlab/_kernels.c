@@ -16,7 +16,9 @@
  *                 NumPy does);
  *   xent_grad     its backward pass, (softmax(z) Σp − p)·scale, bit for bit;
  *   bias_act      z + b and ReLU in place (the dense row's forward), and
- *   relu_grad     sign(a)·g (its backward), both bit for bit as NumPy.
+ *   relu_grad     sign(a)·g (its backward), both bit for bit as NumPy;
+ *   im2col        a convolution's window copy (ops/conv_im2col.py), and
+ *   col2im        its transposed convolution's scatter-add, in the NumPy path's order.
  *
  * Arrays are read through NumPy's C API: C-contiguous, aligned float64 or
  * float32 NumPy arrays, one dtype and matching shapes per call. A function that is
@@ -506,6 +508,135 @@ static PyObject *relu_grad(PyObject *self, PyObject *args) {
     Py_RETURN_TRUE;
 }
 
+/* ------------------------------------------------------- im2col, col2im */
+/* The window copies of a convolution (NCHW). For every image n, channel c, kernel tap (i, j) and output
+ * position (ho, wo), the input pixel read is (h, w) = (ho·sh + i·dh − pt, wo·sw + j·dw − pl):
+ *   im2col  cols[n, c, i, j, ho, wo] = x[n, c, h, w], 0 where (h, w) is padding;
+ *   col2im  out[n, c, h, w] += cols[n, c, i, j, ho, wo] where (h, w) is inside, taps in row-major order
+ *           (the order of conv_im2col.col2im's NumPy additions, so each pixel sums the same numbers in
+ *           the same order from the same zero). */
+/* The output columns [*lo, *hi) whose tap j reads inside the row (0 ≤ w < W), for w = wo·sw + j·dw − pl. */
+static inline void inside(Py_ssize_t j, Py_ssize_t W, Py_ssize_t Wo, Py_ssize_t sw, Py_ssize_t dw, Py_ssize_t pl,
+                          Py_ssize_t *lo, Py_ssize_t *hi) {
+    Py_ssize_t off = j * dw - pl; /* w = wo·sw + off */
+    Py_ssize_t a = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    Py_ssize_t b = W - 1 - off < 0 ? 0 : (W - 1 - off) / sw + 1;
+    *lo = a < Wo ? a : Wo;
+    *hi = b < Wo ? b : Wo;
+    if (*hi < *lo) *hi = *lo;
+}
+
+#define IM2COL_LOOP(T)                                                                            \
+    {                                                                                             \
+        for (Py_ssize_t nc = 0; nc < NC; nc++) {                                                  \
+            const T *xi = x + nc * H * W;                                                         \
+            for (Py_ssize_t i = 0; i < kh; i++)                                                   \
+                for (Py_ssize_t j = 0; j < kw; j++) {                                             \
+                    Py_ssize_t lo, hi, off = j * dw - pl;                                         \
+                    inside(j, W, Wo, sw, dw, pl, &lo, &hi);                                       \
+                    for (Py_ssize_t ho = 0; ho < Ho; ho++, cols += Wo) {                          \
+                        Py_ssize_t h = ho * sh + i * dh - pt;                                     \
+                        if (h < 0 || h >= H) {                                                    \
+                            memset(cols, 0, (size_t)Wo * sizeof(T));                              \
+                            continue;                                                             \
+                        }                                                                         \
+                        const T *row = xi + h * W + off;                                          \
+                        if (lo) memset(cols, 0, (size_t)lo * sizeof(T));                          \
+                        if (sw == 1)                                                              \
+                            memcpy(cols + lo, row + lo, (size_t)(hi - lo) * sizeof(T));           \
+                        else                                                                      \
+                            for (Py_ssize_t wo = lo; wo < hi; wo++) cols[wo] = row[wo * sw];      \
+                        if (hi < Wo) memset(cols + hi, 0, (size_t)(Wo - hi) * sizeof(T));        \
+                    }                                                                             \
+                }                                                                                 \
+        }                                                                                         \
+    }
+
+#define COL2IM_LOOP(T)                                                                            \
+    {                                                                                             \
+        for (Py_ssize_t nc = 0; nc < NC; nc++) {                                                  \
+            T *xi = x + nc * H * W;                                                               \
+            for (Py_ssize_t i = 0; i < kh; i++)                                                   \
+                for (Py_ssize_t j = 0; j < kw; j++) {                                             \
+                    Py_ssize_t lo, hi, off = j * dw - pl;                                         \
+                    inside(j, W, Wo, sw, dw, pl, &lo, &hi);                                       \
+                    for (Py_ssize_t ho = 0; ho < Ho; ho++, cols += Wo) {                          \
+                        Py_ssize_t h = ho * sh + i * dh - pt;                                     \
+                        if (h < 0 || h >= H) continue;                                            \
+                        T *row = xi + h * W + off;                                                \
+                        if (sw == 1)                                                              \
+                            for (Py_ssize_t wo = lo; wo < hi; wo++) row[wo] += cols[wo];          \
+                        else                                                                      \
+                            for (Py_ssize_t wo = lo; wo < hi; wo++) row[wo * sw] += cols[wo];     \
+                    }                                                                             \
+                }                                                                                 \
+        }                                                                                         \
+    }
+
+#define WINDOW_ARGS                                                                               \
+    Py_ssize_t NC, Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t Ho, Py_ssize_t Wo, \
+        Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t pt, Py_ssize_t pl
+
+static void im2col_f64(const double *x, double *cols, WINDOW_ARGS) IM2COL_LOOP(double)
+static void im2col_f32(const float *x, float *cols, WINDOW_ARGS) IM2COL_LOOP(float)
+VECTOR_CLONES
+static void col2im_f64(double *x, const double *cols, WINDOW_ARGS) COL2IM_LOOP(double)
+VECTOR_CLONES
+static void col2im_f32(float *x, const float *cols, WINDOW_ARGS) COL2IM_LOOP(float)
+
+/* The checks of im2col and col2im: image (N, C, H, W) and cols (N, C·kh·kw, Ho·Wo), one kind, positive
+ * window numbers, no overlap. Returns the kind, or -1. */
+static int window_arrays(PyObject *xo, PyObject *co, int x_writable, Arr *x, Arr *c, const Py_ssize_t *v) {
+    int kind = float_array(xo, x_writable, x);
+    if (kind < 0 || float_array(co, !x_writable, c) != kind || x->ndim != 4 || c->ndim != 3 || overlaps(x, c))
+        return -1;
+    Py_ssize_t kh = v[0], kw = v[1], Ho = v[2], Wo = v[3];
+    for (int k = 0; k < 8; k++)
+        if (v[k] < 1) return -1; /* kh, kw, Ho, Wo, strides and dilations ≥ 1; the paddings may be any */
+    if (c->shape[0] != x->shape[0] || c->shape[1] != x->shape[1] * kh * kw || c->shape[2] != Ho * Wo) return -1;
+    return kind;
+}
+
+/* im2col(x, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: fills cols from x (see above). */
+static PyObject *im2col(PyObject *self, PyObject *args) {
+    PyObject *xo, *co;
+    Py_ssize_t v[10];
+    if (!PyArg_ParseTuple(args, "OOnnnnnnnnnn:im2col", &xo, &co, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                          &v[7], &v[8], &v[9]))
+        return NULL;
+    Arr x, c;
+    int kind = window_arrays(xo, co, 0, &x, &c, v);
+    if (kind < 0) Py_RETURN_FALSE;
+    Py_ssize_t NC = x.shape[0] * x.shape[1], H = x.shape[2], W = x.shape[3];
+    Py_BEGIN_ALLOW_THREADS
+    if (kind == F64)
+        im2col_f64(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+    else
+        im2col_f32(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_TRUE;
+}
+
+/* col2im(out, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: adds cols into out (see above). */
+static PyObject *col2im(PyObject *self, PyObject *args) {
+    PyObject *xo, *co;
+    Py_ssize_t v[10];
+    if (!PyArg_ParseTuple(args, "OOnnnnnnnnnn:col2im", &xo, &co, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                          &v[7], &v[8], &v[9]))
+        return NULL;
+    Arr x, c;
+    int kind = window_arrays(xo, co, 1, &x, &c, v);
+    if (kind < 0) Py_RETURN_FALSE;
+    Py_ssize_t NC = x.shape[0] * x.shape[1], H = x.shape[2], W = x.shape[3];
+    Py_BEGIN_ALLOW_THREADS
+    if (kind == F64)
+        col2im_f64(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+    else
+        col2im_f32(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_TRUE;
+}
+
 /* ---------------------------------------------------------------- module */
 static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS,
@@ -523,6 +654,12 @@ static PyMethodDef methods[] = {
     {"bias_act", bias_act, METH_VARARGS,
      "bias_act(z, b, relu) -> bool: z += b row by row, then max(z, 0) when relu, in place."},
     {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, a, out) -> bool: out = sign(a) * g (out may be g)."},
+    {"im2col", im2col, METH_VARARGS,
+     "im2col(x, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: cols (N, C*kh*kw, Ho*Wo) = the windows of "
+     "x (N, C, H, W), 0 on padding."},
+    {"col2im", col2im, METH_VARARGS,
+     "col2im(out, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: out (N, C, H, W) += cols "
+     "(N, C*kh*kw, Ho*Wo) at the windows' pixels, taps in row-major order."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -22,7 +22,12 @@ each):
   NumPy code's bits and training ends at the same weights either way;
 * ``bias_act(z, b, relu)``: the dense row's z + b and ReLU in place (2 calls);
 * ``relu_grad(g, a, out)``: its backward sign(a)·g (2 calls); these two are
-  bit for bit what the NumPy calls give too.
+  bit for bit what the NumPy calls give too;
+* ``im2col(x, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl)``: a convolution's
+  window copy, and ``col2im(out, cols, ...)``: the transposed convolution's
+  scatter-add, one addition per kernel tap in the NumPy code's order
+  (``ops/conv_im2col.py``; the NumPy code is a strided view copied, and one
+  addition per tap over the whole image).
 
 Each takes C-contiguous float64 or float32 arrays of one dtype and matching
 shapes. Given anything else it changes nothing and returns False (None for

@@ -7,12 +7,19 @@ padded width): each window row is then one contiguous run, which copies several 
 pieces; the Wv − Wo columns past the last window are computed and dropped. col2im (the transposed
 convolution, the textbook's full convolution with the flipped kernel) is one product and one addition per
 kernel tap, over contiguous runs of the flattened image when the stride is 1.
+
+Where the C extension is built (``gradlab.core.native``), the window copy and col2im's additions are one
+compiled pass each (``_kernels.im2col``, ``_kernels.col2im``: the same numbers, col2im's in the same order);
+the NumPy code below stays the reference and runs everywhere else (tests/core/test_conv_kernels.py
+compares the two).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from ..core.native import KERNELS
 
 
 def pad_crop(x, padding, value=0.0):
@@ -50,6 +57,11 @@ def im2col(x, kernel, stride, padding, dilation, groups, outs=None):
         outs = tuple(out_size(x.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i]) for i in (0, 1))
     Ho, Wo = outs
     kg = (C // groups) * kernel[0] * kernel[1]
+    if KERNELS is not None and type(x) is np.ndarray and Ho > 0 and Wo > 0:  # one compiled pass
+        cols = np.empty((N, C * kernel[0] * kernel[1], Ho * Wo), dtype=x.dtype)
+        if KERNELS.im2col(x, cols, kernel[0], kernel[1], Ho, Wo, stride[0], stride[1], dilation[0], dilation[1],
+                          padding[0][0], padding[1][0]):
+            return cols.reshape(N, groups, kg, Ho * Wo), outs, Wo
     cropped = pad_crop(x, tuple((min(a, 0), min(b, 0)) for a, b in padding))
     (t, b), (l, r) = ((max(a, 0), max(c, 0)) for a, c in padding)
     H, W = cropped.shape[2:]
@@ -98,6 +110,15 @@ def col2im(y, w, b, stride, padding, dilation, groups, size):
     _, Cg, kH, kW = w.shape
     G, (sh, sw), (dh, dw), t, l = groups, stride, dilation, padding[0][0], padding[1][0]
     C = G * Cg
+    if KERNELS is not None and type(y) is np.ndarray and y.dtype == w.dtype and Hi > 0 and Wi > 0:
+        # cols (N, C·kH·kW, Hi·Wi) in (channel, tap) order, then one compiled scatter-add pass
+        wc = w.reshape(G, O // G, Cg * kH * kW).transpose(0, 2, 1)
+        cols = np.matmul(wc, y.reshape(N, G, O // G, Hi * Wi)).reshape(N, C * kH * kW, Hi * Wi)
+        out = np.zeros((N, C) + tuple(size), dtype=cols.dtype)
+        if KERNELS.col2im(out, cols, kH, kW, Hi, Wi, sh, sw, dh, dw, t, l):
+            if b is not None:
+                out += b.reshape(-1, 1, 1)
+            return out
     Hq = max(t + size[0], (Hi - 1) * sh + (kH - 1) * dh + 1)
     Wq = max(l + size[1], (Wi - 1) * sw + (kW - 1) * dw + 1)
     wt = w.reshape(G, O // G, Cg, kH, kW).transpose(0, 3, 4, 2, 1).reshape(G, kH * kW * Cg, O // G)

@@ -44,8 +44,12 @@ def max_pool2d_forward_saving(x, kernel_size=(2, 2), stride=(2, 2), padding=(0, 
         np.maximum(best, v, out=best)
     kind = np.int8 if len(taps) < 128 else np.int32
     tap = np.zeros(best.shape, dtype=kind)
-    for t in range(len(taps) - 1, -1, -1):  # backwards: the first tap equal to the maximum is written last
-        tap = np.where(taps[t] == best, kind(t), tap)
+    found = taps[0] == best
+    for t in range(1, len(taps)):  # the first tap equal to the maximum: boolean arithmetic, no np.where
+        eq = taps[t] == best
+        eq &= ~found
+        tap += eq.astype(kind) * kind(t)
+        found |= eq
     if best.dtype.kind == "f" and np.isnan(best).any():
         for t in range(len(taps)):
             tap = np.where(np.isnan(taps[t]), kind(t), tap)
@@ -65,13 +69,16 @@ def _spread_to_taps(g, tap, shape, kernel, stride, padding, dilation):
     dx = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=g.dtype)
     tiling = sh >= (kernel[0] - 1) * dh + 1 and sw >= (kernel[1] - 1) * dw + 1  # windows never overlap
     zero = g.dtype.type(0)
+    finite = bool(np.isfinite(g).all())  # then g · mask is g where the tap won and 0 elsewhere, as np.where
     for t in range(kernel[0] * kernel[1]):
         i, j = divmod(t, kernel[1])
         view = dx[:, :, i * dh:i * dh + (Ho - 1) * sh + 1:sh, j * dw:j * dw + (Wo - 1) * sw + 1:sw]
-        if tiling:  # np.where, not g · mask: an infinite or NaN G entry reaches its own tap only
+        if tiling and finite:
+            np.multiply(g, tap == t, out=view)
+        elif tiling:  # np.where, not g · mask: an infinite or NaN G entry reaches its own tap only
             view[...] = np.where(tap == t, g, zero)
         else:
-            view += np.where(tap == t, g, zero)
+            view += g * (tap == t) if finite else np.where(tap == t, g, zero)
     return dx[:, :, ph:ph + H, pw:pw + W]
 
 
