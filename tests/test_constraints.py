@@ -146,6 +146,7 @@ def _tensor():
 
 # a valid value for each required parameter (by name; per entry point where the name means different things)
 VALID = {
+    "conv_layer_or_model": lambda: gl.nn.Conv2d(1, 2, 3),
     "in_features": 2, "out_features": 1, "sizes": lambda: [2, 3, 1],
     "params": lambda: [_tensor()],
     "lr": 0.1,

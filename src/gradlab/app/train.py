@@ -5,13 +5,13 @@ exists, the layer sizes fit the data, the loss fits the targets, the
 hyper-parameters are in range) and says what is wrong in one sentence;
 :func:`run` trains with ``gl.fit``; :func:`write_outputs` writes the learning
 curve, the decision boundary (2-D data) or fitted curve (1 feature), the
-network diagram, the model file and an HTML report.
+network diagram, the model file and an HTML report. ``model='cnn'`` trains the
+LeNet-style network of :mod:`gradlab.app.train_cnn` on square grey images.
 """
 
 from __future__ import annotations
 
 import inspect
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,8 @@ from ..viz.boundary import plot_decision_boundary, plot_regression
 from ..viz.history import plot_history
 from ..viz.network import MAX_DRAWN_NEURONS, network_diagram
 from ..viz.report import Report
+from . import train_cnn as CNN
+from .train_size import MAX_WORK, MEMORY_FRACTION, check_training_size, memory_bytes  # noqa: F401  (the command's)
 
 LOSSES = {"bce": "binary cross-entropy (sigmoid + BCE on logits)", "mse": "mean squared error",
           "ce": "cross-entropy (softmax over the outputs)"}
@@ -42,11 +44,9 @@ TRAIN_LOSS = {"bce": "bce", "bce_with_logits": "bce", "cross_entropy": "ce", "ms
 OPTIMIZERS = ("sgd", "adam")
 # the numbers and names of a TrainSpec, checked by prepare before anything is loaded or built
 SPEC = {"epochs": POSITIVE_INT, "batch_size": POSITIVE_INT, "samples": POSITIVE_INT, "lr": POSITIVE_FLOAT,
-        "validation_split": FRACTION, "optimizer": Options(*OPTIMIZERS)}
+        "validation_split": FRACTION, "optimizer": Options(*OPTIMIZERS), "model": Options(*CNN.MODELS)}
 LOSS_NAMES = Options(*LOSSES)  # catalog names and aliases are accepted too
 LAYERS = "at least two comma-separated ints ≥ 1, such as 2,16,16,1"
-MAX_WORK = 3.6e13  # multiply-adds of a training run: about an hour at 1e10 per second
-MEMORY_FRACTION = 0.5  # of the machine's memory a run may plan to use
 
 
 @dataclass
@@ -54,7 +54,9 @@ class TrainSpec:
     """What to train. Every field has the default of ``gradlab train`` with no arguments.
 
     ``layers`` None means [features, 16, 16, outputs] from the data;
-    ``data`` is a dataset name (``gl.data.load``) or a .csv file.
+    ``data`` is a dataset name (``gl.data.load``) or a .csv file;
+    ``model`` 'mlp' (the layers) or 'cnn' (square images, ``train_cnn``; the
+    command then defaults to ``train_cnn.CNN_DEFAULTS``' epochs and lr).
     """
 
     data: str = "moons"
@@ -71,6 +73,7 @@ class TrainSpec:
     seed: int = 0
     validation_split: float = 0.2
     standardize: bool = False
+    model: str = "mlp"
 
 
 @dataclass
@@ -88,6 +91,8 @@ class Prepared:
     optimizer: object
     loss: str
     data_name: str
+    side: int = 0  # cnn: the images' side (X is (N, 1, side, side))
+    pixels: str = ""  # cnn: how the pixels were scaled
 
 
 @dataclass
@@ -198,6 +203,9 @@ def prepare(spec: TrainSpec) -> Prepared:
 
     _check_numbers(spec)
     layers = parse_layers(spec.layers)
+    if spec.model == "cnn" and (layers is not None or str(spec.activation).lower() != "relu"):
+        raise ParameterError("train: --layers and --activation apply to --model mlp; the cnn is a fixed LeNet-style "
+                             "network with ReLU (gl.nn.models.lenet)")
     if spec.activation:
         nn.get_activation(spec.activation)  # refuses an unknown name before the data are loaded
     X, y, name = load_data(spec)
@@ -206,16 +214,24 @@ def prepare(spec: TrainSpec) -> Prepared:
     task, classes = _task(y)
     loss = _loss_name(spec, task)
     out = 1 if loss in ("bce", "mse") else classes
+    side = CNN.image_side(X, name) if spec.model == "cnn" else 0
     if layers is None:
         layers = [X.shape[1], 16, 16, out]
     _check_fit(loss, task, classes, y, layers, X.shape[1])
     if spec.standardize:
         X = standardize(X)
-    model = nn.MLP(layers, activation=spec.activation, rng=spec.seed)
+    pixels = ""
+    if side:
+        X, pixels = CNN.as_images(X, side, spec.standardize)
+        model = CNN.build(side, out, spec.seed)
+        layers = [X.shape[1] * side * side, out]
+    else:
+        model = nn.MLP(layers, activation=spec.activation, rng=spec.seed)
     loss_fn = {"bce": nn.BCEWithLogitsLoss, "mse": nn.MSELoss, "ce": nn.CrossEntropyLoss}[loss]()
     opt = (optim.Adam if spec.optimizer == "adam" else optim.SGD)(model.parameters(), lr=float(spec.lr))
     y = y.astype(np.int64) if loss in ("bce", "ce") else y.astype(np.float64)
-    return Prepared(spec, X, y, task if loss != "mse" else "regression", classes, layers, model, loss_fn, opt, loss, name)
+    return Prepared(spec, X, y, task if loss != "mse" else "regression", classes, layers, model, loss_fn, opt, loss, name,
+                    side, pixels)
 
 
 def describe(p: Prepared) -> str:
@@ -223,6 +239,11 @@ def describe(p: Prepared) -> str:
     s = p.spec
     kind = {"binary": "2 classes", "multiclass": f"{p.classes} classes", "regression": "regression targets"}[p.task]
     val = f", {s.validation_split:.0%} held out for validation" if s.validation_split else ""
+    if p.side:
+        return (f"Training a CNN, LeNet-style ({CNN.architecture(p.model)}; ReLU after each convolution and hidden "
+                f"dense layer; {p.model.num_parameters()} parameters) on {p.data_name}: {len(p.X)} grey images "
+                f"{p.side}×{p.side}, {p.pixels}, {kind}{val}. Loss: {LOSSES[p.loss]}. Optimizer: {s.optimizer} with "
+                f"lr {s.lr:g}, batch size {s.batch_size}, {s.epochs} epochs, seed {s.seed}.")
     return (f"Training an MLP {'-'.join(map(str, p.layers))} ({s.activation} between layers, "
             f"{p.model.num_parameters()} parameters) on {p.data_name}: {len(p.X)} samples, {p.X.shape[1]} features, "
             f"{kind}{val}. Loss: {LOSSES[p.loss]}. Optimizer: {s.optimizer} with lr {s.lr:g}, batch size {s.batch_size}, "
@@ -257,6 +278,8 @@ def _figures(result: Result) -> dict:
 
     p = result.prepared
     figs = {"learning_curve": plot_history(result.history, title=f"Learning curves: {p.data_name}")}
+    if p.side:
+        return {**figs, **CNN.figures(p.model, p.X)}
     if p.X.shape[1] == 2 and p.task != "regression":
         figs["decision_boundary"] = plot_decision_boundary(p.model, p.X, p.y, output="logit",
                                                            title=f"Decision boundary on {p.data_name}")
@@ -310,7 +333,9 @@ def training_report(result: Result, figs: dict, path) -> Path:
                 "network": "The trained network: blue edges positive weights, orange negative, width ∝ |w|."}
     r.heading("Pictures")
     for name, fig in figs.items():
-        r.figure(fig, captions.get(name))
+        r.figure(fig, captions.get(name, CNN.CAPTIONS.get(name)))
+    for line in skipped_pictures(result):
+        r.text(f"Not drawn: {line}.")
     r.heading("Model")
     r.code(repr(p.model))
     return r.write(path)
@@ -320,12 +345,12 @@ def command_line(spec: TrainSpec) -> str:
     """The full ``gradlab train`` command that reproduces ``spec``."""
     sizes = parse_layers(spec.layers)
     layers = ",".join(map(str, sizes)) if sizes else None
-    parts = ["gradlab train", f"--data {spec.data}"]
+    parts = ["gradlab train", f"--data {spec.data}"] + (["--model cnn"] if spec.model == "cnn" else [])
     if spec.target is not None:
         parts.append(f"--target {spec.target}")
-    if layers:
+    if layers and spec.model != "cnn":
         parts.append(f"--layers {layers}")
-    parts += [f"--activation {spec.activation}"]
+    parts += [f"--activation {spec.activation}"] if spec.model != "cnn" else []
     if spec.loss:
         parts.append(f"--loss {spec.loss}")
     parts += [f"--optimizer {spec.optimizer}", f"--lr {spec.lr:g}", f"--epochs {spec.epochs}",
@@ -335,35 +360,13 @@ def command_line(spec: TrainSpec) -> str:
     return " ".join(parts)
 
 
-def memory_bytes():
-    """The machine's physical memory in bytes (a large number where it cannot be read)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - platform without sysconf
-        return 1 << 40
+def skipped_pictures(result) -> list:
+    """['picture: why it is not drawn'] for this run (a CNN has no decision boundary or network diagram)."""
+    return list(CNN.SKIPPED) if result.prepared.side else []
 
 
-def check_training_size(what, layers, samples, epochs, batch_size=32):
-    """Refuse, with a sentence, a run whose memory or work cannot fit this machine; returns the estimates.
-
-    Args:
-        what: the command, for the message ('train', 'demo').
-        layers: sizes [inputs, hidden…, outputs] (ints).
-        samples: training samples; epochs: passes; batch_size: samples per step.
-    """
-    params = sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
-    data = samples * (layers[0] + 1)
-    # weights, gradients and Adam's two moments; the data; one batch's activations and their gradients
-    need = 8 * (4 * params + 2 * data + 4 * min(batch_size, samples) * sum(layers))
-    limit = MEMORY_FRACTION * memory_bytes()
-    if need > limit:
-        raise ParameterError(f"{what}: --layers {','.join(map(str, layers))} with {samples:,} samples needs about "
-                             f"{need / 2 ** 30:.1f} GiB, more than half of this machine's {memory_bytes() / 2 ** 30:.0f} "
-                             "GiB; use smaller layers or fewer samples")
-    work = 6.0 * epochs * samples * params
-    if work > MAX_WORK:
-        hours = work / 1e10 / 3600
-        raise ParameterError(f"{what}: {epochs:,} epochs over {samples:,} samples of a network with {params:,} weights "
-                             f"is about {work:.1e} multiply-adds (roughly {hours:,.0f} hours); use fewer epochs, "
-                             "samples or units")
-    return need, work
+def check_prepared_size(p: Prepared, epochs, batch_size):
+    """:func:`check_training_size` for a prepared MLP; the cnn's own estimate for a CNN."""
+    if not p.side:
+        return check_training_size("train", p.layers, len(p.X), epochs, batch_size)
+    return CNN.check_size(p.model, p.side, len(p.X), epochs, batch_size, memory_bytes(), MAX_WORK, MEMORY_FRACTION)

@@ -49,9 +49,9 @@ __all__ = [
 ]
 
 # the layers, losses and utilities past the first round's: each module's __all__ lists its names
-from . import conv_layers, losses_more, norm_layers, utils  # noqa: E402
+from . import conv_layers, losses_more, models, norm_layers, utils  # noqa: E402
 from .conv_layers import *  # noqa: E402,F401,F403
 from .losses_more import *  # noqa: E402,F401,F403
 from .norm_layers import *  # noqa: E402,F401,F403
 
-__all__ += conv_layers.__all__ + norm_layers.__all__ + losses_more.__all__ + ["utils"]
+__all__ += conv_layers.__all__ + norm_layers.__all__ + losses_more.__all__ + ["utils", "models"]

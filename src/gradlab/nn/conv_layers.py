@@ -237,8 +237,11 @@ class MaxPool2d(_Pool):
              ceil_mode=FLOOR)
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
-        self._store(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
-                    return_indices=bool(return_indices), ceil_mode=bool(ceil_mode))
+        self._store(kernel_size=kernel_size, stride=kernel_size if stride is None else stride, padding=padding,
+                    dilation=dilation, return_indices=bool(return_indices), ceil_mode=bool(ceil_mode))
+
+    def extra_repr(self):  # as torch's: return_indices is not shown
+        return ", ".join(f"{k}={getattr(self, k)}" for k in self._config_keys if k != "return_indices")
 
 
 @configurable
@@ -260,8 +263,9 @@ class AvgPool2d(_Pool):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
-        self._store(kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=bool(ceil_mode),
-                    count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
+        self._store(kernel_size=kernel_size, stride=kernel_size if stride is None else stride, padding=padding,
+                    ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
+                    divisor_override=divisor_override)
 
 
 @configurable

@@ -30,6 +30,8 @@ _LAZY = {
     "explanation_report": "report",
     "demo_tour": "tour",
     "save": "_mpl",
+    "plot_filters": "filters",
+    "plot_feature_maps": "filters",
 }
 
 __all__ = sorted(_LAZY)
