@@ -77,3 +77,32 @@ def test_the_kernels_refuse_arrays_that_do_not_fit():
     assert KERNELS.im2col(x, np.zeros((1, 7, 9)), 2, 2, 3, 3, 1, 1, 1, 1, 0, 0) is False  # wrong column count
     assert KERNELS.im2col(x[..., ::2], np.zeros((1, 8, 9)), 2, 2, 3, 3, 1, 1, 1, 1, 0, 0) is False  # strided x
     assert KERNELS.col2im(x, np.zeros((1, 8, 9)), 2, 2, 3, 3, 0, 1, 1, 1, 0, 0) is False  # a zero stride
+
+
+POOLS = [  # (x shape, kernel, stride, padding, dilation)
+    ((2, 3, 8, 8), (2, 2), (2, 2), (0, 0), (1, 1)),
+    ((2, 2, 9, 7), (3, 3), (2, 2), (1, 1), (1, 1)),  # overlapping windows, padding
+    ((1, 2, 10, 10), (3, 2), (1, 3), (1, 0), (2, 1)),
+    ((2, 1, 5, 6), (1, 1), (1, 1), (0, 0), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape,kernel,stride,padding,dilation", POOLS)
+def test_compiled_max_pooling_picks_the_same_maxima_and_taps_as_numpy(monkeypatch, shape, kernel, stride, padding,
+                                                                      dilation, dtype):
+    from gradlab.ops import conv_pool as P
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, shape).astype(dtype)  # small integers: many ties
+    x.flat[::7] = np.nan  # and NaNs, whose last one wins its window
+    got = P.max_pool2d_forward_saving(x, kernel, stride, padding, dilation)
+    with monkeypatch.context() as m:
+        m.setattr(P, "KERNELS", None)
+        want = P.max_pool2d_forward_saving(x, kernel, stride, padding, dilation)
+        g = rng.standard_normal(want[0].shape).astype(dtype)
+        dx_want = P._spread_to_taps(g, want[1], x.shape, kernel, stride, padding, dilation)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    dx = P._spread_to_taps(g, got[1], x.shape, kernel, stride, padding, dilation)
+    np.testing.assert_allclose(dx, dx_want, rtol=1e-6 if dtype == np.float32 else 1e-15)

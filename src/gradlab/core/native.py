@@ -27,7 +27,10 @@ each):
   window copy, and ``col2im(out, cols, ...)``: the transposed convolution's
   scatter-add, one addition per kernel tap in the NumPy code's order
   (``ops/conv_im2col.py``; the NumPy code is a strided view copied, and one
-  addition per tap over the whole image).
+  addition per tap over the whole image);
+* ``maxpool(x, out, tap, ...)`` and ``maxpool_grad(dx, g, tap, ...)``: max
+  pooling's maxima with the winning taps, and its backward scatter, with
+  ``ops/conv_pool.py``'s rules (the first maximum; a NaN's window: the last NaN).
 
 Each takes C-contiguous float64 or float32 arrays of one dtype and matching
 shapes. Given anything else it changes nothing and returns False (None for

@@ -5,6 +5,10 @@ G entry to the *first* maximum of its window (PyTorch's choice at ties), a scatt
 the ``scatter_add_along`` row (whose VJP is a gather), so second derivatives are exact (zero almost
 everywhere, as for any piecewise linear map).
 
+Where the C extension is built, max pooling's forward (maxima and winning taps) and backward are one compiled
+pass each (``_kernels.maxpool``, ``maxpool_grad``), with the same rules; the NumPy code is the reference
+(tests/core/test_conv_kernels.py compares them).
+
 avg_pool2d and adaptive_avg_pool2d are linear maps that factor over the two spatial axes: with 0/1 window
 matrices Aₕ (Ho, H) and A_w (Wo, W), out = (Aₕ x A_wᵀ) / D, D the window sizes (kH·kW, the real entries
 only with ``count_include_pad=False``, or PyTorch's adaptive start/end windows). Their VJP is the transpose
@@ -18,6 +22,7 @@ import functools
 
 import numpy as np
 
+from ..core.native import KERNELS
 from ..core.primitive import namespace, register
 from ..core.tensor import Tensor
 from .conv import data
@@ -38,7 +43,15 @@ def _taps(x, kernel, stride, padding, dilation):
 def max_pool2d_forward_saving(x, kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
     """(out, tap): each window's maximum (NaN if it holds one, as PyTorch) and the tap (row-major, int8) that
     the gradient goes to: the first maximum, or PyTorch's last NaN."""
-    taps = _taps(np.asarray(x), kernel_size, stride, padding, dilation)
+    x = np.asarray(x)
+    if KERNELS is not None and kernel_size[0] * kernel_size[1] < 128 and x.ndim == 4:  # one compiled pass
+        outs = tuple(out_size(x.shape[2 + i], kernel_size[i], stride[i], (padding[i], padding[i]), dilation[i])
+                     for i in (0, 1))
+        best = np.empty(x.shape[:2] + outs, dtype=x.dtype)
+        tap = np.empty(best.shape, dtype=np.int8)
+        if min(outs) > 0 and KERNELS.maxpool(x, best, tap, *kernel_size, *stride, *dilation, *padding):
+            return best, tap
+    taps = _taps(x, kernel_size, stride, padding, dilation)
     best = taps[0].copy()
     for v in taps[1:]:
         np.maximum(best, v, out=best)
@@ -66,6 +79,10 @@ def _spread_to_taps(g, tap, shape, kernel, stride, padding, dilation):
     N, C, H, W = shape
     (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
     Ho, Wo = tap.shape[2:]
+    if KERNELS is not None and tap.dtype == np.int8:  # one compiled pass: each G entry added at its tap
+        dx = np.zeros(shape, dtype=g.dtype)
+        if KERNELS.maxpool_grad(dx, np.ascontiguousarray(g), tap, *kernel, *stride, *dilation, *padding):
+            return dx
     dx = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=g.dtype)
     tiling = sh >= (kernel[0] - 1) * dh + 1 and sw >= (kernel[1] - 1) * dw + 1  # windows never overlap
     zero = g.dtype.type(0)
