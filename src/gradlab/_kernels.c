@@ -19,8 +19,7 @@
  *   relu_grad     sign(a)·g (its backward), both bit for bit as NumPy;
  *   im2col        a convolution's window copy (ops/conv_im2col.py), and
  *   col2im        its transposed convolution's scatter-add, in the NumPy path's order;
- *   maxpool       max pooling's maxima and winning taps, and
- *   maxpool_grad  its backward scatter (ops/conv_pool.py's rules).
+ *   maxpool_grad  max pooling's backward scatter (ops/conv_pool.py's rule).
  *
  * Arrays are read through NumPy's C API: C-contiguous, aligned float64 or
  * float32 NumPy arrays, one dtype and matching shapes per call. A function that is
@@ -640,41 +639,6 @@ static PyObject *col2im(PyObject *self, PyObject *args) {
 }
 
 /* ---------------------------------------------------------------- max pooling */
-/* maxpool(x, out, tap, kh, kw, sh, sw, dh, dw, ph, pw): for each window of x (N, C, H, W) (padding is −∞),
- * out (N, C, Ho, Wo) its maximum and tap (int8, same shape) the row-major index of the first tap holding it;
- * a window with a NaN gives NaN and the last NaN's tap (conv_pool.max_pool2d_forward_saving's rule). */
-#define MAXPOOL_LOOP(T)                                                                           \
-    {                                                                                             \
-        for (Py_ssize_t nc = 0; nc < NC; nc++) {                                                  \
-            const T *xi = x + nc * H * W;                                                         \
-            for (Py_ssize_t ho = 0; ho < Ho; ho++)                                                \
-                for (Py_ssize_t wo = 0; wo < Wo; wo++) {                                          \
-                    T best = 0;                                                                   \
-                    int first = 1, at = 0, nan_at = -1;                                           \
-                    for (Py_ssize_t i = 0, t = 0; i < kh; i++) {                                  \
-                        Py_ssize_t h = ho * sh + i * dh - ph;                                     \
-                        for (Py_ssize_t j = 0; j < kw; j++, t++) {                                \
-                            Py_ssize_t w = wo * sw + j * dw - pw;                                 \
-                            T v = (h >= 0 && h < H && w >= 0 && w < W) ? xi[h * W + w] : (T)-INFINITY; \
-                            if (v != v)                                                           \
-                                nan_at = (int)t;                                                  \
-                            else if (first || v > best) {                                         \
-                                best = v;                                                         \
-                                at = (int)t;                                                      \
-                                first = 0;                                                        \
-                            }                                                                     \
-                        }                                                                         \
-                    }                                                                             \
-                    if (nan_at >= 0) {                                                            \
-                        best = (T)NAN;                                                            \
-                        at = nan_at;                                                              \
-                    }                                                                             \
-                    *out++ = best;                                                                \
-                    *tap++ = (signed char)at;                                                     \
-                }                                                                                 \
-        }                                                                                         \
-    }
-
 /* maxpool_grad(dx, g, tap, ...): dx (N, C, H, W) += each g (N, C, Ho, Wo) at its window's winning tap. */
 #define MAXPOOL_GRAD_LOOP(T)                                                                      \
     {                                                                                             \
@@ -693,8 +657,6 @@ static PyObject *col2im(PyObject *self, PyObject *args) {
     Py_ssize_t NC, Py_ssize_t H, Py_ssize_t W, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t kh, Py_ssize_t kw, \
         Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ph, Py_ssize_t pw
 
-static void maxpool_f64(const double *x, double *out, signed char *tap, POOL_ARGS) MAXPOOL_LOOP(double)
-static void maxpool_f32(const float *x, float *out, signed char *tap, POOL_ARGS) MAXPOOL_LOOP(float)
 static void maxpool_grad_f64(double *x, const double *g, const signed char *tap, POOL_ARGS) MAXPOOL_GRAD_LOOP(double)
 static void maxpool_grad_f32(float *x, const float *g, const signed char *tap, POOL_ARGS) MAXPOOL_GRAD_LOOP(float)
 
@@ -714,32 +676,6 @@ static int pool_numbers(const Py_ssize_t *v, Py_ssize_t kh_kw_limit) {
     for (int k = 0; k < 6; k++)
         if (v[k] < 1) return 0; /* kh, kw, strides, dilations ≥ 1 */
     return v[0] * v[1] <= kh_kw_limit && v[6] >= 0 && v[7] >= 0;
-}
-
-/* maxpool(x, out, tap, kh, kw, sh, sw, dh, dw, ph, pw) -> bool */
-static PyObject *maxpool(PyObject *self, PyObject *args) {
-    PyObject *xo, *oo, *to;
-    Py_ssize_t v[8];
-    if (!PyArg_ParseTuple(args, "OOOnnnnnnnn:maxpool", &xo, &oo, &to, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                          &v[6], &v[7]))
-        return NULL;
-    Arr x, o;
-    int kind = float_array(xo, 0, &x);
-    if (kind < 0 || float_array(oo, 1, &o) != kind || x.ndim != 4 || o.ndim != 4 || overlaps(&x, &o) ||
-        o.shape[0] != x.shape[0] || o.shape[1] != x.shape[1] || !pool_numbers(v, 127))
-        Py_RETURN_FALSE;
-    signed char *tap = tap_array(to, &o, 1);
-    if (!tap) Py_RETURN_FALSE;
-    Py_ssize_t NC = x.shape[0] * x.shape[1];
-    Py_BEGIN_ALLOW_THREADS
-    if (kind == F64)
-        maxpool_f64(x.buf, o.buf, tap, NC, x.shape[2], x.shape[3], o.shape[2], o.shape[3], v[0], v[1], v[2], v[3],
-                    v[4], v[5], v[6], v[7]);
-    else
-        maxpool_f32(x.buf, o.buf, tap, NC, x.shape[2], x.shape[3], o.shape[2], o.shape[3], v[0], v[1], v[2], v[3],
-                    v[4], v[5], v[6], v[7]);
-    Py_END_ALLOW_THREADS
-    Py_RETURN_TRUE;
 }
 
 /* maxpool_grad(dx, g, tap, kh, kw, sh, sw, dh, dw, ph, pw) -> bool */
@@ -790,9 +726,6 @@ static PyMethodDef methods[] = {
     {"im2col", im2col, METH_VARARGS,
      "im2col(x, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: cols (N, C*kh*kw, Ho*Wo) = the windows of "
      "x (N, C, H, W), 0 on padding."},
-    {"maxpool", maxpool, METH_VARARGS,
-     "maxpool(x, out, tap, kh, kw, sh, sw, dh, dw, ph, pw) -> bool: each window's maximum into out and the "
-     "row-major index of its first maximum (NaN: the last NaN) into tap (int8)."},
     {"maxpool_grad", maxpool_grad, METH_VARARGS,
      "maxpool_grad(dx, g, tap, kh, kw, sh, sw, dh, dw, ph, pw) -> bool: dx += g at each window's tap."},
     {"col2im", col2im, METH_VARARGS,

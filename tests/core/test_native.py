@@ -341,3 +341,41 @@ def test_fit_restores_the_weights_before_the_step_that_diverged_with_the_compile
     for p, w in zip(model.parameters(), before_last_finite):
         np.testing.assert_array_equal(p.data, w)
     assert np.isfinite(err.value.last_finite_loss)
+
+
+def test_malloc_is_tuned_on_linux_glibc_unless_the_environment_says_not_to():
+    import platform
+
+    code = "import gradlab.core.native as n; print(n.MALLOC_TUNED)"
+    tuned = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "GRADLAB_DEFAULT_MALLOC": "1"}).stdout.strip()
+    assert kept == "False"
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert tuned == "True"
+
+
+def test_a_training_step_takes_no_page_faults_once_warm():
+    # the step's arrays reuse the heap's memory (mallopt) and the im2col matrices the workspace pool's
+    import resource
+
+    if not native.MALLOC_TUNED:
+        pytest.skip("glibc's malloc is not tuned in this process (not Linux with glibc)")
+    model = gl.nn.Sequential(gl.nn.Conv2d(1, 6, 5, dtype="float32", rng=0), gl.nn.ReLU(), gl.nn.MaxPool2d(2),
+                             gl.nn.Flatten(), gl.nn.Linear(6 * 12 * 12, 10, dtype="float32", rng=1))
+    X = np.random.default_rng(0).standard_normal((64, 1, 28, 28)).astype(np.float32)
+    y = np.arange(64) % 10
+    loss_fn, opt = gl.nn.CrossEntropyLoss(), gl.optim.SGD(model.parameters(), lr=0.01)
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(gl.tensor(X)), y).backward()
+        opt.step()
+
+    for _ in range(3):
+        step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(10):
+        step()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    assert faults < 50, f"{faults} page faults in 10 steps (each MB of fresh memory costs 256)"

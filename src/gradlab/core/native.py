@@ -28,9 +28,8 @@ each):
   scatter-add, one addition per kernel tap in the NumPy code's order
   (``ops/conv_im2col.py``; the NumPy code is a strided view copied, and one
   addition per tap over the whole image);
-* ``maxpool(x, out, tap, ...)`` and ``maxpool_grad(dx, g, tap, ...)``: max
-  pooling's maxima with the winning taps, and its backward scatter, with
-  ``ops/conv_pool.py``'s rules (the first maximum; a NaN's window: the last NaN).
+* ``maxpool_grad(dx, g, tap, ...)``: max pooling's backward scatter, each
+  gradient entry added at its window's winning tap (``ops/conv_pool.py``).
 
 Each takes C-contiguous float64 or float32 arrays of one dtype and matching
 shapes. Given anything else it changes nothing and returns False (None for
@@ -44,11 +43,17 @@ in ``optim/adam.py``, ``fit``'s copy in ``train/loop.py``.
 ``KERNELS`` is the module, or None when it is not built or when the
 environment variable ``GRADLAB_NUMPY_ONLY=1`` asks for the NumPy path (to
 compare the two, or to rule the extension out).
+
+On Linux with glibc, importing this module also raises malloc's mmap and trim
+thresholds (:func:`_tune_malloc`, ``MALLOC_TUNED``), so the arrays of a
+training step reuse memory rather than take page faults each step;
+``GRADLAB_DEFAULT_MALLOC=1`` keeps glibc's defaults.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
@@ -60,3 +65,34 @@ except ImportError:
     KERNELS = None
 
 FLOATS = (np.dtype(np.float64), np.dtype(np.float32))  # the dtypes the kernels take
+
+
+# ----------------------------------------------------------------------------- the allocator
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+MMAP_THRESHOLD = 64 * 2**20  # arrays up to this size come from the heap, whose freed memory is reused
+TRIM_THRESHOLD = 128 * 2**20  # freed heap memory beyond this much goes back to the system
+
+
+def _tune_malloc() -> bool:
+    """Let glibc's malloc reuse the memory of a training step's arrays instead of unmapping and faulting it in.
+
+    By default glibc gives every array above 128 KiB (and, adaptively, a few MB) fresh pages from the system and
+    returns them when it is freed; a step that makes and frees the same few MB of activations, im2col matrices
+    and gradients then pays a page fault per 4 KiB, every step: 2,900 faults, about a third of a LeNet step
+    (benchmarks/RESULTS.md). Raising the mmap threshold to 64 MB and the trim threshold to 128 MB keeps that
+    memory in the process for the next step. Linux with glibc only; ``GRADLAB_DEFAULT_MALLOC=1`` in the
+    environment keeps glibc's defaults. Returns whether it was done.
+    """
+    if os.environ.get("GRADLAB_DEFAULT_MALLOC", "") not in ("", "0") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(M_TRIM_THRESHOLD,
+                                                                                            TRIM_THRESHOLD))
+    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
+        return False
+
+
+MALLOC_TUNED = _tune_malloc()

@@ -16,10 +16,32 @@ compares the two).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..core.native import KERNELS
+
+
+_POOL: dict = {}  # (shape, dtype) -> arrays of that kind this module handed out before
+_POOL_BYTES = 64 * 2**20  # the most memory the pool keeps
+
+
+def workspace(shape, dtype):
+    """An uninitialised array of ``shape`` and ``dtype``, reused from an earlier call when nothing holds it any
+    more (a training step's im2col matrix is released by the backward pass, and the next step's has the same
+    shape): fresh memory of a few MB costs the step hundreds of page faults, more than the copy itself.
+    """
+    key = (tuple(shape), np.dtype(dtype))
+    arrays = _POOL.setdefault(key, [])
+    for a in arrays:
+        if sys.getrefcount(a) == 3:  # the list, the loop variable, getrefcount's argument: no one else
+            return a
+    a = np.empty(shape, dtype=dtype)
+    if a.nbytes * (1 + sum(len(v) for v in _POOL.values())) <= _POOL_BYTES and len(arrays) < 4:
+        arrays.append(a)
+    return a
 
 
 def pad_crop(x, padding, value=0.0):
@@ -58,7 +80,7 @@ def im2col(x, kernel, stride, padding, dilation, groups, outs=None):
     Ho, Wo = outs
     kg = (C // groups) * kernel[0] * kernel[1]
     if KERNELS is not None and type(x) is np.ndarray and Ho > 0 and Wo > 0:  # one compiled pass
-        cols = np.empty((N, C * kernel[0] * kernel[1], Ho * Wo), dtype=x.dtype)
+        cols = workspace((N, C * kernel[0] * kernel[1], Ho * Wo), x.dtype)
         if KERNELS.im2col(x, cols, kernel[0], kernel[1], Ho, Wo, stride[0], stride[1], dilation[0], dilation[1],
                           padding[0][0], padding[1][0]):
             return cols.reshape(N, groups, kg, Ho * Wo), outs, Wo
@@ -113,7 +135,8 @@ def col2im(y, w, b, stride, padding, dilation, groups, size):
     if KERNELS is not None and type(y) is np.ndarray and y.dtype == w.dtype and Hi > 0 and Wi > 0:
         # cols (N, C·kH·kW, Hi·Wi) in (channel, tap) order, then one compiled scatter-add pass
         wc = w.reshape(G, O // G, Cg * kH * kW).transpose(0, 2, 1)
-        cols = np.matmul(wc, y.reshape(N, G, O // G, Hi * Wi)).reshape(N, C * kH * kW, Hi * Wi)
+        cols = np.matmul(wc, y.reshape(N, G, O // G, Hi * Wi), out=workspace((N, G, Cg * kH * kW, Hi * Wi), y.dtype))
+        cols = cols.reshape(N, C * kH * kW, Hi * Wi)
         out = np.zeros((N, C) + tuple(size), dtype=cols.dtype)
         if KERNELS.col2im(out, cols, kH, kW, Hi, Wi, sh, sw, dh, dw, t, l):
             if b is not None:

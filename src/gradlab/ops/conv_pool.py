@@ -5,9 +5,8 @@ G entry to the *first* maximum of its window (PyTorch's choice at ties), a scatt
 the ``scatter_add_along`` row (whose VJP is a gather), so second derivatives are exact (zero almost
 everywhere, as for any piecewise linear map).
 
-Where the C extension is built, max pooling's forward (maxima and winning taps) and backward are one compiled
-pass each (``_kernels.maxpool``, ``maxpool_grad``), with the same rules; the NumPy code is the reference
-(tests/core/test_conv_kernels.py compares them).
+Where the C extension is built, max pooling's backward is one compiled pass (``_kernels.maxpool_grad``), with
+the same rule; the NumPy code is the reference (tests/core/test_conv_kernels.py compares them).
 
 avg_pool2d and adaptive_avg_pool2d are linear maps that factor over the two spatial axes: with 0/1 window
 matrices Aₕ (Ho, H) and A_w (Wo, W), out = (Aₕ x A_wᵀ) / D, D the window sizes (kH·kW, the real entries
@@ -44,14 +43,8 @@ def max_pool2d_forward_saving(x, kernel_size=(2, 2), stride=(2, 2), padding=(0, 
     """(out, tap): each window's maximum (NaN if it holds one, as PyTorch) and the tap (row-major, int8) that
     the gradient goes to: the first maximum, or PyTorch's last NaN."""
     x = np.asarray(x)
-    if KERNELS is not None and kernel_size[0] * kernel_size[1] < 128 and x.ndim == 4:  # one compiled pass
-        outs = tuple(out_size(x.shape[2 + i], kernel_size[i], stride[i], (padding[i], padding[i]), dilation[i])
-                     for i in (0, 1))
-        best = np.empty(x.shape[:2] + outs, dtype=x.dtype)
-        tap = np.empty(best.shape, dtype=np.int8)
-        if min(outs) > 0 and KERNELS.maxpool(x, best, tap, *kernel_size, *stride, *dilation, *padding):
-            return best, tap
-    taps = _taps(x, kernel_size, stride, padding, dilation)
+    taps = _taps(x, kernel_size, stride, padding, dilation)  # (NumPy's passes over all windows at once beat a
+    # compiled loop over the windows here: each window's few taps make a serial chain of comparisons)
     best = taps[0].copy()
     for v in taps[1:]:
         np.maximum(best, v, out=best)
