@@ -83,13 +83,13 @@ def _pool(cfg, where, effective):
     if cfg.get("stride") is not None:
         f.sizes(cfg, "stride", where, 2)
     padding = f.sizes(cfg, "padding", where, 2, low=0, default=0)
-    dilation = f.sizes(cfg, "dilation", where, 2, default=1) if effective else (1, 1)
+    if effective:  # max pooling has a dilation
+        f.sizes(cfg, "dilation", where, 2, default=1)
     f.word(cfg, "ceil_mode", where, (False,), default=False)
-    for p, k, d in zip(padding, kernel, dilation):
-        if (2 * p > d * (k - 1) + 1) if effective else (2 * p > k):
-            what = "the effective kernel size dilation·(kernel_size − 1) + 1" if effective else "kernel_size"
-            raise ArchitectureError(f"{where}.padding {list(padding)} must be at most half of {what} "
-                                    f"(kernel_size {list(kernel)}), as PyTorch requires")
+    for p, k in zip(padding, kernel):
+        if 2 * p > k:
+            raise ArchitectureError(f"{where}.padding {list(padding)} must be at most half of kernel_size "
+                                    f"{list(kernel)}, as PyTorch requires")
 
 
 def _max_pool2d(cfg, where, prefix, out):

@@ -223,7 +223,7 @@ class _Pool(ConfigMixin, Module):
 class MaxPool2d(_Pool):
     """Maximum over sliding windows, as ``torch.nn.MaxPool2d`` (calls ``gl.max_pool2d``).
 
-    Args: kernel_size, stride (None: kernel_size), padding (≤ half the effective kernel; padded with −inf),
+    Args: kernel_size, stride (None: kernel_size), padding (≤ half the kernel size, as PyTorch; padded with −inf),
     dilation; return_indices and ceil_mode: False only (PyTorch's arguments; gradlab computes neither).
 
     Shapes: x (N, C, H, W) or (C, H, W) → (N, C, H_out, W_out),

@@ -214,11 +214,14 @@ def _gradlab_layer(torch, module, where):
         return layer
     if type(module) is nn.MaxPool2d:
         if module.return_indices or module.ceil_mode:
-            _refuse(where, module, "return_indices=True or ceil_mode=True")
+            _refuse(where, module, " and ".join(f"{k}=True" for k in ("return_indices", "ceil_mode")
+                                                 if getattr(module, k)))
         return MaxPool2d(module.kernel_size, stride=module.stride, padding=module.padding, dilation=module.dilation)
     if type(module) is nn.AvgPool2d:
         if module.ceil_mode or module.divisor_override is not None:
-            _refuse(where, module, f"ceil_mode={module.ceil_mode} or divisor_override={module.divisor_override!r}")
+            _refuse(where, module, " and ".join((["ceil_mode=True"] if module.ceil_mode else [])
+                                                + ([f"divisor_override={module.divisor_override!r}"]
+                                                   if module.divisor_override is not None else [])))
         return AvgPool2d(module.kernel_size, stride=module.stride, padding=module.padding,
                          count_include_pad=bool(module.count_include_pad))
     if type(module) is nn.AdaptiveAvgPool2d:

@@ -233,6 +233,16 @@ class Module:
         """Set evaluation mode (``training = False``); returns self."""
         return self.train(False)
 
+    def evaluating(self):
+        """A context in which this module and every child is in evaluation mode, each restored to its own mode
+        after: a look at the model (a shape probe, a picture of its activations) draws no dropout mask and
+        updates no running statistics.
+
+            with model.evaluating():
+                out = model(x)
+        """
+        return _Evaluating(self)
+
     def apply(self, fn) -> "Module":
         """Call ``fn(module)`` on every child (recursively, children first), then on this module; returns self.
 
@@ -366,3 +376,22 @@ class Module:
     def from_config(cls, config):
         """Build from a config with no arguments but its type (activations override this)."""
         return cls()
+
+
+class _Evaluating:
+    """:meth:`Module.evaluating`: every module's ``training`` flag saved, set False, and restored on exit."""
+
+    def __init__(self, module):
+        self.module = module
+        self.saved = []
+
+    def __enter__(self):
+        self.saved = [(m, m.training) for _, m in self.module.named_modules(remove_duplicate=False)]
+        for m, _ in self.saved:
+            object.__setattr__(m, "training", False)
+        return self.module
+
+    def __exit__(self, *exc):
+        for m, flag in self.saved:
+            object.__setattr__(m, "training", flag)
+        return False

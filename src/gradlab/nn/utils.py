@@ -56,7 +56,10 @@ def _norm(x, p):
     return np.sum(a**p) ** (1.0 / p)
 
 
-@declare(max_norm=NON_NEGATIVE_FLOAT, norm_type=NORM_TYPE, error_if_nonfinite=BOOL)
+MAX_NORM = Interval(0, finite=False)  # inf: nothing is clipped, the norm is returned (to log it, as with torch)
+
+
+@declare(max_norm=MAX_NORM, norm_type=NORM_TYPE, error_if_nonfinite=BOOL)
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients together so that their joint norm is at most ``max_norm``, in place.
 
@@ -66,7 +69,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     Args:
         parameters: a Tensor, a Module or an iterable of Tensors; those without ``.grad`` are skipped.
-        max_norm: the largest norm allowed, ≥ 0.
+        max_norm: the largest norm allowed, ≥ 0; ``float('inf')`` clips nothing (the norm is still returned).
         norm_type: p of the p-norm (≥ 0, ``inf`` for the largest absolute value, ``-inf`` the smallest).
         error_if_nonfinite: raise NonFiniteError when the total norm is NaN or inf (torch raises RuntimeError).
     Returns:

@@ -183,7 +183,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     return _unbatch(out, added)
 
 
-def _pool_args(fn, x, kernel_size, stride, padding, dilation, ceil_mode, half):
+def _pool_args(fn, x, kernel_size, stride, padding, dilation, ceil_mode):
     xs = _shape_dtype(fn, "input", x)
     x, added = _batched(fn, x, xs, 4)
     xs = (1,) + xs if added else xs
@@ -193,8 +193,7 @@ def _pool_args(fn, x, kernel_size, stride, padding, dilation, ceil_mode, half):
     s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _pair(fn, "stride", stride)
     p, d = _pair(fn, "padding", padding, low=0), _pair(fn, "dilation", dilation)
     for i in range(2):
-        lim = (d[i] * (k[i] - 1) + 1) / 2 if half == "effective" else k[i] / 2
-        if p[i] > lim:
+        if p[i] > k[i] // 2:  # PyTorch's rule, for max and average pooling alike (the kernel, not its dilation)
             raise ParameterError(f"{fn}: padding {p} must be at most half the kernel size {k} (as in PyTorch)")
     _check_out(fn, xs[2:], k, s, [(a, a) for a in p], d)
     return x, added, k, s, p, d
@@ -208,7 +207,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     """
     if return_indices:
         raise ParameterError("max_pool2d: return_indices=True is not supported, got True")
-    x, added, k, s, p, d = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode, "effective")
+    x, added, k, s, p, d = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     return _unbatch(apply(CP.MAX_POOL2D, x, kernel_size=k, stride=s, padding=p, dilation=d), added)
 
 
@@ -221,7 +220,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     """
     if divisor_override is not None:
         raise ParameterError(f"avg_pool2d: divisor_override is not supported, got {divisor_override!r}")
-    x, added, k, s, p, _ = _pool_args("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode, "kernel")
+    x, added, k, s, p, _ = _pool_args("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     return _unbatch(apply(CP.AVG_POOL2D, x, kernel_size=k, stride=s, padding=p,
                           count_include_pad=bool(count_include_pad)), added)
 

@@ -133,5 +133,6 @@ class Adagrad(Optimizer):
     def _load_state(self, state):
         sums = check_buffers("Adagrad", state["sum"], self.params)
         for mine, saved in zip(self._sums, sums):
-            mine[...] = saved
+            if saved is not None:  # None: a parameter added since (its sum stays the initial value)
+                mine[...] = saved
         self._steps = [int(s) for s in state["steps"]]

@@ -155,6 +155,32 @@ class Optimizer:
         self._group_index = [k for k, group in enumerate(self.param_groups) for _ in group["params"]]
         self.initial_lr = float(lr)
 
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters, as ``torch.optim.Optimizer.add_param_group``: a dict with "params" (Tensors,
+        none already in a group) and any hyper-parameters, the others taken from the constructor's ``defaults``.
+
+        The existing groups keep their values (and extra keys, such as a schedule's "initial_lr") and their
+        parameters their state (momentum, moments, steps); the new parameters start fresh.
+        """
+        owner = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise InputTypeError(f"{owner}.add_param_group: expected a dict with a 'params' key, got "
+                                 f"{type(param_group).__name__}")
+        state, n_old = self.state_dict(), len(self.params)
+        extras = [{k: v for k, v in g.items() if k != "params" and k not in self.defaults} for g in self.param_groups]
+        groups = [{k: v for k, v in g.items() if k == "params" or k in self.defaults} for g in self.param_groups]
+        defaults = dict(self.defaults)
+        lr = defaults.pop("lr")
+        type(self).__init__(self, groups + [param_group], lr, **defaults)  # every group checked again, as at first
+        for group, extra in zip(self.param_groups, extras):
+            group.update(extra)
+        n_new = len(self.params) - n_old
+        for key, value in state["state"].items():
+            if isinstance(value, list) and len(value) == n_old:
+                value.extend([0 if key == "steps" else None] * n_new)  # a fresh parameter: no buffer, step 0
+        state["param_groups"] = self.state_dict()["param_groups"]
+        self.load_state_dict(state)
+
     def _group_of(self, i: int) -> dict:
         """The group of ``self.params[i]``."""
         return self.param_groups[self._group_index[i]]

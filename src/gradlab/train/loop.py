@@ -17,6 +17,8 @@ weights therefore give bit-identical histories and weights.
 
 from __future__ import annotations
 
+import contextlib
+
 import math
 import signal
 import threading
@@ -101,8 +103,10 @@ def _model_dtype(params):
 
 
 def _probe(model, X, owner):
-    """Output shape for the first row, checking the model accepts X's shape."""
-    with no_grad():
+    """Output shape for the first row, checking the model accepts X's shape: in evaluation mode, so the look
+    draws no dropout mask, updates no running statistics and needs no batch of several rows (BatchNorm1d)."""
+    look = model.evaluating() if hasattr(model, "evaluating") else contextlib.nullcontext()
+    with no_grad(), look:
         out = model(Tensor.wrap(X[:1]))
     data = out.data if isinstance(out, Tensor) else np.asarray(out)
     if data.ndim == 0 or data.shape[0] != 1:

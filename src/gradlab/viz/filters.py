@@ -8,6 +8,8 @@ one symmetric colour scale per layer (blue positive, red negative, white zero); 
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ..core.constraints import declare
@@ -137,7 +139,8 @@ def feature_maps(model, x, owner="feature_maps") -> list:
         model: a ``gl.nn.Sequential`` (its layers run one by one; nested Sequentials unrolled) or one layer.
         x: one image (C, H, W), (1, C, H, W) or (H, W) of the model's input.
 
-    The layers run without recording a graph (``gl.no_grad``), in the model's dtype.
+    The layers run without recording a graph (``gl.no_grad``), in the model's dtype, in evaluation mode (the
+    model's own modes are restored after).
     """
     layers = _layers(model, owner)
     data = _image(x, owner)
@@ -145,7 +148,8 @@ def feature_maps(model, x, owner="feature_maps") -> list:
     dtype = params[0].data.dtype if params else np.float64
     h = Tensor(np.ascontiguousarray(data[None], dtype=dtype))
     maps = [("input", data.astype(np.float64))]
-    with no_grad():
+    look = model.evaluating() if hasattr(model, "evaluating") else contextlib.nullcontext()
+    with no_grad(), look:  # evaluation mode: a picture changes no running statistics and draws no dropout mask
         for index, layer in enumerate(layers):
             h = layer(h)
             if isinstance(layer, (Conv2d,) + POOLS):
