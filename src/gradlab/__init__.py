@@ -115,6 +115,7 @@ _LAZY = {
     "GradeReport": ("gradlab.grading", "GradeReport"),
     "exercise": ("gradlab.grading", "exercise"),
     "explore": ("gradlab.web", "explore"),
+    "sklearn": ("gradlab.train.sklearn", None),
 }
 
 
