@@ -598,19 +598,23 @@ static int window_arrays(PyObject *xo, PyObject *co, int x_writable, Arr *x, Arr
     return kind;
 }
 
-/* im2col(x, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: fills cols from x (see above). */
-static PyObject *im2col(PyObject *self, PyObject *args) {
+/* im2col (scatter = 0) and col2im (scatter = 1): the argument parsing and checks they share, then the loop. */
+static PyObject *window_call(PyObject *args, int scatter) {
     PyObject *xo, *co;
     Py_ssize_t v[10];
-    if (!PyArg_ParseTuple(args, "OOnnnnnnnnnn:im2col", &xo, &co, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-                          &v[7], &v[8], &v[9]))
+    if (!PyArg_ParseTuple(args, scatter ? "OOnnnnnnnnnn:col2im" : "OOnnnnnnnnnn:im2col", &xo, &co, &v[0], &v[1],
+                          &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]))
         return NULL;
     Arr x, c;
-    int kind = window_arrays(xo, co, 0, &x, &c, v);
+    int kind = window_arrays(xo, co, scatter, &x, &c, v);
     if (kind < 0) Py_RETURN_FALSE;
     Py_ssize_t NC = x.shape[0] * x.shape[1], H = x.shape[2], W = x.shape[3];
     Py_BEGIN_ALLOW_THREADS
-    if (kind == F64)
+    if (scatter && kind == F64)
+        col2im_f64(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+    else if (scatter)
+        col2im_f32(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+    else if (kind == F64)
         im2col_f64(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
     else
         im2col_f32(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
@@ -618,25 +622,11 @@ static PyObject *im2col(PyObject *self, PyObject *args) {
     Py_RETURN_TRUE;
 }
 
+/* im2col(x, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: fills cols from x (see above). */
+static PyObject *im2col(PyObject *self, PyObject *args) { return window_call(args, 0); }
+
 /* col2im(out, cols, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl) -> bool: adds cols into out (see above). */
-static PyObject *col2im(PyObject *self, PyObject *args) {
-    PyObject *xo, *co;
-    Py_ssize_t v[10];
-    if (!PyArg_ParseTuple(args, "OOnnnnnnnnnn:col2im", &xo, &co, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-                          &v[7], &v[8], &v[9]))
-        return NULL;
-    Arr x, c;
-    int kind = window_arrays(xo, co, 1, &x, &c, v);
-    if (kind < 0) Py_RETURN_FALSE;
-    Py_ssize_t NC = x.shape[0] * x.shape[1], H = x.shape[2], W = x.shape[3];
-    Py_BEGIN_ALLOW_THREADS
-    if (kind == F64)
-        col2im_f64(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
-    else
-        col2im_f32(x.buf, c.buf, NC, H, W, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
-    Py_END_ALLOW_THREADS
-    Py_RETURN_TRUE;
-}
+static PyObject *col2im(PyObject *self, PyObject *args) { return window_call(args, 1); }
 
 /* ---------------------------------------------------------------- max pooling */
 /* maxpool_grad(dx, g, tap, ...): dx (N, C, H, W) += each g (N, C, Ho, Wo) at its window's winning tap. */
