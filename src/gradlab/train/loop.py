@@ -18,7 +18,6 @@ weights therefore give bit-identical histories and weights.
 from __future__ import annotations
 
 import contextlib
-
 import math
 import signal
 import threading
