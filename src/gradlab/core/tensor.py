@@ -298,6 +298,12 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
+    def _repr_html_(self):
+        """A notebook's view: shape, dtype, how the tensor was made, its values and its gradient."""
+        from .notebook import tensor_html  # cycle: the notebook helpers read Tensors
+
+        return tensor_html(self)
+
     # ------------------------------------------------------------- autodiff
     def backward(self, gradient=None, retain_graph=False, create_graph=False):
         """Backpropagate from this tensor, accumulating into ``.grad`` of leaves.

@@ -107,6 +107,9 @@ class GraphExplanation(Displayable):
     def view(self, kind="graph"):
         return build_document(self)
 
+    def __repr__(self):
+        return f"GraphExplanation({self.title!r}: {len(self.nodes)} nodes, output {self.output})"
+
     def render(self, fmt="text", view="graph", **options):
 
         if fmt == "json":

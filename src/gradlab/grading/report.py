@@ -38,6 +38,9 @@ class GradeReport(Displayable):
     def _repr_latex_(self):
         return None  # a grade report has no LaTeX form; Jupyter shows the HTML table
 
+    def __repr__(self):
+        return f"GradeReport({self.title!r}: {self.summary()})"
+
     def entry(self, name):
         """The graded entry called ``name`` (canonical)."""
         for e in self.entries:

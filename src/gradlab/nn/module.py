@@ -28,6 +28,7 @@ import numpy as np
 from ..core.constraints import BOOL, POSITIVE_INT, check
 from ..core.errors import GraphError, InputTypeError, ParameterError, ShapeError
 from ..core.graph import no_grad
+from ..core.notebook import ModuleDisplay
 from ..core.tensor import Tensor
 
 # type name in a config -> Module class (filled by @configurable)
@@ -56,7 +57,7 @@ def from_config(config) -> "Module":
     return cls.from_config(config)
 
 
-class Module:
+class Module(ModuleDisplay):
     """Base class of layers, activations, losses and networks.
 
     Subclasses call ``super().__init__()`` first, assign parameters (Tensors)

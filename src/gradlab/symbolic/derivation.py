@@ -128,3 +128,10 @@ class Derivation:
 
     def to_json(self):
         return derivation_dict(self)
+
+    def _repr_markdown_(self):
+        """A notebook's view: the result typeset, with the steps and their rules in a table."""
+        return self.to_markdown()
+
+    def _repr_latex_(self):
+        return self.to_latex()

@@ -100,6 +100,10 @@ class Expr:
 
         return to_latex(self, names)
 
+    def _repr_latex_(self):
+        """A notebook's view: the expression typeset."""
+        return f"${self.to_latex()}$"
+
     # -- structure
     @property
     def name(self):

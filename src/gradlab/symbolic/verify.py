@@ -86,6 +86,21 @@ class VerifyReport:
 
     __repr__ = __str__
 
+    def _repr_html_(self):
+        """A notebook's view: the verdict and a table of the two comparisons."""
+        from html import escape
+
+        rows = [("automatic differentiation", self.max_rel_error_autodiff, self.rtol_autodiff),
+                ("finite differences", self.max_rel_error_fd, self.rtol_fd)]
+        cells = "".join(f"<tr><td>{name}</td><td>{err:.2e}</td><td>{tol:g}</td><td>{'yes' if err <= tol else 'NO'}"
+                        "</td></tr>" for name, err, tol in rows)
+        sizes = "; ".join(", ".join(f"{k}={v}" for k, v in t.items()) or "fixed sizes" for t in self.trials)
+        steps = "" if self.steps is None else f"<pre>{escape(str(self.steps))}</pre>"
+        return (f"<p><b>verify ∂/∂{escape(str(self.wrt))} ({escape(self.kind)}, {escape(self.layout)} layout): "
+                f"{'PASSED' if self.passed else 'FAILED'}</b> — {len(self.trials)} trials [{escape(sizes)}]</p>"
+                "<table><thead><tr><th>compared with</th><th>largest relative error</th><th>tolerance</th>"
+                f"<th>within</th></tr></thead><tbody>{cells}</tbody></table>{steps}")
+
     def to_json(self):
         out = {"wrt": self.wrt, "kind": self.kind, "layout": self.layout, "passed": self.passed,
                "max_rel_error_autodiff": self.max_rel_error_autodiff, "max_rel_error_fd": self.max_rel_error_fd,

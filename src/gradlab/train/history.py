@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from ..core.notebook import esc, html_table, png_img
+
 
 class History:
     """Per-epoch losses and metrics of one ``fit`` call, as Keras' History.
@@ -94,6 +96,27 @@ class History:
         from ..viz.history import plot_history  # layering: viz draws train's History; train never needs viz
 
         return plot_history(self, path, **kwargs)
+
+    def _repr_html_(self):
+        """A notebook's view: a table of the epochs (the first 5 and last 10 of a long run) and the learning curves
+        (when matplotlib is installed)."""
+        names = list(self.history)
+        keep = range(len(self.epoch)) if len(self.epoch) <= 20 else [*range(5), *range(len(self.epoch) - 10,
+                                                                                       len(self.epoch))]
+        rows, last = [], -1
+        for i in keep:
+            if i != last + 1:
+                rows.append(["…"] * (len(names) + 1))
+            rows.append([self.epoch[i] + 1, *(f"{self.history[k][i]:.4g}" for k in names)])
+            last = i
+        out = f"<p><b>{esc(repr(self))}</b></p>" + html_table(["epoch", *names], rows)
+        if self.epoch:
+            try:
+                from ..viz._mpl import to_png_bytes  # layering: train's notebook view shows viz's curves
+                out += png_img(to_png_bytes(self.plot()), "learning curves")
+            except ImportError:  # matplotlib is an optional extra: the table alone
+                pass
+        return out
 
     def __repr__(self):
         if not self.epoch:

@@ -1,7 +1,9 @@
-"""Progress reports of ``fit``: a rich bar on a terminal, one line per epoch otherwise.
+"""Progress reports of ``fit``: a rich bar on a terminal, a bar updated in place in a notebook, one line per
+epoch otherwise.
 
 ``verbose=0`` is silent; ``verbose=1`` shows a rich progress bar when
-stdout is a terminal (and rich is installed), else one line per epoch;
+stdout is a terminal (and rich is installed), an HTML bar that updates in
+place when running in a Jupyter kernel, else one line per epoch;
 ``verbose=2`` always prints one line per epoch. rich is imported here, only
 when a bar is shown, never when gradlab is imported.
 """
@@ -9,6 +11,9 @@ when a bar is shown, never when gradlab is imported.
 from __future__ import annotations
 
 import sys
+import time
+
+from ..core.notebook import esc
 
 
 def format_value(value) -> str:
@@ -105,10 +110,65 @@ class Bar(Lines):
         super().close(history)
 
 
+class NotebookBar(Lines):
+    """A progress bar in a Jupyter notebook: one HTML output updated in place (IPython's display handles), at
+    most every ``every`` seconds, with the epoch, the batches done, the time and the last logs."""
+
+    def __init__(self, epochs, steps, every=0.2):
+        super().__init__(epochs)
+        from IPython.display import HTML, display
+
+        self.HTML, self.display = HTML, display
+        self.steps, self.every = steps, every
+        self.batch_every = max(1, steps // 20)
+        self.handle, self.t0, self.shown = None, 0.0, 0.0
+        self.state = (0, 0, "")
+
+    def _html(self):
+        epoch, done, logs = self.state
+        total = self.epochs * self.steps
+        seconds = time.perf_counter() - self.t0
+        return (f'<div class="gradlab-progress"><progress value="{done}" max="{total}" style="width:22em"></progress>'
+                f" <b>Epoch {epoch}/{self.epochs}</b> · {done}/{total} batches · {seconds:.1f}s"
+                f"{' · ' + esc(logs) if logs else ''}</div>")
+
+    def _show(self, force=False):
+        now = time.perf_counter()
+        if force or now - self.shown >= self.every:
+            self.shown = now
+            self.handle.update(self.HTML(self._html()))
+
+    def start(self):
+        self.t0 = time.perf_counter()
+        self.handle = self.display(self.HTML(self._html()), display_id=True)
+        self.state = (1, 0, "")
+
+    def batch(self, epoch, done, loss):
+        self.state = (epoch + 1, epoch * self.steps + done, f"loss: {format_value(loss)}")
+        self._show()
+
+    def epoch_end(self, epoch, logs, seconds):
+        self.state = (epoch + 1, (epoch + 1) * self.steps, format_logs(logs))
+        self._show()
+
+    def close(self, history):
+        self._show(force=True)
+        super().close(history)
+
+
+def in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (IPython's ZMQ shell), without importing IPython."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def make_reporter(verbose, epochs, steps, stream=None):
     """The reporter for ``verbose`` (0, 1 or 2) and the kind of stdout."""
     if not verbose:
         return Silent()
+    if verbose == 1 and stream is None and in_notebook():
+        return NotebookBar(epochs, steps)
     stream = stream if stream is not None else sys.stdout
     if verbose == 1 and getattr(stream, "isatty", lambda: False)():
         try:

@@ -25,6 +25,8 @@ _LAZY = {
     "network_update_diagram": "network",
     "computation_graph": "graph",
     "to_dot": "graph",
+    "draw_graph": "drawgraph",
+    "GraphPicture": "drawgraph",
     "write_report": "report",
     "Report": "report",
     "explanation_report": "report",

@@ -4,6 +4,11 @@ matplotlib is an optional extra (``gradlab[plot]``). It is imported only when
 a picture is drawn, never by ``import gradlab``; figures are built with
 ``matplotlib.figure.Figure`` directly (the Agg renderer, no pyplot state, no
 window), so drawing works on a headless machine and in threads.
+
+Those figures are instances of :data:`InlineFigure` (a ``Figure`` with
+``_repr_png_``), so a figure returned as a notebook cell's value shows inline
+in a fresh Jupyter kernel without ``%matplotlib inline``; since pyplot never
+holds them, an inline backend does not show them a second time.
 """
 
 from __future__ import annotations
@@ -62,10 +67,36 @@ def style():
         yield mpl
 
 
-def new_figure(width: float, height: float):
-    """A new Agg-backed ``Figure`` of ``width`` × ``height`` inches (call inside :func:`style`)."""
+def _inline_figure_class():
+    """``matplotlib.figure.Figure`` with ``_repr_png_``: Jupyter shows it inline without a pyplot backend."""
     from matplotlib.figure import Figure
 
+    class InlineFigure(Figure):
+        """A matplotlib ``Figure`` that a notebook displays as a PNG (``_repr_png_``) with no backend set up."""
+
+        def _repr_png_(self):
+            return to_png_bytes(self)
+
+    InlineFigure.__module__ = __name__
+    InlineFigure.__qualname__ = "InlineFigure"
+    return InlineFigure
+
+
+def __getattr__(name):
+    # ``InlineFigure`` is built on first use, so importing this module never imports matplotlib (a pickled figure
+    # finds its class here too).
+    if name == "InlineFigure":
+        matplotlib()
+        cls = globals()["InlineFigure"] = _inline_figure_class()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def new_figure(width: float, height: float):
+    """A new Agg-backed :data:`InlineFigure` of ``width`` × ``height`` inches (call inside :func:`style`)."""
+    import sys
+
+    Figure = getattr(sys.modules[__name__], "InlineFigure")
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08)
     return fig

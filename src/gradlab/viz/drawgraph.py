@@ -1,0 +1,204 @@
+"""``gl.viz.draw_graph``: an inline SVG picture of a computation graph with the value and the gradient on every
+node, as the smallest autograd engines draw it.
+
+Given a function and its inputs, the picture runs the forward pass and the backward pass itself, recording every
+node's gradient through the engine's ``record`` (``core.graph.backprop``), so nothing needs ``retain_graph`` and
+no ``.grad`` is touched. Given a tensor whose graph is still alive, it does the same on that graph and keeps it
+(``backward()`` can still be called). Graphviz's ``dot`` lays the picture out when it is installed; otherwise a
+small layout written here in Python does (no matplotlib needed).
+"""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import GraphError, InputTypeError, ParameterError
+from ..core.files import atomic_path
+from ..core.graph import backprop, toposort
+from ..core.notebook import esc
+from ..core.tensor import Tensor
+from .graph import _depths, _dot_source, _label_lines, _summary
+
+ENGINES = ("auto", "dot", "python")
+
+
+class GraphPicture:
+    """The picture :func:`draw_graph` returns: ``.svg`` (the SVG text), ``.nodes`` and ``.edges`` (the records
+    drawn: each node's 'title', 'shape', 'value' and 'grad' texts), ``.save(path)``; a notebook shows it inline."""
+
+    def __init__(self, svg, nodes, edges, engine):
+        self.svg, self.nodes, self.edges, self.engine = svg, nodes, edges, engine
+
+    def _repr_svg_(self):
+        return self.svg
+
+    def save(self, path):
+        """Write the SVG to ``path`` (a name ending in .svg) atomically; returns the path."""
+        p = Path(path)
+        if p.suffix.lower() != ".svg":
+            raise ParameterError(f"GraphPicture.save: path must end in .svg; got {str(path)!r}")
+        with atomic_path(p, suffix=".svg") as tmp:
+            Path(tmp).write_text(self.svg, encoding="utf-8")
+        return p
+
+    def __repr__(self):
+        return f"GraphPicture({len(self.nodes)} nodes, {len(self.edges)} edges, drawn by {self.engine})"
+
+
+def draw_graph(tensor_or_fn, *inputs, engine: str = "auto") -> GraphPicture:
+    """Draw a computation graph with each node's shape, value and gradient ∂out/∂node.
+
+    Args:
+        tensor_or_fn: a function of gradlab tensors (called with ``inputs``), or a Tensor made by operations
+            whose graph is still alive (not yet freed by ``backward()``).
+        *inputs: the function's inputs (arrays, numbers or Tensors; each becomes a float64 leaf that requires a
+            gradient, named after the function's parameter).
+        engine: 'dot' (Graphviz), 'python' (the built-in layout) or 'auto' (dot when installed).
+
+    Returns:
+        a :class:`GraphPicture`. A non-scalar output is seeded with ones (the gradients of its sum).
+    """
+    if engine not in ENGINES:
+        raise ParameterError(f"draw_graph: engine must be one of {', '.join(map(repr, ENGINES))}; got {engine!r}")
+    if engine == "dot" and shutil.which("dot") is None:
+        raise GraphError("draw_graph: engine='dot' needs Graphviz's dot program; install it (apt-get install "
+                         "graphviz) or use engine='python'")
+    if isinstance(tensor_or_fn, Tensor):
+        if inputs:
+            raise InputTypeError(f"draw_graph: inputs are given only with a function; got a Tensor and "
+                                 f"{len(inputs)} inputs")
+        root = tensor_or_fn
+        if root.op is not None and root._inputs is None:
+            raise GraphError("draw_graph: this tensor's graph was freed by backward(); draw the function instead, "
+                             "draw_graph(f, *inputs), which runs the forward and backward passes itself and shows "
+                             "every node's gradient (or draw the tensor before calling backward())")
+        keep = True
+    elif callable(tensor_or_fn):
+        root, keep = _run(tensor_or_fn, inputs), False
+    else:
+        raise InputTypeError(f"draw_graph: expected a gradlab Tensor or a function of Tensors; got "
+                             f"{type(tensor_or_fn).__name__}")
+    nodes, edges = _records(root, keep)
+    use_dot = engine == "dot" or (engine == "auto" and shutil.which("dot") is not None)
+    svg = _dot_svg(nodes, edges) if use_dot else _python_svg(nodes, edges)
+    return GraphPicture(svg, nodes, edges, "dot" if use_dot else "python")
+
+
+def _run(fn, inputs):
+    """The output of ``fn`` on fresh leaves made from ``inputs``, named after its parameters."""
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    leaves = []
+    for i, v in enumerate(inputs):
+        data = v.data if isinstance(v, Tensor) else v
+        leaf = Tensor(np.asarray(data, dtype=np.float64), requires_grad=True)
+        leaf.name = (v.name if isinstance(v, Tensor) and v.name else None) or \
+            (params[i] if i < len(params) else f"x{i + 1}")
+        leaves.append(leaf)
+    out = fn(*leaves)
+    if not isinstance(out, Tensor) or out.op is None:
+        raise InputTypeError(f"draw_graph: the function must return a gradlab Tensor computed from its inputs; got "
+                             f"{type(out).__name__}")
+    return out
+
+
+def _records(root, keep):
+    """(nodes, edges) as ``viz.graph.graph_nodes`` gives them, with every node's gradient from one recorded
+    backward pass (``keep``: retain the graph)."""
+    ops = toposort(root) if root.op is not None else []
+    tensors, nodes, edges, index = [], [], [], {}
+    leaves = 0
+
+    def add(t, kind, title):
+        index[id(t)] = len(nodes)
+        tensors.append(t)
+        data = getattr(t, "data", t)
+        nodes.append({"id": len(nodes), "kind": kind, "title": title, "shape": tuple(np.shape(data)),
+                      "value": _summary(data), "grad": None})
+
+    for node in ops:
+        for inp in node.inputs:
+            if id(inp) in index:
+                continue
+            if isinstance(inp, Tensor) and inp.op is None:
+                leaves += 1
+                add(inp, "leaf", inp.name or (f"x{leaves}" if inp.requires_grad else f"c{leaves}"))
+            elif not isinstance(inp, Tensor):
+                add(inp, "const", "constant")
+        add(node, "op", node.op.name)
+        for inp in node.inputs:
+            edges.append((index[id(inp)], index[id(node)]))
+    if not ops:
+        add(root, "leaf", root.name or "x")
+    if root.requires_grad:
+        record = {}
+        wrt = [t for t in tensors if isinstance(t, Tensor) and t.op is None and t.requires_grad]
+        backprop(root, np.ones(root.shape, dtype=np.asarray(root.data).dtype), wrt=wrt, retain_graph=keep,
+                 record=record)
+        for n, t in zip(nodes, tensors):
+            g = record.get(id(t))
+            if g is not None:
+                n["grad"] = _summary(np.asarray(getattr(g, "data", g)))
+    return nodes, edges
+
+
+def _dot_svg(nodes, edges):
+    done = subprocess.run([shutil.which("dot"), "-Tsvg"], input=_dot_source(nodes, edges, True).encode(),
+                          capture_output=True, timeout=60)
+    if done.returncode != 0:
+        raise GraphError(f"draw_graph: dot failed: {done.stderr.decode(errors='replace').strip()[:500]}")
+    return done.stdout.decode("utf-8")
+
+
+COLORS = {"op": ("#fff3bf", "#e67700"), "leaf": ("#d0ebff", "#1f5fbf"), "const": ("#f1f3f5", "#868e96")}
+CHAR_W, LINE_H, PAD, GAP_X, GAP_Y = 7.0, 15.0, 8.0, 60.0, 22.0
+
+
+def _python_svg(nodes, edges):
+    """The graph laid out left to right in columns (operations by longest path), as SVG text."""
+    depth = _depths(nodes, edges)
+    labels = [_label_lines(n, True) for n in nodes]
+    size = [(max(len(s) for s in lab) * CHAR_W + 2 * PAD, len(lab) * LINE_H + 2 * PAD) for lab in labels]
+    columns = {}
+    for n in nodes:
+        columns.setdefault(depth[n["id"]], []).append(n["id"])
+    widths = {d: max(size[i][0] for i in ids) for d, ids in columns.items()}
+    heights = {d: sum(size[i][1] for i in ids) + GAP_Y * (len(ids) - 1) for d, ids in columns.items()}
+    total_h = max(heights.values()) + 2 * GAP_Y
+    pos, x = {}, GAP_Y
+    for d in sorted(columns):
+        y = (total_h - heights[d]) / 2
+        for i in columns[d]:
+            pos[i] = (x + (widths[d] - size[i][0]) / 2, y)
+            y += size[i][1] + GAP_Y
+        x += widths[d] + GAP_X
+    total_w = x - GAP_X + GAP_Y
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" height="{total_h:.0f}" '
+           f'viewBox="0 0 {total_w:.0f} {total_h:.0f}" font-family="Helvetica, Arial, sans-serif" font-size="11">',
+           '<defs><marker id="gl-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+           'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555555"/></marker></defs>']
+    for a, b in edges:
+        (xa, ya), (wa, ha) = pos[a], size[a]
+        (xb, yb), (_, hb) = pos[b], size[b]
+        out.append(f'<line x1="{xa + wa:.1f}" y1="{ya + ha / 2:.1f}" x2="{xb:.1f}" y2="{yb + hb / 2:.1f}" '
+                   'stroke="#555555" stroke-width="1.2" marker-end="url(#gl-arrow)"/>')
+    for n, lab in zip(nodes, labels):
+        (x0, y0), (w, h) = pos[n["id"]], size[n["id"]]
+        face, edge = COLORS[n["kind"]]
+        radius = 6 if n["kind"] == "op" else h / 2
+        out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{h:.1f}" rx="{min(radius, w / 2):.1f}" '
+                   f'fill="{face}" stroke="{edge}" stroke-width="1.4"/>')
+        for k, line in enumerate(lab):
+            weight = ' font-weight="bold"' if k == 0 else ""
+            out.append(f'<text x="{x0 + w / 2:.1f}" y="{y0 + PAD + (k + 0.8) * LINE_H:.1f}" text-anchor="middle"'
+                       f"{weight}>{esc(line)}</text>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

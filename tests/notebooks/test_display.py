@@ -1,0 +1,61 @@
+"""Rich display outside a kernel: draw_graph's gradients, Module.summary, Tensor and figure representations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+from gradlab.core.errors import GraphError, ParameterError, ShapeError
+
+
+def _f(x, w):
+    return gl.tanh(x * w).sum()
+
+
+def test_draw_graph_of_a_function_shows_every_nodes_value_and_gradient():
+    pic = gl.viz.draw_graph(_f, [1.0, 2.0], [0.5, -1.0], engine="python")
+    grads = {n["title"]: n["grad"] for n in pic.nodes}
+    x, w = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    expected_x = w * (1 - np.tanh(x * w) ** 2)
+    assert grads["x"] == "[" + ", ".join(f"{v:.3g}" for v in expected_x) + "]"
+    assert grads["tanh"] == "[1, 1]" and grads["sum"] == "1"
+    assert all(n["grad"] is not None for n in pic.nodes)
+    assert pic._repr_svg_().startswith("<svg") and "grad [1, 1]" in pic.svg
+
+
+def test_draw_graph_of_a_live_tensor_keeps_its_graph_and_grads(tmp_path):
+    x = gl.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    pic = gl.viz.draw_graph(y, engine="python")
+    assert pic.nodes[0]["grad"] == "[2, 4]" and x.grad is None
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    with pytest.raises(GraphError, match="draw_graph: this tensor's graph was freed"):
+        gl.viz.draw_graph(y)
+    assert pic.save(tmp_path / "g.svg").read_text().startswith("<svg")
+    with pytest.raises(ParameterError, match="must end in .svg"):
+        pic.save(tmp_path / "g.png")
+
+
+def test_module_summary_lists_layers_output_shapes_and_counts():
+    lines = []
+    model = gl.nn.MLP([2, 8, 3])
+    model.summary((2,), print_fn=lines.append)
+    assert "(batch, 8)" in lines[0] and "(batch, 3)" in lines[0] and "Total parameters: 51" in lines[0]
+    assert "(batch, 3)" in model._repr_html_()
+    with pytest.raises(ShapeError, match=r"Module.summary: input_shape \(5,\) does not fit MLP"):
+        model.summary((5,), print_fn=lines.append)
+
+
+def test_tensor_html_shows_shape_dtype_values_and_grad():
+    x = gl.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    page = x._repr_html_()
+    assert "(2,)" in page and "float64" in page and "[2., 4.]" in page
+
+
+def test_figures_render_themselves_as_png_without_pyplot():
+    pytest.importorskip("matplotlib")
+    fig = gl.viz.plot_activations()
+    assert fig._repr_png_().startswith(b"\x89PNG")
