@@ -9,3 +9,4 @@ optimizer, fit, pictures, model file, report), :mod:`~gradlab.app.explain`,
 """
 
 from ..core.errors import GradlabError, MissingExtraError, ParameterError  # noqa: F401  (what the commands catch)
+from ..core.version import __version__  # noqa: E402,F401  (what `gradlab --version` prints)

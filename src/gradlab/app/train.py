@@ -22,7 +22,7 @@ from .. import data as gldata
 from .. import nn, optim
 from ..core.constraints import FRACTION, POSITIVE_FLOAT, POSITIVE_INT, Options, check, refusal
 from ..core.errors import ParameterError, ShapeError
-from ..data import standardize
+from ..data import Standardizer
 from ..io import save as save_model
 from ..nn.activations import ACTIVATIONS  # noqa: F401  (the command's --activation choices)
 from ..ops import catalog
@@ -93,6 +93,7 @@ class Prepared:
     data_name: str
     side: int = 0  # cnn: the images' side (X is (N, 1, side, side))
     pixels: str = ""  # cnn: how the pixels were scaled
+    scaling: object = None  # --standardize: the gl.nn.Standardize layer the model file starts with
 
 
 @dataclass
@@ -218,10 +219,17 @@ def prepare(spec: TrainSpec) -> Prepared:
     if layers is None:
         layers = [X.shape[1], 16, 16, out]
     _check_fit(loss, task, classes, y, layers, X.shape[1])
+    scaling = None
     if spec.standardize:
-        X = standardize(X)
+        scaler = Standardizer().fit(X)
+        X = scaler.transform(X)
+        shape = (1, side, side) if side else (X.shape[1],)
+        scaling = nn.Standardize(scaler.mean_.reshape(shape), scaler.scale_.reshape(shape))
     pixels = ""
     if side:
+        if scaling is None:  # pixels divided by max |x| (as_images): the file keeps that too, for raw pixels
+            top = float(np.max(np.abs(X))) if X.size else 0.0
+            scaling = nn.Standardize(np.zeros((1, side, side)), np.full((1, side, side), top if top > 0 else 1.0))
         X, pixels = CNN.as_images(X, side, spec.standardize)
         model = CNN.build(side, out, spec.seed)
         layers = [X.shape[1] * side * side, out]
@@ -231,7 +239,7 @@ def prepare(spec: TrainSpec) -> Prepared:
     opt = (optim.Adam if spec.optimizer == "adam" else optim.SGD)(model.parameters(), lr=float(spec.lr))
     y = y.astype(np.int64) if loss in ("bce", "ce") else y.astype(np.float64)
     return Prepared(spec, X, y, task if loss != "mse" else "regression", classes, layers, model, loss_fn, opt, loss, name,
-                    side, pixels)
+                    side, pixels, scaling)
 
 
 def describe(p: Prepared) -> str:
@@ -305,9 +313,14 @@ def write_outputs(result: Result, plot_dir=None, report=None, save=None) -> dict
     if save:
 
         p = result.prepared
+        # --standardize (or a CNN's pixel scaling): the file starts with it (gl.nn.Standardize), so
+        # load(...).predict takes raw X
         save_model(p.model, save, metadata={"data": p.data_name, "loss": p.loss_fn.kind.name,
                                             "epochs": len(result.history.epoch),
-                                            "final": dict(result.summary)})
+                                            "final": dict(result.summary),
+                                            "standardized": bool(p.spec.standardize),
+                                            "scaled_inputs": p.scaling is not None},
+                   standardizer=p.scaling)
         written["model"] = Path(save)
     if report:
         written["report"] = training_report(result, figs, report)

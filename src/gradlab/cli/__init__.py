@@ -26,11 +26,25 @@ def _load(name):
         raise
 
 
+class _Version(argparse.Action):
+    """``gradlab --version``: print ``gradlab X.Y.Z`` and exit 0 (the version is read only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ..app import __version__  # lazy: read only when asked (cli imports app only)
+
+        print(f"gradlab {__version__}")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gradlab",
         description="Build, train and explain neural networks from matrix calculus up.",
     )
+    parser.add_argument("--version", action=_Version, help="print gradlab's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         mod = _load(name)

@@ -10,6 +10,11 @@ the Jacobian in vec form ∂vec(F)/∂vec(X) with Kronecker products (vec stacks
 
     gradlab derive "x.T @ A @ x" --shape x=n,1 --shape A=n,n --wrt x --order 2 --verify
     gradlab derive "norm2(X @ W - Y)**2" --shape X=m,n --shape W=n,k --shape Y=m,k --wrt W --order 2
+
+-o FILE writes the result to a file (the format from its suffix: .html one self-contained page, .md, .tex,
+.json, else text), as `gradlab explain -o` does:
+
+    gradlab derive "sum(relu(X @ w))" --shape X=m,n --shape w=n,1 --wrt w --steps -o grad.html
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ def add_arguments(p):
     p.add_argument("--steps", action="store_true", help="show every step of the derivation")
     p.add_argument("--layout", choices=("numerator", "denominator"), default=None,
                    help="layout of the result (default: denominator for gradients, numerator for Jacobians)")
-    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "html", "json"), default=None,
+                   help="text, markdown, latex, html (one self-contained page) or json (default: from the suffix "
+                        "of --output, else text)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to this file instead of standard output")
     p.add_argument("--verify", action="store_true",
                    help="check each result against automatic differentiation and finite differences")
     p.add_argument("--seed", type=T.int_in(0), default=0,
@@ -45,10 +53,11 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from gradlab.app.derive import parse_shapes, run_derive  # lazy: only the command that runs loads its job
+    # lazy: only the command that runs loads its job
+    from gradlab.app.derive import output_format, parse_shapes, run_derive, write_output
 
     text, ok = run_derive(args.expression, parse_shapes(args.shape), args.wrt, steps=args.steps, layout=args.layout,
-                          fmt=args.format, check=args.verify, seed=args.seed, budget=args.budget,
-                          sums_to_one=args.sums_to_one, order=args.order)
-    print(text)
+                          fmt=output_format(args.format, args.output), check=args.verify, seed=args.seed,
+                          budget=args.budget, sums_to_one=args.sums_to_one, order=args.order)
+    write_output(text + "\n", args.output)  # as print(text) wrote it
     return 0 if ok else 1

@@ -45,12 +45,14 @@ WORD_ARGUMENTS = {"GELU": {"approximate": APPROXIMATIONS.values}}
 class Plan:
     """What :func:`plan` found: ``params`` [(name, shape, dtype)] of the parameters and buffers (the
     ``state_dict()`` entries; dtype 'float64', 'float32' or, for num_batches_tracked, 'int64'), ``modules``
-    (count), ``config``."""
+    (count), ``config``, and ``values`` [(prefix, where, checker)]: the checks of stored values (a
+    Standardize's std > 0) that :func:`check_values` runs once the tensors are read."""
 
     def __init__(self, config):
         self.config = config
         self.params = []
         self.modules = 0
+        self.values = []
         self.activations = _activation_classes()  # read once: MODULE_TYPES may grow as the user registers types
 
     @property
@@ -252,3 +254,13 @@ def check_built(model, expected: Plan) -> list:
     if not all(p.data.flags.c_contiguous and p.data.flags.writeable for _, p in named):
         raise ArchitectureError("the model built from it has parameters that cannot be filled in place")
     return named
+
+
+def check_values(plan: Plan, state: dict) -> None:
+    """Run the plan's value checks on ``state`` ({dotted name: array}, as read from the file).
+
+    Raises:
+        ArchitectureError: naming the layer and the first bad entry (a std of 0, a NaN mean).
+    """
+    for prefix, where, checker in plan.values:
+        checker(state, prefix, where)

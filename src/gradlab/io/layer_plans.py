@@ -14,6 +14,7 @@ BatchNorm1d/2d            weight, bias (C,) if affine; running_mean, running_var
                           num_batches_tracked () int64 if track_running_stats
 LayerNorm                 weight, bias: normalized_shape (with elementwise_affine; bias if bias)
 Embedding                 weight (num_embeddings, embedding_dim)
+Standardize               mean, std: the sample shape (values checked after reading: finite, std > 0)
 MaxPool2d, AvgPool2d,     none
 AdaptiveAvgPool2d,
 Flatten, Unflatten,
@@ -29,6 +30,7 @@ from .fields import ArchitectureError
 from ..nn.conv_layers import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, Flatten, MaxPool2d, \
     Unflatten
 from ..nn.norm_layers import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
+from ..nn.preprocess import Standardize, check_statistics
 
 _W = limits.MAX_WINDOW
 
@@ -171,6 +173,21 @@ def _embedding(cfg, where, prefix, out):
     out.params.append((f"{prefix}weight", (n, d), f.dtype(cfg, where)))
 
 
+def _standardize(cfg, where, prefix, out):
+    f.keys(cfg, ("shape", "dtype"), where)
+    shape, dtype = f.shape(cfg, "shape", where), f.dtype(cfg, where)
+    out.params += [(f"{prefix}mean", shape, dtype), (f"{prefix}std", shape, dtype)]
+    out.values.append((prefix, where, _standardize_values))
+
+
+def _standardize_values(state, prefix, where):
+    """The values of a Standardize read from the file: mean finite, std finite and > 0."""
+    try:
+        check_statistics(state[f"{prefix}mean"], state[f"{prefix}std"], owner=f"{where} (a Standardize)")
+    except ValueError as exc:
+        raise ArchitectureError(str(exc)) from None
+
+
 #: {type: (class, checker)} of the layers of this module
 LAYERS = {
     "Conv1d": (Conv1d, _conv1d), "Conv2d": (Conv2d, _conv2d), "ConvTranspose2d": (ConvTranspose2d, _conv_transpose2d),
@@ -178,5 +195,5 @@ LAYERS = {
     "AdaptiveAvgPool2d": (AdaptiveAvgPool2d, _adaptive_avg_pool2d), "Flatten": (Flatten, _flatten),
     "Unflatten": (Unflatten, _unflatten), "BatchNorm1d": (BatchNorm1d, _batch_norm),
     "BatchNorm2d": (BatchNorm2d, _batch_norm), "LayerNorm": (LayerNorm, _layer_norm), "Dropout": (Dropout, _dropout),
-    "Embedding": (Embedding, _embedding),
+    "Embedding": (Embedding, _embedding), "Standardize": (Standardize, _standardize),
 }

@@ -25,12 +25,16 @@ length field (at most 8 MiB); the nesting depth and size of every JSON text
 covering the data exactly); the architecture field by field (only Sequential,
 MLP, Linear, the activations, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d,
 AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, BatchNorm1d, BatchNorm2d,
-LayerNorm, Dropout and Embedding; at most 10,000 modules, 16 nested
+LayerNorm, Dropout, Embedding and Standardize; at most 10,000 modules, 16 nested
 containers, kernel sizes, strides, paddings and dilations at most 1,024); and
 that the tensors present are exactly the parameters and buffers it declares,
 F64 or F32 as declared (I64 for num_batches_tracked). Only then is the model
 built (linear time),
-filled straight from the file, and its checksum compared. Limits:
+filled straight from the file, its checksum compared, and the stored values
+that must be in range checked (a Standardize's mean finite, std finite and
+> 0). A model saved with ``standardizer=`` (or by ``gradlab train
+--standardize``) starts with a ``gl.nn.Standardize`` layer, so ``predict``
+takes raw inputs. Limits:
 :mod:`gradlab.io.limits`; the full list: ``docs/safety.md``.
 
 Writes are atomic (:mod:`gradlab.core.files`): the bytes go to a temporary
@@ -56,7 +60,12 @@ from . import architecture as arch
 from . import limits
 from .container import fail, open_model_file, read_header, string_metadata, tensor_table
 from .limits import DEFAULT_MAX_BYTES, JSONLimitError
+from ..core.errors import GradlabError
+from ..core.graph import no_grad
+from ..core.tensor import Tensor
+from ..nn.containers import Sequential
 from ..nn.module import Module
+from ..nn.preprocess import Standardize
 
 FORMAT = "gradlab-model"
 FORMAT_VERSION = "1"
@@ -107,14 +116,49 @@ def _plan_to_save(model, config, tensors):
     if got != [(n, tuple(s), d) for n, s, d in plan.params]:
         raise ParameterError(f"save: the parameters of this {type(model).__name__} do not match its own "
                              "to_config(), so the file could not be loaded back")
+    return plan
 
 
-def save(model, path, metadata=None) -> None:
+def with_standardizer(model, standardizer):
+    """``Sequential(Standardize, model)`` for :func:`save`: checked to take the samples the standardizer scales."""
+    if isinstance(standardizer, Standardize):
+        layer = standardizer
+    elif hasattr(standardizer, "mean_") and hasattr(standardizer, "scale_"):  # gl.data's Standardizer (or alike)
+        dtype = {np.dtype(np.float32): "float32"}.get(next((p.data.dtype for p in model.parameters()), None))
+        try:
+            layer = Standardize.from_standardizer(standardizer, dtype=dtype)
+        except GradlabError as exc:
+            raise ParameterError(f"save: standardizer= cannot be stored: {exc}") from None
+    else:
+        raise InputTypeError(f"save: standardizer must be a fitted gl.data.Standardizer or a gl.nn.Standardize "
+                             f"layer, got {type(standardizer).__name__}")
+    first = model
+    while isinstance(first, Sequential) and first._module_names:
+        first = first.__dict__[first._module_names[0]]
+    if isinstance(first, Standardize):
+        raise ParameterError("save: the model already starts with a Standardize layer, so standardizer= would "
+                             "scale its inputs twice; pass standardizer=None")
+    probe = np.zeros((2, *layer.shape), dtype=layer.mean.data.dtype)
+    try:
+        with model.evaluating(), no_grad():
+            model(Tensor(probe))
+    except GradlabError as exc:
+        raise ParameterError(f"save: the standardizer scales samples of shape {layer.shape} but the model does not "
+                             f"take inputs of shape (N, {', '.join(map(str, layer.shape))}) ({str(exc)[:160]})") \
+            from None
+    return Sequential(layer, model)
+
+
+def save(model, path, metadata=None, standardizer=None) -> None:
     """Write ``model`` (a Sequential/MLP of the layers :mod:`gradlab.io.architecture` lists) to ``path``.
 
     Every parameter and buffer is stored (BatchNorm's running statistics included), so the loaded model in
     eval mode computes exactly what the saved one does. The training/eval mode itself is not stored: a loaded
     model is in training mode, as a new one; call ``.eval()`` before predicting with BatchNorm or Dropout.
+
+    With ``standardizer`` (a fitted ``gl.data.Standardizer``, or a ``gl.nn.Standardize`` layer) the file holds
+    ``Sequential(Standardize(mean, std), model)``: ``load(path).predict(X_raw)`` equals
+    ``model.predict(standardizer.transform(X_raw))``; the in-memory ``model`` is not changed.
 
     Args:
         model: a gradlab Module whose ``to_config()`` describes it.
@@ -122,20 +166,28 @@ def save(model, path, metadata=None) -> None:
             atomically (a symlink is followed; see :mod:`gradlab.core.files`).
         metadata: optional JSON-able dict stored with the model (read it back
             with :func:`read_metadata` or ``load(path, return_metadata=True)``).
+        standardizer: None, a fitted Standardizer (anything with ``mean_`` and ``scale_``) or a Standardize
+            layer: the input scaling to store first.
     Raises:
         InputTypeError: the model cannot describe itself, or metadata is not JSON-able.
-        ParameterError: the model or metadata break a limit of the loader, or
-            ``path`` cannot be written (the message names it and says why).
+        ParameterError: the model or metadata break a limit of the loader, the standardizer is not fitted or
+            does not fit the model's input, or ``path`` cannot be written (the message names it and says why).
     """
     st = require("safetensors.numpy", "io")
 
     if not isinstance(model, Module):
         raise InputTypeError(f"save: expected a gradlab Module, got {type(model).__name__}")
     path = _path_arg(path, "save")
+    if standardizer is not None:
+        model = with_standardizer(model, standardizer)
     config = model.to_config()
     user = _dump_metadata(metadata)
     tensors = {name: np.asarray(arr, order="C") for name, arr in model.state_dict().items()}
-    _plan_to_save(model, config, tensors)
+    plan = _plan_to_save(model, config, tensors)
+    try:
+        arch.check_values(plan, tensors)
+    except arch.ArchitectureError as exc:
+        raise ParameterError(f"save: this model cannot be stored in a model file: {exc}") from None
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -248,8 +300,13 @@ def _read_model(f, size, path):
     _check_tensors(plan, table, path, size - start)
     model, named = _build(plan, path)
     _fill(named, f, start, table, path)
-    if meta["sha256"] != checksum({n: p.data for n, p in named}):
+    state = {n: p.data for n, p in named}
+    if meta["sha256"] != checksum(state):
         raise ModelFileError(f"load: {path} was modified after it was saved: its checksum does not match its tensors")
+    try:
+        arch.check_values(plan, state)
+    except arch.ArchitectureError as exc:
+        raise fail(path, f"the stored values cannot be used: {exc}") from None
     return model, user
 
 

@@ -55,3 +55,9 @@ from .losses_more import *  # noqa: E402,F401,F403
 from .norm_layers import *  # noqa: E402,F401,F403
 
 __all__ += conv_layers.__all__ + norm_layers.__all__ + losses_more.__all__ + ["utils", "models"]
+
+# preprocessing stored in a model (gl.nn.Standardize, first layer of a model saved with its scaling)
+from . import preprocess  # noqa: E402
+from .preprocess import Standardize  # noqa: E402
+
+__all__ += preprocess.__all__

@@ -1,4 +1,4 @@
-"""Activation functions beside their derivatives, one panel each (slides: "activation function with differentiability").
+"""Activation functions beside their derivatives, one panel each.
 
 Every curve is computed by gradlab itself: the function with the core
 operation (``gl.sigmoid``, ``gl.tanh``...) and the derivative by backpropagating
@@ -92,6 +92,21 @@ def _break_jumps(x, y, jump):
     return np.insert(x, gaps + 1, np.nan), np.insert(y, gaps + 1, np.nan)
 
 
+def jumps(x, f, jump=0.5):
+    """[(x₀, f(x₀), the limit from the other side)] at each jump of the sampled curve whose point x₀ is sampled.
+
+    A jump between samples x[k] and x[k+1] belongs to the side whose value the function takes there: the
+    sample that lies on the kink (x = 0 for the default step) carries f(x₀).
+    """
+    out = []
+    for k in np.nonzero(np.abs(np.diff(f)) > jump)[0]:
+        if x[k + 1] == 0.0 or (x[k] != 0.0 and abs(x[k + 1]) < abs(x[k])):
+            out.append((float(x[k + 1]), float(f[k + 1]), float(f[k])))
+        else:
+            out.append((float(x[k]), float(f[k]), float(f[k + 1])))
+    return out
+
+
 def _panel(ax, name, x, negative_slope):
     title, f_tex, df_tex = formulas(name, negative_slope)
     f, df = activation_curves(name, x, negative_slope)
@@ -99,9 +114,11 @@ def _panel(ax, name, x, negative_slope):
     ax.axvline(0, color="#999999", lw=0.8, zorder=1)
     ax.plot(*_break_jumps(x, f, 0.5), color=_mpl.POSITIVE, lw=2.2, label=f_tex, zorder=3)
     ax.plot(*_break_jumps(x, df, 0.5), color=_mpl.NEGATIVE, lw=2.0, ls="--", label=df_tex, zorder=3)
-    if name == "step":  # step(0) = 1: z ≥ θ counts as on
-        ax.plot([0], [0], "o", mfc="white", mec=_mpl.POSITIVE, zorder=4)
-        ax.plot([0], [1], "o", color=_mpl.POSITIVE, zorder=4)
+    for x_jump, value, other in jumps(x, f):
+        # at a jump the filled dot is the value gradlab computes there (gl.nn.Step: step(θ) = 1, z ≥ θ is on),
+        # the open dot the limit from the other side
+        ax.plot([x_jump], [other], "o", mfc="white", mec=_mpl.POSITIVE, zorder=4, gid="jump-open")
+        ax.plot([x_jump], [value], "o", color=_mpl.POSITIVE, zorder=4, gid="jump-value")
     ax.set_title(title)
     ax.set_xlabel("x")
     ax.set_ylabel("value")
@@ -120,7 +137,7 @@ def plot_activations(path=None, *, names=NAMES, x_range=(-5.0, 5.0), negative_sl
         path: where to save (.png, .svg or .pdf); None to only return the figure.
         names: which activations, a sequence of :data:`NAMES`.
         x_range: (low, high) of the x axis.
-        negative_slope: α of leaky ReLU (the slides use 0.01; 0.1 is easier to see).
+        negative_slope: α of leaky ReLU (0.1 by default: the common 0.01 is invisible at this scale).
         points: number of x samples.
 
     Returns:
@@ -128,6 +145,8 @@ def plot_activations(path=None, *, names=NAMES, x_range=(-5.0, 5.0), negative_sl
     """
     names = tuple(names)
     x = np.linspace(float(x_range[0]), float(x_range[1]), int(points))
+    if x[0] < 0.0 < x[-1]:
+        x = np.union1d(x, [0.0])  # sample the kinks and the step's jump exactly
     cols = min(3, len(names))
     rows = -(-len(names) // cols)
     with _mpl.style():

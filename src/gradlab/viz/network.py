@@ -1,10 +1,12 @@
 """Network diagrams: neurons as circles by layer, edges coloured by sign and weighted by size.
 
-Like the slides' pictures of the 1–2–3–1 network: each edge is a weight
+Like a lecture's picture of a small network: each edge is a weight
 W[l][j, i] (from neuron i of layer l−1 to neuron j of layer l), blue when
-positive and orange when negative, thicker when larger; edges can be labelled
-with weights, gradients or updates, neurons with their values, and each
-neuron shows its bias. :func:`network_update_diagram` draws one training step
+positive and orange when negative, thicker when larger (and, in a network too
+dense to label, more opaque when larger: opacity ∝ |value|); edges can be
+labelled with weights, gradients or updates — each label placed along its edge
+so that no two labels overlap — neurons with their values, and each neuron
+shows its bias. :func:`network_update_diagram` draws one training step
 as three panels: weights before, gradients, weights after.
 """
 
@@ -123,30 +125,33 @@ def _draw(ax, layers, edge_values, label_edges, neuron_values, digits, show_bias
     if label_edges and n_edges > MAX_LABELLED_EDGES:
         label_edges = False
     scale = max(max(float(np.max(np.abs(v))) for v in edge_values), 1e-12)
+    dense = n_edges > MAX_LABELLED_EDGES  # too many edges to read one by one: fade them by |value|
     radius = 0.3
+    labels = []  # (Text, source point, target point)
     for l, V in enumerate(edge_values):
         for j in range(V.shape[0]):
             for i in range(V.shape[1]):
                 (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
                 v = float(V[j, i])
                 color = _mpl.POSITIVE if v >= 0 else _mpl.NEGATIVE
-                ax.plot([x0, x1], [y0, y1], color=color, lw=0.4 + 4.0 * abs(v) / scale, alpha=0.85, zorder=1,
-                        solid_capstyle="round")
+                alpha = EDGE_ALPHA * abs(v) / scale if dense else EDGE_ALPHA
+                ax.plot([x0, x1], [y0, y1], color=color, lw=0.4 + 4.0 * abs(v) / scale, alpha=alpha, zorder=1,
+                        solid_capstyle="round", gid=f"edge-{l + 1}-{j}-{i}")
                 if label_edges:
-                    # labels of edges leaving one neuron sit at different
-                    # distances along them, so crossing edges' labels do not meet
-                    t = 0.25 + 0.5 * j / max(1, V.shape[0] - 1) if V.shape[0] > 1 else 0.5
-                    ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), _fmt(v, digits), fontsize=8, ha="center", va="center",
-                            color=color, zorder=4, bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.9))
+                    text = ax.text((x0 + x1) / 2, (y0 + y1) / 2, _fmt(v, digits), fontsize=8, ha="center", va="center",
+                                   color=color, zorder=4, gid=f"edge-label-{l + 1}-{j}-{i}",
+                                   bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.9))
+                    labels.append(((l, i, j), text, (x0, y0), (x1, y1)))
+    circles, notes = [], []
     for l, layer_pos in enumerate(pos):
         for k, (x, y) in enumerate(layer_pos):
             face = "#f1f3f5" if l == 0 else "#fff9db"
-            ax.add_patch(Circle((x, y), radius, fc=face, ec="#343a40", lw=1.4, zorder=5))
+            circles.append(ax.add_patch(Circle((x, y), radius, fc=face, ec="#343a40", lw=1.4, zorder=5)))
             if neuron_values is not None and neuron_values[l] is not None:
                 ax.text(x, y, _fmt(float(neuron_values[l][k]), digits), fontsize=8, ha="center", va="center", zorder=6)
             if show_bias and l > 0 and bias_values[l - 1] is not None:
-                ax.text(x, y - radius - 0.08, f"{bias_prefix}{_fmt(float(bias_values[l - 1][k]), digits)}", fontsize=7.5,
-                        ha="center", va="top", color="#495057", zorder=6)
+                notes.append(ax.text(x, y - radius - 0.08, f"{bias_prefix}{_fmt(float(bias_values[l - 1][k]), digits)}",
+                                     fontsize=7.5, ha="center", va="top", color="#495057", zorder=6))
     top = max(p[0][1] for p in pos) + 0.75
     for l in range(len(sizes)):
         if l == 0:
@@ -155,13 +160,68 @@ def _draw(ax, layers, edge_values, label_edges, neuron_values, digits, show_bias
             act = layers[l - 1][2]
             sym = _SYMBOLS.get(str(act).lower(), str(act)) if act else "linear"
             head = f"layer {l}\n{sizes[l]} × {sym}"
-        ax.text(pos[l][0][0], top, head, ha="center", va="bottom", fontsize=9.5, fontweight="bold")
+        notes.append(ax.text(pos[l][0][0], top, head, ha="center", va="bottom", fontsize=9.5, fontweight="bold"))
     ax.set_xlim(-0.8, (len(sizes) - 1) * SPACING + 0.8)
     ax.set_ylim(-max(sizes) / 2.0 - 0.5, top + 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
         ax.set_title(title)
+    if labels:
+        _place_labels(ax, [rest for _, *rest in sorted(labels, key=lambda item: item[0])], circles, notes)
+
+
+EDGE_ALPHA = 0.85  # opacity of an edge (of the largest |value| when a dense network fades its edges)
+LABEL_STOPS = np.linspace(0.18, 0.82, 17)  # where along its edge a label may sit, nearest the source first
+LABEL_STAGGER = 0.24  # how much further along its edge every second label of a neuron starts
+
+
+def _place_labels(ax, labels, circles, notes):
+    """Move each edge label along its edge so that no two labels, and no label and a neuron or its bias, overlap.
+
+    Labels are placed in order of their source neuron, each at the first position along its edge (nearest the
+    source) whose box is clear of everything placed so far; where no position is clear, at the one overlapping
+    least. Works in display coordinates after the layout, with the labels' real sizes.
+    """
+    fig = ax.figure
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    ax.apply_aspect()
+    renderer = fig._get_renderer()
+    to_display, to_data = ax.transData.transform, ax.transData.inverted().transform
+    boxes = [c.get_window_extent(renderer) for c in circles] + [n.get_window_extent(renderer) for n in notes]
+    taken = [(b.x0, b.y0, b.x1, b.y1) for b in boxes]
+    pad = 3.0  # pixels kept free around each label
+    previous, k = None, 0
+    for text, src, dst in labels:
+        k = k + 1 if src == previous else 0  # the k-th edge leaving this neuron
+        previous = src
+        ext = text.get_window_extent(renderer)
+        hw, hh = ext.width / 2 + pad, ext.height / 2 + pad
+        (sx, sy), (dx, dy) = to_display([src, dst])
+        best, best_cost = None, None
+        # alternate edges of one neuron start their search at different distances, so that neighbouring labels
+        # are staggered along the fan of edges instead of stacked against the neuron
+        prefer = LABEL_STOPS[0] + (0.0 if k % 2 == 0 else LABEL_STAGGER)
+        for t in sorted(LABEL_STOPS, key=lambda s: (s < prefer - 1e-9, abs(s - prefer))):
+            cx, cy = sx + t * (dx - sx), sy + t * (dy - sy)
+            box = (cx - hw, cy - hh, cx + hw, cy + hh)
+            cost = sum(_overlap(box, other) for other in taken)
+            if best_cost is None or cost < best_cost - 1e-9:
+                best, best_cost = (t, box), cost
+            if cost == 0:
+                break
+        t, box = best
+        text.set_position(tuple(to_data([(sx + t * (dx - sx), sy + t * (dy - sy))])[0]))
+        taken.append(box)
+
+
+def _overlap(a, b):
+    """The area where boxes ``a`` and ``b`` (x0, y0, x1, y1) overlap; 0 when they are apart."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 def _legend(fig, what):

@@ -21,6 +21,7 @@ from ..explainer.render.html import page
 from . import _mpl
 from ._mpl import to_png_bytes
 from .network import network_diagram, network_update_diagram
+from .texmath import derivation_html
 
 HTML_PATH = Satisfies(lambda p: Path(p).suffix.lower() in (".html", ".htm"), "a file name ending in .html",
                       invalid=("report.txt", "report", 3), show=lambda p: repr(str(p)))
@@ -132,6 +133,38 @@ class Report:
         self.blocks.append(f'<figure><img src="{_picture_uri(picture)}" alt="{alt}">{cap}</figure>')
         return self
 
+    def derivation(self, derivation, steps: bool = True) -> "Report":
+        """A symbolic derivation (e.g. ``gl.symbolic.derive(...)``; anything with ``to_latex(steps)``) typeset as MathML.
+
+        One table row per line — left side, "= right side", the rule that gives it — then the "where" line, each
+        formula a ``<math>`` element the browser lays out (no script, no picture). A derivation whose LaTeX uses a
+        command outside gradlab's own vocabulary is shown as its exact text form (``to_text``) instead.
+        """
+        try:
+            fragment = derivation_html(derivation.to_latex(steps))
+        except ParameterError:
+            return self.code(derivation.to_text(steps))
+        self.blocks.append(fragment.replace('<table class="derivation">', f'<table class="derivation" style="{_DERIVATION_STYLE}">', 1)
+                           .replace('<td class="rule">', f'<td class="rule" style="{_RULE_STYLE}">'))
+        return self
+
+    def graph(self, picture, caption: str | None = None) -> "Report":
+        """A large picture, such as a computation graph, at its natural size in a scrolling box (never shrunk).
+
+        ``picture`` is a matplotlib Figure (embedded as SVG, so the browser's zoom keeps it sharp), SVG or PNG bytes,
+        or a .svg/.png file path. The page stays as wide as the text; the box scrolls both ways.
+        """
+        if hasattr(picture, "savefig"):
+            buf = io.BytesIO()
+            picture.savefig(buf, format="svg", bbox_inches="tight")
+            picture = buf.getvalue()
+        alt = html.escape(caption or "graph")
+        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        self.blocks.append(f'<figure class="graph"><div class="zoom" style="{_ZOOM_STYLE}">'
+                           f'<img style="max-width:none;width:auto;height:auto;border:none" src="{_picture_uri(picture)}" '
+                           f'alt="{alt}"></div>{cap}</figure>')
+        return self
+
     def raw_html(self, fragment: str) -> "Report":
         """An HTML fragment as is (for renderers that produce their own HTML; must be self-contained)."""
         self.blocks.append(str(fragment))
@@ -146,6 +179,11 @@ class Report:
     def write(self, path) -> Path:
         """Write the report to ``path`` (.html) atomically; returns the path."""
         return write_html(self.html(), path)
+
+
+_DERIVATION_STYLE = "border-collapse:collapse;margin:.6rem 0"
+_RULE_STYLE = "color:#495057;font-size:.9em;padding-left:1.5em"
+_ZOOM_STYLE = "overflow:auto;max-height:80vh;border:1px solid #dee2e6;padding:.5em;resize:both"
 
 
 def _cell(c) -> str:
@@ -166,8 +204,9 @@ def write_html(text: str, path) -> Path:
 def write_report(path, title: str, blocks) -> Path:
     """Write a report from a list of blocks, each a ``(kind, value)`` pair or ``(kind, value, caption)``.
 
-    Kinds: 'heading', 'text', 'code', 'math' (LaTeX string), 'table'
-    (``(headers, rows)``), 'figure' (Figure, bytes or path), 'html' (a fragment).
+    Kinds: 'heading', 'text', 'code', 'math' (LaTeX string), 'derivation' (a symbolic Derivation, typeset as
+    MathML), 'table' (``(headers, rows)``), 'figure' (Figure, bytes or path), 'graph' (a large picture at its
+    natural size, scrolling), 'html' (a fragment).
 
     Returns:
         the path written.
@@ -180,12 +219,14 @@ def write_report(path, title: str, blocks) -> Path:
             r.table(value[0], value[1], caption)
         elif kind == "figure":
             r.figure(value, caption)
-        elif kind in ("heading", "text", "code", "math"):
+        elif kind in ("heading", "text", "code", "math", "derivation"):
             getattr(r, kind)(value)
+        elif kind == "graph":
+            r.graph(value, caption)
         elif kind == "html":
             r.raw_html(value)
         else:
-            raise ParameterError(f"write_report: unknown block kind {kind!r}; use heading, text, code, math, table, figure or html")
+            raise ParameterError(f"write_report: unknown block kind {kind!r}; use heading, text, code, math, derivation, table, figure, graph or html")
     return r.write(path)
 
 
