@@ -18,9 +18,9 @@ def test_demo_runs_the_whole_tour(tmp_path, capsys):
     out = tmp_path / "tour"
     assert main(["demo", "--out-dir", str(out), "--epochs", "30"]) == 0
     text = capsys.readouterr().out
-    # 1. the course example, with the slides' numbers
+    # 1. the course example, with its published numbers
     assert "z₁⁽¹⁾ = 0.1 + 0.1 × 2.0 = 0.3" in text and "0.2563" in text and "0.2455" in text
-    # 2. the seed question, derived and verified
+    # 2. the relu-mse gradients, derived and verified
     assert "∂L/∂X = (2/m)H(ŷ − y)wᵀ" in text and "(2/m)XᵀH(ŷ − y)" in text
     assert text.count("PASSED") >= 3
     # 3./4. training and pictures, and where they are
@@ -33,7 +33,7 @@ def test_demo_runs_the_whole_tour(tmp_path, capsys):
     course = json.loads((out / "course.json").read_text())
     assert json.dumps(course)  # machine-readable numbers
     report = (out / "report.html").read_text()
-    assert "The seed question, derived" in report and "(2/m)H(ŷ − y)wᵀ" in report
+    assert "The relu-mse loss ‖relu(Xw + b𝟏) − y‖²/m, derived" in report and report.count("<math") >= 6
     assert "http://" not in report and "https://" not in report
 
 

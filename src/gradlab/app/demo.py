@@ -42,7 +42,7 @@ def derive_seed_question(out_dir=None):
             for d in found.values():
                 fh.write(d.to_markdown() + "\n\n")
     results = "; ".join(str(d) for d in found.values())
-    return found, f"derived the seed question's gradients with their steps and verified them: {results}"
+    return found, f"derived the relu-mse example's gradients (∂L/∂X, ∂L/∂w, ∂L/∂b) with their steps and verified them: {results}"
 
 
 def explain_course(out_dir=None):
@@ -65,21 +65,21 @@ def run_demo(out_dir="gradlab-demo", epochs: int = 150, verbose: int = 1) -> lis
     """Run the tour; returns the summary lines (also printed at the end)."""
 
     done = []
-    print("━━ 1. The slides' worked example, explained ━━\n")
+    print("━━ 1. The course example (1–2–3–1 sigmoid network, BCE), explained ━━\n")
     done.append(explain_course(out_dir))
-    print("\n━━ 2. The seed question, derived in matrix form ━━\n")
+    print("\n━━ 2. The relu-mse loss ‖relu(Xw + b𝟏) − y‖²/m, derived in matrix form ━━\n")
     derivations, line = derive_seed_question(out_dir)
     done.append(line)
     print("\n━━ 3. Training on moons, and the pictures ━━\n")
     try:
 
         def add_derivation(report):
-            report.heading("The seed question, derived")
+            report.heading("The relu-mse loss ‖relu(Xw + b𝟏) − y‖²/m, derived")
             report.text("L = ‖relu(Xw + b𝟏) − y‖² / m, derived by differentials and the Frobenius product "
                         "(dL = G : dX ⟹ ∂L/∂X = G), then verified against automatic differentiation and "
                         "finite differences.")
             for d in derivations.values():
-                report.code(d.to_text())
+                report.derivation(d)  # typeset (MathML), each step with its rule
 
         files = demo_tour(out_dir, epochs=epochs, verbose=verbose, extend=add_derivation)
         done.append(f"trained a 2–16–16–1 MLP on moons ({epochs} epochs) and drew {len(files) - 1} pictures")

@@ -77,7 +77,7 @@ def course_update_diagram(path=None, lr: float = 0.1):
     step = course_step(lr)
     return network_update_diagram(step["before"], path, after=step["after"], gradients=step["gradients"], lr=lr,
                                   neuron_values=step["activations"],
-                                  title=f"The slides' network, one step: loss {step['loss']:.4f} → {step['loss_after']:.4f}")
+                                  title=f"The course example's 1–2–3–1 network, one step: loss {step['loss']:.4f} → {step['loss_after']:.4f}")
 
 
 def seed_graph(path, engine: str = "auto"):
@@ -114,16 +114,16 @@ def demo_tour(out_dir, epochs: int = 150, verbose: int = 1, extend=None) -> dict
     written = T.write_outputs(result, out)
     files.update(written)
     r = Report("gradlab tour")
-    r.text("Every picture gradlab draws, from the slides' activations to a network trained on moons.")
+    r.text("Every picture gradlab draws, from the activation functions to a network trained on moons.")
     r.heading("Activation functions and their derivatives")
     r.math(r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))")
     r.figure(files["activations"])
     r.heading("The perceptron on AND, OR and XOR")
     r.figure(files["perceptron"], "AND and OR are separated by a line; XOR never is.")
-    r.heading("The slides' network: one gradient-descent step")
+    r.heading("The course example (1–2–3–1 sigmoid network): one gradient-descent step")
     r.math(r"W \leftarrow W - \eta \, \frac{\partial L}{\partial W}")
     r.figure(files["course_update"])
-    r.heading("Computation graph of the seed question's loss")
+    r.heading("Computation graph of the relu-mse loss (one ReLU neuron, MSE)")
     r.math(r"L = \frac{1}{m} \| \max(0, XW + b) - Y \|_F^2")
     r.figure(files["graph"])
     r.heading("Training on moons")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import _types as T
 
-HELP = "demonstrate the core: a Jacobian from the slides and a gradient check"
+HELP = "demonstrate the core: the Jacobian of f(x) = [ln x², sin 3x] and a gradient check"
 
 
 def add_arguments(p):

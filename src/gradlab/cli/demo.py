@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from . import _types as T
 
-HELP = "the tour: explain the slides' example, derive the seed question, train on moons, draw and report"
+HELP = "the tour: explain the course example, derive the relu-mse gradients, train on moons, draw and report"
 DESCRIPTION = """The tour, in one command:
-  1. the slides' worked example (1–2–3–1 sigmoid network, cross-entropy), every number;
-  2. the seed question's gradients ∂L/∂X, ∂L/∂w, ∂L/∂b derived with the steps, and verified;
+  1. the course example (1–2–3–1 sigmoid network, cross-entropy), every number;
+  2. the relu-mse example's gradients ∂L/∂X, ∂L/∂w, ∂L/∂b derived with the steps, and verified;
   3. a 2–16–16–1 MLP trained on moons, with a progress bar;
   4. the pictures and one HTML report, in the folder named at the end."""
 

@@ -12,10 +12,10 @@ backward pass (δ recursion, every gradient) and, with a learning rate, the
 update and a verification pass.
 
 examples:
-  gradlab explain course                       the slides' 1–2–3–1 network (scalar view)
+  gradlab explain course                       the 1–2–3–1 sigmoid network (course example, scalar view)
   gradlab explain two-layer --view matrix --layout numerator
   gradlab explain two-layer --variant sigmoid-bce --view matrix
-  gradlab explain relu-mse --view matrix       the seed question's batch ReLU/MSE gradients
+  gradlab explain relu-mse --view matrix       one ReLU neuron, MSE, batch of 4
   gradlab explain perceptron --variant xor     the Rosenblatt rule, step by step
   gradlab explain course --format json         every named quantity
   gradlab explain course --format latex --standalone --output course.tex

@@ -35,7 +35,7 @@ def relu_mse():
     y = np.array([1.0, 0.0, 0.5, 2.0])
     net = Network([make_layer([[0.5, -0.25]], [0.1], "relu")])
     return dict(model=net, x=X, y=y, loss_fn="mse", lr=0.1, conventions={},
-                title="Seed question: ReLU neuron, mean squared error, batch of 4")
+                title="ReLU neuron, mean squared error, batch of 4")
 
 
 def two_layer(variant="mse"):
@@ -60,7 +60,7 @@ def two_layer(variant="mse"):
     names = {"mse": "ReLU, identity, squared error", "sigmoid-mse": "sigmoid, sigmoid, squared error",
              "sigmoid-bce": "sigmoid, sigmoid, binary cross-entropy"}
     return dict(model=net, x=x, y=y, loss_fn=loss, lr=None, conventions=conv,
-                title=f"Homework two-layer network ({names[variant]})")
+                title=f"Two-layer 2–3–2 network ({names[variant]})")
 
 
 def spec(name, variant=None):

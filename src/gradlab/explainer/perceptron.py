@@ -101,7 +101,7 @@ def build(pe):
                  f"separates the {pe.name.upper()} data.", kind="ok")
     else:
         doc.note(f"No error-free epoch in {m.epochs_} epochs: {pe.name.upper()} is not linearly separable, so the "
-                 "rule never converges (the slides' reason for multi-layer networks).", kind="warn")
+                 "rule never converges (the classic reason for multi-layer networks).", kind="warn")
     return doc
 
 

@@ -202,7 +202,7 @@ def latex_to_mathml(tex: str, display: bool = False) -> str:
     """``tex`` (math-mode LaTeX, without $…$) as one ``<math>`` element; refuses commands outside gradlab's subset."""
     inner = _Parser(str(tex)).row()
     d = ' display="block"' if display else ""
-    return f'<math xmlns="http://www.w3.org/1998/Math/MathML"{d}><mrow>{inner}</mrow></math>'
+    return f'<math{d}><mrow>{inner}</mrow></math>'  # HTML5 puts <math> in MathML's namespace by itself
 
 
 def _split_top(text, sep):

@@ -20,8 +20,8 @@ def conventions_note(doc, exp, scalar=False):
              + (f", learning rate η = {tr.lr:g}." if tr.lr is not None else "."))
     if scalar:
         doc.note("Notation: z = W a + b and a = f(z) per layer; wᵢⱼ⁽ˡ⁾ connects input i to neuron j of layer l "
-                 "(gradlab stores it as W[j−1, i−1] of the (out, in) weight; the slides write the bias bⱼ⁽ˡ⁾ as "
-                 "w₀ⱼ⁽ˡ⁾). Numbers are computed in float64 and printed with "
+                 "(gradlab stores it as W[j−1, i−1] of the (out, in) weight; lecture notation often writes the "
+                 "bias bⱼ⁽ˡ⁾ as w₀ⱼ⁽ˡ⁾, the weight of a constant input x₀ = 1). Numbers are computed in float64 and printed with "
                  f"{exp.precision} decimals.")
     else:
         doc.note(f"Layout: {exp.layout}. " + _layout_sentence(exp.layout))
@@ -34,10 +34,10 @@ def conventions_note(doc, exp, scalar=False):
 
 def _layout_sentence(layout):
     if layout == "numerator":
-        return ("In numerator layout (the homework's) ∂ℓ/∂v of a vector v is a row and ∂ℓ/∂W has the shape of Wᵀ; "
+        return ("In numerator layout ∂ℓ/∂v of a vector v is a row and ∂ℓ/∂W has the shape of Wᵀ; "
                 "the denominator-layout gradient (the shape of the variable, gradlab's .grad) is its transpose.")
     return ("In denominator layout (gradlab's .grad) a gradient has the shape of its variable; the numerator-layout "
-            "gradient (the homework's, rows for vectors, Wᵀ's shape for W) is its transpose.")
+            "gradient (rows for vectors, Wᵀ's shape for W) is its transpose.")
 
 
 def check_note(doc, exp):

@@ -72,7 +72,7 @@ def build(exp):
     tr = exp.trace
     doc = Document(title_of(exp, f"matrix view ({exp.layout} layout)"))
     conventions_note(doc, exp)
-    doc.para("The homework writes s⁽ˡ⁾ for the pre-activation z⁽ˡ⁾ and z⁽ˡ⁾ for the activation a⁽ˡ⁾; "
+    doc.para("Some texts write s⁽ˡ⁾ for the pre-activation z⁽ˡ⁾ and z⁽ˡ⁾ for the activation a⁽ˡ⁾; "
              "the shape of every matrix is written under it.")
     if tr.m == 1:
         _forward_single(doc, tr)
@@ -304,7 +304,7 @@ def _seed_section(doc, tr):
     r = (tr.A[1] - tr.Y)[:, 0]
     coef = Num(c2)
     hr = Row(Sym("H"), Paren(Row(Sym("ŷ"), MINUS, Sym("y"))), tight=True)
-    doc.heading("The seed question's form: z = Xw + 𝟏β, ŷ = max(0, z)")
+    doc.heading("The matrix form of the batch: z = Xw + 𝟏β, ŷ = max(0, z)")
     doc.para("Here w = W⁽¹⁾ᵀ is a column and β the bias; the coefficient ", coef,
              f" is 2/m with m = {m} (mean reduction)." if tr.conv.reduction == "mean" and not tr.conv.half
              else " comes from the chosen reduction and ½ convention.")
