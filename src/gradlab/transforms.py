@@ -5,7 +5,7 @@ Layout conventions (stated again in each docstring):
 * ``grad`` returns arrays with the shape of the variable — **denominator
   layout**: for L: ℝ^{m×n} → ℝ, ∂L/∂X is m × n.
 * ``jacobian`` returns shape ``out.shape + in.shape`` — **numerator layout**:
-  for f: ℝⁿ → ℝᵐ an m × n matrix, as in the slides.
+  for f: ℝⁿ → ℝᵐ an m × n matrix, as lecture notes write it.
 
 The functions given to a transform take and return gradlab Tensors (the
 operators and ``gl.*`` functions work on them). Arguments may be numbers,
@@ -189,7 +189,7 @@ def jacobian(f, argnums=0):
     """Transform ``f`` into its Jacobian function, **numerator layout**.
 
     The result has shape ``out.shape + x.shape``: for f: ℝⁿ → ℝᵐ an m × n
-    matrix whose row i is ∇fᵢᵀ, as in the slides. Row by row, exactly.
+    matrix whose row i is ∇fᵢᵀ, as lecture notes write it. Row by row, exactly.
     """
 
     def jacobian_f(*args):

@@ -1,6 +1,6 @@
 """The check job: the core in one screen (``gradlab check``).
 
-The Jacobian of the slides' f(x) = [ln(x²), sin(3x)] at a point against the
+The Jacobian of f(x) = [ln(x²), sin(3x)] (a lecture's worked example) at a point against the
 closed form [2/x, 3 cos 3x], and a gradient check of a ReLU layer with MSE
 against finite differences.
 """

@@ -1,7 +1,7 @@
 """The tour behind ``gradlab demo``: every capability once, on the seeds' own examples.
 
-1. explains the slides' worked example (1–2–3–1 sigmoid network, BCE) step by step;
-2. derives the seed question's ∂L/∂X (and ∂L/∂w, ∂L/∂b) with the steps, and verifies it;
+1. explains the course example (1–2–3–1 sigmoid network, BCE) step by step;
+2. derives the relu-mse example's ∂L/∂X (and ∂L/∂w, ∂L/∂b) with the steps, and verifies it;
 3. trains a 2–16–16–1 MLP on moons with a progress bar;
 4. draws the pictures (activations, perceptron, the course network's update, a computation graph,
    learning curve, decision boundary) and writes one HTML report holding them all.

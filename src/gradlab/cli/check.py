@@ -1,6 +1,6 @@
 """``gradlab check``: a real gradient demonstration over the core.
 
-Computes the Jacobian of the slides' f(x) = [ln(x²), sin(3x)] at a point,
+Computes the Jacobian of f(x) = [ln(x²), sin(3x)] (a lecture's worked example) at a point,
 compares it with the closed form [2/x, 3 cos 3x], and grad-checks a ReLU
 layer with MSE against finite differences.
 """

@@ -3,8 +3,8 @@
 All take ``reduction='mean' | 'sum' | 'none'``:
 
 * 'mean' averages the per-element (MSE, BCE) or per-sample (cross-entropy)
-  losses: (1/N)Σ, as in the slides;
-* 'sum' adds them: ‖ŷ − y‖² for MSE, as in the homework;
+  losses: (1/N)Σ, as lecture notes usually define the loss;
+* 'sum' adds them: ‖ŷ − y‖² for MSE, as many exercises write it;
 * 'none' returns them unreduced (prediction's shape; (N,) for cross-entropy).
 
 ``target`` may be a NumPy array, a nested list or a Tensor. Each loss also
@@ -172,7 +172,7 @@ class BCELoss(Loss):
     PyTorch does), so ŷ = 0 or 1 gives a finite loss (≤ 100) rather than inf;
     prefer :class:`BCEWithLogitsLoss` on logits for stability.
     ∂L/∂ŷ = (ŷ − y)/(ŷ(1 − ŷ)) (over n for 'mean'); through a sigmoid it
-    becomes ŷ − y with respect to the logit, as the slides derive.
+    becomes ŷ − y with respect to the logit, as textbooks derive.
     """
 
     kind = C.BCE

@@ -7,7 +7,7 @@ For each parameter p with gradient g (and step size η = ``lr`` of its group):
     g ← g + μ b  (nesterov)   or   g ← b
     p ← p − η g
 
-With momentum 0 this is the slides' update w ← w − η ∂L/∂w.
+With momentum 0 this is plain gradient descent, w ← w − η ∂L/∂w.
 """
 
 from __future__ import annotations
