@@ -81,7 +81,7 @@ def course_update_diagram(path=None, lr: float = 0.1):
 
 
 def seed_graph(path, engine: str = "auto"):
-    """The computation graph of the seed question's loss L = mean((max(0, XW + b) − Y)²), small random numbers."""
+    """The computation graph of the relu-mse loss L = mean((max(0, XW + b) − Y)²), small random numbers."""
 
     rng = np.random.default_rng(0)
     X = tensor(np.round(rng.normal(size=(3, 2)), 2), name="X")
@@ -125,7 +125,8 @@ def demo_tour(out_dir, epochs: int = 150, verbose: int = 1, extend=None) -> dict
     r.figure(files["course_update"])
     r.heading("Computation graph of the relu-mse loss (one ReLU neuron, MSE)")
     r.math(r"L = \frac{1}{m} \| \max(0, XW + b) - Y \|_F^2")
-    r.figure(files["graph"])
+    r.graph(files["graph"], "Every node of the graph with its value and gradient; the box scrolls, and the page's zoom "
+                            "enlarges it.")
     r.heading("Training on moons")
     r.text(T.describe(prepared))
     r.table(["quantity", "value"], [list(row) for row in result.summary])
