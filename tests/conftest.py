@@ -2,6 +2,10 @@ import os
 import sys
 from pathlib import Path
 
+# scikit-learn's estimator checks test array-API inputs only when SciPy's array-API mode is on, which SciPy reads
+# once, at its import: set it before anything imports SciPy, so those checks run instead of skipping
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 from hypothesis import settings
