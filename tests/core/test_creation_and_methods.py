@@ -230,3 +230,10 @@ def test_manual_seed_resets_the_default_generator_for_weights_and_random_tensors
     np.testing.assert_array_equal(r1, r2)
     with pytest.raises(gl.ParameterError, match="seed"):
         gl.manual_seed(-1)
+
+
+def test_reshape_and_transpose_still_take_numpys_keywords():
+    t = gl.tensor(np.arange(6.0).reshape(2, 3))
+    assert t.reshape(shape=(3, 2)).shape == (3, 2) and t.transpose(axes=(1, 0)).shape == (3, 2)
+    with pytest.raises(gl.InputTypeError, match="reshape: give the shape positionally or as shape=, not both"):
+        t.reshape(2, 3, shape=(3, 2))

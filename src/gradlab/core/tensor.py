@@ -516,9 +516,10 @@ class Tensor:
         axis, keepdims = _torch_axis("norm", axis, keepdims, dim, keepdim)
         return _api().norm(self, ord=ord, axis=axis, keepdims=keepdims)
 
-    def reshape(self, *shape):
-        """The same values in a new shape, given as ints or one tuple; one entry may be −1 (``gl.reshape``)."""
-        return _api().reshape(self, _shape_args(shape))
+    def reshape(self, *shape, **kw):
+        """The same values in a new shape, given as ints, one tuple or ``shape=``; one entry may be −1
+        (``gl.reshape``)."""
+        return _api().reshape(self, _shape_args(_keyword_or_args("reshape", "shape", shape, kw)))
 
     def view(self, *shape):
         """PyTorch's name for :meth:`reshape` (the result is a new node of the graph; its data may share memory)."""
@@ -546,10 +547,12 @@ class Tensor:
         """A new axis of length 1 at ``dim`` (``gl.unsqueeze``)."""
         return _api().unsqueeze(self, dim)
 
-    def transpose(self, *axes):
+    def transpose(self, *axes, **kw):
         """Axes permuted: ``x.transpose()`` reverses them (Aᵀ), ``x.transpose((2, 0, 1))`` or
-        ``x.transpose(2, 0, 1)`` permutes them as NumPy, and two ints ``x.transpose(a, b)`` swap those two
-        axes, as PyTorch (for a matrix both read Aᵀ)."""
+        ``x.transpose(2, 0, 1)`` (or ``axes=``) permutes them as NumPy, and two ints ``x.transpose(a, b)`` swap
+        those two axes, as PyTorch (for a matrix both read Aᵀ)."""
+        if kw:
+            return _api().transpose(self, _keyword_or_args("transpose", "axes", axes, kw))
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             return _api().transpose(self, axes[0])
         if len(axes) == 2 and self.ndim != 2:
@@ -651,6 +654,18 @@ def _torch_axis(op, axis, keepdims, dim, keepdim):
     if keepdim is not None and keepdims is not False:
         raise InputTypeError(f"{op}: give keepdims (NumPy's name) or keepdim (PyTorch's), not both")
     return _one_of(op, axis, dim), (keepdims if keepdim is None else keepdim)
+
+
+def _keyword_or_args(op, name, args, kw):
+    """The positional ``args``, or the one keyword ``name`` (NumPy's spelling), not both."""
+    extra = sorted(set(kw) - {name})
+    if extra:
+        raise InputTypeError(f"{op}: unexpected keyword argument {extra[0]!r}")
+    if name in kw:
+        if args:
+            raise InputTypeError(f"{op}: give the {name} positionally or as {name}=, not both")
+        return kw[name] if isinstance(kw[name], (tuple, list)) or kw[name] is None else (kw[name],)
+    return args
 
 
 def _shape_args(shape):
