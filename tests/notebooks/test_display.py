@@ -59,3 +59,28 @@ def test_figures_render_themselves_as_png_without_pyplot():
     pytest.importorskip("matplotlib")
     fig = gl.viz.plot_activations()
     assert fig._repr_png_().startswith(b"\x89PNG")
+
+
+def test_a_copied_or_unpickled_model_keeps_its_summary_and_a_string_is_no_shape():
+    import copy
+    import pickle
+
+    m = gl.nn.MLP([2, 4, 1])
+    m.summary((2,), print_fn=lambda *_: None)
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        html = clone._repr_html_()
+        assert "(batch, 4)" in html and "not called" not in html
+    with pytest.raises(gl.ParameterError, match="input_shape must be the shape of one sample"):
+        m.summary("12")
+
+
+def test_draw_graph_explains_missing_inputs_and_lays_out_long_chains_quickly():
+    import functools
+
+    long_chain = lambda x: gl.sum(functools.reduce(lambda a, _: a * 1.0001, range(300), x))  # noqa: E731
+    picture = gl.viz.draw_graph(long_chain, np.ones(2))
+    assert len(picture.nodes) > 300 and picture.engine == "python"
+    with pytest.raises(gl.InputTypeError, match="give the function's inputs after it"):
+        gl.viz.draw_graph(lambda: gl.tensor(2.0) * 3)
+    with pytest.raises(gl.InputTypeError, match="input 0 .* is not numbers"):
+        gl.viz.draw_graph(lambda x: x * 2, "abc")

@@ -230,3 +230,9 @@ def test_perceptron_shuffle_changes_only_the_visiting_order():
     b = gl.Perceptron(shuffle=True, random_state=1).fit(X, y)
     assert [s.index for s in a.history_] == [s.index for s in b.history_]
     assert sorted(s.index for s in a.history_[:4]) == [0, 1, 2, 3] and a.converged_
+
+
+def test_early_stopping_refuses_a_validation_set_of_one_sample():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(gl.ParameterError, match="the validation set is too small to score"):
+        gl.sklearn.MLPRegressor((5,), max_iter=5, early_stopping=True, random_state=0).fit(X, X[:, 0])

@@ -79,28 +79,30 @@ def _own_count(m) -> int:
 
 
 def _output_shapes(model, input_shape) -> dict:
-    """{id(module): output shape} of every module called when ``model`` runs on a zero batch of one sample."""
+    """{module name: output shape} of every module called when ``model`` runs on a zero batch of one sample (names,
+    not ids, so a copied or unpickled model keeps its table)."""
     try:
-        sample = tuple(int(s) for s in input_shape)
+        sample = () if isinstance(input_shape, (str, bytes)) else tuple(int(s) for s in input_shape)
     except (TypeError, ValueError):
         sample = ()
     if not sample or any(s <= 0 for s in sample):
         raise ParameterError(f"Module.summary: input_shape must be the shape of one sample without the batch axis, "
                              f"positive integers such as (2,) or (1, 28, 28); got {input_shape!r}")
-    modules = [m for _, m in model.named_modules()]
+    named = model.named_modules()
+    modules = [m for _, m in named]
     shapes, saved = {}, []
 
-    def recorder(m, forward):
+    def recorder(name, m, forward):
         def call(*args, **kwargs):
             out = forward(*args, **kwargs)
             if isinstance(out, Tensor):
-                shapes[id(m)] = ("batch",) + tuple(out.shape[1:])
+                shapes[name] = ("batch",) + tuple(out.shape[1:])
             return out
         return call
 
-    for m in modules:  # a fused chain runs as one row and would skip its layers: unfuse while recording
+    for name, m in named:  # a fused chain runs as one row and would skip its layers: unfuse while recording
         saved.append((m, m.__dict__.get("forward"), m.__dict__.get("fuse", _MISSING)))
-        object.__setattr__(m, "forward", recorder(m, m.forward))
+        object.__setattr__(m, "forward", recorder(name, m, m.forward))
         if hasattr(m, "fuse"):
             object.__setattr__(m, "fuse", False)
     try:
@@ -139,7 +141,7 @@ def summary_rows(model, input_shape=None):
         extra = m.extra_repr()
         row = [layer + (f" {extra}" if extra else ""), _own_count(m)]
         if shapes is not None:
-            shape = shapes.get(id(m))
+            shape = shapes.get(name)
             row.insert(1, "(" + ", ".join(str(s) for s in shape) + ")" if shape else "not called")
         rows.append(row)
     headers = ["layer (type)", "output shape", "parameters"] if shapes is not None else ["layer (type)", "parameters"]

@@ -182,6 +182,11 @@ class _BaseMLP(BaseEstimator):
                 raise ParameterError(f"{type(self).__name__}.fit: early_stopping holds out "
                                      f"validation_fraction={self.validation_fraction} of {len(X)} samples, "
                                      f"which leaves none to train on; give more samples")
+            if n_val < 2:  # one sample has no R² (NaN): every score would be NaN and nothing could improve
+                raise ParameterError(f"{type(self).__name__}.fit: early_stopping holds out "
+                                     f"validation_fraction={self.validation_fraction} of {len(X)} samples, "
+                                     f"{n_val} sample: the validation set is too small to score (it needs at least "
+                                     "2); raise validation_fraction or give more samples")
             val, train = order[:n_val], order[n_val:]
             X_val, y_val, X, targets = X[val], y[val], X[train], targets[train]
         best_params, stale = None, 0

@@ -84,9 +84,24 @@ def draw_graph(tensor_or_fn, *inputs, engine: str = "auto") -> GraphPicture:
         raise InputTypeError(f"draw_graph: expected a gradlab Tensor or a function of Tensors; got "
                              f"{type(tensor_or_fn).__name__}")
     nodes, edges = _records(root, keep)
-    use_dot = engine == "dot" or (engine == "auto" and shutil.which("dot") is not None)
-    svg = _dot_svg(nodes, edges) if use_dot else _python_svg(nodes, edges)
+    # 'auto': dot for graphs it lays out in about a second; a long chain (an unrolled loop) takes dot minutes
+    use_dot = engine == "dot" or (engine == "auto" and shutil.which("dot") is not None and len(nodes) <= DOT_NODES)
+    svg = None
+    if use_dot:
+        try:
+            svg = _dot_svg(nodes, edges, timeout=DOT_SECONDS if engine == "auto" else 120)
+        except subprocess.TimeoutExpired:
+            if engine == "dot":
+                raise GraphError(f"draw_graph: dot did not lay out the {len(nodes)}-node graph within 120 s; use "
+                                 "engine='python' (the built-in layout)") from None
+            use_dot = False
+    if svg is None:
+        svg = _python_svg(nodes, edges)
     return GraphPicture(svg, nodes, edges, "dot" if use_dot else "python")
+
+
+DOT_NODES = 80  # 'auto' gives larger graphs to the built-in layout
+DOT_SECONDS = 10  # and any graph dot has not laid out by then
 
 
 def _run(fn, inputs):
@@ -99,14 +114,22 @@ def _run(fn, inputs):
     leaves = []
     for i, v in enumerate(inputs):
         data = v.data if isinstance(v, Tensor) else v
-        leaf = Tensor(np.asarray(data, dtype=np.float64), requires_grad=True)
+        try:
+            leaf = Tensor(np.asarray(data, dtype=np.float64), requires_grad=True)
+        except (TypeError, ValueError):
+            raise InputTypeError(f"draw_graph: input {i} ({type(v).__name__} {v!r:.60}) is not numbers; give arrays, "
+                                 "numbers or Tensors") from None
         leaf.name = (v.name if isinstance(v, Tensor) and v.name else None) or \
             (params[i] if i < len(params) else f"x{i + 1}")
         leaves.append(leaf)
+    if not leaves:
+        raise InputTypeError("draw_graph: give the function's inputs after it (draw_graph(f, x, w)): the graph starts "
+                             "from them, and without inputs nothing has a gradient")
     out = fn(*leaves)
     if not isinstance(out, Tensor) or out.op is None:
-        raise InputTypeError(f"draw_graph: the function must return a gradlab Tensor computed from its inputs; got "
-                             f"{type(out).__name__}")
+        raise InputTypeError("draw_graph: the function must return a gradlab Tensor computed from its inputs; got "
+                             + (f"a {type(out).__name__}" if not isinstance(out, Tensor) else
+                                "a Tensor that none of its inputs flowed into"))
     return out
 
 
@@ -150,9 +173,9 @@ def _records(root, keep):
     return nodes, edges
 
 
-def _dot_svg(nodes, edges):
+def _dot_svg(nodes, edges, timeout=120):
     done = subprocess.run([shutil.which("dot"), "-Tsvg"], input=_dot_source(nodes, edges, True).encode(),
-                          capture_output=True, timeout=60)
+                          capture_output=True, timeout=timeout)
     if done.returncode != 0:
         raise GraphError(f"draw_graph: dot failed: {done.stderr.decode(errors='replace').strip()[:500]}")
     return done.stdout.decode("utf-8")
