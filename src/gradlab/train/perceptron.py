@@ -1,6 +1,4 @@
-"""Rosenblatt's perceptron, exactly as the slides define it.
-
-The slides' perceptron (seed 001, "A Single Perceptron"):
+"""Rosenblatt's perceptron, exactly as an introductory lecture defines it ("A Single Perceptron"):
 
 * **Bias trick.** A unit feature x₀ = 1 is prepended to every input so the
   bias b becomes the weight w₀: z = w·x = Σᵢ₌₀ⁿ wᵢxᵢ = b + w₁x₁ + … + wₙxₙ.
@@ -13,7 +11,7 @@ The slides' perceptron (seed 001, "A Single Perceptron"):
 An epoch is one pass over the samples; training stops after the first
 epoch without a single error. On data that are not linearly separable (XOR)
 no such epoch exists, ``converged_`` stays False and ``fit`` warns — the
-slides' point that a single-layer perceptron only separates classes a line
+classic point that a single-layer perceptron only separates classes a line
 (a hyperplane) can separate.
 """
 
@@ -92,7 +90,7 @@ class Perceptron:
         lr: learning rate η > 0.
         weights: optional initial weights (n_features + 1,), w₀ (the bias)
             first; zeros by default. Kept as ``initial_weights``.
-        shuffle: False (the default, the slides' rule) visits the samples in
+        shuffle: False (the default, the classic rule) visits the samples in
             the order given; True draws a new order every epoch.
         random_state: the order's generator when ``shuffle``: None (gradlab's
             default, see ``gl.manual_seed``), an int or a numpy Generator.
