@@ -19,10 +19,10 @@ import numpy as np
 
 from ..core.errors import GraphError, InputTypeError, ParameterError
 from ..core.files import atomic_path
-from ..core.graph import backprop, toposort
+from ..core.graph import backprop
 from ..core.notebook import esc
 from ..core.tensor import Tensor
-from .graph import _depths, _dot_source, _label_lines, _summary
+from .graph import _depths, _dot_source, _label_lines, _summary, graph_nodes
 
 ENGINES = ("auto", "dot", "python")
 
@@ -136,31 +136,10 @@ def _run(fn, inputs):
 def _records(root, keep):
     """(nodes, edges) as ``viz.graph.graph_nodes`` gives them, with every node's gradient from one recorded
     backward pass (``keep``: retain the graph)."""
-    ops = toposort(root) if root.op is not None else []
-    tensors, nodes, edges, index = [], [], [], {}
-    leaves = 0
-
-    def add(t, kind, title):
-        index[id(t)] = len(nodes)
-        tensors.append(t)
-        data = getattr(t, "data", t)
-        nodes.append({"id": len(nodes), "kind": kind, "title": title, "shape": tuple(np.shape(data)),
-                      "value": _summary(data), "grad": None})
-
-    for node in ops:
-        for inp in node.inputs:
-            if id(inp) in index:
-                continue
-            if isinstance(inp, Tensor) and inp.op is None:
-                leaves += 1
-                add(inp, "leaf", inp.name or (f"x{leaves}" if inp.requires_grad else f"c{leaves}"))
-            elif not isinstance(inp, Tensor):
-                add(inp, "const", "constant")
-        add(node, "op", node.op.name)
-        for inp in node.inputs:
-            edges.append((index[id(inp)], index[id(node)]))
-    if not ops:
-        add(root, "leaf", root.name or "x")
+    tensors = []
+    nodes, edges = graph_nodes(root, tensors)
+    for n in nodes:
+        n["grad"] = None  # the gradients below, from one recorded pass (not the leaves' .grad)
     if root.requires_grad:
         record = {}
         wrt = [t for t in tensors if isinstance(t, Tensor) and t.op is None and t.requires_grad]

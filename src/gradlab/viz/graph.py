@@ -42,11 +42,12 @@ GRAPH_EXPLANATION = Satisfies(lambda g: hasattr(g, "nodes") and hasattr(g, "outp
 
 
 @declare(root=ROOT)
-def graph_nodes(root):
+def graph_nodes(root, tensors=None):
     """The graph under ``root`` as plain records, inputs before outputs.
 
     Args:
         root: a gradlab Tensor made by operations.
+        tensors: optionally a list, filled with each node's Tensor (or constant) in node order.
 
     Returns:
         ``(nodes, edges)``: nodes is a list of dicts with 'id', 'kind'
@@ -58,9 +59,11 @@ def graph_nodes(root):
     ops = toposort(root) if root.op is not None else []
     nodes, edges, index = [], [], {}
     leaf_count = 0
+    tensors = [] if tensors is None else tensors
 
     def add(t, kind, title):
         index[id(t)] = len(nodes)
+        tensors.append(t)
         grad = getattr(t, "grad", None)
         nodes.append({"id": len(nodes), "kind": kind, "title": title, "shape": tuple(np.shape(getattr(t, "data", t))),
                       "value": _summary(getattr(t, "data", t)), "grad": None if grad is None else _summary(grad)})
