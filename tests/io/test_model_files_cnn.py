@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import gradlab as gl
+from support.cnn_layers import layer_cases, randomise_state
 from gradlab.io import architecture, limits, model_file
 
 st = pytest.importorskip("safetensors.numpy", reason="the io extra (safetensors) is not installed")
@@ -53,49 +54,16 @@ def test_trained_cnn_loads_with_its_running_statistics_and_predicts_bit_for_bit(
     assert not np.array_equal(loaded.predict(test), model.predict(test))
 
 
-def _random_state(model, rng):
-    for name, t in model._state().items():
-        if t.data.dtype.kind == "i":
-            t.data[...] = rng.integers(1, 50)
-        elif name.endswith("running_var"):
-            t.data[...] = rng.uniform(0.5, 2.0, size=t.data.shape)
-        else:
-            t.data[...] = rng.standard_normal(t.data.shape)
 
 
-LAYERS = [
-    ("conv1d-groups-same", lambda: gl.nn.Conv1d(4, 6, 3, padding="same", dilation=2, groups=2, rng=0), SEQ),
-    ("conv1d-f32-stride", lambda: gl.nn.Conv1d(4, 2, 2, stride=3, bias=False, dtype="float32", rng=0), SEQ),
-    ("conv2d-pairs", lambda: gl.nn.Conv2d(2, 3, (3, 2), stride=(2, 1), padding=(1, 0), rng=0), IMG),
-    ("conv2d-valid-f32", lambda: gl.nn.Conv2d(2, 4, 2, padding="valid", groups=2, dtype="float32", rng=0), IMG),
-    ("conv-transpose2d", lambda: gl.nn.ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2,
-                                                       rng=0), IMG),
-    ("conv-transpose2d-dilated", lambda: gl.nn.ConvTranspose2d(2, 1, (2, 3), dilation=(2, 1), bias=False, rng=0),
-     IMG),
-    ("maxpool2d", lambda: gl.nn.MaxPool2d(3, stride=2, padding=1), IMG),
-    ("maxpool2d-dilated", lambda: gl.nn.MaxPool2d((2, 3), stride=(1, 2), dilation=(2, 1)), IMG),
-    ("avgpool2d", lambda: gl.nn.AvgPool2d(2, padding=1, count_include_pad=False), IMG),
-    ("adaptive-avgpool2d", lambda: gl.nn.AdaptiveAvgPool2d((3, None)), IMG),
-    ("flatten", lambda: gl.nn.Flatten(0, 2), IMG),
-    ("unflatten", lambda: gl.nn.Unflatten(1, (5, -1)), RNG.standard_normal((3, 10))),
-    ("batchnorm1d", lambda: gl.nn.BatchNorm1d(5, eps=1e-3, momentum=None), VEC),
-    ("batchnorm1d-3d-f32", lambda: gl.nn.BatchNorm1d(4, momentum=0.3, dtype="float32"), SEQ),
-    ("batchnorm2d", lambda: gl.nn.BatchNorm2d(2), IMG),
-    ("batchnorm2d-no-affine", lambda: gl.nn.BatchNorm2d(2, affine=False), IMG),
-    ("batchnorm1d-no-stats", lambda: gl.nn.BatchNorm1d(5, track_running_stats=False), VEC),
-    ("layernorm", lambda: gl.nn.LayerNorm((9, 8), eps=1e-4, bias=False), IMG),
-    ("layernorm-plain", lambda: gl.nn.LayerNorm(5, elementwise_affine=False), VEC),
-    ("dropout", lambda: gl.nn.Dropout(0.2), VEC),
-    ("embedding", lambda: gl.nn.Embedding(10, 3, padding_idx=-1, dtype="float32", rng=0),
-     RNG.integers(0, 10, size=(4, 3))),
-]
+LAYERS = layer_cases(float32=("conv1d-stride", "conv2d-valid", "batchnorm1d-3d", "embedding"))
 
 
 @pytest.mark.parametrize("name, make, x", LAYERS, ids=[c[0] for c in LAYERS])
 def test_every_new_layer_round_trips_alone_and_in_a_sequential(tmp_path, name, make, x):
     rng = np.random.default_rng(len(name))
     for model in (make(), gl.nn.Sequential(gl.nn.Identity(), make())):
-        _random_state(model, rng)
+        randomise_state(model, rng)
         state = model.state_dict()
         plan = architecture.plan(model.to_config())
         assert plan.params == [(n, a.shape, a.dtype.name) for n, a in state.items()]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import gradlab as gl
+from support.cnn_layers import layer_cases, randomise_state
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed")
 
@@ -105,41 +106,9 @@ def test_a_torch_built_cnn_comes_over_with_its_buffers():
     _same_state(ours, tmodel)
 
 
-LAYERS = [
-    ("conv1d", lambda: gl.nn.Conv1d(4, 6, 3, padding="same", dilation=2, groups=2, rng=0), SEQ),
-    ("conv1d-stride", lambda: gl.nn.Conv1d(4, 2, 2, stride=3, bias=False, rng=0), SEQ),
-    ("conv2d", lambda: gl.nn.Conv2d(2, 3, (3, 2), stride=(2, 1), padding=(1, 0), rng=0), IMG),
-    ("conv2d-valid", lambda: gl.nn.Conv2d(2, 4, 2, padding="valid", groups=2, rng=0), IMG),
-    ("conv-transpose2d", lambda: gl.nn.ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2,
-                                                       rng=0), IMG),
-    ("conv-transpose2d-dilated", lambda: gl.nn.ConvTranspose2d(2, 1, (2, 3), dilation=(2, 1), bias=False, rng=0),
-     IMG),
-    ("maxpool2d", lambda: gl.nn.MaxPool2d(3, stride=2, padding=1), IMG),
-    ("maxpool2d-dilated", lambda: gl.nn.MaxPool2d((2, 3), stride=(1, 2), dilation=(2, 1)), IMG),
-    ("avgpool2d", lambda: gl.nn.AvgPool2d(2, padding=1, count_include_pad=False), IMG),
-    ("adaptive-avgpool2d", lambda: gl.nn.AdaptiveAvgPool2d((3, None)), IMG),
-    ("flatten", lambda: gl.nn.Flatten(0, 2), IMG),
-    ("unflatten", lambda: gl.nn.Unflatten(1, (5, -1)), RNG.standard_normal((3, 10))),
-    ("batchnorm1d", lambda: gl.nn.BatchNorm1d(5, eps=1e-3, momentum=None), VEC),
-    ("batchnorm1d-3d", lambda: gl.nn.BatchNorm1d(4, momentum=0.3), SEQ),
-    ("batchnorm2d", lambda: gl.nn.BatchNorm2d(2), IMG),
-    ("batchnorm2d-no-affine", lambda: gl.nn.BatchNorm2d(2, affine=False), IMG),
-    ("batchnorm1d-no-stats", lambda: gl.nn.BatchNorm1d(5, track_running_stats=False), VEC),
-    ("layernorm", lambda: gl.nn.LayerNorm((9, 8), eps=1e-4, bias=False), IMG),
-    ("layernorm-plain", lambda: gl.nn.LayerNorm(5, elementwise_affine=False), VEC),
-    ("dropout", lambda: gl.nn.Dropout(0.2), VEC),
-    ("embedding", lambda: gl.nn.Embedding(10, 3, padding_idx=-1, rng=0), RNG.integers(0, 10, size=(4, 3))),
-]
+LAYERS = layer_cases()
 
 
-def _randomise(layer, rng):
-    for name, t in layer._state().items():
-        if t.data.dtype.kind == "i":
-            t.data[...] = rng.integers(1, 50)
-        elif name.endswith("running_var"):
-            t.data[...] = rng.uniform(0.5, 2.0, size=t.data.shape)
-        else:
-            t.data[...] = rng.standard_normal(t.data.shape)
 
 
 def _run(layer, x, mode):
@@ -154,7 +123,7 @@ MODES = [(*case, mode) for case in LAYERS for mode in ("eval", "train") if (case
 @pytest.mark.parametrize("name, make, x, mode", MODES, ids=[f"{c[0]}-{c[3]}" for c in MODES])
 def test_each_layer_alone_computes_as_torch_and_comes_back_unchanged(name, make, x, mode):
     layer = make()
-    _randomise(layer, np.random.default_rng(len(name)))
+    randomise_state(layer, np.random.default_rng(len(name)))
     tmodel = gl.nn.to_torch(layer)
     tlayer = tmodel[0]
     assert type(tlayer).__name__ == type(layer).__name__

@@ -83,13 +83,20 @@ def _check_out(fn, spatial, kernel, stride, pads, dilation):
     return outs
 
 
-def _conv2d(fn, x, weight, bias, stride, padding, dilation, groups):
+def _operands(fn, x, weight, stride, dilation, layout):
+    """A convolution's input (batched: ``added`` says whether an axis was added), its shapes, and its stride and
+    dilation as pairs; the weight must be 4-d in ``layout``."""
     xs, ws = _shape_dtype(fn, "input", x), _shape_dtype(fn, "weight", weight)
     x, added = _batched(fn, x, xs, 4)
     xs = (1,) + xs if added else xs
     if len(ws) != 4:
-        raise ShapeError(f"{fn}: weight must have shape (out_channels, in_channels/groups, kH, kW), got {ws}")
-    stride, dilation = _pair(fn, "stride", stride), _pair(fn, "dilation", dilation)
+        raise ShapeError(f"{fn}: weight must have shape {layout}, got {ws}")
+    return x, added, xs, ws, _pair(fn, "stride", stride), _pair(fn, "dilation", dilation)
+
+
+def _conv2d(fn, x, weight, bias, stride, padding, dilation, groups):
+    x, added, xs, ws, stride, dilation = _operands(fn, x, weight, stride, dilation,
+                                                   "(out_channels, in_channels/groups, kH, kW)")
     groups = _groups(fn, groups, xs[1], ws[0])
     if xs[1] != ws[1] * groups:
         raise ShapeError(f"{fn}: input has {xs[1]} channels but weight of shape {ws} with groups = {groups} expects "
@@ -153,12 +160,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     < dilation, as in PyTorch) picks among the input sizes a strided conv2d maps to the same output size.
     """
     fn = "conv_transpose2d"
-    xs, ws = _shape_dtype(fn, "input", x), _shape_dtype(fn, "weight", weight)
-    x, added = _batched(fn, x, xs, 4)
-    xs = (1,) + xs if added else xs
-    if len(ws) != 4:
-        raise ShapeError(f"{fn}: weight must have shape (in_channels, out_channels/groups, kH, kW), got {ws}")
-    stride, dilation = _pair(fn, "stride", stride), _pair(fn, "dilation", dilation)
+    x, added, xs, ws, stride, dilation = _operands(fn, x, weight, stride, dilation,
+                                                   "(in_channels, out_channels/groups, kH, kW)")
     if isinstance(padding, str):
         raise ParameterError(f"{fn}: padding must be an int or a pair of ints (no 'same'/'valid', as in PyTorch), "
                              f"got {padding!r}")
