@@ -31,8 +31,7 @@ def test_draw_graph_of_a_live_tensor_keeps_its_graph_and_grads(tmp_path):
     assert pic.nodes[0]["grad"] == "[2, 4]" and x.grad is None
     y.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
-    with pytest.raises(GraphError, match="draw_graph: this tensor's graph was freed"):
-        gl.viz.draw_graph(y)
+    assert gl.viz.draw_graph(y, engine="python").nodes == pic.nodes  # after backward(): the pass it kept
     assert pic.save(tmp_path / "g.svg").read_text().startswith("<svg")
     with pytest.raises(ParameterError, match="must end in .svg"):
         pic.save(tmp_path / "g.png")

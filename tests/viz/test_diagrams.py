@@ -106,8 +106,11 @@ def test_graph_with_graphviz(tmp_path):
     assert "matmul" in svg.read_text()
 
 
-def test_graph_after_backward_is_gone(tmp_path):
+def test_graph_after_backward_draws_the_pass_backward_kept(tmp_path):
     loss = _loss()
+    before, _ = graph_nodes(loss)
     loss.backward()
-    with pytest.raises(gl.GraphError):
-        gl.viz.computation_graph(loss, tmp_path / "g.png")
+    after, _ = graph_nodes(loss)
+    assert [(n["title"], n["value"]) for n in after] == [(n["title"], n["value"]) for n in before]
+    assert {n["title"]: n["grad"] for n in after if n["kind"] == "op"}["mean"] == "1"
+    assert gl.viz.computation_graph(loss, tmp_path / "g.png").stat().st_size > 0

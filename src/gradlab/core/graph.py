@@ -35,6 +35,7 @@ import operator
 import numpy as np
 
 from .errors import GraphError, ShapeError
+from .kept import Kept
 from .primitive import constant, unbroadcast
 from .tensor import MODE, Tensor, _check_graph_alive, check_finite
 
@@ -77,7 +78,7 @@ def seed(value):
     return constant("ones", value.shape, value.dtype)
 
 
-def propagate(order, root, gradient, retain_graph=False, deliver=None, create_graph=False):
+def propagate(order, root, gradient, retain_graph=False, deliver=None, create_graph=False, trace=None):
     """Walk ``order`` (a topological order ending at ``root``) backwards from ``gradient``.
 
     Args:
@@ -88,6 +89,8 @@ def propagate(order, root, gradient, retain_graph=False, deliver=None, create_gr
         retain_graph: keep the saved inputs so the graph can be walked again.
         create_graph: run the rules on the Tensors themselves (their results
             are then differentiable).
+        trace: None, or a dict filled with ``node -> (its gradient, its inputs)``
+            for every node of ``order`` (see :class:`~gradlab.core.kept.Kept`).
     """
     joint = deliver is None
     if joint:
@@ -96,6 +99,8 @@ def propagate(order, root, gradient, retain_graph=False, deliver=None, create_gr
     pop = grads.pop
     for node in reversed(order):
         g = pop(node, None)
+        if trace is not None:
+            trace[node] = (g, node._inputs)
         if g is None:
             continue
         op = node._op
@@ -206,7 +211,7 @@ def _accumulate(leaf, gi, g=None):
         leaf.grad = leaf.grad + gi
 
 
-def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None):
+def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, record=None, keep=False):
     """Propagate ``gradient`` from ``root`` back through the graph.
 
     Args:
@@ -219,12 +224,13 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
         create_graph: run the rules on Tensors so the result is differentiable.
         record: optional dict filled with ``id(tensor) -> gradient`` for every
             tensor reached (the explainer's graph view reads it).
+        keep: leave a :class:`Kept` record of a small graph on ``root`` (``backward()``).
 
     Returns:
         With ``wrt``: the list of gradients (None where ``wrt[i]`` is unreached).
     """
     if wrt is None and record is None and not create_graph and not MODE.anomaly:
-        _into_leaves(root, gradient, retain_graph)
+        _into_leaves(root, gradient, retain_graph, keep)
         return None
     order = [] if root._op is None else toposort(root)
     targets = None if wrt is None else {id(t): i for i, t in enumerate(wrt)}
@@ -236,21 +242,30 @@ def backprop(root, gradient, wrt=None, retain_graph=False, create_graph=False, r
         record[id(root)] = gradient
     if root._op is None and targets is None and root.requires_grad:
         _accumulate(root, gradient, gradient)
+    kept = Kept.start(order) if keep and order and not retain_graph else None
     prev = MODE.grad_enabled
     MODE.grad_enabled = bool(create_graph)
     try:
-        propagate(order, root, gradient, retain_graph, _Collect(targets, results, record, MODE.anomaly), create_graph)
+        propagate(order, root, gradient, retain_graph, _Collect(targets, results, record, MODE.anomaly), create_graph,
+                  None if kept is None else kept.grads)
     finally:
         MODE.grad_enabled = prev
+    if kept is not None:
+        kept.finish(root)
     return results
 
 
-def _into_leaves(root, gradient, retain_graph):
-    """The training path: ``gradient`` from ``root`` into the ``.grad`` of every leaf that requires one."""
+def _into_leaves(root, gradient, retain_graph, keep=False):
+    """The training path: ``gradient`` from ``root`` into the ``.grad`` of every leaf that requires one
+    (``keep``: leave a :class:`Kept` record of a small graph on ``root``)."""
     if root._op is None:  # backward() called on a leaf: its gradient is the seed itself
         _accumulate(root, gradient, gradient)
-    else:
-        propagate(toposort(root), root, gradient, retain_graph)
+        return
+    order = toposort(root)
+    kept = Kept.start(order) if keep else None
+    propagate(order, root, gradient, retain_graph, trace=None if kept is None else kept.grads)
+    if kept is not None:
+        kept.finish(root)
 
 
 def backward(root, gradient=None, retain_graph=False, create_graph=False):
@@ -274,9 +289,9 @@ def backward(root, gradient=None, retain_graph=False, create_graph=False):
     if create_graph or MODE.anomaly:
         if create_graph and not isinstance(gradient, Tensor):
             gradient = Tensor(gradient)
-        backprop(root, gradient, None, retain_graph or create_graph, create_graph)
+        backprop(root, gradient, None, retain_graph or create_graph, create_graph, keep=True)
     else:
-        _into_leaves(root, gradient, retain_graph)
+        _into_leaves(root, gradient, retain_graph, not retain_graph)
 
 
 @contextlib.contextmanager

@@ -4,8 +4,9 @@ node, as the smallest autograd engines draw it.
 Given a function and its inputs, the picture runs the forward pass and the backward pass itself, recording every
 node's gradient through the engine's ``record`` (``core.graph.backprop``), so nothing needs ``retain_graph`` and
 no ``.grad`` is touched. Given a tensor whose graph is still alive, it does the same on that graph and keeps it
-(``backward()`` can still be called). Graphviz's ``dot`` lays the picture out when it is installed; otherwise a
-small layout written here in Python does (no matplotlib needed).
+(``backward()`` can still be called). Given a tensor after ``backward()``, it draws the record that ``backward()``
+keeps of a small graph (``core.kept.Kept``): the values and gradients of that pass. Graphviz's ``dot`` lays the
+picture out when it is installed; otherwise a small layout written here in Python does (no matplotlib needed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..core.files import atomic_path
 from ..core.graph import backprop
 from ..core.notebook import esc
 from ..core.tensor import Tensor
-from .graph import _depths, _dot_source, _label_lines, _summary, graph_nodes
+from .graph import _depths, _dot_source, _label_lines, _summary, freed_message, graph_nodes
 
 ENGINES = ("auto", "dot", "python")
 
@@ -54,8 +55,11 @@ def draw_graph(tensor_or_fn, *inputs, engine: str = "auto") -> GraphPicture:
     """Draw a computation graph with each node's shape, value and gradient ∂out/∂node.
 
     Args:
-        tensor_or_fn: a function of gradlab tensors (called with ``inputs``), or a Tensor made by operations
-            whose graph is still alive (not yet freed by ``backward()``).
+        tensor_or_fn: a function of gradlab tensors (called with ``inputs``), or a Tensor made by operations.
+            Before ``backward()`` the picture runs its own backward pass (seeded with ones) and keeps the graph.
+            After ``backward()`` it shows the values and gradients of that pass, which ``backward()`` keeps for
+            graphs of at most 64 operations and 1,024 numbers (a leaf whose ``.grad`` already held a gradient
+            shows the sum, marked so); a larger freed graph is refused with a message.
         *inputs: the function's inputs (arrays, numbers or Tensors; each becomes a float64 leaf that requires a
             gradient, named after the function's parameter).
         engine: 'dot' (Graphviz), 'python' (the built-in layout) or 'auto' (dot when installed).
@@ -73,10 +77,8 @@ def draw_graph(tensor_or_fn, *inputs, engine: str = "auto") -> GraphPicture:
             raise InputTypeError(f"draw_graph: inputs are given only with a function; got a Tensor and "
                                  f"{len(inputs)} inputs")
         root = tensor_or_fn
-        if root.op is not None and root._inputs is None:
-            raise GraphError("draw_graph: this tensor's graph was freed by backward(); draw the function instead, "
-                             "draw_graph(f, *inputs), which runs the forward and backward passes itself and shows "
-                             "every node's gradient (or draw the tensor before calling backward())")
+        if root.op is not None and root._inputs is None and getattr(root, "_kept", None) is None:
+            raise GraphError(freed_message("draw_graph"))
         keep = True
     elif callable(tensor_or_fn):
         root, keep = _run(tensor_or_fn, inputs), False
@@ -137,7 +139,9 @@ def _records(root, keep):
     """(nodes, edges) as ``viz.graph.graph_nodes`` gives them, with every node's gradient from one recorded
     backward pass (``keep``: retain the graph)."""
     tensors = []
-    nodes, edges = graph_nodes(root, tensors)
+    nodes, edges = graph_nodes(root, tensors, who="draw_graph")
+    if root.op is not None and root._inputs is None:  # freed by backward(): its kept record has every gradient
+        return nodes, edges
     for n in nodes:
         n["grad"] = None  # the gradients below, from one recorded pass (not the leaves' .grad)
     if root.requires_grad:

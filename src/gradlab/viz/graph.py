@@ -1,9 +1,10 @@
 """Computation graphs of gradlab expressions: operations with shapes and values, edges for data flow.
 
 Drawn by Graphviz's ``dot`` when it is installed (``apt-get install graphviz``)
-and by matplotlib otherwise. Draw before calling ``backward()`` (or call it
-with ``retain_graph=True``): backward frees the graph. Gradients already in
-``.grad`` of the leaves are shown too.
+and by matplotlib otherwise. ``backward()`` frees a graph; it keeps a record
+of a small one (at most 64 operations and 1,024 numbers) for drawing, so a
+tensor can be drawn after it, with the values and gradients of that pass.
+Gradients already in ``.grad`` of the leaves are shown too.
 """
 
 from __future__ import annotations
@@ -42,21 +43,30 @@ GRAPH_EXPLANATION = Satisfies(lambda g: hasattr(g, "nodes") and hasattr(g, "outp
 
 
 @declare(root=ROOT)
-def graph_nodes(root, tensors=None):
+def graph_nodes(root, tensors=None, who="graph"):
     """The graph under ``root`` as plain records, inputs before outputs.
 
     Args:
-        root: a gradlab Tensor made by operations.
+        root: a gradlab Tensor made by operations, whose graph is alive or was small enough for
+            ``backward()`` to keep a record of it (``core.kept.Kept``: at most 64 operations and 1,024 numbers).
         tensors: optionally a list, filled with each node's Tensor (or constant) in node order.
+        who: the public function's name, for the error raised when the graph was freed.
 
     Returns:
         ``(nodes, edges)``: nodes is a list of dicts with 'id', 'kind'
         ('op', 'leaf' or 'const'), 'title' (the op name or leaf name), 'shape',
         'value' (a short text) and 'grad' (text or None); edges is a list of
-        (source id, target id) pairs.
+        (source id, target id) pairs. A live graph shows the leaves' current
+        ``.grad``; a kept one shows every node's value and gradient as that
+        ``backward()`` saw them.
     """
 
-    ops = toposort(root) if root.op is not None else []
+    kept = None
+    if root.op is not None and root._inputs is None:
+        kept = getattr(root, "_kept", None)
+        if kept is None:
+            raise GraphError(freed_message(who))
+    ops = kept.nodes(root) if kept is not None else (toposort(root) if root.op is not None else [])
     nodes, edges, index = [], [], {}
     leaf_count = 0
     tensors = [] if tensors is None else tensors
@@ -64,12 +74,18 @@ def graph_nodes(root, tensors=None):
     def add(t, kind, title):
         index[id(t)] = len(nodes)
         tensors.append(t)
-        grad = getattr(t, "grad", None)
-        nodes.append({"id": len(nodes), "kind": kind, "title": title, "shape": tuple(np.shape(getattr(t, "data", t))),
-                      "value": _summary(getattr(t, "data", t)), "grad": None if grad is None else _summary(grad)})
+        value, grad, note = getattr(t, "data", t), getattr(t, "grad", None), ""
+        if kept is not None and kind == "leaf":
+            value, grad, had = kept.leaves[t]
+            note = " (.grad, summed over backward passes)" if had and grad is not None else ""
+        elif kept is not None and kind == "op":
+            grad = kept.entry(t)[0]
+        nodes.append({"id": len(nodes), "kind": kind, "title": title, "shape": tuple(np.shape(value)),
+                      "value": _summary(value), "grad": None if grad is None else _summary(grad) + note})
 
     for node in ops:
-        for inp in node.inputs:
+        inputs = node.inputs if kept is None else kept.entry(node)[1]
+        for inp in inputs:
             if id(inp) in index:
                 continue
             if isinstance(inp, Tensor) and inp.op is None:
@@ -78,11 +94,19 @@ def graph_nodes(root, tensors=None):
             elif not isinstance(inp, Tensor):
                 add(inp, "const", "constant")
         add(node, "op", node.op.name)
-        for inp in node.inputs:
+        for inp in inputs:
             edges.append((index[id(inp)], index[id(node)]))
     if not ops:
         add(root, "leaf", root.name or "x")
     return nodes, edges
+
+
+def freed_message(who):
+    """The error text for drawing a tensor whose graph ``backward()`` freed without keeping a record."""
+    return (f"{who}: this tensor's graph was freed by backward(), which keeps a drawing record only of graphs of "
+            "at most 64 operations and 1,024 numbers. Draw the function instead, draw_graph(f, *inputs) (it runs "
+            "the forward and backward passes itself), draw the tensor before calling backward(), or call "
+            "backward(retain_graph=True)")
 
 
 def _label_lines(n, values):
@@ -101,7 +125,7 @@ def _dot_escape(s):
 @declare(root=ROOT)
 def to_dot(root, values: bool = True) -> str:
     """Graphviz DOT source of the computation graph under ``root`` (see :func:`graph_nodes`)."""
-    return _dot_source(*graph_nodes(root), values)
+    return _dot_source(*graph_nodes(root, who="to_dot"), values)
 
 
 def _dot_source(nodes, edges, values):
@@ -178,7 +202,7 @@ def _depths(nodes, edges):
 @declare(root=ROOT)
 def graph_figure(root, values: bool = True):
     """The computation graph drawn with matplotlib (no Graphviz needed); returns the Figure."""
-    return _figure(*graph_nodes(root), values, "Computation graph (operations in orange, inputs in blue)")
+    return _figure(*graph_nodes(root, who="plot_graph"), values, "Computation graph (operations in orange, inputs in blue)")
 
 
 def _figure(nodes, edges, values, title):
