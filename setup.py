@@ -17,6 +17,14 @@ setup(
             # no errno from sqrt/exp, so the loops vectorize
             extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno"],
             optional=True,
-        )
+        ),
+        Extension(  # fit's whole-epoch loop for small dense networks (gradlab/train/compiled.py)
+            "gradlab._trainloop",
+            ["src/gradlab/_trainloop.c"],
+            depends=["src/gradlab/_trainloop_body.h"],
+            include_dirs=[numpy.get_include()],
+            extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno"],
+            optional=True,
+        ),
     ]
 )

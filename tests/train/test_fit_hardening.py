@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import gradlab as gl
+from gradlab.core import native
 from gradlab.train.callbacks import Callback
 
 from support.training import make_binary, same_weights, weights
@@ -115,23 +116,28 @@ _TRAIN = textwrap.dedent("""
     import json, sys
     import numpy as np
     import gradlab as gl
+    import gradlab.train.compiled
     from gradlab.core import native
     dtype = sys.argv[1]
+    if sys.argv[2] == "stepwise":  # the element-wise kernels alone (the whole-epoch loop is compared below)
+        gradlab.train.compiled.TRAINLOOP = None
     X, y = gl.data.blobs(n_samples=300, centers=4, seed=0)
     model = gl.nn.MLP([2, 32, 32, 4], rng=0, dtype=dtype)
     h = gl.fit(model, gl.nn.CrossEntropyLoss(), gl.optim.Adam(model.parameters(), lr=1e-2), X.astype(dtype), y,
                epochs=15, batch_size=16, seed=0, verbose=0)
     print(json.dumps({"compiled": native.KERNELS is not None, "loss": h.history["loss"],
+                      "compiled_epochs": h.params["compiled_epochs"],
                       "weights": [p.data.tobytes().hex() for p in model.parameters()]}))
 """)
 
 
-def _train_in_subprocess(dtype, numpy_only):
+def _train_in_subprocess(dtype, numpy_only, loop="stepwise"):
     env = dict(os.environ)
     env.pop("GRADLAB_NUMPY_ONLY", None)
     if numpy_only:
         env["GRADLAB_NUMPY_ONLY"] = "1"  # read when gradlab is imported: hence a fresh interpreter
-    out = subprocess.run([sys.executable, "-c", _TRAIN, dtype], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", _TRAIN, dtype, loop], env=env, capture_output=True, text=True,
+                         check=True)
     return json.loads(out.stdout)
 
 
@@ -139,8 +145,20 @@ def _train_in_subprocess(dtype, numpy_only):
 def test_cross_entropy_training_ends_at_the_same_weights_with_and_without_the_extension(dtype):
     numpy_run = _train_in_subprocess(dtype, numpy_only=True)
     default_run = _train_in_subprocess(dtype, numpy_only=False)
-    assert not numpy_run["compiled"]
-    from gradlab.core import native
+    assert not numpy_run["compiled"] and numpy_run["compiled_epochs"] == 0
     assert default_run["compiled"] == (native.KERNELS is not None)
     assert default_run["weights"] == numpy_run["weights"]
     assert default_run["loss"] == numpy_run["loss"]
+
+
+@pytest.mark.skipif(native.TRAINLOOP is None, reason="compiled training loop not built (gradlab._trainloop)")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_whole_epoch_loop_ends_near_the_numpy_weights(dtype):
+    numpy_run = _train_in_subprocess(dtype, numpy_only=True)
+    loop_run = _train_in_subprocess(dtype, numpy_only=False, loop="whole-epoch")
+    assert loop_run["compiled_epochs"] == 15
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    for a, b in zip(loop_run["weights"], numpy_run["weights"]):
+        x, y = (np.frombuffer(bytes.fromhex(h), dtype=dtype) for h in (a, b))
+        assert np.max(np.abs(x - y)) <= tol * np.max(np.abs(y))
+    np.testing.assert_allclose(loop_run["loss"], numpy_run["loss"], rtol=tol)

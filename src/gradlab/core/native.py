@@ -40,6 +40,11 @@ every other case. So the hot path pays for no checks in Python.
 The rows' calls and their NumPy code are in ``gradlab/ops/_loops.py``; Adam's
 in ``optim/adam.py``, ``fit``'s copy in ``train/loop.py``.
 
+``TRAINLOOP`` is the second extension, ``gradlab._trainloop``
+(``src/gradlab/_trainloop.c``): ``fit``'s whole-epoch loop for small dense
+networks, driven by ``gradlab/train/compiled.py``. None when not built or with
+``GRADLAB_NUMPY_ONLY=1``.
+
 ``KERNELS`` is the module, or None when it is not built or when the
 environment variable ``GRADLAB_NUMPY_ONLY=1`` asks for the NumPy path (to
 compare the two, or to rule the extension out).
@@ -63,6 +68,14 @@ try:
     from .. import _kernels as KERNELS
 except ImportError:
     KERNELS = None
+
+# fit's whole-epoch loop for small dense networks (src/gradlab/_trainloop.c; gradlab/train/compiled.py)
+try:
+    if os.environ.get("GRADLAB_NUMPY_ONLY", "") not in ("", "0"):
+        raise ImportError("GRADLAB_NUMPY_ONLY is set")
+    from .. import _trainloop as TRAINLOOP
+except ImportError:
+    TRAINLOOP = None
 
 FLOATS = (np.dtype(np.float64), np.dtype(np.float32))  # the dtypes the kernels take
 

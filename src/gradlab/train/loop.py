@@ -35,6 +35,7 @@ from ..core.seed import as_generator
 from ..data.loader import DataLoader, fit_arguments
 from ..core.tensor import Tensor
 from .callbacks import Callback
+from .compiled import compiled_loop
 from .fused import PREPARED_BYTES, fused_step, prepared_targets
 from .history import History
 from .metrics import resolve_metrics
@@ -390,6 +391,8 @@ class _Run:
         self.stepped = False  # a step happened, so `backup` holds weights to go back to
         self.in_step = False  # between backward() and the end of optimizer.step()
         self.steps = 0
+        self.compiled = None  # fit's compiled epoch loop (.compiled.FitLoop) where it runs
+        self.compiled_epochs = 0
 
     def diverged(self, event, epoch, batch):
         """Restore the weights that gave the last finite loss; the DivergenceError to raise."""
@@ -404,6 +407,11 @@ class _Run:
 
         ``rows``: the loss's prepared targets (:func:`.fused.prepared_targets`), or None to give it ``y``.
         """
+        if self.compiled is not None:  # a small dense network: the whole epoch in one compiled call
+            self.steps = steps
+            done = self.compiled.epoch(self, epoch, X, y, batch_size, order, steps)
+            if done is not None:
+                return done
         model, optimizer, params, backup, copy_into = self.model, self.optimizer, self.params, self.backup, self.copy_into
         forward, backward, discard = self.step.forward, self.step.backward, self.step.discard
         metric_fns, batch_hooks, reporter, every = self.metric_fns, self.hooks["on_batch_end"], self.reporter, \
@@ -538,7 +546,9 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=1, batch_size=32, shuffle=T
     history = _new_history(epochs, batch_size, len(X), steps, seed, metric_fns, X_val is not None)
     run = _Run(model, loss_fn, optimizer, params, metric_fns, _hooks(callbacks, model, history, history.params),
                make_reporter(verbose, epochs, steps), history, _Interrupt(), _choose_step(model, loss_fn, rows))
+    run.compiled = compiled_loop(model, loss_fn, optimizer, params, run.hooks, X, y, batch_size)
     _train(run, epochs, X, y, X_val, y_val, batch_size, rng if shuffle else None, steps, rows)
+    history.params["compiled_epochs"] = run.compiled_epochs
     return history
 
 

@@ -22,6 +22,7 @@ from ..data import load
 from ..explainer.network import as_network
 from ..nn import BCEWithLogitsLoss, MLP
 from ..optim import SGD
+from ..train import compiled
 from .state import MAX_BATCH, MAX_LAYERS, MAX_WIDTH, MAX_WORK, FieldError
 
 DATASETS = ("moons", "circles", "xor", "spirals", "blobs", "csv")
@@ -84,6 +85,7 @@ class Session:
         self.loss_fn = BCEWithLogitsLoss()
         self.lr, self.batch = float(lr), int(min(batch, len(X)))
         self.opt = SGD(self.model.parameters(), lr=self.lr)
+        self.plan = compiled.plan(self.model, self.loss_fn, self.opt, self.batch)  # None: step by step
         self.rng = np.random.default_rng(seed)
         self.step_no, self.history, self.lock, self.diverged = 0, {}, threading.Lock(), None
         lo, hi = X.min(axis=0), X.max(axis=0)
@@ -95,29 +97,68 @@ class Session:
 
     def steps(self, n):
         """Train ``n`` steps; returns [(step, mini-batch loss)]. A loss that becomes inf or NaN stops the session
-        with a message (the classroom's "too large a learning rate")."""
-        out = []
+        with a message (the classroom's "too large a learning rate").
+
+        The ``n`` steps' mini-batches are drawn first (one draw per step, in order). Where the compiled loop
+        runs (:mod:`gradlab.train.compiled`) they are trained in one call that also hands back every step's
+        weights before it; otherwise step by step through the model, the loss and the optimizer.
+        """
         with self.lock, np.errstate(all="ignore"):
             if self.diverged:
                 raise ParameterError(self.diverged)
-            for _ in range(n):
-                idx = self.rng.choice(len(self.X), size=self.batch, replace=False)
-                weights = [(p.data.copy()) for p in self.model.parameters()]
-                xb, yb = self.X[idx], self.y[idx].reshape(-1, 1)
-                self.opt.zero_grad()
-                loss = self.loss_fn(self.model(xb), yb)
-                loss.backward()
-                self.opt.step()
-                value = float(loss.data)
-                if not np.isfinite(value) or not all(np.all(np.isfinite(p.data)) for p in self.model.parameters()):
-                    self.diverged = (f"lr: training diverged at step {self.step_no + 1} (the loss became "
-                                     f"{value}); with η = {self.lr:g} the steps are too large — start again with a "
-                                     "smaller learning rate")
-                    raise ParameterError(self.diverged)
-                self.step_no += 1
-                self.history[self.step_no] = (weights, idx)
-                self.history.pop(self.step_no - MAX_HISTORY, None)
-                out.append((self.step_no, value))
+            idxs = [self.rng.choice(len(self.X), size=self.batch, replace=False) for _ in range(n)]
+            out = self._compiled_steps(idxs) if self.plan is not None else None
+            return out if out is not None else self._python_steps(idxs)
+
+    def _python_steps(self, idxs):
+        out = []
+        for idx in idxs:
+            weights = [(p.data.copy()) for p in self.model.parameters()]
+            xb, yb = self.X[idx], self.y[idx].reshape(-1, 1)
+            self.opt.zero_grad()
+            loss = self.loss_fn(self.model(xb), yb)
+            loss.backward()
+            self.opt.step()
+            value = float(loss.data)
+            if not np.isfinite(value) or not all(np.all(np.isfinite(p.data)) for p in self.model.parameters()):
+                self._diverge(self.step_no + 1, value)
+            self._record(weights, idx, value, out)
+        return out
+
+    def _record(self, weights, idx, value, out):
+        self.step_no += 1
+        self.history[self.step_no] = (weights, idx)
+        self.history.pop(self.step_no - MAX_HISTORY, None)
+        out.append((self.step_no, value))
+
+    def _diverge(self, step, value):
+        self.diverged = (f"lr: training diverged at step {step} (the loss became {value}); with η = {self.lr:g} "
+                         "the steps are too large — start again with a smaller learning rate")
+        raise ParameterError(self.diverged)
+
+    def _compiled_steps(self, idxs):
+        """The steps of ``idxs`` through the compiled loop in one call; None (nothing trained) when it cannot
+        run. The same outcome as step by step: a step whose loss is not finite, or that leaves a weight
+        that is not, stops the session and is not recorded."""
+        rows = np.concatenate(idxs)
+        params = list(self.model.parameters())
+        trajectory = np.empty((len(idxs), sum(p.data.size for p in params)))
+        result = self.plan.run(self.X[rows], self.y[rows].reshape(-1, 1), self.batch,
+                               [np.empty_like(p.data) for p in params], None, trajectory)
+        if result is None:
+            self.plan = None
+            return None
+        done, diverged, losses, _ = result
+        bad = not all(np.all(np.isfinite(p.data)) for p in params)  # made so by step done − 1
+        out = []
+        for s in range(done - 1 if bad else done):
+            weights, k = [], 0
+            for p in params:
+                weights.append(trajectory[s, k:k + p.data.size].reshape(p.data.shape).copy())
+                k += p.data.size
+            self._record(weights, idxs[s], float(losses[s]), out)
+        if bad or diverged:
+            self._diverge(self.step_no + 1, float(losses[done - 1] if bad else losses[done]))
         return out
 
     def boundary(self):

@@ -1,0 +1,298 @@
+/*
+ * gradlab._trainloop: fit's whole-epoch loop for small dense networks, compiled.
+ *
+ * At the sizes of teaching (moons, XOR, spirals, the digits MLP) a training step is a few thousand
+ * multiply-adds, and a step written in NumPy spends almost all of its time on the cost of each call.
+ * This loop runs an epoch of a dense chain (Linear layers with or without bias, each followed by
+ * identity, ReLU, LeakyReLU with a slope ≥ 0, sigmoid or tanh) without returning to Python per batch:
+ * forward pass, loss (mean squared error, binary cross-entropy on logits, softmax cross-entropy on
+ * probability rows; 'mean' or 'sum'), the δ recursion and the optimizer's update (SGD with momentum,
+ * dampening, Nesterov and weight decay; Adam; AdamW), batch after batch.
+ *
+ * The rows in gradlab/ops stay the reference: the same formulas in the same order, with two
+ * bit: the matrix products and the loss's sums add in their own order (BLAS sums in blocks, NumPy
+ * pairwise). exp, log, log1p and tanh are NumPy's own loops, as the rows use. The optimizers' updates are the
+ * operations of optim/sgd.py and optim/adam.py in their order and dtype. tests/train/
+ * test_compiled_fit.py trains every supported combination both ways and compares the weights.
+ *
+ * gradlab/train/compiled.py decides when this loop runs and calls it once per epoch; it gives only
+ * arrays it made or checked, and this file checks them again (any mismatch returns None, and fit takes
+ * its general path).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+#include <numpy/ufuncobject.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY = 2, ACT_SIGMOID = 3, ACT_TANH = 4 };
+enum { LOSS_MSE = 0, LOSS_BCE_LOGITS = 1, LOSS_XENT = 2 };
+enum { OPT_SGD_PLAIN = 0, OPT_SGD = 1, OPT_ADAM = 2, OPT_ADAMW = 3 };
+#define MAX_LAYERS 64
+#define MAX_PARAMS (2 * MAX_LAYERS)
+
+typedef struct {
+    int L, P;                        /* layers, parameter arrays */
+    Py_ssize_t in[MAX_LAYERS], out[MAX_LAYERS];
+    int w[MAX_LAYERS], b[MAX_LAYERS]; /* each layer's weight and bias (−1: none) among the parameters */
+    int act[MAX_LAYERS];
+    double slope[MAX_LAYERS];
+    int loss, sum;                   /* loss kind; reduction 'sum' (else 'mean') */
+    void *p[MAX_PARAMS], *g[MAX_PARAMS], *k[MAX_PARAMS]; /* values, gradients, backups */
+    Py_ssize_t size[MAX_PARAMS];
+} Net;
+
+typedef struct {
+    int kind, nesterov;
+    double lr, mu, keep, wd, b1, b2, eps;
+    void **s1, **s2; /* SGD's momentum buffers (or NULL); Adam's m and v */
+} Opt;
+
+/* NumPy's inner loops of a one-input ufunc for float64 ([0]) and float32 ([1]): exp, log, log1p and tanh
+ * are NumPy's own (its SIMD versions are faster than the C library's and round as the rows do). */
+typedef struct {
+    PyUFuncGenericFunction fn;
+    void *data;
+} Loop;
+static Loop exp_loops[2], log_loops[2], log1p_loops[2], tanh_loops[2];
+
+/* Run loop over n contiguous elements from in to out (out may be in). */
+static void run_loop(const Loop *loop, void *in, void *out, npy_intp n, npy_intp itemsize) {
+    char *args[2] = {in, out};
+    npy_intp dims[1] = {n}, steps[2] = {itemsize, itemsize};
+    loop->fn(args, dims, steps, loop->data);
+}
+
+#define T double
+#define KIND 0
+#define SUF f64
+#define EXP exp
+#define LOG log
+#define LOG1P log1p
+#define TANH tanh
+#define SQRT sqrt
+#define FABS fabs
+#include "_trainloop_body.h"
+#undef T
+#undef KIND
+#undef SUF
+#undef EXP
+#undef LOG
+#undef LOG1P
+#undef TANH
+#undef SQRT
+#undef FABS
+
+#define T float
+#define KIND 1
+#define SUF f32
+#define EXP expf
+#define LOG logf
+#define LOG1P log1pf
+#define TANH tanhf
+#define SQRT sqrtf
+#define FABS fabsf
+#include "_trainloop_body.h"
+#undef T
+#undef KIND
+#undef SUF
+#undef EXP
+#undef LOG
+#undef LOG1P
+#undef TANH
+#undef SQRT
+#undef FABS
+
+/* The data pointer of a C-contiguous, aligned, writable array of the given type and element count, or NULL. */
+static void *buffer(PyObject *obj, int type, Py_ssize_t count, int ndim, const Py_ssize_t *shape) {
+    if (!PyArray_Check(obj)) return NULL;
+    PyArrayObject *a = (PyArrayObject *)obj;
+    if (PyArray_TYPE(a) != type || !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || !PyArray_ISWRITEABLE(a))
+        return NULL;
+    if (PyArray_SIZE(a) != count) return NULL;
+    if (shape) {
+        if (PyArray_NDIM(a) != ndim) return NULL;
+        for (int i = 0; i < ndim; i++)
+            if (PyArray_DIM(a, i) != shape[i]) return NULL;
+    }
+    return PyArray_DATA(a);
+}
+
+/* Each list entry's buffer into out[] (count and type as params'), or 0. */
+static int buffers(PyObject *list, int type, const Net *net, void **out) {
+    if (!PyList_Check(list) || PyList_GET_SIZE(list) != net->P) return 0;
+    for (int q = 0; q < net->P; q++) {
+        out[q] = buffer(PyList_GET_ITEM(list, q), type, net->size[q], 0, NULL);
+        if (!out[q]) return 0;
+    }
+    return 1;
+}
+
+/* run_epoch(X, Y, params, grads, backups, layers, loss, reduce_sum, batch, opt, s1, s2, t0, first, losses,
+ *           outputs, interrupt) -> (batches done, diverged) or None
+ *
+ * X (N, in), Y (N, C): the epoch's rows in their order; params, grads, backups: lists of arrays (the
+ * parameters' values, updated in place; their gradients, written; copies before each step, written);
+ * layers: a tuple of (weight index, bias index or −1, activation code, slope) per Linear; loss: 0 MSE,
+ * 1 BCE on logits, 2 softmax cross-entropy; opt: (kind, lr, momentum, 1 − dampening, nesterov,
+ * weight_decay, beta1, beta2, eps); s1, s2: the optimizer's state arrays per parameter (None where the
+ * optimizer has none); t0: the optimizer's step count before the epoch; first: SGD's momentum buffers
+ * start on this epoch's first step; losses (≥ steps,) float64 and outputs (N, C): written per batch;
+ * interrupt: an object whose ``requested`` attribute stops the loop, or None; trajectory (optional):
+ * None, or an array of steps × (all parameters' sizes) that receives each step's weights before it (the
+ * explorer's live training keeps them). None when an argument does not fit (nothing was changed). */
+static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *Xo, *Yo, *params, *grads, *backups, *layers, *opt, *s1o, *s2o, *losses_o, *outputs_o, *interrupt;
+    PyObject *trajectory_o = Py_None;
+    int loss, sum, first;
+    Py_ssize_t B;
+    long t0;
+    if (!PyArg_ParseTuple(args, "OOOOOOiinOOOlpOOO|O:run_epoch", &Xo, &Yo, &params, &grads, &backups, &layers, &loss,
+                          &sum, &B, &opt, &s1o, &s2o, &t0, &first, &losses_o, &outputs_o, &interrupt, &trajectory_o))
+        return NULL;
+    if (!PyArray_Check(Xo) || !PyTuple_Check(layers) || !PyList_Check(params) || B < 1 || loss < 0 || loss > 2)
+        Py_RETURN_NONE;
+    PyArrayObject *X = (PyArrayObject *)Xo;
+    const int type = PyArray_TYPE(X);
+    if ((type != NPY_FLOAT64 && type != NPY_FLOAT32) || PyArray_NDIM(X) != 2) Py_RETURN_NONE;
+    Net net;
+    memset(&net, 0, sizeof net);
+    net.L = (int)PyTuple_GET_SIZE(layers);
+    net.P = (int)PyList_GET_SIZE(params);
+    net.loss = loss;
+    net.sum = sum;
+    if (net.L < 1 || net.L > MAX_LAYERS || net.P > MAX_PARAMS) Py_RETURN_NONE;
+    const Py_ssize_t N = PyArray_DIM(X, 0);
+    Py_ssize_t width = PyArray_DIM(X, 1);
+    for (int l = 0; l < net.L; l++) {
+        PyObject *spec = PyTuple_GET_ITEM(layers, l);
+        int w, b, act;
+        double slope;
+        if (!PyTuple_Check(spec) || !PyArg_ParseTuple(spec, "iiid", &w, &b, &act, &slope)) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        if (w < 0 || w >= net.P || b >= net.P || act < 0 || act > 4 || (act == ACT_LEAKY && !(slope >= 0)))
+            Py_RETURN_NONE;
+        PyObject *W = PyList_GET_ITEM(params, w);
+        if (!PyArray_Check(W) || PyArray_NDIM((PyArrayObject *)W) != 2 ||
+            PyArray_DIM((PyArrayObject *)W, 1) != width)
+            Py_RETURN_NONE;
+        net.in[l] = width;
+        net.out[l] = width = PyArray_DIM((PyArrayObject *)W, 0);
+        net.w[l] = w;
+        net.b[l] = b;
+        net.act[l] = act;
+        net.slope[l] = slope;
+        Py_ssize_t wshape[2] = {net.out[l], net.in[l]};
+        if (!(net.p[w] = buffer(W, type, net.out[l] * net.in[l], 2, wshape))) Py_RETURN_NONE;
+        net.size[w] = net.out[l] * net.in[l];
+        if (b >= 0) {
+            Py_ssize_t bshape[1] = {net.out[l]};
+            if (!(net.p[b] = buffer(PyList_GET_ITEM(params, b), type, net.out[l], 1, bshape))) Py_RETURN_NONE;
+            net.size[b] = net.out[l];
+        }
+    }
+    for (int q = 0; q < net.P; q++)
+        if (!net.p[q]) Py_RETURN_NONE; /* a parameter no layer uses */
+    const Py_ssize_t C = width, steps = (N + B - 1) / B;
+    Py_ssize_t yshape[2] = {N, C};
+    void *Xd = buffer(Xo, type, N * net.in[0], 0, NULL);
+    void *Yd = buffer(Yo, type, N * C, 2, yshape);
+    void *outd = buffer(outputs_o, type, N * C, 2, yshape);
+    double *lossd = (double *)buffer(losses_o, NPY_FLOAT64, steps, 0, NULL);
+    if (!Xd || !Yd || !outd || !lossd || N < 1 || !buffers(grads, type, &net, net.g) ||
+        !buffers(backups, type, &net, net.k))
+        Py_RETURN_NONE;
+    Opt o;
+    memset(&o, 0, sizeof o);
+    if (!PyTuple_Check(opt) || !PyArg_ParseTuple(opt, "idddpdddd", &o.kind, &o.lr, &o.mu, &o.keep, &o.nesterov, &o.wd,
+                                                 &o.b1, &o.b2, &o.eps)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    void *s1[MAX_PARAMS], *s2[MAX_PARAMS];
+    if (o.kind == OPT_SGD) {
+        if (s1o != Py_None) {
+            if (!buffers(s1o, type, &net, s1)) Py_RETURN_NONE;
+            o.s1 = s1;
+        }
+    } else if (o.kind == OPT_ADAM || o.kind == OPT_ADAMW) {
+        if (!buffers(s1o, type, &net, s1) || !buffers(s2o, type, &net, s2)) Py_RETURN_NONE;
+        o.s1 = s1;
+        o.s2 = s2;
+    } else if (o.kind != OPT_SGD_PLAIN) {
+        Py_RETURN_NONE;
+    }
+    void *traj = NULL;
+    if (trajectory_o != Py_None) {
+        Py_ssize_t total = 0;
+        for (int q = 0; q < net.P; q++) total += net.size[q];
+        if (!(traj = buffer(trajectory_o, type, steps * total, 0, NULL))) Py_RETURN_NONE;
+    }
+    int diverged = 0;
+    Py_ssize_t done;
+    if (type == NPY_FLOAT64)
+        done = epoch_f64(&net, &o, (const double *)Xd, (const double *)Yd, N, B, lossd, (double *)outd, t0, first,
+                         interrupt, &diverged, (double *)traj);
+    else
+        done = epoch_f32(&net, &o, (const float *)Xd, (const float *)Yd, N, B, lossd, (float *)outd, t0, first,
+                         interrupt, &diverged, (float *)traj);
+    if (done < 0) return NULL;
+    return Py_BuildValue("(nO)", done, diverged ? Py_True : Py_False);
+}
+
+static PyMethodDef methods[] = {
+    {"run_epoch", run_epoch, METH_VARARGS,
+     "run_epoch(X, Y, params, grads, backups, layers, loss, reduce_sum, batch, opt, s1, s2, t0, first, losses, "
+     "outputs, interrupt, trajectory=None) -> (batches done, diverged) or None: one epoch of a small dense "
+     "network, compiled."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_trainloop",
+                                    "fit's whole-epoch loop for small dense networks, compiled (see "
+                                    "gradlab/train/compiled.py).",
+                                    -1, methods};
+
+/* The float64 and float32 loops of NumPy's one-input ufunc ``name`` into loops[0], loops[1]; −1 if missing. */
+static int find_loops(const char *name, Loop *loops) {
+    PyObject *numpy = PyImport_ImportModule("numpy");
+    PyObject *ufunc = numpy ? PyObject_GetAttrString(numpy, name) : NULL;
+    Py_XDECREF(numpy);
+    if (!ufunc) return -1;
+    if (PyObject_TypeCheck(ufunc, &PyUFunc_Type)) {
+        PyUFuncObject *u = (PyUFuncObject *)ufunc;
+        for (int i = 0; u->nin == 1 && u->nout == 1 && i < u->ntypes; i++) {
+            const char *t = u->types + (size_t)i * u->nargs;
+            int kind = t[0] == NPY_DOUBLE && t[1] == NPY_DOUBLE ? 0 : t[0] == NPY_FLOAT && t[1] == NPY_FLOAT ? 1 : -1;
+            if (kind >= 0 && !loops[kind].fn) {
+                loops[kind].fn = u->functions[i];
+                loops[kind].data = u->data[i];
+            }
+        }
+    }
+    Py_DECREF(ufunc); /* numpy keeps the ufunc, and with it its loops, alive */
+    if (!loops[0].fn || !loops[1].fn) {
+        PyErr_Format(PyExc_ImportError, "gradlab._trainloop: numpy.%s has no float64 or float32 loop", name);
+        return -1;
+    }
+    return 0;
+}
+
+PyMODINIT_FUNC PyInit__trainloop(void) {
+    import_array();
+    import_umath();
+    if (find_loops("exp", exp_loops) < 0 || find_loops("log", log_loops) < 0 || find_loops("log1p", log1p_loops) < 0 ||
+        find_loops("tanh", tanh_loops) < 0)
+        return NULL;
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,280 @@
+"""fit's compiled whole-epoch loop (gradlab/train/compiled.py, src/gradlab/_trainloop.c) against its general path.
+
+Every supported combination (activation × bias × loss × optimizer × dtype, batch sizes that do and do not
+divide the data) is trained both ways from the same weights and seed; the weights, the History and the
+optimizer's state must agree to 1e-12 relative in float64 and 1e-5 in float32, and where every product is a
+single multiplication (a 1-1-1 network, batch 1) bit for bit. The general path is chosen by turning the loop
+off (``compiled.TRAINLOOP = None``), as GRADLAB_NUMPY_ONLY=1 does at import.
+"""
+
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+import gradlab.train.compiled as compiled
+from gradlab.core import native
+from gradlab.core.errors import DivergenceError
+from gradlab.train.callbacks import Callback
+
+pytestmark = pytest.mark.skipif(native.TRAINLOOP is None,
+                                reason="compiled training loop not built (gradlab._trainloop)")
+
+ACTIVATIONS = {"identity": gl.nn.Identity, "relu": gl.nn.ReLU, "leaky_relu": lambda: gl.nn.LeakyReLU(0.1),
+               "sigmoid": gl.nn.Sigmoid, "tanh": gl.nn.Tanh}
+OPTIMIZERS = {
+    "sgd": lambda p: gl.optim.SGD(p, lr=0.1),
+    "sgd_decay": lambda p: gl.optim.SGD(p, lr=0.1, weight_decay=1e-3),
+    "momentum": lambda p: gl.optim.SGD(p, lr=0.05, momentum=0.9, dampening=0.1),
+    "nesterov": lambda p: gl.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "adam": lambda p: gl.optim.Adam(p, lr=0.01, weight_decay=1e-4),
+    "adamw": lambda p: gl.optim.AdamW(p, lr=0.01, weight_decay=1e-2),
+}
+LOSSES = {"mse": gl.nn.MSELoss, "bce": gl.nn.BCEWithLogitsLoss, "ce": gl.nn.CrossEntropyLoss,
+          "mse_sum": lambda: gl.nn.MSELoss(reduction="sum"), "ce_sum": lambda: gl.nn.CrossEntropyLoss(reduction="sum")}
+
+
+def _data(loss, dtype, n=60):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(n, 3)).astype(dtype)
+    labels = ((X[:, 0] * X[:, 1] > 0) + (X[:, 2] > 0.5)).astype(int)
+    if loss.startswith("ce"):
+        return X, labels, 3
+    if loss == "bce":
+        return X, (labels > 0).astype(dtype).reshape(-1, 1), 1
+    return X, np.stack([X[:, 0] * X[:, 1], np.sin(X[:, 2])], axis=1).astype(dtype), 2
+
+
+def _model(act, bias, outputs, dtype, hidden=(8, 5)):
+    gl.manual_seed(11)
+    sizes = (3, *hidden, outputs)
+    layers = []
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(gl.nn.Linear(a, b, bias=bias, dtype=dtype))
+        if k < len(sizes) - 2:
+            layers.append(ACTIVATIONS[act]())
+    return gl.nn.Sequential(*layers)
+
+
+def train(loop, act="tanh", bias=True, loss="mse", opt="sgd", dtype="float64", batch=8, epochs=6, metrics=("accuracy",),
+          callbacks=(), **kwargs):
+    """(model, History, optimizer) of a fit with the compiled loop on (loop=True) or off."""
+    saved = compiled.TRAINLOOP
+    compiled.TRAINLOOP = saved if loop else None
+    try:
+        X, y, outputs = _data(loss, dtype)
+        model = _model(act, bias, outputs, dtype)
+        optimizer = OPTIMIZERS[opt](model.parameters())
+        metrics = metrics if not loss.startswith("mse") else ("mse",)
+        h = gl.fit(model, LOSSES[loss](), optimizer, X, y, epochs=epochs, batch_size=batch, seed=5, verbose=0,
+                   metrics=metrics, callbacks=callbacks, **kwargs)
+        return model, h, optimizer
+    finally:
+        compiled.TRAINLOOP = saved
+
+
+def assert_close(a, b, dtype, what):
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(float(np.max(np.abs(b))), 1e-30) if b.size else 1.0
+    assert np.max(np.abs(a - b), initial=0.0) <= tol * scale, f"{what}: {np.max(np.abs(a - b))} vs scale {scale}"
+
+
+def assert_same_training(fast, slow, dtype):
+    (m1, h1, o1), (m2, h2, o2) = fast, slow
+    assert h1.params["compiled_epochs"] == len(h1.history["loss"]) > 0
+    assert h2.params["compiled_epochs"] == 0
+    assert list(h1.history) == list(h2.history)
+    for key in h1.history:
+        assert_close(h1.history[key], h2.history[key], dtype, key)
+    for (name, p), q in zip(m1.named_parameters(), m2.parameters()):
+        assert p.data.dtype == np.dtype(dtype)
+        assert_close(p.data, q.data, dtype, name)
+        assert_close(p.grad, q.grad, dtype, name + ".grad")  # the last batch's gradient, as on the general path
+    if isinstance(o1, gl.optim.Adam):
+        assert o1.t == o2.t and o1._steps == o2._steps
+        for a, b in zip(o1._m + o1._v, o2._m + o2._v):
+            assert_close(a, b, dtype, "moments")
+    elif o1.momentum:
+        for a, b in zip(o1._buffers, o2._buffers):
+            assert_close(a, b, dtype, "momentum buffer")
+
+
+COMBINATIONS = [(act, bias, loss, opt, dtype) for act in ACTIVATIONS for bias in (True, False)
+                for loss in ("mse", "bce", "ce") for opt in OPTIMIZERS for dtype in ("float64", "float32")]
+
+
+@pytest.mark.parametrize("act,bias,loss,opt,dtype", COMBINATIONS)
+def test_every_supported_combination_trains_as_the_general_path(act, bias, loss, opt, dtype):
+    kw = dict(act=act, bias=bias, loss=loss, opt=opt, dtype=dtype)
+    assert_same_training(train(True, **kw), train(False, **kw), dtype)
+
+
+@pytest.mark.parametrize("loss", ["mse_sum", "ce_sum"])
+@pytest.mark.parametrize("batch", [1, 7, 60, 100])
+def test_sum_reduction_and_every_batch_size(loss, batch):
+    kw = dict(loss=loss, batch=batch, opt="momentum", act="relu")
+    assert_same_training(train(True, **kw), train(False, **kw), "float64")
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "adam"])
+def test_a_network_of_single_products_is_bit_for_bit(loss, opt):
+    """1 → 1 → 1 with batch 1: every product is one multiplication and every sum one term, so nothing can be
+    ordered differently and the two paths give the same bits (NumPy's own exp, log1p and tanh loops)."""
+    saved = compiled.TRAINLOOP
+    results = []
+    for loop in (True, False):
+        compiled.TRAINLOOP = saved if loop else None
+        try:
+            gl.manual_seed(2)
+            model = gl.nn.Sequential(gl.nn.Linear(1, 1), gl.nn.Tanh(), gl.nn.Linear(1, 1))
+            X = np.linspace(-1, 1, 9).reshape(-1, 1)
+            y = (X > 0).astype(float) if loss == "bce" else np.sin(3 * X)
+            h = gl.fit(model, LOSSES[loss](), OPTIMIZERS[opt](model.parameters()), X, y, epochs=10, batch_size=1,
+                       seed=1, verbose=0, metrics=())
+            results.append(([p.data.tobytes() for p in model.parameters()], h.history["loss"],
+                            h.params["compiled_epochs"]))
+        finally:
+            compiled.TRAINLOOP = saved
+    (w1, l1, c1), (w2, l2, c2) = results
+    assert c1 == 10 and c2 == 0
+    assert w1 == w2 and l1 == l2
+
+
+def test_validation_custom_metrics_and_epoch_callbacks_keep_working():
+    seen = []
+
+    class Record(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(dict(logs))
+
+    def max_error(output, target):
+        return float(np.max(np.abs(output - target)))
+
+    runs = []
+    for loop in (True, False):
+        seen.clear()
+        model, h, _ = train(loop, loss="mse", metrics=None, callbacks=[Record()], validation_split=0.25, epochs=4)
+        runs.append((h, list(seen)))
+    (h1, s1), (h2, s2) = runs
+    assert h1.params["compiled_epochs"] == 4
+    assert list(h1.history) == ["loss", "mse", "val_loss", "val_mse"]
+    for key in h1.history:
+        assert_close(h1.history[key], h2.history[key], "float64", key)
+    assert [sorted(d) for d in s1] == [sorted(d) for d in s2]
+
+    fast = train(True, loss="bce", metrics=("accuracy", max_error))
+    slow = train(False, loss="bce", metrics=("accuracy", max_error))
+    assert_same_training(fast, slow, "float64")
+    assert "max_error" in fast[1].history
+
+
+def test_continuing_on_the_general_path_after_compiled_epochs_gives_the_same_weights():
+    X, y, _ = _data("ce", "float64")
+    saved = compiled.TRAINLOOP
+    finals = []
+    for first_loop in (True, False):
+        model = _model("relu", True, 3, "float64")
+        opt = gl.optim.Adam(model.parameters(), lr=0.01)
+        compiled.TRAINLOOP = saved if first_loop else None
+        try:
+            gl.fit(model, gl.nn.CrossEntropyLoss(), opt, X, y, epochs=3, batch_size=8, seed=1, verbose=0)
+        finally:
+            compiled.TRAINLOOP = None
+        try:
+            gl.fit(model, gl.nn.CrossEntropyLoss(), opt, X, y, epochs=2, batch_size=8, seed=2, verbose=0)
+        finally:
+            compiled.TRAINLOOP = saved
+        finals.append([p.data.copy() for p in model.parameters()])
+    for a, b in zip(*finals):
+        assert_close(a, b, "float64", "weights")
+
+
+def test_divergence_is_reported_at_the_same_batch_with_the_same_weights_restored():
+    outcomes = []
+    for loop in (True, False):
+        saved = compiled.TRAINLOOP
+        compiled.TRAINLOOP = saved if loop else None
+        try:
+            X, y, _ = _data("mse", "float64")
+            model = _model("identity", True, 2, "float64")
+            with pytest.raises(DivergenceError) as err:
+                gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=5.0), X, y * 1e3, epochs=50,
+                       batch_size=4, seed=0, verbose=0)
+        finally:
+            compiled.TRAINLOOP = saved
+        outcomes.append((str(err.value), err.value.epoch, err.value.batch, [p.data.copy() for p in model.parameters()],
+                         [p.grad for p in model.parameters()]))
+    (m1, e1, b1, w1, g1), (m2, e2, b2, w2, g2) = outcomes
+    assert (e1, b1) == (e2, b2)
+    assert m1.split(";")[0] == m2.split(";")[0] and "the weights were restored" in m1
+    for a, b in zip(w1, w2):
+        assert np.all(np.isfinite(a))
+        assert_close(a, b, "float64", "restored weights")
+    assert all(g is None for g in g1 + g2)
+
+
+def test_a_batch_callback_a_large_step_or_another_layer_takes_the_general_path():
+    class EveryBatch(Callback):
+        def on_batch_end(self, batch, logs=None):
+            pass
+
+    _, h, _ = train(True, callbacks=[EveryBatch()])
+    assert h.params["compiled_epochs"] == 0
+    X = np.random.default_rng(0).normal(size=(40, 200))
+    for width, expected in ((23, 1), (24, 0)):  # 32 rows × (200·w + w) multiply-adds: 147,936 and 154,368
+        model = gl.nn.MLP([200, width, 1], rng=0)
+        h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.01), X, X[:, :1], epochs=1,
+                   verbose=0, metrics=())
+        assert h.params["compiled_epochs"] == expected
+    assert compiled.SMALL_WORK[np.dtype("float64")] == 150_000
+    model = gl.nn.Sequential(gl.nn.Linear(2, 4), gl.nn.Softmax(), gl.nn.Linear(4, 1))  # not a supported layer
+    h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.01), X[:, :2], X[:, :1], epochs=1,
+               verbose=0, metrics=())
+    assert h.params["compiled_epochs"] == 0
+
+
+def test_a_data_loader_with_drop_last_trains_as_the_general_path():
+    X, y, _ = _data("ce", "float64")
+    runs = []
+    for loop in (True, False):
+        saved = compiled.TRAINLOOP
+        compiled.TRAINLOOP = saved if loop else None
+        try:
+            model = _model("tanh", True, 3, "float64")
+            loader = gl.data.DataLoader(gl.data.TensorDataset(X, y), batch_size=7, shuffle=True, drop_last=True,
+                                        generator=np.random.default_rng(3))
+            h = gl.fit(model, gl.nn.CrossEntropyLoss(), gl.optim.SGD(model.parameters(), lr=0.1), loader, epochs=3,
+                       verbose=0)
+            runs.append((h, [p.data.copy() for p in model.parameters()]))
+        finally:
+            compiled.TRAINLOOP = saved
+    (h1, w1), (h2, w2) = runs
+    assert h1.params["compiled_epochs"] == 3 and h1.params["steps"] == 60 // 7
+    for key in h1.history:
+        assert_close(h1.history[key], h2.history[key], "float64", key)
+    for a, b in zip(w1, w2):
+        assert_close(a, b, "float64", "weights")
+
+
+def test_ctrl_c_during_a_compiled_epoch_stops_after_a_complete_step():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1_000_000, 2))  # an epoch of about 3 s: the press comes inside the first one
+    y = (X[:, 0] > 0).astype(float).reshape(-1, 1)
+    model = gl.nn.MLP([2, 64, 64, 1], rng=0)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        h = gl.fit(model, gl.nn.BCEWithLogitsLoss(), gl.optim.SGD(model.parameters(), lr=0.01), X, y, epochs=200,
+                   batch_size=1, verbose=0)
+    finally:
+        timer.cancel()
+    assert h.interrupted and h.params["compiled_epochs"] >= 1
+    epoch, batch = h.stopped_at
+    assert epoch == 0 and 0 < batch < 1_000_000 - 1  # inside the first epoch, which was not completed
+    assert h.history["loss"] == []
+    assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
