@@ -28,10 +28,15 @@
 #include <numpy/arrayobject.h>
 #include <numpy/ufuncobject.h>
 
+/* Several vector widths in one build where the compiler and the C library can pick at load time (GCC function
+ * multiversioning); one plain build elsewhere. The products (GEMM_CLONES) may fuse multiply-adds, as BLAS does;
+ * everything else is built with -ffp-contract=off, so it rounds as NumPy's separate operations do. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define GEMM_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default"), optimize("fp-contract=fast")))
 #else
 #define VECTOR_CLONES
+#define GEMM_CLONES
 #endif
 
 enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY = 2, ACT_SIGMOID = 3, ACT_TANH = 4 };
@@ -149,15 +154,18 @@ static int buffers(PyObject *list, int type, const Net *net, void **out) {
  * start on this epoch's first step; losses (≥ steps,) float64 and outputs (N, C): written per batch;
  * interrupt: an object whose ``requested`` attribute stops the loop, or None; trajectory (optional):
  * None, or an array of steps × (all parameters' sizes) that receives each step's weights before it (the
- * explorer's live training keeps them). None when an argument does not fit (nothing was changed). */
+ * explorer's live training keeps them); order (optional): None, or int64 row indices: train on X[order] and
+ * Y[order] (outputs in that order) without the copy. None when an argument does not fit (nothing was
+ * changed). */
 static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *Xo, *Yo, *params, *grads, *backups, *layers, *opt, *s1o, *s2o, *losses_o, *outputs_o, *interrupt;
-    PyObject *trajectory_o = Py_None;
+    PyObject *trajectory_o = Py_None, *order_o = Py_None;
     int loss, sum, first;
     Py_ssize_t B;
     long t0;
-    if (!PyArg_ParseTuple(args, "OOOOOOiinOOOlpOOO|O:run_epoch", &Xo, &Yo, &params, &grads, &backups, &layers, &loss,
-                          &sum, &B, &opt, &s1o, &s2o, &t0, &first, &losses_o, &outputs_o, &interrupt, &trajectory_o))
+    if (!PyArg_ParseTuple(args, "OOOOOOiinOOOlpOOO|OO:run_epoch", &Xo, &Yo, &params, &grads, &backups, &layers, &loss,
+                          &sum, &B, &opt, &s1o, &s2o, &t0, &first, &losses_o, &outputs_o, &interrupt, &trajectory_o,
+                          &order_o))
         return NULL;
     if (!PyArray_Check(Xo) || !PyTuple_Check(layers) || !PyList_Check(params) || B < 1 || loss < 0 || loss > 2)
         Py_RETURN_NONE;
@@ -171,7 +179,7 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
     net.loss = loss;
     net.sum = sum;
     if (net.L < 1 || net.L > MAX_LAYERS || net.P > MAX_PARAMS) Py_RETURN_NONE;
-    const Py_ssize_t N = PyArray_DIM(X, 0);
+    Py_ssize_t N = PyArray_DIM(X, 0);
     Py_ssize_t width = PyArray_DIM(X, 1);
     for (int l = 0; l < net.L; l++) {
         PyObject *spec = PyTuple_GET_ITEM(layers, l);
@@ -204,11 +212,22 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     for (int q = 0; q < net.P; q++)
         if (!net.p[q]) Py_RETURN_NONE; /* a parameter no layer uses */
-    const Py_ssize_t C = width, steps = (N + B - 1) / B;
-    Py_ssize_t yshape[2] = {N, C};
-    void *Xd = buffer(Xo, type, N * net.in[0], 0, NULL);
-    void *Yd = buffer(Yo, type, N * C, 2, yshape);
-    void *outd = buffer(outputs_o, type, N * C, 2, yshape);
+    const Py_ssize_t C = width, rows = N; /* the rows of X and Y */
+    const npy_int64 *order = NULL;
+    if (order_o != Py_None) { /* train on X[order] (and Y[order]) without the copy: N becomes len(order) */
+        if (!PyArray_Check(order_o) || PyArray_TYPE((PyArrayObject *)order_o) != NPY_INT64 ||
+            PyArray_NDIM((PyArrayObject *)order_o) != 1 || !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)order_o))
+            Py_RETURN_NONE;
+        order = (const npy_int64 *)PyArray_DATA((PyArrayObject *)order_o);
+        N = PyArray_DIM((PyArrayObject *)order_o, 0);
+        for (Py_ssize_t i = 0; i < N; i++)
+            if (order[i] < 0 || order[i] >= rows) Py_RETURN_NONE;
+    }
+    const Py_ssize_t steps = (N + B - 1) / B;
+    Py_ssize_t yshape[2] = {rows, C}, oshape[2] = {N, C};
+    void *Xd = buffer(Xo, type, rows * net.in[0], 0, NULL);
+    void *Yd = buffer(Yo, type, rows * C, 2, yshape);
+    void *outd = buffer(outputs_o, type, N * C, 2, oshape);
     double *lossd = (double *)buffer(losses_o, NPY_FLOAT64, steps, 0, NULL);
     if (!Xd || !Yd || !outd || !lossd || N < 1 || !buffers(grads, type, &net, net.g) ||
         !buffers(backups, type, &net, net.k))
@@ -243,10 +262,10 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t done;
     if (type == NPY_FLOAT64)
         done = epoch_f64(&net, &o, (const double *)Xd, (const double *)Yd, N, B, lossd, (double *)outd, t0, first,
-                         interrupt, &diverged, (double *)traj);
+                         interrupt, &diverged, (double *)traj, order);
     else
         done = epoch_f32(&net, &o, (const float *)Xd, (const float *)Yd, N, B, lossd, (float *)outd, t0, first,
-                         interrupt, &diverged, (float *)traj);
+                         interrupt, &diverged, (float *)traj, order);
     if (done < 0) return NULL;
     return Py_BuildValue("(nO)", done, diverged ? Py_True : Py_False);
 }
@@ -254,7 +273,8 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
 static PyMethodDef methods[] = {
     {"run_epoch", run_epoch, METH_VARARGS,
      "run_epoch(X, Y, params, grads, backups, layers, loss, reduce_sum, batch, opt, s1, s2, t0, first, losses, "
-     "outputs, interrupt, trajectory=None) -> (batches done, diverged) or None: one epoch of a small dense "
+     "outputs, interrupt, trajectory=None, order=None) -> (batches done, diverged) or None: one epoch of a small "
+     "dense "
      "network, compiled."},
     {NULL, NULL, 0, NULL}};
 

@@ -51,12 +51,13 @@ from ..optim.sgd import SGD
 from .metrics import batch_accuracies
 
 # The most multiply-adds in a step's forward pass (batch × Σ in·out) the compiled loop takes, by dtype: its
-# products are plain vector loops, which BLAS overtakes as a step grows. Measured with `fit` on 2-w-w-1
-# networks (benchmarks/bench_compiled.py --crossover): float64 5.5× faster at 2-16-16-1 batch 32 (15k
-# multiply-adds), 1.7× at 2-64-64-1 batch 32 (137k), 1.3× at 2-32-32-1 batch 128 (143k), 0.74× at
-# 2-96-96-1 batch 32 (304k); float32 1.3× at 549k, 0.87× at 2-128-128-1 batch 32 (532k) and 0.82× at 1.2M.
+# products run on one core, and BLAS (on every core) overtakes them as a step grows. Measured with `fit` on
+# 2-w-w-1 networks, general path time / compiled time (benchmarks/bench_compiled.py --crossover, RESULTS.md):
+# float64 2.3× at w = 64, batch 32 (137k), 1.3× at w = 64, batch 128 (549k), 1.65× at w = 192, batch 32
+# (1.2M), but 0.91× at w = 96, batch 128 (1.2M) and 0.72× at w = 128, batch 128 (2.1M); float32 1.45× at
+# w = 96, batch 128 (1.2M), 0.99× at w = 128, batch 128 (2.1M), 0.67× at w = 192, batch 128 (4.7M).
 # MNIST-sized steps (784-128-10, batch 64: 6.5M) stay with BLAS.
-SMALL_WORK = {np.dtype(np.float64): 150_000, np.dtype(np.float32): 400_000}
+SMALL_WORK = {np.dtype(np.float64): 1_000_000, np.dtype(np.float32): 2_000_000}
 
 ACTIVATION_CODES = {"identity": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh": 4}
 LOSS_CODES = {MSELoss: 0, BCEWithLogitsLoss: 1, CrossEntropyLoss: 2}
@@ -204,10 +205,12 @@ class Plan:
         return ((kind, opt.lr, 0.0, 1.0, False, opt.weight_decay, b1, b2, opt.eps),
                 [opt._m[i] for i in order], [opt._v[i] for i in order], opt._steps[0], False)
 
-    def run(self, X, targets, batch_size, backups, interrupt=None, trajectory=None):
+    def run(self, X, targets, batch_size, backups, interrupt=None, trajectory=None, order=None):
         """Train on the rows of X (N, in) against ``targets`` (N, outputs) in order, ``batch_size`` rows a step.
 
         Args:
+            order: None, or int64 row indices: train on X[order] against targets[order] (each batch's rows are
+                gathered inside the loop; the outputs come in that order).
             backups: arrays in the caller's parameter order that receive the weights before each step.
             interrupt: None, or an object whose ``requested`` turns true to stop after the current step
                 (checked every 32 steps, after running Python's signal handlers; the loop runs without the GIL in between).
@@ -231,14 +234,15 @@ class Plan:
             return None
         opt = self.optimizer
         opt_tuple, s1, s2, t0, first = planned
-        steps = -(-len(X) // batch_size)
+        n = len(X) if order is None else len(order)
+        steps = -(-n // batch_size)
         data = [p.data for p in self.flat]
         grads = [np.empty_like(d) for d in data]
         losses = np.empty(steps)
-        outputs = np.empty(targets.shape, dtype=targets.dtype)
+        outputs = np.empty((n,) + targets.shape[1:], dtype=targets.dtype)
         done = TRAINLOOP.run_epoch(np.ascontiguousarray(X), targets, data, grads, [backups[i] for i in self.order],
                                    layers, LOSS_CODES[type(self.loss_fn)], reduction == "sum", batch_size, opt_tuple,
-                                   s1, s2, t0, first, losses, outputs, interrupt, trajectory)
+                                   s1, s2, t0, first, losses, outputs, interrupt, trajectory, order)
         if done is None or done[0] == 0:
             if first:  # SGD's momentum buffers start on the first step taken
                 for i in self.order:
@@ -264,12 +268,13 @@ class FitLoop:
     def epoch(self, run, epoch, X, y, batch_size, order, steps):
         """Train one epoch as ``fit``'s general loop does (``_Run.epoch``); (logs, stop), or None when this
         epoch must take the general path (nothing was changed)."""
-        targets = self.targets
-        if order is not None:
-            X, y, targets = X[order], y[order], targets[order]
-        if steps * batch_size < len(X):  # a DataLoader's drop_last: the last, partial batch is left out
-            X, y, targets = X[:steps * batch_size], y[:steps * batch_size], targets[:steps * batch_size]
-        result = self.plan.run(X, targets, batch_size, run.backup, run.interrupt)
+        n = min(len(X), steps * batch_size)  # fewer with a DataLoader's drop_last: the last, partial batch is left out
+        if order is None and n < len(X):
+            order = np.arange(n)
+        if order is not None:  # the loop gathers each batch's rows itself (no copy of X per epoch)
+            order = np.ascontiguousarray(order[:n], dtype=np.int64)
+            y = y[order]
+        result = self.plan.run(X, self.targets, batch_size, run.backup, run.interrupt, order=order)
         if result is None:
             return None
         done, diverged, losses, outputs = result
@@ -282,7 +287,7 @@ class FitLoop:
             raise run.diverged(f"the loss became {float(losses[done])} at epoch {epoch + 1}, batch {done + 1} of "
                                f"{steps} (counting from 1)", epoch, done)
         starts = np.arange(done) * batch_size
-        sizes = np.minimum(batch_size, len(X) - starts)
+        sizes = np.minimum(batch_size, n - starts)
         seen = int(sizes.sum())
         logs = {"loss": float(np.cumsum(losses[:done] * sizes)[-1]) / seen}
         for name, fn in run.metric_fns:
