@@ -30,7 +30,7 @@ ALLOWED = {
             "grading", "web"},
     "cli": {"app"},
 }
-ROOM_OF_FILE = {"_kernels": "core", "__version__": "core"}  # the compiled kernels and the version belong to core
+ROOM_OF_FILE = {"_kernels": "core", "_trainloop": "core", "__version__": "core"}  # the compiled kernels and the version belong to core
 
 
 def _room(parts):

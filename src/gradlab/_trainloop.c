@@ -118,10 +118,11 @@ static void run_loop(const Loop *loop, void *in, void *out, npy_intp n, npy_intp
 #undef FABS
 
 /* The data pointer of a C-contiguous, aligned, writable array of the given type and element count, or NULL. */
-static void *buffer(PyObject *obj, int type, Py_ssize_t count, int ndim, const Py_ssize_t *shape) {
+static void *array_data(PyObject *obj, int type, Py_ssize_t count, int ndim, const Py_ssize_t *shape, int writable) {
     if (!PyArray_Check(obj)) return NULL;
     PyArrayObject *a = (PyArrayObject *)obj;
-    if (PyArray_TYPE(a) != type || !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || !PyArray_ISWRITEABLE(a))
+    if (PyArray_TYPE(a) != type || !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) ||
+        (writable && !PyArray_ISWRITEABLE(a)))
         return NULL;
     if (PyArray_SIZE(a) != count) return NULL;
     if (shape) {
@@ -130,6 +131,11 @@ static void *buffer(PyObject *obj, int type, Py_ssize_t count, int ndim, const P
             if (PyArray_DIM(a, i) != shape[i]) return NULL;
     }
     return PyArray_DATA(a);
+}
+
+/* A writable array's data (see array_data). */
+static void *buffer(PyObject *obj, int type, Py_ssize_t count, int ndim, const Py_ssize_t *shape) {
+    return array_data(obj, type, count, ndim, shape, 1);
 }
 
 /* Each list entry's buffer into out[] (count and type as params'), or 0. */
@@ -225,8 +231,8 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     const Py_ssize_t steps = (N + B - 1) / B;
     Py_ssize_t yshape[2] = {rows, C}, oshape[2] = {N, C};
-    void *Xd = buffer(Xo, type, rows * net.in[0], 0, NULL);
-    void *Yd = buffer(Yo, type, rows * C, 2, yshape);
+    void *Xd = array_data(Xo, type, rows * net.in[0], 0, NULL, 0); /* only read: read-only arrays do */
+    void *Yd = array_data(Yo, type, rows * C, 2, yshape, 0);
     void *outd = buffer(outputs_o, type, N * C, 2, oshape);
     double *lossd = (double *)buffer(losses_o, NPY_FLOAT64, steps, 0, NULL);
     if (!Xd || !Yd || !outd || !lossd || N < 1 || !buffers(grads, type, &net, net.g) ||
@@ -267,13 +273,29 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
         done = epoch_f32(&net, &o, (const float *)Xd, (const float *)Yd, N, B, lossd, (float *)outd, t0, first,
                          interrupt, &diverged, (float *)traj, order);
     if (done < 0) return NULL;
-    return Py_BuildValue("(nO)", done, diverged ? Py_True : Py_False);
+    PyObject *raised = Py_None; /* an exception from a signal handler (a second Ctrl-C), after `done` steps */
+    Py_INCREF(raised);
+    if (PyErr_Occurred()) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        PyErr_NormalizeException(&et, &ev, &tb);
+        if (tb) PyException_SetTraceback(ev, tb);
+        Py_DECREF(raised);
+        raised = ev;
+        Py_XDECREF(et);
+        Py_XDECREF(tb);
+    }
+    int finite = 1; /* every weight finite after the epoch (fit's check, without a pass in Python) */
+    for (int q = 0; q < net.P && finite; q++)
+        for (Py_ssize_t i = 0; i < net.size[q] && finite; i++)
+            finite = type == NPY_FLOAT64 ? isfinite(((double *)net.p[q])[i]) : isfinite(((float *)net.p[q])[i]);
+    return Py_BuildValue("(nOON)", done, diverged ? Py_True : Py_False, finite ? Py_True : Py_False, raised);
 }
 
 static PyMethodDef methods[] = {
     {"run_epoch", run_epoch, METH_VARARGS,
      "run_epoch(X, Y, params, grads, backups, layers, loss, reduce_sum, batch, opt, s1, s2, t0, first, losses, "
-     "outputs, interrupt, trajectory=None, order=None) -> (batches done, diverged) or None: one epoch of a small "
+     "outputs, interrupt, trajectory=None, order=None) -> (batches done, diverged, weights finite, exception or None) or None: one epoch of a small "
      "dense "
      "network, compiled."},
     {NULL, NULL, 0, NULL}};

@@ -417,7 +417,7 @@ static void FN(transpose)(const Net *net, T **wt) {
  * backups (and, given a trajectory, appended to it), the δ recursion, the optimizer's step. The loop
  * runs without the GIL; every 32 batches it takes it back to run pending signals (Python's Ctrl-C handler)
  * and read ``interrupt.requested``: true stops after that batch. Returns the number of
- * batches done, or −1 with a Python exception set (a second Ctrl-C, or no memory). */
+ * batches done (a Python exception may be set: a second Ctrl-C), or −1 with one set (no memory). */
 static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y, Py_ssize_t N, Py_ssize_t B,
                             double *losses, T *outputs, long t0, int first, PyObject *interrupt, int *diverged,
                             T *trajectory, const npy_int64 *order) {
@@ -496,11 +496,7 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
                 stop = req ? PyObject_IsTrue(req) : -1;
                 Py_XDECREF(req);
             }
-            if (stop < 0) {
-                PyMem_Free(mem);
-                return -1;
-            }
-            if (stop) {
+            if (stop) { /* asked to stop, or an exception (a second Ctrl-C): left set for the caller */
                 ts = NULL;
                 break;
             }

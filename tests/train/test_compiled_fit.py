@@ -278,3 +278,37 @@ def test_ctrl_c_during_a_compiled_epoch_stops_after_a_complete_step():
     assert epoch == 0 and 0 < batch < 1_000_000 - 1  # inside the first epoch, which was not completed
     assert h.history["loss"] == []
     assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
+
+
+def test_a_second_ctrl_c_stops_at_once_with_the_optimizer_state_of_the_steps_taken(monkeypatch):
+    """A second Ctrl-C raises KeyboardInterrupt inside the loop (from Python's signal handler, which the loop
+    runs every 32 steps). Two presses cannot be timed between two of those checks from a test, so the
+    handler's exception is raised where the loop reads the request: the same way out of the loop."""
+    from gradlab.train import loop
+
+    class SecondPress(loop._Interrupt):
+        reads = 0
+
+        @property
+        def requested(self):
+            SecondPress.reads += 1
+            if SecondPress.reads == 5:
+                raise KeyboardInterrupt
+            return False
+
+        @requested.setter
+        def requested(self, value):
+            pass
+
+    monkeypatch.setattr(loop, "_Interrupt", SecondPress)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(10_000, 2))
+    y = (X[:, 0] > 0).astype(float).reshape(-1, 1)
+    model = gl.nn.MLP([2, 16, 16, 1], rng=0)
+    opt = gl.optim.Adam(model.parameters(), lr=1e-3)
+    h = gl.fit(model, gl.nn.BCEWithLogitsLoss(), opt, X, y, epochs=5, batch_size=1, verbose=0)
+    assert h.interrupted and h.params["compiled_epochs"] == 1 and h.history["loss"] == []
+    epoch, batch = h.stopped_at
+    assert (epoch, batch) == (0, 5 * 32 - 1)  # stopped at the fifth check, after step 160
+    assert opt.t == batch + 1 and opt._steps == [batch + 1] * 6  # every step taken, counted
+    assert all(p.grad is not None for p in model.parameters())

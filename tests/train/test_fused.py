@@ -5,8 +5,16 @@ import pytest
 
 import gradlab as gl
 from gradlab.core.tensor import Tensor
+from gradlab.train import compiled
 from gradlab.train import fused as fused_module
 from gradlab.train import loop
+
+
+@pytest.fixture(autouse=True)
+def _per_step_paths(monkeypatch):
+    """The subject here is the per-step fast path: the whole-epoch compiled loop (test_compiled_fit.py), which
+    would take these small networks, is turned off."""
+    monkeypatch.setattr(compiled, "TRAINLOOP", None)
 
 
 def _fit(monkeypatch, fast, make_model, loss_fn, opt, X, y, **kw):

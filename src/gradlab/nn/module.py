@@ -224,10 +224,12 @@ class Module(ModuleDisplay):
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode on this module, then call ``train(mode)`` on each child; returns self (as PyTorch)."""
-        check(f"{type(self).__name__}.train", "mode", mode, BOOL)
+        if mode is not True and mode is not False:  # (checked only then: fit calls this every epoch)
+            check(f"{type(self).__name__}.train", "mode", mode, BOOL)
         object.__setattr__(self, "training", bool(mode))
-        for child in self.children():
-            child.train(mode)
+        d = self.__dict__
+        for n in self._module_names:
+            d[n].train(mode)
         return self
 
     def eval(self) -> "Module":

@@ -166,6 +166,7 @@ class Plan:
         self.dtype = flat[0].data.dtype
         self.outputs = flat[specs[-1][0]].data.shape[0]
         self.sizes = [p.data.size for p in flat]
+        self.raised = None  # the exception a signal handler raised during the last run (a second Ctrl-C)
 
     def _layer_tuple(self):
         out = []
@@ -218,7 +219,8 @@ class Plan:
                 (layer by layer, W then b) before each step.
 
         Returns:
-            ``(steps done, diverged, losses (steps,), outputs (N, outputs))``, or None when something
+            ``(steps done, diverged, losses (steps,), outputs (N, outputs), every weight finite after)``, or
+            None when something
             changed so that the loop cannot run (nothing was trained). ``diverged``: the loss of step
             ``steps done`` (counting from 0) was not finite, and that step was not applied. After the
             steps, every parameter's ``.grad`` is the last step's gradient and the optimizer's state is
@@ -249,14 +251,15 @@ class Plan:
                     opt._buffers[i] = None
             if done is None:
                 return None
-        done, diverged = done
+        done, diverged, finite, raised = done
+        self.raised = raised  # a second Ctrl-C during the loop: the caller raises it once the steps are counted
         if type(opt) is not SGD:
             opt.t += done
             opt._steps = [s + done for s in opt._steps]
         if done:
             for p, g in zip(self.flat, grads):
                 p.grad = g
-        return done, diverged, losses, outputs
+        return done, diverged, losses, outputs, finite
 
 
 class FitLoop:
@@ -277,11 +280,14 @@ class FitLoop:
         result = self.plan.run(X, self.targets, batch_size, run.backup, run.interrupt, order=order)
         if result is None:
             return None
-        done, diverged, losses, outputs = result
+        done, diverged, losses, outputs, finite = result
         run.compiled_epochs += 1
+        run.weights_finite = finite  # fit's check after the epoch, done in the loop
         if done:
             run.stepped = True
             run.last = (epoch, done - 1, float(losses[done - 1]))
+        if self.plan.raised is not None:  # a second Ctrl-C: fit stops at once, after complete steps
+            raise self.plan.raised
         if diverged:
             run.optimizer.zero_grad()  # as on the general path: no gradient of the batch that diverged
             raise run.diverged(f"the loss became {float(losses[done])} at epoch {epoch + 1}, batch {done + 1} of "

@@ -393,6 +393,7 @@ class _Run:
         self.steps = 0
         self.compiled = None  # fit's compiled epoch loop (.compiled.FitLoop) where it runs
         self.compiled_epochs = 0
+        self.weights_finite = False  # set by a compiled epoch that found every weight finite
 
     def diverged(self, event, epoch, batch):
         """Restore the weights that gave the last finite loss; the DivergenceError to raise."""
@@ -460,6 +461,9 @@ class _Run:
         return logs, stop or self.interrupt.requested or getattr(model, "stop_training", False)
 
     def check_weights(self, epoch):
+        if self.weights_finite:  # the compiled epoch checked them
+            self.weights_finite = False
+            return
         for name, p in self.model.named_parameters() if hasattr(self.model, "named_parameters") else []:
             if not np.isfinite(p.data).all():
                 raise self.diverged(f"parameter {name!r} holds NaN or inf after the last step of epoch {epoch + 1} "

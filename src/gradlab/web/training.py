@@ -148,8 +148,8 @@ class Session:
         if result is None:
             self.plan = None
             return None
-        done, diverged, losses, _ = result
-        bad = not all(np.all(np.isfinite(p.data)) for p in params)  # made so by step done − 1
+        done, diverged, losses, _, finite = result  # (the server's thread has no signal handler to raise)
+        bad = not finite  # made so by step done − 1
         out = []
         for s in range(done - 1 if bad else done):
             weights, k = [], 0
