@@ -491,12 +491,17 @@ def e2e_lines(rows):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="only tiny and small (a smoke test)")
+    p.add_argument("--configs", nargs="+", choices=[c[0] for c in CONFIGS], help="only these sizes (not with --write)")
     p.add_argument("--min-time", type=float, default=1.0, help="seconds of samples per cell (default 1)")
     p.add_argument("--dtype", choices=["float64", "float32", "both"], default="both")
     p.add_argument("--no-e2e", action="store_true", help="skip the end-to-end digits row")
     p.add_argument("--write", metavar="FILE", help="write the Markdown results to FILE")
     args = p.parse_args(argv)
     configs = CONFIGS[:2] if args.quick else CONFIGS
+    if args.configs:
+        if args.write:
+            p.error("--configs times only some sizes; --write rewrites the whole table")
+        configs = [c for c in CONFIGS if c[0] in args.configs]
     dtypes = [np.float64, np.float32] if args.dtype == "both" else [np.dtype(args.dtype).type]
     env = machine()
     for k, v in env.items():

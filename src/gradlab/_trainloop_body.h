@@ -336,22 +336,31 @@ static void FN(backward)(const Net *net, T *const *acts, T *g, T *other, Py_ssiz
 }
 
 /* The optimizer's update of every parameter from its gradient, the operations of optim/sgd.py and
- * optim/adam.py in their order and dtype. ``first``: SGD's momentum buffers are made on this step. */
+ * optim/adam.py in their order and dtype, each weight copied into the backups (net->k) as it is read.
+ * ``first``: SGD's momentum buffers are made on this step. */
 VECTOR_CLONES
 static void FN(update)(const Net *net, const Opt *o, long t, int first) {
     for (int q = 0; q < net->P; q++) { /* every branch outside the loops, so each loop vectorizes */
-        T *restrict p = (T *)net->p[q];
+        T *restrict p = (T *)net->p[q], *restrict k = (T *)net->k[q]; /* k: the weights before, kept in passing */
         const T *restrict g = (const T *)net->g[q];
         const Py_ssize_t n = net->size[q];
         if (o->kind == OPT_SGD_PLAIN) {
             const T lr = (T)o->lr;
-            for (Py_ssize_t i = 0; i < n; i++) p[i] -= lr * g[i];
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const T pi = p[i];
+                k[i] = pi;
+                p[i] = pi - lr * g[i];
+            }
         } else if (o->kind == OPT_SGD) {
             T *restrict buf = o->s1 ? (T *)o->s1[q] : NULL;
             const T lr = (T)o->lr, wd = (T)o->wd, mu = (T)o->mu, keep = (T)o->keep;
             const int decay = o->wd != 0.0, damp = o->keep != 1.0;
             if (!buf) { /* weight decay alone: g + λp */
-                for (Py_ssize_t i = 0; i < n; i++) p[i] -= lr * (g[i] + wd * p[i]);
+                for (Py_ssize_t i = 0; i < n; i++) {
+                    const T pi = p[i];
+                    k[i] = pi;
+                    p[i] = pi - lr * (g[i] + wd * pi);
+                }
                 continue;
             }
             for (Py_ssize_t i = 0; i < n; i++) { /* b ← g (first step) or μ b + (1 − τ) g */
@@ -360,35 +369,36 @@ static void FN(update)(const Net *net, const Opt *o, long t, int first) {
             }
             if (o->nesterov)
                 for (Py_ssize_t i = 0; i < n; i++) {
-                    const T gi = decay ? g[i] + wd * p[i] : g[i];
-                    p[i] -= lr * (gi + mu * buf[i]);
+                    const T pi = p[i], gi = decay ? g[i] + wd * pi : g[i];
+                    k[i] = pi;
+                    p[i] = pi - lr * (gi + mu * buf[i]);
                 }
             else
-                for (Py_ssize_t i = 0; i < n; i++) p[i] -= lr * buf[i];
+                for (Py_ssize_t i = 0; i < n; i++) {
+                    const T pi = p[i];
+                    k[i] = pi;
+                    p[i] = pi - lr * buf[i];
+                }
         } else { /* Adam (L2 decay in the gradient) or AdamW (decoupled: p scaled first, a pass of its own) */
             T *restrict m = (T *)o->s1[q], *restrict v = (T *)o->s2[q];
             const double root = sqrt(1.0 - pow(o->b2, (double)t));
             const T b1 = (T)o->b1, c1 = (T)(1.0 - o->b1), b2 = (T)o->b2, c2 = (T)(1.0 - o->b2);
             const T eps = (T)(o->eps * root), step = (T)(o->lr * root / (1.0 - pow(o->b1, (double)t)));
             const T wd = (T)o->wd, decay = (T)(1.0 - o->lr * o->wd);
-            if (o->kind == OPT_ADAMW && o->wd != 0.0)
-                for (Py_ssize_t i = 0; i < n; i++) p[i] = p[i] * decay;
-            if (o->kind == OPT_ADAM && o->wd != 0.0)
+            const int decoupled = o->kind == OPT_ADAMW && o->wd != 0.0, l2 = o->kind == OPT_ADAM && o->wd != 0.0;
+            if (decoupled) /* AdamW: p (1 − ηλ) first, a pass of its own (the backups taken in it) */
                 for (Py_ssize_t i = 0; i < n; i++) {
-                    const T gi = g[i] + p[i] * wd;
-                    const T mi = m[i] * b1 + gi * c1, vi = v[i] * b2 + (gi * gi) * c2;
-                    m[i] = mi;
-                    v[i] = vi;
-                    p[i] = p[i] - (mi / (SQRT(vi) + eps)) * step;
+                    k[i] = p[i];
+                    p[i] = p[i] * decay;
                 }
-            else
-                for (Py_ssize_t i = 0; i < n; i++) {
-                    const T gi = g[i];
-                    const T mi = m[i] * b1 + gi * c1, vi = v[i] * b2 + (gi * gi) * c2;
-                    m[i] = mi;
-                    v[i] = vi;
-                    p[i] = p[i] - (mi / (SQRT(vi) + eps)) * step;
-                }
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const T pi = p[i], gi = l2 ? g[i] + pi * wd : g[i];
+                const T mi = m[i] * b1 + gi * c1, vi = v[i] * b2 + (gi * gi) * c2;
+                m[i] = mi;
+                v[i] = vi;
+                if (!decoupled) k[i] = pi; /* (AdamW's were kept in its first pass) */
+                p[i] = pi - (mi / (SQRT(vi) + eps)) * step;
+            }
         }
     }
 }
@@ -478,7 +488,6 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
             *diverged = 1;
             break;
         }
-        for (int q = 0; q < net->P; q++) memcpy(net->k[q], net->p[q], sizeof(T) * (size_t)net->size[q]);
         if (trajectory) /* every step's weights before it, one row per step */
             for (int q = 0; q < net->P; q++) {
                 memcpy(trajectory, net->p[q], sizeof(T) * (size_t)net->size[q]);

@@ -27,6 +27,7 @@ EXPECTED = {
     "derive": {"text/html", "text/latex"},
     "grade": {"text/html", "text/latex"},
     "draw_graph": {"image/svg+xml"},
+    "draw_after_backward": {"image/svg+xml"},
     "tensor": {"text/html"},
 }
 ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>")

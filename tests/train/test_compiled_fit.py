@@ -312,3 +312,31 @@ def test_a_second_ctrl_c_stops_at_once_with_the_optimizer_state_of_the_steps_tak
     assert (epoch, batch) == (0, 5 * 32 - 1)  # stopped at the fifth check, after step 160
     assert opt.t == batch + 1 and opt._steps == [batch + 1] * 6  # every step taken, counted
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_a_layer_replaced_by_a_callback_is_trained_as_it_now_is():
+    class SwapActivation(Callback):
+        def __init__(self, model):
+            self.model = model
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                setattr(self.model, "1", gl.nn.ReLU())  # was Tanh: the compiled plan no longer fits
+
+    runs = []
+    for loop in (True, False):
+        saved = compiled.TRAINLOOP
+        compiled.TRAINLOOP = saved if loop else None
+        try:
+            X, y, _ = _data("mse", "float64")
+            model = _model("tanh", True, 2, "float64")
+            h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.05), X, y, epochs=4,
+                       batch_size=8, seed=0, verbose=0, metrics=(), callbacks=[SwapActivation(model)])
+            runs.append((h, [p.data.copy() for p in model.parameters()]))
+        finally:
+            compiled.TRAINLOOP = saved
+    (h1, w1), (h2, w2) = runs
+    assert h1.params["compiled_epochs"] == 2 and h2.params["compiled_epochs"] == 0
+    assert_close(h1.history["loss"], h2.history["loss"], "float64", "loss")
+    for a, b in zip(w1, w2):
+        assert_close(a, b, "float64", "weights")

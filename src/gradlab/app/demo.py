@@ -23,7 +23,7 @@ SEED_SHAPES = {"X": "m,n", "w": "n,1", "b": 1, "y": "m,1"}
 
 
 def derive_seed_question(out_dir=None):
-    """Derive and verify the seed question's three gradients; print the ∂L/∂X derivation with its steps.
+    """Derive and verify the three gradients of the ReLU regression example (∂L/∂w, ∂L/∂β, ∂L/∂X); print the ∂L/∂X derivation with its steps.
 
     Returns the derivations {'X': ..., 'w': ..., 'b': ...} and one summary line.
     """
@@ -46,7 +46,7 @@ def derive_seed_question(out_dir=None):
 
 
 def explain_course(out_dir=None):
-    """Explain the slides' course example in the terminal (scalar view); optionally save HTML and JSON."""
+    """Explain the course example (1–2–3–1 sigmoid network) in the terminal (scalar view); optionally save HTML and JSON."""
     exp = example("course")
     print(exp.render("text"))
     saved = ""

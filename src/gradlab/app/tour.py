@@ -1,6 +1,6 @@
-"""The pictures of the demo tour, and the slides' worked example as a network before and after one step.
+"""The pictures of the demo tour, and the course example (the README's *The built-in examples*) as a network before and after one step.
 
-:func:`course_step` computes the slides' 1–2–3–1 sigmoid network (x = 2,
+:func:`course_step` computes the course example's 1–2–3–1 sigmoid network (x = 2,
 y = 1, binary cross-entropy, η = 0.1) with gradlab's own modules and
 autodiff; :func:`demo_tour` writes every kind of picture gradlab draws plus
 an HTML report that holds them, into one folder.
@@ -31,7 +31,7 @@ COURSE_WEIGHTS = (
 
 
 def course_network():
-    """The slides' 1–2–3–1 sigmoid network as a ``gl.nn.Sequential``."""
+    """The course example's 1–2–3–1 sigmoid network (the README's *The built-in examples*) as a ``gl.nn.Sequential``."""
 
     layers = []
     for W, b in COURSE_WEIGHTS:
@@ -41,7 +41,7 @@ def course_network():
 
 
 def course_step(lr: float = 0.1, x: float = 2.0, y: float = 1.0) -> dict:
-    """One gradient-descent step of the slides' example, computed by autodiff.
+    """One gradient-descent step of the course example (1–2–3–1 sigmoid network), computed by autodiff.
 
     Returns:
         dict with 'before' and 'after' (lists of (W, b, 'sigmoid')),
@@ -72,7 +72,7 @@ def course_step(lr: float = 0.1, x: float = 2.0, y: float = 1.0) -> dict:
 
 
 def course_update_diagram(path=None, lr: float = 0.1):
-    """The slides' network before and after one step (weights, gradients, new weights); returns the Figure."""
+    """The course example's network before and after one step (weights, gradients, new weights); returns the Figure."""
 
     step = course_step(lr)
     return network_update_diagram(step["before"], path, after=step["after"], gradients=step["gradients"], lr=lr,

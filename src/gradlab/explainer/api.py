@@ -32,8 +32,8 @@ def explain(model, x, y, loss_fn, lr=None, layout="denominator", *, precision=4,
         lr: learning rate η; when given, the update w ← w − η ∂L/∂w and a
             verification forward pass are included.
         layout: 'denominator' (gradients have their variable's shape) or
-            'numerator' (the homework's: rows for vectors, ∂L/∂W shaped as Wᵀ).
-        precision: decimals printed, an int in [0, 15] (default 4, as the slides).
+            'numerator' (rows for vectors, ∂L/∂W shaped as Wᵀ).
+        precision: decimals printed, an int in [0, 15] (default 4).
         check: 'raise' (default) to raise GradientCheckError when the matrix
             formulas and autodiff differ by more than 1e-10, 'flag' to only say so.
         reduction, half, shared_bias, frozen_bias, update_order: conventions,

@@ -1,4 +1,5 @@
-"""The built-in examples: the slides' course network, the seed question, the homework, the perceptron.
+"""The built-in examples (the README's *The built-in examples* says where each comes from): the course network, the
+ReLU regression question, the two-layer homework network, the perceptron.
 
 Each example is a function returning ``(network, x, y, loss, lr, conventions, title)``
 for :func:`gradlab.explainer`, except ``perceptron`` (see
@@ -19,7 +20,7 @@ VARIANTS = {"two-layer": ("mse", "sigmoid-mse", "sigmoid-bce"), "perceptron": ("
 
 
 def course():
-    """The slides' 1–2–3–1 sigmoid network with binary cross-entropy: x = 2.0, y = 1, η = 0.1."""
+    """The course example: a 1–2–3–1 sigmoid network with binary cross-entropy: x = 2.0, y = 1, η = 0.1."""
     net = Network([
         make_layer([[0.1], [0.1]], [0.1, 0.2], "sigmoid"),
         make_layer([[0.2, 0.1], [0.3, 0.2], [0.1, 0.3]], [0.3, 0.1, 0.2], "sigmoid"),
@@ -30,7 +31,7 @@ def course():
 
 
 def relu_mse():
-    """The seed question's single ReLU neuron ŷ = max(0, Xw + β) with MSE on a batch of m = 4 samples."""
+    """The ReLU regression example: a single ReLU neuron ŷ = max(0, Xw + β) with MSE on a batch of m = 4 samples."""
     X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.5, -1.5], [2.0, 1.0]])
     y = np.array([1.0, 0.0, 0.5, 2.0])
     net = Network([make_layer([[0.5, -0.25]], [0.1], "relu")])

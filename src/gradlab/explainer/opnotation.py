@@ -166,7 +166,7 @@ def tree_node(tree, subst=None, values=None):
         if tree[0] == "×" or (_numeric(left) and (_numeric(right) or isinstance(left, (Num, Paren)))):
             return times(left, right, Op("×"))  # numbers side by side need a ×
         right = wrap(right, 3)
-        if isinstance(right, Paren):  # a(1 − a), as the slides write it
+        if isinstance(right, Paren):  # a(1 − a), as lectures write it
             return Row(wrap(left, 2), right, tight=True)
         return times(left, right)
     if isinstance(tree, (int, float)) and not isinstance(tree, bool):

@@ -3,7 +3,7 @@
 Uses ``gl.Perceptron`` (bias trick x₀ = 1, unit step ŷ = 1 if z ≥ θ, rule
 w ← w + η (y − ŷ) x) and shows every step of its ``history_``: the net input
 with numbers, the output, the error and the new weights. On XOR no epoch is
-error-free: the slides' point that one perceptron separates only classes a
+error-free: the classic point that one perceptron separates only classes a
 line can separate.
 """
 

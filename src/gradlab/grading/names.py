@@ -19,7 +19,7 @@ as the scalar view prints them:
 :func:`resolve` also maps the notation of the scalar view and of hand-written
 sheets to these names: ``z₁⁽²⁾``, ``z_1^{(2)}``, ``z1^(2)``, ``∂L/∂w₁₂⁽²⁾``,
 ``dL/dw12^(2)``, ``δ₁⁽²⁾``, ``delta_1^(2)``, ``∂L/∂x₁``, ``ŷ``, ``L``,
-``w₁₂⁽²⁾'`` or ``w_new_12^(2)`` (updated), ``w₀₁⁽²⁾`` (the slides' bias), with
+``w₁₂⁽²⁾'`` or ``w_new_12^(2)`` (updated), ``w₀₁⁽²⁾`` (a bias written as weight 0, as some lectures do), with
 ``(sample 3)`` or ``s=3`` after the name for a batch.
 """
 
@@ -179,7 +179,7 @@ def _from_notation(raw, layers):
         return canonical("delta", lay, index) if deriv else (None if new else canonical("z", lay, index))
     if sym == "a":
         return canonical("da", lay, index) if deriv else (None if new else canonical("a", lay, index))
-    if sym == "w" and len(index) == 2 and index[0] == 0:  # the slides' w₀ⱼ is the bias bⱼ
+    if sym == "w" and len(index) == 2 and index[0] == 0:  # w₀ⱼ (bias as weight 0) is the bias bⱼ
         sym, index = "b", index[1:]
     if sym == "w":
         if deriv:

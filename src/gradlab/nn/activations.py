@@ -1,4 +1,4 @@
-"""Activation modules, each with its derivative as the slides list them.
+"""Activation modules, each with its derivative as a backpropagation lecture lists them.
 
 Every activation f has:
 
@@ -99,7 +99,7 @@ class Activation(Module):
 
 @configurable
 class Identity(Activation):
-    """f(z) = z; f′(z) = 1 (the homework's output 'activation' for regression)."""
+    """f(z) = z; f′(z) = 1 (the output 'activation' of a regression network)."""
 
 
     kind = C.IDENTITY
@@ -138,7 +138,7 @@ class Step(Activation):
                 "through it and the layers before it will not learn. Use Sigmoid (a smooth step) for "
                 "gradient training, or gl.Perceptron for the Rosenblatt rule.",
                 GradientWarning, stacklevel=3)
-        # 1 − H(θ − z) is 1 exactly when z ≥ θ (the slides' g(z)); its gradient is 0
+        # 1 − H(θ − z) is 1 exactly when z ≥ θ (the step function g(z) of the perceptron); its gradient is 0
         return 1.0 - F.heaviside(F.sub(self.threshold, z))
 
     def extra_repr(self):

@@ -3,7 +3,7 @@
 A Sequential of Linear layers (each with a bias) and the element-wise
 activations the row computes (:data:`~gradlab.nn.activations.FUSABLE`), in
 the order Linear [activation] Linear [activation] ..., runs as one node whose
-backward pass is the homework's δ recursion (``ops/nn.py``): the same numbers,
+backward pass is the textbook δ recursion (``ops/nn.py``): the same numbers,
 fewer Python steps. :func:`plan` reads the layers once (Sequential keeps the
 plan until one of its layers is set, added or removed); :func:`dense_row`
 reads the parameters and the LeakyReLU slope from a plan at every call, since

@@ -1,6 +1,6 @@
 """Element-wise primitives: one row each, forward beside its local derivative.
 
-Every VJP below is ``g`` times the local derivative, exactly as the slides
+Every VJP below is ``g`` times the local derivative, exactly as a lecture on backpropagation
 write it: for y = f(x) element-wise, ∂L/∂x = ∂L/∂y ⊙ f′(x). The Jacobian of
 an element-wise operation is diagonal, diag(f′(x)) (``elementwise_jacobian``).
 

@@ -2,7 +2,7 @@
 
 Each row computes a per-element (or per-sample) loss; the loss modules in
 ``gradlab.nn.losses`` reduce it with ``mean`` or ``sum``. They are fused
-(one row instead of log, sigmoid, multiply...) for two reasons the slides
+(one row instead of log, sigmoid, multiply...) for two reasons a lecture on backpropagation
 point at: numerical stability, and the clean gradient they derive:
 
 * ``binary_cross_entropy(p, y)``: ℓ = −[y ln p + (1 − y) ln(1 − p)] on
@@ -11,7 +11,7 @@ point at: numerical stability, and the clean gradient they derive:
   ∂ℓ/∂p = (p − y) / (p(1 − p)) (denominator clamped at 1e-12).
 * ``bce_with_logits(z, y)``: the same loss on a logit, p = σ(z), written
   ℓ = max(z, 0) − z y + ln(1 + e^{−|z|}) so logits of ±1e4 neither overflow
-  nor lose the loss. ∂ℓ/∂z = σ(z) − y: the slides' "ŷ − y".
+  nor lose the loss. ∂ℓ/∂z = σ(z) − y: the familiar "ŷ − y".
 * ``softmax_cross_entropy(z, p)``: ℓ = −Σ_c p_c ln softmax(z)_c along the
   last axis, z (..., C) logits, p (..., C) target probabilities (one-hot
   rows for class indices). Output (...,). ∂ℓ/∂z = softmax(z)·Σ_c p_c − p,

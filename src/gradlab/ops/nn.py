@@ -137,7 +137,7 @@ MSE_LOSS = register("mse_loss", mse_loss_fwd, (mse_loss_dp, mse_loss_dt),
 
 # ----------------------------------------------------------------- dense stack
 # A chain Linear → activation → Linear → ... as one row: the fast path of
-# nn.Sequential. Its joint VJP is the homework's δ recursion:
+# nn.Sequential. Its joint VJP is the textbook δ recursion:
 #   δ⁽ᴸ⁾ = g ⊙ f′(z⁽ᴸ⁾),  ∂L/∂W⁽ᴸ⁾ = δ⁽ᴸ⁾ᵀ a⁽ᴸ⁻¹⁾,  ∂L/∂b⁽ᴸ⁾ = 1ᵀ δ⁽ᴸ⁾,  ∂L/∂a⁽ᴸ⁻¹⁾ = δ⁽ᴸ⁾ W⁽ᴸ⁾.
 # Every f′ is computed from the activation's output a = f(z), so only the
 # activations are saved (the same arrays a hand-written NumPy step keeps).

@@ -89,7 +89,7 @@ class SGD(Optimizer):
 
 
 def _plain_step(params, lr):
-    """The slides' w ← w − η ∂L/∂w: the training step's last hot loop."""
+    """Plain gradient descent w ← w − η ∂L/∂w: the training step's last hot loop."""
     step = None  # η as a 0-d array of the parameter's dtype: a cheaper NumPy operand than a float
     for p in params:
         g = p.grad

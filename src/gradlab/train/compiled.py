@@ -136,7 +136,7 @@ def plan(model, loss_fn, optimizer, batch_size, params=None):
             return None
     if type(optimizer) is not SGD and (optimizer.amsgrad or len(set(optimizer._steps)) != 1):
         return None
-    return Plan(flat, specs, params, loss_fn, optimizer)
+    return Plan(flat, specs, params, loss_fn, optimizer, model, layers)
 
 
 def compiled_loop(model, loss_fn, optimizer, params, hooks, X, y, batch_size):
@@ -159,14 +159,28 @@ def compiled_loop(model, loss_fn, optimizer, params, hooks, X, y, batch_size):
 class Plan:
     """The compiled loop for one model, loss and optimizer: :meth:`run` trains a sequence of batches."""
 
-    def __init__(self, flat, specs, params, loss_fn, optimizer):
+    def __init__(self, flat, specs, params, loss_fn, optimizer, model, layers):
         self.flat, self.specs, self.loss_fn, self.optimizer = flat, specs, loss_fn, optimizer
+        self.model, self.layers = model, layers
         index = {id(p): i for i, p in enumerate(params)}
         self.order = [index[id(p)] for p in flat]  # the caller's parameter order to the loop's (layer by layer)
         self.dtype = flat[0].data.dtype
         self.outputs = flat[specs[-1][0]].data.shape[0]
         self.sizes = [p.data.size for p in flat]
         self.raised = None  # the exception a signal handler raised during the last run (a second Ctrl-C)
+
+    def _unchanged(self):
+        """Whether the model still has the planned layers and parameters (a callback may replace either)."""
+        model = self.model
+        if not getattr(model, "fuse", True):
+            return False
+        now = _layers(model)
+        if now is None or len(now) != len(self.layers):
+            return False
+        if any(lin is not lin0 or act is not act0 for (lin, act), (lin0, act0) in zip(now, self.layers)):
+            return False
+        flat = [t for lin, _ in now for t in (lin.weight, lin.bias) if t is not None]
+        return len(flat) == len(self.flat) and all(a is b for a, b in zip(flat, self.flat))
 
     def _layer_tuple(self):
         out = []
@@ -228,7 +242,7 @@ class Plan:
         """
         reduction = self.loss_fn.reduction
         if MODE.anomaly or not MODE.grad_enabled or reduction not in ("mean", "sum") or \
-                getattr(self.loss_fn, "has_options", False):
+                getattr(self.loss_fn, "has_options", False) or not self._unchanged():
             return None
         layers = self._layer_tuple()
         planned = self._optimizer() if layers is not None else None

@@ -2,7 +2,7 @@
 
 On AND and OR the Rosenblatt rule finds a line that separates the two
 classes in a few epochs; on XOR no line exists, so the line keeps moving and
-every epoch misclassifies some point — the slides' reason for hidden layers.
+every epoch misclassifies some point — the classic reason for hidden layers.
 """
 
 from __future__ import annotations

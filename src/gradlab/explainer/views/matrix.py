@@ -1,13 +1,13 @@
-"""The matrix view: the homework's δ recursion with every Jacobian written out, numbers in every matrix.
+"""The matrix view: the δ recursion of a two-layer network in matrix form with every Jacobian written out, numbers in every matrix.
 
-For one sample (column vectors, as the homework)::
+For one sample (column vectors, as the two-layer homework example of the README's *The built-in examples*)::
 
     δ⁽ᴸ⁾ = [∂ℓ/∂ŷ · ∂ŷ/∂z⁽ᴸ⁾]ᵀ,   δ⁽ˡ⁾ = [W⁽ˡ⁺¹⁾ ∂a⁽ˡ⁾/∂z⁽ˡ⁾]ᵀ δ⁽ˡ⁺¹⁾
     ∂ℓ/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ [δ⁽ˡ⁾]ᵀ (numerator layout)  or  δ⁽ˡ⁾ [a⁽ˡ⁻¹⁾]ᵀ (denominator)
 
 For a batch X (m, n) the rows are samples: Δ⁽ˡ⁾ = (Δ⁽ˡ⁺¹⁾ W⁽ˡ⁺¹⁾) ⊙ f′(Z⁽ˡ⁾),
 ∂L/∂W⁽ˡ⁾ = Δ⁽ˡ⁾ᵀ A⁽ˡ⁻¹⁾. A single ReLU neuron with MSE on a batch also gets
-the seed question's form H = Diag(𝓗(z)), ∂L/∂X = (2/m) H(ŷ − y)wᵀ.
+the ReLU regression example's form H = Diag(𝓗(z)), ∂L/∂X = (2/m) H(ŷ − y)wᵀ.
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def _is_seed_case(tr):
 
 
 def _seed_section(doc, tr):
-    """The seed question's notation: z = Xw + 𝟏β, H = Diag(𝓗(z)), ∂L/∂X = (2/m) H(ŷ − y)wᵀ."""
+    """The ReLU regression example's notation: z = Xw + 𝟏β, H = Diag(𝓗(z)), ∂L/∂X = (2/m) H(ŷ − y)wᵀ."""
     m = tr.m
     c2 = 2.0 * tr.loss_scale
     w = tr.W(1).T  # (n, 1): the seed's column w is gradlab's W[1]ᵀ

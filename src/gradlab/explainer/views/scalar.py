@@ -1,6 +1,6 @@
 """The scalar view: one line per neuron and per weight, formula, numbers substituted, result.
 
-Reads like the slides' worked example::
+Reads like a lecture's worked example (the course example of the README)::
 
     z₁⁽¹⁾ = 0.1 + 0.1 × 2.0 = 0.3
     a₁⁽¹⁾ = σ(0.3) = 0.5744

@@ -2,7 +2,7 @@
 
 Layers are superscripts in parentheses (z₁⁽²⁾), neurons subscripts, and a
 weight wᵢⱼ⁽ˡ⁾ connects input i (aᵢ⁽ˡ⁻¹⁾, or xᵢ for the first layer) to
-neuron j of layer l, as in the slides; gradlab stores it as W⁽ˡ⁾[j−1, i−1]
+neuron j of layer l, as lectures index them; gradlab stores it as W⁽ˡ⁾[j−1, i−1]
 (the (out, in) weight of torch.nn.Linear). Indices printed are 1-based.
 """
 
