@@ -11,7 +11,7 @@ Per step of a ReLU MLP trained with MSE and SGD (lr 1e-3), the networks of bench
 * **torch.compile**: the model and loss compiled by ``torch.compile`` (inductor), backward and the SGD
   update as usual, where it runs on this machine.
 
-JAX and PyTorch each run in a process of their own (``--worker``), so their thread pools do not disturb
+JAX and PyTorch each run in a process of their own (bench_step.py's ``--worker``), so their thread pools do not disturb
 the NumPy and gradlab measurements. Every timing is the median over rounds of at least 2 ms, timed in
 alternation (bench_step.time_steps). Then the end-to-end digits row (``gl.fit`` against scikit-learn's
 MLPClassifier), the explorer's live training (steps per second), and with ``--crossover`` the sizes at
@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradlab as gl  # noqa: E402
 import gradlab.train.compiled as compiled  # noqa: E402
-from bench_step import LR, NumpyStep, end_to_end, machine, make_problem, time_steps  # noqa: E402
+from bench_step import NumpyStep, end_to_end, in_process, machine, make_problem, time_steps  # noqa: E402
 from results_file import replace_section  # noqa: E402
 
 CONFIGS = {"tiny": (1, (1, 2, 3, 1)), "small": (32, (2, 16, 16, 1)), "mnist-like": (64, (784, 128, 10)),
@@ -87,84 +87,6 @@ def per_step(timed, name, steps=STEPS_PER_EPOCH * EPOCHS):
     return timed[name][0] / steps
 
 
-# ---------------------------------------------------------------------------------------------------- workers
-def jax_worker(batch, sizes, dtype, min_time):
-    import jax
-
-    if dtype == "float64":
-        jax.config.update("jax_enable_x64", True)
-    import jax.numpy as jnp
-
-    Ws, bs, X, Y = make_problem(batch, sizes, np.dtype(dtype))
-    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(Ws, bs)]
-    X, Y = jnp.asarray(X), jnp.asarray(Y)
-
-    def loss(ps, x, y):
-        h = x
-        for k, (W, b) in enumerate(ps):
-            h = h @ W.T + b
-            if k < len(ps) - 1:
-                h = jnp.maximum(h, 0)
-        return jnp.mean((h - y) ** 2)
-
-    @jax.jit
-    def step(ps, x, y):
-        grads = jax.grad(loss)(ps, x, y)
-        return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(ps, grads)]
-
-    state = {"p": params}
-
-    def run():
-        state["p"] = step(state["p"], X, Y)
-        jax.block_until_ready(state["p"])
-
-    return time_steps({"jax": run}, min_time)["jax"][0]
-
-
-def torch_worker(batch, sizes, dtype, min_time):
-    import torch
-
-    torch.set_num_threads(os.cpu_count() or 1)
-    Ws, bs, X, Y = make_problem(batch, sizes, np.dtype(dtype))
-    dt = torch.float64 if dtype == "float64" else torch.float32
-    layers = []
-    for k, (W, b) in enumerate(zip(Ws, bs)):
-        lin = torch.nn.Linear(W.shape[1], W.shape[0], dtype=dt)
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(W))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers += [lin] + ([torch.nn.ReLU()] if k < len(Ws) - 1 else [])
-    model = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    x, y = torch.from_numpy(X), torch.from_numpy(Y)
-    loss_fn = torch.compile(lambda x, y: torch.nn.functional.mse_loss(model(x), y))
-
-    def run():
-        opt.zero_grad()
-        loss_fn(x, y).backward()
-        opt.step()
-
-    t0 = time.perf_counter()
-    run()  # compiles
-    compile_s = time.perf_counter() - t0
-    return time_steps({"torch": run}, min_time)["torch"][0], compile_s
-
-
-def in_process(kind, name, dtype, min_time, timeout=600):
-    """Run a worker in a fresh interpreter; (seconds per step, note) or (None, why it did not run)."""
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--config", name, "--dtype", dtype,
-           "--min-time", str(min_time)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, f"did not finish in {timeout} s"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return None, f"did not run: {last[:160]}"
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    return out["step"], out.get("note", "")
-
-
 # -------------------------------------------------------------------------------------------------- sections
 def step_rows(names, dtypes, min_time, peers=True):
     rows = []
@@ -184,8 +106,8 @@ def step_rows(names, dtypes, min_time, peers=True):
                    "numpy": per_step(timed, "numpy"), "fit": per_step(timed, "fit"),
                    "general": per_step(timed, "general")}
             if peers:
-                row["jax"], row["jax_note"] = in_process("jax", name, dtype, min_time)
-                row["torch"], row["torch_note"] = in_process("torch", name, dtype, min_time)
+                row["jax"], row["jax_note"] = in_process("jax", batch, sizes, dtype, min_time)
+                row["torch"], row["torch_note"] = in_process("torch", batch, sizes, dtype, min_time)
             rows.append(row)
             print(json.dumps(row), flush=True)
     return rows
@@ -307,18 +229,7 @@ def main(argv=None):
     p.add_argument("--no-peers", action="store_true", help="skip JAX and torch.compile")
     p.add_argument("--crossover", action="store_true", help="also measure where BLAS overtakes the loop")
     p.add_argument("--write", metavar="FILE", help="write the section to FILE (benchmarks/RESULTS.md)")
-    p.add_argument("--worker", choices=["jax", "torch"], help=argparse.SUPPRESS)
-    p.add_argument("--config", help=argparse.SUPPRESS)
-    p.add_argument("--dtype", default="float64", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.worker:
-        batch, sizes = CONFIGS[args.config]
-        if args.worker == "jax":
-            print(json.dumps({"step": jax_worker(batch, sizes, args.dtype, args.min_time)}))
-        else:
-            step, compile_s = torch_worker(batch, sizes, args.dtype, args.min_time)
-            print(json.dumps({"step": step, "note": f"compiled in {compile_s:.0f} s"}))
-        return 0
     if compiled.TRAINLOOP is None:
         print("gradlab._trainloop is not built (no C compiler at install?): nothing to compare", file=sys.stderr)
         return 1

@@ -22,10 +22,12 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -162,6 +164,85 @@ class TorchStep:
         return [(ps[2 * k].grad.numpy(), ps[2 * k + 1].grad.numpy()) for k in range(len(ps) // 2)]
 
 
+# ------------------------------------------------------- JAX and torch.compile, each in a process of its own
+def jax_worker(batch, sizes, dtype, min_time):
+    import jax
+
+    if dtype == "float64":
+        jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    Ws, bs, X, Y = make_problem(batch, sizes, np.dtype(dtype))
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(Ws, bs)]
+    X, Y = jnp.asarray(X), jnp.asarray(Y)
+
+    def loss(ps, x, y):
+        h = x
+        for k, (W, b) in enumerate(ps):
+            h = h @ W.T + b
+            if k < len(ps) - 1:
+                h = jnp.maximum(h, 0)
+        return jnp.mean((h - y) ** 2)
+
+    @jax.jit
+    def step(ps, x, y):
+        grads = jax.grad(loss)(ps, x, y)
+        return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(ps, grads)]
+
+    state = {"p": params}
+
+    def run():
+        state["p"] = step(state["p"], X, Y)
+        jax.block_until_ready(state["p"])
+
+    return time_steps({"jax": run}, min_time)["jax"][0]
+
+
+def torch_worker(batch, sizes, dtype, min_time):
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    Ws, bs, X, Y = make_problem(batch, sizes, np.dtype(dtype))
+    dt = torch.float64 if dtype == "float64" else torch.float32
+    layers = []
+    for k, (W, b) in enumerate(zip(Ws, bs)):
+        lin = torch.nn.Linear(W.shape[1], W.shape[0], dtype=dt)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers += [lin] + ([torch.nn.ReLU()] if k < len(Ws) - 1 else [])
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = torch.from_numpy(X), torch.from_numpy(Y)
+    loss_fn = torch.compile(lambda x, y: torch.nn.functional.mse_loss(model(x), y))
+
+    def run():
+        opt.zero_grad()
+        loss_fn(x, y).backward()
+        opt.step()
+
+    t0 = time.perf_counter()
+    run()  # compiles
+    compile_s = time.perf_counter() - t0
+    return time_steps({"torch": run}, min_time)["torch"][0], compile_s
+
+
+def in_process(kind, batch, sizes, dtype, min_time, timeout=600):
+    """Run a peer's step (``kind``: 'jax' or 'torch') in a fresh interpreter, so that its thread pool does not
+    disturb the NumPy and gradlab measurements; (seconds per step, note) or (None, why it did not run)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--batch", str(batch), "--sizes",
+           "-".join(map(str, sizes)), "--dtype", np.dtype(dtype).name, "--min-time", str(min_time)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"did not finish in {timeout} s"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"did not run: {last[:160]}"
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return out["step"], out.get("note", "")
+
+
 def have_torch():
     try:
         import torch  # noqa: F401
@@ -267,7 +348,7 @@ def machine():
     }
 
 
-def run(configs, min_time, dtypes):
+def run(configs, min_time, dtypes, peers=False):
     rows = []
     if have_torch():
         import torch
@@ -287,6 +368,9 @@ def run(configs, min_time, dtypes):
             if "torch" in impls:
                 timed.update(time_steps({"torch": impls["torch"]}, min_time))
             res = {iname: timed[iname] + (peak_memory(step),) for iname, step in impls.items()}
+            if peers:  # JAX's jit and torch.compile, each in a process of its own
+                for kind, key in (("jax", "jax"), ("torch", "torch.compile")):
+                    res[key] = in_process(kind, batch, sizes, dtype, min_time)
             rows.append((name, batch, sizes, np.dtype(dtype).name, res, flops, worst))
             g, n = res["gradlab"][0], res["numpy"][0]
             t = res.get("torch", (float("nan"),))[0]
@@ -302,9 +386,11 @@ TARGETS = {"tiny": 1.5, "small": 1.5, "mnist-like": 1.15, "medium": 1.15, "large
 
 def table(rows):
     out = ["| size | batch | layers | dtype | gradlab ms (IQR) | NumPy ms (IQR) | PyTorch ms (IQR) | gradlab / NumPy "
-           "| gradlab / PyTorch | gradlab GFLOP/s | peak mem gradlab / NumPy | target |",
-           "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+           "| gradlab / PyTorch | gradlab GFLOP/s | peak mem gradlab / NumPy | target | JAX jit ms | torch.compile ms |",
+           "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
     for name, batch, sizes, dt, res, flops, _ in rows:
+        peers = " | ".join(f"{res[k][0] * 1e3:.4f}" if res.get(k) and res[k][0] else (res.get(k) or (None, "n/a"))[1]
+                           for k in ("jax", "torch.compile"))
         g, n = res["gradlab"], res["numpy"]
         t = res.get("torch")
         ratio = g[0] / n[0]
@@ -315,7 +401,7 @@ def table(rows):
             f"| {name} | {batch} | {'-'.join(map(str, sizes))} | {dt} | {cell(g)} | {cell(n)} | "
             f"{cell(t) if t else 'n/a'} | {ratio:.2f} | {g[0] / t[0]:.2f} | {flops / g[0] / 1e9:.2f} | "
             f"{_mem(g[2])} / {_mem(n[2])} = {mem:.2f} | "
-            f"≤ {TARGETS[name]}× {'holds' if ok else 'MISSED'} |"
+            f"≤ {TARGETS[name]}× {'holds' if ok else 'MISSED'} | {peers} |"
         )
     return "\n".join(out)
 
@@ -493,10 +579,24 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="only tiny and small (a smoke test)")
     p.add_argument("--configs", nargs="+", choices=[c[0] for c in CONFIGS], help="only these sizes (not with --write)")
     p.add_argument("--min-time", type=float, default=1.0, help="seconds of samples per cell (default 1)")
-    p.add_argument("--dtype", choices=["float64", "float32", "both"], default="both")
+    p.add_argument("--dtype", choices=["float64", "float32", "both"], default="both",
+                   help="float64, float32 or both (a worker: the one it times)")
     p.add_argument("--no-e2e", action="store_true", help="skip the end-to-end digits row")
     p.add_argument("--write", metavar="FILE", help="write the Markdown results to FILE")
+    p.add_argument("--peers", action="store_true",
+                   help="also time the step compiled by jax.jit and by torch.compile (each in its own process)")
+    p.add_argument("--worker", choices=["jax", "torch"], help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--sizes", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.worker:  # one peer's step, in this fresh process (see in_process)
+        sizes = tuple(int(v) for v in args.sizes.split("-"))
+        if args.worker == "jax":
+            print(json.dumps({"step": jax_worker(args.batch, sizes, args.dtype, args.min_time)}))
+        else:
+            step, compile_s = torch_worker(args.batch, sizes, args.dtype, args.min_time)
+            print(json.dumps({"step": step, "note": f"compiled in {compile_s:.0f} s"}))
+        return 0
     configs = CONFIGS[:2] if args.quick else CONFIGS
     if args.configs:
         if args.write:
@@ -506,7 +606,7 @@ def main(argv=None):
     env = machine()
     for k, v in env.items():
         print(f"{k:8s} {v}")
-    rows = run(configs, args.min_time, dtypes)
+    rows = run(configs, args.min_time, dtypes, peers=args.peers)
     md = table(rows)
     print()
     print(md)

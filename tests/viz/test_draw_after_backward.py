@@ -1,6 +1,7 @@
 """Drawing a computation graph after ``backward()`` freed it: the record ``backward()`` keeps of small graphs
-(``core.kept.Kept``) gives every node's value and gradient as that pass saw them, exactly, whatever an
-optimizer, clipping or ``zero_grad`` do afterwards; larger graphs are refused with a message."""
+(``core.kept.Kept``) gives every node's value and gradient as that pass saw them, exactly, whatever an update in
+place, clipping or ``zero_grad`` do afterwards; larger graphs, and a training step's (a leaf an optimizer
+updates), are refused with a message."""
 
 import gc
 import weakref
@@ -39,23 +40,38 @@ def test_draw_after_backward_equals_draw_before_backward():
     assert _by_title(after)["x"]["grad"] == "[" + ", ".join(f"{v:.3g}" for v in expected_x) + "]"
 
 
-def test_draw_after_an_optimizer_step_shows_the_values_and_gradients_of_that_pass():
+def test_draw_after_a_manual_update_shows_the_values_and_gradients_of_that_pass():
     model, X, Y = _tiny_model()
-    opt = gl.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
     loss = gl.nn.MSELoss()(model(X), Y)
     live = gl.viz.draw_graph(loss, engine="python")  # runs its own pass and keeps the graph
     loss.backward()
     grads = [p.grad.copy() for p in model.parameters()]
     datas = [p.data.copy() for p in model.parameters()]
     gl.nn.utils.clip_grad_norm_(model.parameters(), 1e-3)  # scales .grad in place
-    opt.step()  # changes every parameter's array in place
-    opt.zero_grad()
+    for p in model.parameters():
+        p.data -= 0.5 * p.grad  # the update as the smallest autograd engines write it: in place
+        p.grad = None
     pic = gl.viz.draw_graph(loss, engine="python")
     assert pic.nodes == live.nodes
     leaves = [n for n in pic.nodes if n["kind"] == "leaf" and n["grad"] is not None]
     from gradlab.viz.graph import _summary
     assert sorted(n["value"] for n in leaves) == sorted(_summary(d) for d in datas)
     assert sorted(n["grad"] for n in leaves) == sorted(_summary(g) for g in grads)
+
+
+def test_a_training_step_with_an_optimizer_keeps_no_record_and_is_refused_with_the_ways_to_draw_it():
+    model, X, Y = _tiny_model()
+    opt = gl.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    loss = gl.nn.MSELoss()(model(X), Y)
+    loss.backward()
+    assert getattr(loss, "_kept", None) is None  # nothing copied: a training loop pays nothing for drawing
+    opt.step()
+    with pytest.raises(GraphError, match="draw_graph: .*whose leaves no optimizer updates.*draw_graph\\(f, \\*inputs\\)"
+                                         ".*before calling backward\\(\\).*retain_graph=True"):
+        gl.viz.draw_graph(loss)
+    loss = gl.nn.MSELoss()(model(X), Y)
+    loss.backward(retain_graph=True)  # the way to draw a training step after its backward pass
+    assert gl.viz.draw_graph(loss, engine="python").nodes
 
 
 def test_to_dot_after_backward_reads_the_kept_record():

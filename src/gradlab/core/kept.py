@@ -19,8 +19,11 @@ class Kept:
     ``gl.viz.to_dot``) with every node's value and gradient, as the smallest autograd engines show them.
 
     Only graphs of at most :data:`KEEP_NODES` operations and :data:`KEEP_VALUES` numbers are kept, so a
-    held loss tensor holds a few kilobytes at most; larger graphs are freed as before. The record cannot
-    run backward again (``backward()`` twice still needs ``retain_graph=True``).
+    held loss tensor holds a few kilobytes at most; larger graphs are freed as before. Nor is the graph of
+    a training step kept: one with a leaf that an optimizer updates in place (``Optimizer`` marks its
+    parameters): copying those leaves every step would cost a small network's loop a tenth of its time
+    and double its memory, for a picture that is drawn once. The record cannot run backward again
+    (``backward()`` twice still needs ``retain_graph=True``).
 
     Attributes:
         order: the operation nodes, inputs before outputs, less the root (see :meth:`nodes`).
@@ -43,6 +46,8 @@ class Kept:
             count += node.data.size
             for inp in node._inputs:
                 if type(inp) is Tensor and inp._op is None and inp not in before:
+                    if getattr(inp, "_optimized", False):
+                        return None  # a training step's graph: freed at no cost (see the class's docstring)
                     before[inp] = inp.grad is not None
                     count += inp.data.size
         if count > KEEP_VALUES:

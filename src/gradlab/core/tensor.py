@@ -178,7 +178,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_op", "_inputs", "_datas", "_params", "_saved", "_seq", "name",
-                 "_kept", "__weakref__")
+                 "_kept", "_optimized", "__weakref__")
 
     # NumPy defers binary operators to Tensor (ndarray + Tensor -> Tensor.__radd__)
     __array_ufunc__ = None

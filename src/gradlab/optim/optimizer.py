@@ -152,6 +152,8 @@ class Optimizer:
                 if name != "params":
                     group[name] = _normalised(value)
         self.params = [p for group in self.param_groups for p in group["params"]]
+        for p in self.params:  # updated in place from now on: backward() keeps no drawing record of their graphs
+            p._optimized = True
         self._group_index = [k for k, group in enumerate(self.param_groups) for _ in group["params"]]
         self.initial_lr = float(lr)
 

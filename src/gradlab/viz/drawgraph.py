@@ -58,8 +58,9 @@ def draw_graph(tensor_or_fn, *inputs, engine: str = "auto") -> GraphPicture:
         tensor_or_fn: a function of gradlab tensors (called with ``inputs``), or a Tensor made by operations.
             Before ``backward()`` the picture runs its own backward pass (seeded with ones) and keeps the graph.
             After ``backward()`` it shows the values and gradients of that pass, which ``backward()`` keeps for
-            graphs of at most 64 operations and 1,024 numbers (a leaf whose ``.grad`` already held a gradient
-            shows the sum, marked so); a larger freed graph is refused with a message.
+            graphs of at most 64 operations and 1,024 numbers whose leaves no optimizer updates (a leaf whose
+            ``.grad`` already held a gradient shows the sum, marked so); any other freed graph is refused with a
+            message.
         *inputs: the function's inputs (arrays, numbers or Tensors; each becomes a float64 leaf that requires a
             gradient, named after the function's parameter).
         engine: 'dot' (Graphviz), 'python' (the built-in layout) or 'auto' (dot when installed).

@@ -104,8 +104,9 @@ def graph_nodes(root, tensors=None, who="graph"):
 def freed_message(who):
     """The error text for drawing a tensor whose graph ``backward()`` freed without keeping a record."""
     return (f"{who}: this tensor's graph was freed by backward(), which keeps a drawing record only of graphs of "
-            "at most 64 operations and 1,024 numbers. Draw the function instead, draw_graph(f, *inputs) (it runs "
-            "the forward and backward passes itself), draw the tensor before calling backward(), or call "
+            "at most 64 operations and 1,024 numbers whose leaves no optimizer updates (a training step's graph "
+            "is freed at no cost). Draw the function instead, draw_graph(f, *inputs) (it runs the forward and "
+            "backward passes itself), draw the tensor before calling backward(), or call "
             "backward(retain_graph=True)")
 
 
