@@ -340,3 +340,41 @@ def test_a_layer_replaced_by_a_callback_is_trained_as_it_now_is():
     assert_close(h1.history["loss"], h2.history["loss"], "float64", "loss")
     for a, b in zip(w1, w2):
         assert_close(a, b, "float64", "weights")
+
+
+def test_a_parameter_frozen_by_a_callback_stays_as_it_was():
+    class Freeze(Callback):
+        def __init__(self, model):
+            self.model = model
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                getattr(self.model, "0").weight.requires_grad = False
+
+    runs = []
+    for loop in (True, False):
+        saved = compiled.TRAINLOOP
+        compiled.TRAINLOOP = saved if loop else None
+        try:
+            X, y, _ = _data("mse", "float64")
+            model = _model("tanh", True, 2, "float64")
+            frozen = getattr(model, "0").weight
+            h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.1), X, y, epochs=3,
+                       batch_size=8, seed=0, verbose=0, metrics=(), callbacks=[Freeze(model)])
+            runs.append((h, [p.data.copy() for p in model.parameters()], frozen.grad))
+        finally:
+            compiled.TRAINLOOP = saved
+    (h1, w1, g1), (h2, w2, g2) = runs
+    assert h1.params["compiled_epochs"] == 1
+    assert_close(h1.history["loss"], h2.history["loss"], "float64", "loss")
+    for a, b in zip(w1, w2):
+        assert_close(a, b, "float64", "weights")
+
+
+def test_a_metric_of_another_dtype_is_summed_as_the_general_path_sums_it():
+    def mean_abs_f32(output, target):
+        return np.float32(np.mean(np.abs(output - target)))
+
+    fast = train(True, loss="bce", metrics=(mean_abs_f32,))
+    slow = train(False, loss="bce", metrics=(mean_abs_f32,))
+    assert fast[1].history["mean_abs_f32"] == slow[1].history["mean_abs_f32"]

@@ -157,3 +157,19 @@ def test_backward_with_retain_graph_keeps_the_live_graph_instead():
     assert _by_title(gl.viz.draw_graph(y, engine="python"))["x"]["grad"] == "12"
     y.backward()
     np.testing.assert_array_equal(x.grad, [24.0])
+
+
+@pytest.mark.parametrize("view", [lambda w: w.T, lambda w: w.reshape(4), lambda w: w[0], lambda w: w[:, :1]],
+                         ids=["transpose", "reshape", "row", "slice"])
+def test_an_operation_whose_output_views_a_leaf_keeps_its_value_through_an_update_in_place(view):
+    w = gl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="w")
+    loss = gl.sum(view(w) * 2.0)
+    loss.backward()
+    before = gl.viz.draw_graph(loss, engine="python")
+    w.data -= 0.1 * w.grad  # shares memory with the view's output
+    assert gl.viz.draw_graph(loss, engine="python").nodes == before.nodes
+    root_view = gl.sum(w).reshape(1)  # the root itself a view
+    root_view.backward(gradient=np.ones(1))
+    shown = gl.viz.draw_graph(root_view, engine="python").nodes[-1]["value"]
+    w.data *= 0.0
+    assert gl.viz.draw_graph(root_view, engine="python").nodes[-1]["value"] == shown

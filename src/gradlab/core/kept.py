@@ -31,9 +31,11 @@ class Kept:
             (see :meth:`entry`).
         leaves: ``leaf -> (its value then, a copy; its .grad right after, a copy or None; whether .grad
             already held a gradient before this pass, so the one shown is accumulated)``.
+        views: ``node -> a copy of its output``, for the operations whose output is a view of another array
+            (see :meth:`value`).
     """
 
-    __slots__ = ("order", "grads", "leaves", "_before", "_root")
+    __slots__ = ("order", "grads", "leaves", "views", "_before", "_root", "_root_view")
 
     @classmethod
     def start(cls, order):
@@ -67,11 +69,23 @@ class Kept:
         self._before = None
         self._root = self.grads.pop(root)
         self.order.pop()  # the root: last in creation order
+        # an operation whose output is a view (a transpose, a reshape, an index) may share a leaf's memory,
+        # which an update in place would change: its value is copied too (the root's apart: no cycle)
+        self.views = {node: node.data.copy() for node in self.order if node.data.base is not None}
+        self._root_view = root.data.copy() if root.data.base is not None else None
         root._kept = self
 
     def nodes(self, root):
         """The operation nodes, inputs before outputs, ending at ``root``."""
         return self.order + [root]
+
+    def value(self, node):
+        """The operation's output as the forward pass gave it."""
+        if node in self.views:
+            return self.views[node]
+        if self._root_view is not None and node not in self.grads:  # the root
+            return self._root_view
+        return node.data
 
     def entry(self, node):
         """``(∂root/∂node or None, the node's inputs)`` as the backward pass saw them."""

@@ -180,7 +180,8 @@ class Plan:
         if any(lin is not lin0 or act is not act0 for (lin, act), (lin0, act0) in zip(now, self.layers)):
             return False
         flat = [t for lin, _ in now for t in (lin.weight, lin.bias) if t is not None]
-        return len(flat) == len(self.flat) and all(a is b for a, b in zip(flat, self.flat))
+        return len(flat) == len(self.flat) and all(a is b for a, b in zip(flat, self.flat)) and \
+            all(p.requires_grad and p._op is None for p in flat)  # a callback may freeze one
 
     def _layer_tuple(self):
         out = []
@@ -314,9 +315,12 @@ class FitLoop:
             threshold = getattr(fn, "threshold", None)
             if threshold is not None:
                 values = batch_accuracies(outputs[:seen], y[:seen], starts, threshold)
-            else:
-                values = np.array([fn(outputs[s:s + k], y[s:s + k]) for s, k in zip(starts, sizes)], dtype=float)
-            logs[name] = float(np.cumsum(values * sizes)[-1]) / seen
+                logs[name] = float(np.cumsum(values * sizes)[-1]) / seen
+            else:  # any function: called per batch and summed as the general loop does (its type kept)
+                total = 0.0
+                for s, k in zip(starts.tolist(), sizes.tolist()):
+                    total += fn(outputs[s:s + k], y[s:s + k]) * k
+                logs[name] = total / seen
         if run.reporter.batch_every:
             run.reporter.batch(epoch, done, logs["loss"])
         if done < steps:  # Ctrl-C during the epoch: stopped after a complete step, as the general loop does

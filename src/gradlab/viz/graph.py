@@ -79,7 +79,7 @@ def graph_nodes(root, tensors=None, who="graph"):
             value, grad, had = kept.leaves[t]
             note = " (.grad, summed over backward passes)" if had and grad is not None else ""
         elif kept is not None and kind == "op":
-            grad = kept.entry(t)[0]
+            value, grad = kept.value(t), kept.entry(t)[0]
         nodes.append({"id": len(nodes), "kind": kind, "title": title, "shape": tuple(np.shape(value)),
                       "value": _summary(value), "grad": None if grad is None else _summary(grad) + note})
 
