@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import time
 
@@ -40,7 +38,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradlab as gl  # noqa: E402
 import gradlab.train.compiled as compiled  # noqa: E402
-from bench_step import NumpyStep, end_to_end, in_process, machine, make_problem, time_steps  # noqa: E402
+from bench_step import LR, NumpyStep, end_to_end, in_process, machine, make_problem, time_steps  # noqa: E402
 from results_file import replace_section  # noqa: E402
 
 CONFIGS = {"tiny": (1, (1, 2, 3, 1)), "small": (32, (2, 16, 16, 1)), "mnist-like": (64, (784, 128, 10)),

@@ -48,7 +48,7 @@ class Kept:
             count += node.data.size
             for inp in node._inputs:
                 if type(inp) is Tensor and inp._op is None and inp not in before:
-                    if getattr(inp, "_optimized", False):
+                    if inp.requires_grad and getattr(inp, "_optimized", False):  # (an unset slot is slow to ask)
                         return None  # a training step's graph: freed at no cost (see the class's docstring)
                     before[inp] = inp.grad is not None
                     count += inp.data.size
