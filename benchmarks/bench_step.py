@@ -17,6 +17,9 @@ Usage:
     python benchmarks/bench_step.py            # every size, float64 and float32
     python benchmarks/bench_step.py --quick    # tiny and small only (a smoke test)
     python benchmarks/bench_step.py --write benchmarks/RESULTS.md
+    python benchmarks/bench_step.py --peers    # also the step compiled by jax.jit and by torch.compile,
+                                               # each in a process of its own (--worker)
+    python benchmarks/bench_step.py --configs mnist-like medium   # only these sizes (printed, not written)
 """
 
 from __future__ import annotations
