@@ -12,6 +12,7 @@ setup(
         Extension(
             "gradlab._kernels",
             ["src/gradlab/_kernels.c"],
+            depends=["src/gradlab/_numpy_loops.h"],
             include_dirs=[numpy.get_include()],  # the loops read arrays through NumPy's C API
             # no fused multiply-add, so the Adam kernel rounds exactly as the NumPy update;
             # no errno from sqrt/exp, so the loops vectorize
@@ -21,7 +22,7 @@ setup(
         Extension(  # fit's whole-epoch loop for small dense networks (gradlab/train/compiled.py)
             "gradlab._trainloop",
             ["src/gradlab/_trainloop.c"],
-            depends=["src/gradlab/_trainloop_body.h"],
+            depends=["src/gradlab/_trainloop_body.h", "src/gradlab/_numpy_loops.h"],
             include_dirs=[numpy.get_include()],
             extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno"],
             optional=True,

@@ -36,6 +36,8 @@
 #include <numpy/arrayobject.h>
 #include <numpy/ufuncobject.h>
 
+#include "_numpy_loops.h"
+
 /* Several vector widths in one build where the compiler and the C library can
  * pick at load time (GCC function multiversioning); one plain build elsewhere. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -270,19 +272,8 @@ static PyObject *copy_into(PyObject *self, PyObject *args) {
  * exp and ln are NumPy's own loops (np.exp, np.log: NumPy's SIMD versions round
  * differently from the C library's), and sums follow NumPy's pairwise summation. */
 
-/* NumPy's inner loops of a one-input ufunc for float64 ([F64]) and float32 ([F32]). */
-typedef struct {
-    PyUFuncGenericFunction fn;
-    void *data;
-} Loop;
+/* NumPy's own exp, log (...) loops: Loop, run_loop and find_loops in _numpy_loops.h */
 static Loop exp_loops[2], log_loops[2];
-
-/* Run loop over n contiguous elements from in to out (out may be in). */
-static void run_loop(const Loop *loop, void *in, void *out, npy_intp n, npy_intp itemsize) {
-    char *args[2] = {in, out};
-    npy_intp dims[1] = {n}, steps[2] = {itemsize, itemsize};
-    loop->fn(args, dims, steps, loop->data);
-}
 
 /* NumPy's pairwise summation of n contiguous values (pairwise_sum in numpy/_core/src/umath/
  * loops_utils.h.src): below 8 values one by one; up to 128, eight running sums combined as
@@ -728,30 +719,6 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "gradlab._kernels",
     "Compiled element-wise loops of the training step (see gradlab.core.native).", -1, methods,
 };
-
-/* NumPy's float64 and float32 loops of the one-input ufunc numpy.<name> into loops[F64], loops[F32]
- * (left NULL when NumPy has none: softmax_xent then refuses every call). */
-static int find_loops(const char *name, Loop *loops) {
-    PyObject *numpy = PyImport_ImportModule("numpy");
-    PyObject *ufunc = numpy ? PyObject_GetAttrString(numpy, name) : NULL;
-    Py_XDECREF(numpy);
-    if (!ufunc) return -1;
-    if (PyObject_TypeCheck(ufunc, &PyUFunc_Type)) {
-        PyUFuncObject *u = (PyUFuncObject *)ufunc;
-        for (int i = 0; u->nin == 1 && u->nout == 1 && i < u->ntypes; i++) {
-            const char *t = u->types + (size_t)i * u->nargs;
-            int kind = t[0] == NPY_DOUBLE && t[1] == NPY_DOUBLE ? F64
-                       : t[0] == NPY_FLOAT && t[1] == NPY_FLOAT   ? F32
-                                                                  : -1;
-            if (kind >= 0 && !loops[kind].fn) {
-                loops[kind].fn = u->functions[i];
-                loops[kind].data = u->data[i];
-            }
-        }
-    }
-    Py_DECREF(ufunc); /* numpy keeps the ufunc, and with it its loops, alive */
-    return 0;
-}
 
 PyMODINIT_FUNC PyInit__kernels(void) {
     import_array();

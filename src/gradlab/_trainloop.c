@@ -28,6 +28,8 @@
 #include <numpy/arrayobject.h>
 #include <numpy/ufuncobject.h>
 
+#include "_numpy_loops.h"
+
 /* Several vector widths in one build where the compiler and the C library can pick at load time (GCC function
  * multiversioning); one plain build elsewhere. The products (GEMM_CLONES) may fuse multiply-adds, as BLAS does;
  * everything else is built with -ffp-contract=off, so it rounds as NumPy's separate operations do. */
@@ -62,20 +64,8 @@ typedef struct {
     void **s1, **s2; /* SGD's momentum buffers (or NULL); Adam's m and v */
 } Opt;
 
-/* NumPy's inner loops of a one-input ufunc for float64 ([0]) and float32 ([1]): exp, log, log1p and tanh
- * are NumPy's own (its SIMD versions are faster than the C library's and round as the rows do). */
-typedef struct {
-    PyUFuncGenericFunction fn;
-    void *data;
-} Loop;
+/* NumPy's own exp, log (...) loops: Loop, run_loop and find_loops in _numpy_loops.h */
 static Loop exp_loops[2], log_loops[2], log1p_loops[2], tanh_loops[2];
-
-/* Run loop over n contiguous elements from in to out (out may be in). */
-static void run_loop(const Loop *loop, void *in, void *out, npy_intp n, npy_intp itemsize) {
-    char *args[2] = {in, out};
-    npy_intp dims[1] = {n}, steps[2] = {itemsize, itemsize};
-    loop->fn(args, dims, steps, loop->data);
-}
 
 #define T double
 #define KIND 0
@@ -304,31 +294,6 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_trainloop",
                                     "fit's whole-epoch loop for small dense networks, compiled (see "
                                     "gradlab/train/compiled.py).",
                                     -1, methods};
-
-/* The float64 and float32 loops of NumPy's one-input ufunc ``name`` into loops[0], loops[1]; −1 if missing. */
-static int find_loops(const char *name, Loop *loops) {
-    PyObject *numpy = PyImport_ImportModule("numpy");
-    PyObject *ufunc = numpy ? PyObject_GetAttrString(numpy, name) : NULL;
-    Py_XDECREF(numpy);
-    if (!ufunc) return -1;
-    if (PyObject_TypeCheck(ufunc, &PyUFunc_Type)) {
-        PyUFuncObject *u = (PyUFuncObject *)ufunc;
-        for (int i = 0; u->nin == 1 && u->nout == 1 && i < u->ntypes; i++) {
-            const char *t = u->types + (size_t)i * u->nargs;
-            int kind = t[0] == NPY_DOUBLE && t[1] == NPY_DOUBLE ? 0 : t[0] == NPY_FLOAT && t[1] == NPY_FLOAT ? 1 : -1;
-            if (kind >= 0 && !loops[kind].fn) {
-                loops[kind].fn = u->functions[i];
-                loops[kind].data = u->data[i];
-            }
-        }
-    }
-    Py_DECREF(ufunc); /* numpy keeps the ufunc, and with it its loops, alive */
-    if (!loops[0].fn || !loops[1].fn) {
-        PyErr_Format(PyExc_ImportError, "gradlab._trainloop: numpy.%s has no float64 or float32 loop", name);
-        return -1;
-    }
-    return 0;
-}
 
 PyMODINIT_FUNC PyInit__trainloop(void) {
     import_array();

@@ -7,6 +7,7 @@ single multiplication (a 1-1-1 network, batch 1) bit for bit. The general path i
 off (``compiled.TRAINLOOP = None``), as GRADLAB_NUMPY_ONLY=1 does at import.
 """
 
+import contextlib
 import os
 import signal
 import threading
@@ -37,6 +38,17 @@ LOSSES = {"mse": gl.nn.MSELoss, "bce": gl.nn.BCEWithLogitsLoss, "ce": gl.nn.Cros
           "mse_sum": lambda: gl.nn.MSELoss(reduction="sum"), "ce_sum": lambda: gl.nn.CrossEntropyLoss(reduction="sum")}
 
 
+@contextlib.contextmanager
+def loop_on(loop):
+    """The compiled loop on (loop=True) or off (the general path) inside the block."""
+    saved = compiled.TRAINLOOP
+    compiled.TRAINLOOP = saved if loop else None
+    try:
+        yield
+    finally:
+        compiled.TRAINLOOP = saved
+
+
 def _data(loss, dtype, n=60):
     rng = np.random.default_rng(7)
     X = rng.normal(size=(n, 3)).astype(dtype)
@@ -62,9 +74,7 @@ def _model(act, bias, outputs, dtype, hidden=(8, 5)):
 def train(loop, act="tanh", bias=True, loss="mse", opt="sgd", dtype="float64", batch=8, epochs=6, metrics=("accuracy",),
           callbacks=(), **kwargs):
     """(model, History, optimizer) of a fit with the compiled loop on (loop=True) or off."""
-    saved = compiled.TRAINLOOP
-    compiled.TRAINLOOP = saved if loop else None
-    try:
+    with loop_on(loop):
         X, y, outputs = _data(loss, dtype)
         model = _model(act, bias, outputs, dtype)
         optimizer = OPTIMIZERS[opt](model.parameters())
@@ -72,8 +82,6 @@ def train(loop, act="tanh", bias=True, loss="mse", opt="sgd", dtype="float64", b
         h = gl.fit(model, LOSSES[loss](), optimizer, X, y, epochs=epochs, batch_size=batch, seed=5, verbose=0,
                    metrics=metrics, callbacks=callbacks, **kwargs)
         return model, h, optimizer
-    finally:
-        compiled.TRAINLOOP = saved
 
 
 def assert_close(a, b, dtype, what):
@@ -125,11 +133,9 @@ def test_sum_reduction_and_every_batch_size(loss, batch):
 def test_a_network_of_single_products_is_bit_for_bit(loss, opt):
     """1 → 1 → 1 with batch 1: every product is one multiplication and every sum one term, so nothing can be
     ordered differently and the two paths give the same bits (NumPy's own exp, log1p and tanh loops)."""
-    saved = compiled.TRAINLOOP
     results = []
     for loop in (True, False):
-        compiled.TRAINLOOP = saved if loop else None
-        try:
+        with loop_on(loop):
             gl.manual_seed(2)
             model = gl.nn.Sequential(gl.nn.Linear(1, 1), gl.nn.Tanh(), gl.nn.Linear(1, 1))
             X = np.linspace(-1, 1, 9).reshape(-1, 1)
@@ -138,8 +144,6 @@ def test_a_network_of_single_products_is_bit_for_bit(loss, opt):
                        seed=1, verbose=0, metrics=())
             results.append(([p.data.tobytes() for p in model.parameters()], h.history["loss"],
                             h.params["compiled_epochs"]))
-        finally:
-            compiled.TRAINLOOP = saved
     (w1, l1, c1), (w2, l2, c2) = results
     assert c1 == 10 and c2 == 0
     assert w1 == w2 and l1 == l2
@@ -175,20 +179,14 @@ def test_validation_custom_metrics_and_epoch_callbacks_keep_working():
 
 def test_continuing_on_the_general_path_after_compiled_epochs_gives_the_same_weights():
     X, y, _ = _data("ce", "float64")
-    saved = compiled.TRAINLOOP
     finals = []
     for first_loop in (True, False):
         model = _model("relu", True, 3, "float64")
         opt = gl.optim.Adam(model.parameters(), lr=0.01)
-        compiled.TRAINLOOP = saved if first_loop else None
-        try:
+        with loop_on(first_loop):
             gl.fit(model, gl.nn.CrossEntropyLoss(), opt, X, y, epochs=3, batch_size=8, seed=1, verbose=0)
-        finally:
-            compiled.TRAINLOOP = None
-        try:
+        with loop_on(False):
             gl.fit(model, gl.nn.CrossEntropyLoss(), opt, X, y, epochs=2, batch_size=8, seed=2, verbose=0)
-        finally:
-            compiled.TRAINLOOP = saved
         finals.append([p.data.copy() for p in model.parameters()])
     for a, b in zip(*finals):
         assert_close(a, b, "float64", "weights")
@@ -197,16 +195,12 @@ def test_continuing_on_the_general_path_after_compiled_epochs_gives_the_same_wei
 def test_divergence_is_reported_at_the_same_batch_with_the_same_weights_restored():
     outcomes = []
     for loop in (True, False):
-        saved = compiled.TRAINLOOP
-        compiled.TRAINLOOP = saved if loop else None
-        try:
+        with loop_on(loop):
             X, y, _ = _data("mse", "float64")
             model = _model("identity", True, 2, "float64")
             with pytest.raises(DivergenceError) as err:
                 gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=5.0), X, y * 1e3, epochs=50,
                        batch_size=4, seed=0, verbose=0)
-        finally:
-            compiled.TRAINLOOP = saved
         outcomes.append((str(err.value), err.value.epoch, err.value.batch, [p.data.copy() for p in model.parameters()],
                          [p.grad for p in model.parameters()]))
     (m1, e1, b1, w1, g1), (m2, e2, b2, w2, g2) = outcomes
@@ -242,17 +236,13 @@ def test_a_data_loader_with_drop_last_trains_as_the_general_path():
     X, y, _ = _data("ce", "float64")
     runs = []
     for loop in (True, False):
-        saved = compiled.TRAINLOOP
-        compiled.TRAINLOOP = saved if loop else None
-        try:
+        with loop_on(loop):
             model = _model("tanh", True, 3, "float64")
             loader = gl.data.DataLoader(gl.data.TensorDataset(X, y), batch_size=7, shuffle=True, drop_last=True,
                                         generator=np.random.default_rng(3))
             h = gl.fit(model, gl.nn.CrossEntropyLoss(), gl.optim.SGD(model.parameters(), lr=0.1), loader, epochs=3,
                        verbose=0)
             runs.append((h, [p.data.copy() for p in model.parameters()]))
-        finally:
-            compiled.TRAINLOOP = saved
     (h1, w1), (h2, w2) = runs
     assert h1.params["compiled_epochs"] == 3 and h1.params["steps"] == 60 // 7
     for key in h1.history:
@@ -325,16 +315,12 @@ def test_a_layer_replaced_by_a_callback_is_trained_as_it_now_is():
 
     runs = []
     for loop in (True, False):
-        saved = compiled.TRAINLOOP
-        compiled.TRAINLOOP = saved if loop else None
-        try:
+        with loop_on(loop):
             X, y, _ = _data("mse", "float64")
             model = _model("tanh", True, 2, "float64")
             h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.05), X, y, epochs=4,
                        batch_size=8, seed=0, verbose=0, metrics=(), callbacks=[SwapActivation(model)])
             runs.append((h, [p.data.copy() for p in model.parameters()]))
-        finally:
-            compiled.TRAINLOOP = saved
     (h1, w1), (h2, w2) = runs
     assert h1.params["compiled_epochs"] == 2 and h2.params["compiled_epochs"] == 0
     assert_close(h1.history["loss"], h2.history["loss"], "float64", "loss")
@@ -353,17 +339,13 @@ def test_a_parameter_frozen_by_a_callback_stays_as_it_was():
 
     runs = []
     for loop in (True, False):
-        saved = compiled.TRAINLOOP
-        compiled.TRAINLOOP = saved if loop else None
-        try:
+        with loop_on(loop):
             X, y, _ = _data("mse", "float64")
             model = _model("tanh", True, 2, "float64")
             frozen = getattr(model, "0").weight
             h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.1), X, y, epochs=3,
                        batch_size=8, seed=0, verbose=0, metrics=(), callbacks=[Freeze(model)])
             runs.append((h, [p.data.copy() for p in model.parameters()], frozen.grad))
-        finally:
-            compiled.TRAINLOOP = saved
     (h1, w1, g1), (h2, w2, g2) = runs
     assert h1.params["compiled_epochs"] == 1
     assert_close(h1.history["loss"], h2.history["loss"], "float64", "loss")

@@ -139,20 +139,21 @@ def plan(model, loss_fn, optimizer, batch_size, params=None):
     return Plan(flat, specs, params, loss_fn, optimizer, model, layers)
 
 
-def compiled_loop(model, loss_fn, optimizer, params, hooks, X, y, batch_size):
+def compiled_loop(model, loss_fn, optimizer, params, hooks, X, y, batch_size, rows=None):
     """The compiled epoch loop for this ``fit`` call (a :class:`FitLoop`), or None for the general path.
 
     Args:
         model, loss_fn, optimizer: fit's. params: fit's parameter list (model.parameters()).
         hooks: fit's callback hooks by event. X (N, in), y: fit's checked training arrays.
         batch_size: fit's rows per step.
+        rows: the loss's targets as fit already prepared them (``fused.prepared_targets``), or None.
     """
     if hooks.get("on_batch_end"):
         return None
     planned = plan(model, loss_fn, optimizer, min(batch_size, len(X)), params)
     if planned is None or X.dtype != planned.dtype:
         return None
-    targets = _targets(loss_fn, y, len(X), planned.outputs, planned.dtype)
+    targets = rows if rows is not None else _targets(loss_fn, y, len(X), planned.outputs, planned.dtype)
     return None if targets is None else FitLoop(planned, targets)
 
 

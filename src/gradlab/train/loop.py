@@ -550,7 +550,7 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=1, batch_size=32, shuffle=T
     history = _new_history(epochs, batch_size, len(X), steps, seed, metric_fns, X_val is not None)
     run = _Run(model, loss_fn, optimizer, params, metric_fns, _hooks(callbacks, model, history, history.params),
                make_reporter(verbose, epochs, steps), history, _Interrupt(), _choose_step(model, loss_fn, rows))
-    run.compiled = compiled_loop(model, loss_fn, optimizer, params, run.hooks, X, y, batch_size)
+    run.compiled = compiled_loop(model, loss_fn, optimizer, params, run.hooks, X, y, batch_size, rows)
     _train(run, epochs, X, y, X_val, y_val, batch_size, rng if shuffle else None, steps, rows)
     history.params["compiled_epochs"] = run.compiled_epochs
     return history
