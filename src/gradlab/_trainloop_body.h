@@ -6,51 +6,27 @@
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SUF)
 
-/* C (m × n) = A (m × p) B (p × n), B and C row-major, A read through strides (a row, a column), so
- * A may be a transpose. Blocks of four rows × two vectors of columns are summed in registers (GCC's
- * vector extension: 64 bytes, split into the widths the CPU has; multiply-adds fused where the CPU has
- * them, as BLAS does), each entry over p in order; then the rows left over, one vector of columns, and
- * the columns left over (fewer than a vector) four rows at a time. */
+/* C (m × n, row stride cs) = A (m × p) B (p × n, row stride bs), A read through strides (a row, a column), so
+ * A may be a transpose. Every entry is one sum over p in order, from zero, with the multiply-adds fused where
+ * the CPU has them (as BLAS does), so an entry's value does not depend on which block computed it: callers
+ * may split C into parts (rows, columns) and get the same numbers. Strips of two vectors of columns (GCC's
+ * vector extension: 64 bytes, split into the widths the CPU has) are taken over every block of four rows, so
+ * a strip of B stays in the first-level cache while it is used; then one vector of columns, then the
+ * columns left over (fewer than a vector): with ``bpad`` (B's rows readable to a whole vector past n, as in
+ * the loop's transposed weights) as a vector whose extra lanes are dropped, otherwise one at a time. */
 typedef T FN(vec) __attribute__((vector_size(64)));
 #define LOADV(v, ptr) memcpy(&(v), (ptr), 64)
 GEMM_CLONES
 static void FN(gemm)(Py_ssize_t m, Py_ssize_t n, Py_ssize_t p, const T *restrict A, Py_ssize_t ars, Py_ssize_t acs,
-                     const T *restrict B, T *restrict C) {
-    const Py_ssize_t VW = (Py_ssize_t)(64 / sizeof(T)), nv = n - n % VW;
-    for (Py_ssize_t j = nv; j < n; j++) { /* the columns left over, four rows at a time (independent sums) */
-        Py_ssize_t r = 0;
-        for (; r + 4 <= m; r += 4) {
+                     const T *restrict B, Py_ssize_t bs, int bpad, T *restrict C, Py_ssize_t cs) {
+    const Py_ssize_t VW = (Py_ssize_t)(64 / sizeof(T)), nv = n - n % VW, m4 = m - m % 4, n2 = nv - nv % (2 * VW);
+    for (Py_ssize_t j = 0; j < n2; j += 2 * VW)
+        for (Py_ssize_t r = 0; r < m4; r += 4) {
             const T *restrict a0 = A + r * ars, *restrict a1 = a0 + ars, *restrict a2 = a1 + ars, *restrict a3 = a2 + ars;
-            T s0 = (T)0, s1 = (T)0, s2 = (T)0, s3 = (T)0;
-            for (Py_ssize_t q = 0; q < p; q++) {
-                const T bq = B[q * n + j];
-                s0 += a0[q * acs] * bq;
-                s1 += a1[q * acs] * bq;
-                s2 += a2[q * acs] * bq;
-                s3 += a3[q * acs] * bq;
-            }
-            C[r * n + j] = s0;
-            C[(r + 1) * n + j] = s1;
-            C[(r + 2) * n + j] = s2;
-            C[(r + 3) * n + j] = s3;
-        }
-        for (; r < m; r++) {
-            const T *restrict a = A + r * ars;
-            T s = (T)0;
-            for (Py_ssize_t q = 0; q < p; q++) s += a[q * acs] * B[q * n + j];
-            C[r * n + j] = s;
-        }
-    }
-    if (!nv) return;
-    Py_ssize_t r = 0;
-    for (; r + 4 <= m; r += 4) {
-        const T *restrict a0 = A + r * ars, *restrict a1 = a0 + ars, *restrict a2 = a1 + ars, *restrict a3 = a2 + ars;
-        Py_ssize_t j = 0;
-        for (; j + 2 * VW <= nv; j += 2 * VW) {
             FN(vec) c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0}, b0, b1;
             for (Py_ssize_t q = 0; q < p; q++) {
-                LOADV(b0, B + q * n + j);
-                LOADV(b1, B + q * n + j + VW);
+                LOADV(b0, B + q * bs + j);
+                LOADV(b1, B + q * bs + j + VW);
                 const T x0 = a0[q * acs], x1 = a1[q * acs], x2 = a2[q * acs], x3 = a3[q * acs];
                 c00 += x0 * b0;
                 c01 += x0 * b1;
@@ -61,180 +37,230 @@ static void FN(gemm)(Py_ssize_t m, Py_ssize_t n, Py_ssize_t p, const T *restrict
                 c30 += x3 * b0;
                 c31 += x3 * b1;
             }
-            T *c = C + r * n + j;
+            T *c = C + r * cs + j;
             memcpy(c, &c00, 64);
             memcpy(c + VW, &c01, 64);
-            memcpy(c + n, &c10, 64);
-            memcpy(c + n + VW, &c11, 64);
-            memcpy(c + 2 * n, &c20, 64);
-            memcpy(c + 2 * n + VW, &c21, 64);
-            memcpy(c + 3 * n, &c30, 64);
-            memcpy(c + 3 * n + VW, &c31, 64);
+            memcpy(c + cs, &c10, 64);
+            memcpy(c + cs + VW, &c11, 64);
+            memcpy(c + 2 * cs, &c20, 64);
+            memcpy(c + 2 * cs + VW, &c21, 64);
+            memcpy(c + 3 * cs, &c30, 64);
+            memcpy(c + 3 * cs + VW, &c31, 64);
         }
-        for (; j < nv; j += VW) {
+    /* one vector of columns at a time: [n2, nv), and with bpad the partial vector [nv, n) */
+    const Py_ssize_t nend = bpad && nv < n ? nv + VW : nv;
+    for (Py_ssize_t j = n2; j < nend; j += VW) {
+        const size_t bytes = sizeof(T) * (size_t)((n - j) < VW ? n - j : VW);
+        Py_ssize_t r = 0;
+        for (; r < m4; r += 4) {
+            const T *restrict a0 = A + r * ars, *restrict a1 = a0 + ars, *restrict a2 = a1 + ars, *restrict a3 = a2 + ars;
             FN(vec) c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, b0;
             for (Py_ssize_t q = 0; q < p; q++) {
-                LOADV(b0, B + q * n + j);
+                LOADV(b0, B + q * bs + j);
                 c0 += a0[q * acs] * b0;
                 c1 += a1[q * acs] * b0;
                 c2 += a2[q * acs] * b0;
                 c3 += a3[q * acs] * b0;
             }
-            T *c = C + r * n + j;
-            memcpy(c, &c0, 64);
-            memcpy(c + n, &c1, 64);
-            memcpy(c + 2 * n, &c2, 64);
-            memcpy(c + 3 * n, &c3, 64);
+            T *c = C + r * cs + j;
+            memcpy(c, &c0, bytes);
+            memcpy(c + cs, &c1, bytes);
+            memcpy(c + 2 * cs, &c2, bytes);
+            memcpy(c + 3 * cs, &c3, bytes);
         }
-    }
-    for (; r < m; r++) {
-        const T *restrict a = A + r * ars;
-        T *restrict c = C + r * n;
-        for (Py_ssize_t j = 0; j < nv; j += VW) {
+        for (; r < m; r++) {
+            const T *restrict a = A + r * ars;
             FN(vec) acc = {0}, b0;
             for (Py_ssize_t q = 0; q < p; q++) {
-                LOADV(b0, B + q * n + j);
+                LOADV(b0, B + q * bs + j);
                 acc += a[q * acs] * b0;
             }
-            memcpy(c + j, &acc, 64);
+            memcpy(C + r * cs + j, &acc, bytes);
         }
     }
-}
-
-/* C (m × n) = A (m × p) Wᵀ for W (n × p), both row-major: each entry a dot product of two rows, summed in
- * vector-wide partial sums (then added across), blocks of four rows × two columns at a time. For the
- * forward pass through a layer with many inputs, where it saves transposing W every step. */
-static inline T FN(hsum)(FN(vec) v) {
-    T s = (T)0;
-    for (Py_ssize_t e = 0; e < (Py_ssize_t)(64 / sizeof(T)); e++) s += v[e];
-    return s;
-}
-
-GEMM_CLONES
-static void FN(gemm_nt)(Py_ssize_t m, Py_ssize_t n, Py_ssize_t p, const T *restrict A, const T *restrict W,
-                        T *restrict C) {
-    const Py_ssize_t VW = (Py_ssize_t)(64 / sizeof(T)), pv = p - p % VW;
-    Py_ssize_t r = 0;
-    for (; r + 4 <= m; r += 4) {
-        const T *restrict a0 = A + r * p, *restrict a1 = a0 + p, *restrict a2 = a1 + p, *restrict a3 = a2 + p;
-        Py_ssize_t j = 0;
-        for (; j + 2 <= n; j += 2) {
-            const T *restrict w0 = W + j * p, *restrict w1 = w0 + p;
-            FN(vec) s00 = {0}, s01 = {0}, s10 = {0}, s11 = {0}, s20 = {0}, s21 = {0}, s30 = {0}, s31 = {0};
-            FN(vec) x0, x1, x2, x3, y0, y1;
-            for (Py_ssize_t q = 0; q < pv; q += VW) {
-                LOADV(y0, w0 + q);
-                LOADV(y1, w1 + q);
-                LOADV(x0, a0 + q);
-                LOADV(x1, a1 + q);
-                LOADV(x2, a2 + q);
-                LOADV(x3, a3 + q);
-                s00 += x0 * y0;
-                s01 += x0 * y1;
-                s10 += x1 * y0;
-                s11 += x1 * y1;
-                s20 += x2 * y0;
-                s21 += x2 * y1;
-                s30 += x3 * y0;
-                s31 += x3 * y1;
+    for (Py_ssize_t r = m4; r < m; r++) /* the strips' rows left over, one at a time */
+        for (Py_ssize_t j = 0; j < n2; j += VW) {
+            const T *restrict a = A + r * ars;
+            FN(vec) acc = {0}, b0;
+            for (Py_ssize_t q = 0; q < p; q++) {
+                LOADV(b0, B + q * bs + j);
+                acc += a[q * acs] * b0;
             }
-            T t00 = FN(hsum)(s00), t01 = FN(hsum)(s01), t10 = FN(hsum)(s10), t11 = FN(hsum)(s11);
-            T t20 = FN(hsum)(s20), t21 = FN(hsum)(s21), t30 = FN(hsum)(s30), t31 = FN(hsum)(s31);
-            for (Py_ssize_t q = pv; q < p; q++) {
-                t00 += a0[q] * w0[q];
-                t01 += a0[q] * w1[q];
-                t10 += a1[q] * w0[q];
-                t11 += a1[q] * w1[q];
-                t20 += a2[q] * w0[q];
-                t21 += a2[q] * w1[q];
-                t30 += a3[q] * w0[q];
-                t31 += a3[q] * w1[q];
-            }
-            T *c = C + r * n + j;
-            c[0] = t00;
-            c[1] = t01;
-            c[n] = t10;
-            c[n + 1] = t11;
-            c[2 * n] = t20;
-            c[2 * n + 1] = t21;
-            c[3 * n] = t30;
-            c[3 * n + 1] = t31;
+            memcpy(C + r * cs + j, &acc, 64);
         }
-        for (; j < n; j++)
-            for (int i = 0; i < 4; i++) {
-                const T *restrict a = A + (r + i) * p, *restrict w = W + j * p;
-                FN(vec) acc = {0}, x, y;
-                for (Py_ssize_t q = 0; q < pv; q += VW) {
-                    LOADV(x, a + q);
-                    LOADV(y, w + q);
-                    acc += x * y;
-                }
-                T t = FN(hsum)(acc);
-                for (Py_ssize_t q = pv; q < p; q++) t += a[q] * w[q];
-                C[(r + i) * n + j] = t;
+    for (Py_ssize_t j = nend; j < n; j++) { /* without bpad: the columns left over, four rows at a time */
+        Py_ssize_t r = 0;
+        for (; r < m4; r += 4) {
+            const T *restrict a0 = A + r * ars, *restrict a1 = a0 + ars, *restrict a2 = a1 + ars, *restrict a3 = a2 + ars;
+            T s0 = (T)0, s1 = (T)0, s2 = (T)0, s3 = (T)0;
+            for (Py_ssize_t q = 0; q < p; q++) {
+                const T bq = B[q * bs + j];
+                s0 += a0[q * acs] * bq;
+                s1 += a1[q * acs] * bq;
+                s2 += a2[q * acs] * bq;
+                s3 += a3[q * acs] * bq;
             }
+            C[r * cs + j] = s0;
+            C[(r + 1) * cs + j] = s1;
+            C[(r + 2) * cs + j] = s2;
+            C[(r + 3) * cs + j] = s3;
+        }
+        for (; r < m; r++) {
+            const T *restrict a = A + r * ars;
+            T s = (T)0;
+            for (Py_ssize_t q = 0; q < p; q++) s += a[q * acs] * B[q * bs + j];
+            C[r * cs + j] = s;
+        }
     }
-    for (; r < m; r++)
-        for (Py_ssize_t j = 0; j < n; j++) {
-            const T *restrict a = A + r * p, *restrict w = W + j * p;
-            FN(vec) acc = {0}, x, y;
-            for (Py_ssize_t q = 0; q < pv; q += VW) {
-                LOADV(x, a + q);
-                LOADV(y, w + q);
-                acc += x * y;
-            }
-            T t = FN(hsum)(acc);
-            for (Py_ssize_t q = pv; q < p; q++) t += a[q] * w[q];
-            C[r * n + j] = t;
-        }
 }
 #undef LOADV
 
-/* Whether layer l's forward product runs on W itself (gemm_nt, many inputs) rather than on Wᵀ. */
-#define NT_LAYER(net, l) ((net)->in[l] >= (Py_ssize_t)(128 / sizeof(T)))
+/* d (n × m, row stride ds) = wᵀ for w (m × n, row stride ws), exactly (values are only moved): square tiles
+ * of TW × TW numbers (TW a 32-byte vector) transposed in registers by shuffles, the edges one number at a time. */
+typedef T FN(tile) __attribute__((vector_size(32)));
+#if KIND == 0 /* 4 × 4 */
+typedef long long FN(tmask) __attribute__((vector_size(32)));
+#define SH(x, y, ...) __builtin_shuffle((x), (y), (FN(tmask)){__VA_ARGS__})
+static inline __attribute__((always_inline)) void FN(transpose_tile)(FN(tile) *r) {
+    const FN(tile) t0 = SH(r[0], r[1], 0, 4, 2, 6), t1 = SH(r[0], r[1], 1, 5, 3, 7);
+    const FN(tile) t2 = SH(r[2], r[3], 0, 4, 2, 6), t3 = SH(r[2], r[3], 1, 5, 3, 7);
+    r[0] = SH(t0, t2, 0, 1, 4, 5);
+    r[1] = SH(t1, t3, 0, 1, 4, 5);
+    r[2] = SH(t0, t2, 2, 3, 6, 7);
+    r[3] = SH(t1, t3, 2, 3, 6, 7);
+}
+#else /* 8 × 8 */
+typedef int FN(tmask) __attribute__((vector_size(32)));
+#define SH(x, y, ...) __builtin_shuffle((x), (y), (FN(tmask)){__VA_ARGS__})
+static inline __attribute__((always_inline)) void FN(transpose_tile)(FN(tile) *r) {
+    FN(tile) t[8], u[8];
+    for (int k = 0; k < 8; k += 2) { /* neighbouring rows' elements interleaved */
+        t[k] = SH(r[k], r[k + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+        t[k + 1] = SH(r[k], r[k + 1], 1, 9, 3, 11, 5, 13, 7, 15);
+    }
+    for (int k = 0; k < 8; k += 4) { /* then pairs of pairs: columns c and c + 4 of four rows */
+        u[k] = SH(t[k], t[k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[k + 1] = SH(t[k + 1], t[k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[k + 2] = SH(t[k], t[k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[k + 3] = SH(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int c = 0; c < 4; c++) { /* then the two halves of the rows */
+        r[c] = SH(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        r[c + 4] = SH(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+#endif
+#undef SH
 
-/* One batch's forward pass through every layer: acts[l + 1] (k rows × out[l]) = f(acts[l] Wᵀ + b), the
- * product over the transposed weights wt[l] (in × out). */
 VECTOR_CLONES
-static void FN(forward)(const Net *net, T **acts, T *const *wt, Py_ssize_t k, T *scratch) {
-    for (int l = 0; l < net->L; l++) {
-        const Py_ssize_t in = net->in[l], out = net->out[l];
-        const T *b = net->b[l] < 0 ? NULL : (const T *)net->p[net->b[l]];
-        T *z = acts[l + 1];
-        const int act = net->act[l];
-        const T slope = (T)net->slope[l];
-        if (NT_LAYER(net, l))
-            FN(gemm_nt)(k, out, in, acts[l], (const T *)net->p[net->w[l]], z);
-        else
-            FN(gemm)(k, out, in, acts[l], in, 1, wt[l], z);
+static void FN(transpose_into)(Py_ssize_t m, Py_ssize_t n, const T *restrict w, Py_ssize_t ws, T *restrict d,
+                               Py_ssize_t ds) {
+    const Py_ssize_t TW = (Py_ssize_t)(32 / sizeof(T)), mt = m - m % TW, nt = n - n % TW;
+    for (Py_ssize_t j0 = 0; j0 < mt; j0 += TW)
+        for (Py_ssize_t i0 = 0; i0 < nt; i0 += TW) {
+            FN(tile) r[32 / sizeof(T)];
+            for (Py_ssize_t t = 0; t < TW; t++) memcpy(&r[t], w + (j0 + t) * ws + i0, 32);
+            FN(transpose_tile)(r);
+            for (Py_ssize_t t = 0; t < TW; t++) memcpy(d + (i0 + t) * ds + j0, &r[t], 32);
+        }
+    for (Py_ssize_t j = 0; j < m; j++) /* the edges: the last rows, and the last columns of the others */
+        for (Py_ssize_t i = j < mt ? nt : 0; i < n; i++) d[i * ds + j] = w[j * ws + i];
+}
+
+/* The row stride of a transposed weight matrix (in × out) in the loop's own buffer: out rounded up to whole
+ * vectors, plus one vector, so that rows a power of two apart do not fall into the same cache sets. */
+#define WT_STRIDE(out) (((out) + (Py_ssize_t)(64 / sizeof(T)) - 1) / (Py_ssize_t)(64 / sizeof(T)) * (Py_ssize_t)(64 / sizeof(T)) + (Py_ssize_t)(64 / sizeof(T)))
+
+/* One epoch's state, shared by the main thread and the pool's worker. Each chunk function below does one
+ * part of a phase (a strip of a product and what follows it element by element), so either thread may run
+ * any chunk, and no value depends on which one did or on how the phase was cut. */
+typedef struct {
+    const Net *net;
+    const Opt *o;
+    T *acts[MAX_LAYERS + 1], *wt[MAX_LAYERS]; /* each layer's input and output rows; Wᵀ, row stride WT_STRIDE */
+    T *g, *other;       /* the current layer's δ (k × out), and ∂L/∂x into the layer below (k × in) */
+    T *scratch;         /* k × widest, for the forward pass's sigmoid */
+    Py_ssize_t k;       /* rows in this batch */
+    int l;              /* the layer of the phase */
+    /* chunk c's slice of each range: forward columns, ∂W rows and ∂x columns of each layer, and rows (of a
+     * weight matrix; numbers of any other parameter) of each parameter in the update */
+    Py_ssize_t fcols[MAX_LAYERS], wrows[MAX_LAYERS], xcols[MAX_LAYERS], urows[MAX_PARAMS];
+    int layer_of[MAX_PARAMS]; /* the layer a parameter is the weight of (its new rows go into wt), or −1 */
+    int first;          /* SGD's momentum buffers are made on this step */
+    T eps, step;        /* Adam's ε √(1 − β₂ᵗ) and η √(1 − β₂ᵗ) / (1 − β₁ᵗ) for this step */
+} FN(Ctx);
+
+/* δ = g ⊙ f′ on n numbers, from the output a = f(z) */
+static inline void FN(derivative)(int act, T slope, T *restrict g, const T *restrict a, Py_ssize_t n) {
+    switch (act) {
+    case ACT_RELU:
+        for (Py_ssize_t i = 0; i < n; i++) g[i] = a[i] > (T)0 ? g[i] : (T)0;
+        break;
+    case ACT_LEAKY:
+        for (Py_ssize_t i = 0; i < n; i++) g[i] = a[i] > (T)0 ? g[i] : slope * g[i];
+        break;
+    case ACT_SIGMOID:
+        for (Py_ssize_t i = 0; i < n; i++) g[i] = (g[i] * a[i]) * ((T)1 - a[i]);
+        break;
+    case ACT_TANH:
+        for (Py_ssize_t i = 0; i < n; i++) g[i] = g[i] * ((T)1 - a[i] * a[i]);
+        break;
+    default:
+        break;
+    }
+}
+
+/* z ← f(z + b) on n numbers (b: n biases, or NULL); exp and tanh are NumPy's own loops, as the rows use. */
+static inline void FN(activate)(int act, T slope, T *restrict z, const T *restrict b, Py_ssize_t n, T *scratch) {
+    if (b)
+        for (Py_ssize_t j = 0; j < n; j++) z[j] += b[j];
+    switch (act) {
+    case ACT_RELU:
+        for (Py_ssize_t i = 0; i < n; i++) z[i] = z[i] > (T)0 ? z[i] : (T)0;
+        break;
+    case ACT_LEAKY:
+        for (Py_ssize_t i = 0; i < n; i++) z[i] = z[i] > (T)0 ? z[i] : slope * z[i];
+        break;
+    case ACT_SIGMOID: /* e = exp(−|z|), r = 1/(1 + e), σ = r for z ≥ 0 else e·r */
+        for (Py_ssize_t i = 0; i < n; i++) scratch[i] = -FABS(z[i]);
+        run_loop(&exp_loops[KIND], scratch, scratch, n, sizeof(T));
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const T e = scratch[i], q = (T)1 / ((T)1 + e);
+            z[i] = z[i] >= (T)0 ? q : e * q;
+        }
+        break;
+    case ACT_TANH:
+        run_loop(&tanh_loops[KIND], z, z, n, sizeof(T));
+        break;
+    default:
+        break;
+    }
+}
+
+/* Forward, layer x->l, chunk c: columns [j0, j1) of the output, acts[l + 1] (k × out) = f(acts[l] Wᵀ + b),
+ * the product over the transposed weights wt[l]. */
+VECTOR_CLONES
+static void FN(forward_chunk)(const void *job, int c) {
+    const FN(Ctx) *x = (const FN(Ctx) *)job;
+    const Net *net = x->net;
+    const int l = x->l;
+    const Py_ssize_t in = net->in[l], out = net->out[l], k = x->k, j0 = c * x->fcols[l];
+    const Py_ssize_t j1 = j0 + x->fcols[l] < out ? j0 + x->fcols[l] : out, w = j1 - j0;
+    T *z = x->acts[l + 1];
+    FN(gemm)(k, w, in, x->acts[l], in, 1, x->wt[l] + j0, WT_STRIDE(out), 1, z + j0, out);
+    const T *b = net->b[l] < 0 ? NULL : (const T *)net->p[net->b[l]];
+    const T slope = (T)net->slope[l];
+    if (w == out) { /* whole rows: the biases, then one pass over the batch */
         if (b)
             for (Py_ssize_t r = 0; r < k; r++) {
                 T *restrict zr = z + r * out;
                 for (Py_ssize_t j = 0; j < out; j++) zr[j] += b[j];
             }
-        const Py_ssize_t n = k * out;
-        switch (act) { /* on the whole batch; exp and tanh are NumPy's own loops, as the rows use */
-        case ACT_RELU:
-            for (Py_ssize_t i = 0; i < n; i++) z[i] = z[i] > (T)0 ? z[i] : (T)0;
-            break;
-        case ACT_LEAKY:
-            for (Py_ssize_t i = 0; i < n; i++) z[i] = z[i] > (T)0 ? z[i] : slope * z[i];
-            break;
-        case ACT_SIGMOID: /* e = exp(−|z|), r = 1/(1 + e), σ = r for z ≥ 0 else e·r */
-            for (Py_ssize_t i = 0; i < n; i++) scratch[i] = -FABS(z[i]);
-            run_loop(&exp_loops[KIND], scratch, scratch, n, sizeof(T));
-            for (Py_ssize_t i = 0; i < n; i++) {
-                const T e = scratch[i], q = (T)1 / ((T)1 + e);
-                z[i] = z[i] >= (T)0 ? q : e * q;
-            }
-            break;
-        case ACT_TANH:
-            run_loop(&tanh_loops[KIND], z, z, n, sizeof(T));
-            break;
-        default:
-            break;
-        }
+        FN(activate)(net->act[l], slope, z, NULL, k * out, x->scratch);
+        return;
     }
+    for (Py_ssize_t r = 0; r < k; r++)
+        FN(activate)(net->act[l], slope, z + r * out + j0, b ? b + j0 : NULL, w, x->scratch + r * out + j0);
 }
 
 /* The loss of k rows of the output a (k × C) against the targets t, and into g its gradient ∂L/∂a. */
@@ -296,73 +322,67 @@ static double FN(loss)(const Net *net, const T *a, const T *t, T *g, Py_ssize_t 
     return net->sum ? total : total / (double)k;
 }
 
-/* The δ recursion from g = ∂L/∂a_L (k × C, overwritten): every parameter's gradient into net->g. */
+/* Backward, layer x->l (δ = ∂L/∂z in x->g, k × out), chunk c: rows [j0, j1) of ∂L/∂W = δᵀ x (out × in) and
+ * of ∂L/∂b = 1ᵀ δ, and (l > 0) columns [i0, i1) of ∂L/∂x = δ W (k × in) into x->other, made there into the
+ * layer below's δ (⊙ f′ of its output). Either slice may be empty. */
 VECTOR_CLONES
-static void FN(backward)(const Net *net, T *const *acts, T *g, T *other, Py_ssize_t k) {
-    for (int l = net->L - 1; l >= 0; l--) {
-        const Py_ssize_t in = net->in[l], out = net->out[l], n = k * out;
-        const T *a = acts[l + 1], *x = acts[l];
-        const T slope = (T)net->slope[l];
-        switch (net->act[l]) { /* δ = g ⊙ f′, from the output a = f(z) */
-        case ACT_RELU:
-            for (Py_ssize_t i = 0; i < n; i++) g[i] = a[i] > (T)0 ? g[i] : (T)0;
-            break;
-        case ACT_LEAKY:
-            for (Py_ssize_t i = 0; i < n; i++) g[i] = a[i] > (T)0 ? g[i] : slope * g[i];
-            break;
-        case ACT_SIGMOID:
-            for (Py_ssize_t i = 0; i < n; i++) g[i] = (g[i] * a[i]) * ((T)1 - a[i]);
-            break;
-        case ACT_TANH:
-            for (Py_ssize_t i = 0; i < n; i++) g[i] = g[i] * ((T)1 - a[i] * a[i]);
-            break;
-        default:
-            break;
-        }
-        FN(gemm)(out, in, k, g, 1, out, x, (T *)net->g[net->w[l]]); /* ∂L/∂W = δᵀ x (out × in) */
-        if (net->b[l] >= 0) { /* ∂L/∂b = 1ᵀ δ */
-            T *gb = (T *)net->g[net->b[l]];
-            for (Py_ssize_t j = 0; j < out; j++) gb[j] = (T)0;
+static void FN(backward_chunk)(const void *job, int c) {
+    const FN(Ctx) *x = (const FN(Ctx) *)job;
+    const Net *net = x->net;
+    const int l = x->l;
+    const Py_ssize_t in = net->in[l], out = net->out[l], k = x->k;
+    const T *g = x->g;
+    const Py_ssize_t j0 = c * x->wrows[l], j1 = j0 + x->wrows[l] < out ? j0 + x->wrows[l] : out;
+    if (j0 < j1) {
+        FN(gemm)(j1 - j0, in, k, g + j0, 1, out, x->acts[l], in, 0, (T *)net->g[net->w[l]] + j0 * in, in);
+        if (net->b[l] >= 0) {
+            T *restrict gb = (T *)net->g[net->b[l]];
+            for (Py_ssize_t j = j0; j < j1; j++) gb[j] = (T)0;
             for (Py_ssize_t r = 0; r < k; r++)
-                for (Py_ssize_t j = 0; j < out; j++) gb[j] += g[r * out + j];
-        }
-        if (l > 0) { /* ∂L/∂x = δ W (k × in), into the other buffer */
-            FN(gemm)(k, in, out, g, out, 1, (const T *)net->p[net->w[l]], other);
-            T *swap = g;
-            g = other;
-            other = swap;
+                for (Py_ssize_t j = j0; j < j1; j++) gb[j] += g[r * out + j];
         }
     }
+    const Py_ssize_t i0 = c * x->xcols[l], i1 = i0 + x->xcols[l] < in ? i0 + x->xcols[l] : in;
+    if (l == 0 || i0 >= i1) return;
+    T *d = x->other;
+    FN(gemm)(k, i1 - i0, out, g, out, 1, (const T *)net->p[net->w[l]] + i0, in, 0, d + i0, in);
+    const T slope = (T)net->slope[l - 1];
+    if (i1 - i0 == in) {
+        FN(derivative)(net->act[l - 1], slope, d, x->acts[l], k * in);
+        return;
+    }
+    for (Py_ssize_t r = 0; r < k; r++)
+        FN(derivative)(net->act[l - 1], slope, d + r * in + i0, x->acts[l] + r * in + i0, i1 - i0);
 }
 
-/* The optimizer's update of every parameter from its gradient, the operations of optim/sgd.py and
- * optim/adam.py in their order and dtype, each weight copied into the backups (net->k) as it is read.
- * ``first``: SGD's momentum buffers are made on this step. */
+/* The optimizer's step on elements [lo, lo + n) of parameter q, the operations of optim/sgd.py and
+ * optim/adam.py in their order and dtype, each weight copied into the backups (net->k) as it is read; for a
+ * weight (whole rows), those rows are then transposed into the forward pass's copy wt. */
 VECTOR_CLONES
-static void FN(update)(const Net *net, const Opt *o, long t, int first) {
-    for (int q = 0; q < net->P; q++) { /* every branch outside the loops, so each loop vectorizes */
-        T *restrict p = (T *)net->p[q], *restrict k = (T *)net->k[q]; /* k: the weights before, kept in passing */
-        const T *restrict g = (const T *)net->g[q];
-        const Py_ssize_t n = net->size[q];
-        if (o->kind == OPT_SGD_PLAIN) {
-            const T lr = (T)o->lr;
+static void FN(update_range)(const FN(Ctx) *x, int q, Py_ssize_t lo, Py_ssize_t n) {
+    const Net *net = x->net;
+    const Opt *o = x->o;
+    const int first = x->first;
+    T *restrict p = (T *)net->p[q] + lo, *restrict k = (T *)net->k[q] + lo; /* k: the weights before */
+    const T *restrict g = (const T *)net->g[q] + lo;
+    if (o->kind == OPT_SGD_PLAIN) { /* every branch outside the loops, so each loop vectorizes */
+        const T lr = (T)o->lr;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const T pi = p[i];
+            k[i] = pi;
+            p[i] = pi - lr * g[i];
+        }
+    } else if (o->kind == OPT_SGD) {
+        T *restrict buf = o->s1 ? (T *)o->s1[q] + lo : NULL;
+        const T lr = (T)o->lr, wd = (T)o->wd, mu = (T)o->mu, keep = (T)o->keep;
+        const int decay = o->wd != 0.0, damp = o->keep != 1.0;
+        if (!buf) { /* weight decay alone: g + λp */
             for (Py_ssize_t i = 0; i < n; i++) {
                 const T pi = p[i];
                 k[i] = pi;
-                p[i] = pi - lr * g[i];
+                p[i] = pi - lr * (g[i] + wd * pi);
             }
-        } else if (o->kind == OPT_SGD) {
-            T *restrict buf = o->s1 ? (T *)o->s1[q] : NULL;
-            const T lr = (T)o->lr, wd = (T)o->wd, mu = (T)o->mu, keep = (T)o->keep;
-            const int decay = o->wd != 0.0, damp = o->keep != 1.0;
-            if (!buf) { /* weight decay alone: g + λp */
-                for (Py_ssize_t i = 0; i < n; i++) {
-                    const T pi = p[i];
-                    k[i] = pi;
-                    p[i] = pi - lr * (g[i] + wd * pi);
-                }
-                continue;
-            }
+        } else {
             for (Py_ssize_t i = 0; i < n; i++) { /* b ← g (first step) or μ b + (1 − τ) g */
                 const T gi = decay ? g[i] + wd * p[i] : g[i];
                 buf[i] = first ? gi : buf[i] * mu + (damp ? keep * gi : gi);
@@ -379,44 +399,41 @@ static void FN(update)(const Net *net, const Opt *o, long t, int first) {
                     k[i] = pi;
                     p[i] = pi - lr * buf[i];
                 }
-        } else { /* Adam (L2 decay in the gradient) or AdamW (decoupled: p scaled first, a pass of its own) */
-            T *restrict m = (T *)o->s1[q], *restrict v = (T *)o->s2[q];
-            const double root = sqrt(1.0 - pow(o->b2, (double)t));
-            const T b1 = (T)o->b1, c1 = (T)(1.0 - o->b1), b2 = (T)o->b2, c2 = (T)(1.0 - o->b2);
-            const T eps = (T)(o->eps * root), step = (T)(o->lr * root / (1.0 - pow(o->b1, (double)t)));
-            const T wd = (T)o->wd, decay = (T)(1.0 - o->lr * o->wd);
-            const int decoupled = o->kind == OPT_ADAMW && o->wd != 0.0, l2 = o->kind == OPT_ADAM && o->wd != 0.0;
-            if (decoupled) /* AdamW: p (1 − ηλ) first, a pass of its own (the backups taken in it) */
-                for (Py_ssize_t i = 0; i < n; i++) {
-                    k[i] = p[i];
-                    p[i] = p[i] * decay;
-                }
-            for (Py_ssize_t i = 0; i < n; i++) {
-                const T pi = p[i], gi = l2 ? g[i] + pi * wd : g[i];
-                const T mi = m[i] * b1 + gi * c1, vi = v[i] * b2 + (gi * gi) * c2;
-                m[i] = mi;
-                v[i] = vi;
-                if (!decoupled) k[i] = pi; /* (AdamW's were kept in its first pass) */
-                p[i] = pi - (mi / (SQRT(vi) + eps)) * step;
-            }
         }
+    } else { /* Adam (L2 decay in the gradient) or AdamW (decoupled: p scaled first, a pass of its own) */
+        T *restrict m = (T *)o->s1[q] + lo, *restrict v = (T *)o->s2[q] + lo;
+        const T b1 = (T)o->b1, c1 = (T)(1.0 - o->b1), b2 = (T)o->b2, c2 = (T)(1.0 - o->b2);
+        const T eps = x->eps, step = x->step, wd = (T)o->wd, decay = (T)(1.0 - o->lr * o->wd);
+        const int decoupled = o->kind == OPT_ADAMW && o->wd != 0.0, l2 = o->kind == OPT_ADAM && o->wd != 0.0;
+        if (decoupled) /* AdamW: p (1 − ηλ) first, a pass of its own (the backups taken in it) */
+            for (Py_ssize_t i = 0; i < n; i++) {
+                k[i] = p[i];
+                p[i] = p[i] * decay;
+            }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const T pi = p[i], gi = l2 ? g[i] + pi * wd : g[i];
+            const T mi = m[i] * b1 + gi * c1, vi = v[i] * b2 + (gi * gi) * c2;
+            m[i] = mi;
+            v[i] = vi;
+            if (!decoupled) k[i] = pi; /* (AdamW's were kept in its first pass) */
+            p[i] = pi - (mi / (SQRT(vi) + eps)) * step;
+        }
+    }
+    const int l = x->layer_of[q];
+    if (l >= 0) { /* rows [lo / in, hi / in) of W, into columns of Wᵀ */
+        const Py_ssize_t in = net->in[l];
+        FN(transpose_into)(n / in, in, p, in, x->wt[l] + lo / in, WT_STRIDE(net->out[l]));
     }
 }
 
-/* wt[l] = W[l]ᵀ (in × out), for the forward pass's products; in 8 × 8 tiles, so both sides stay in cache. */
-VECTOR_CLONES
-static void FN(transpose)(const Net *net, T **wt) {
-    for (int l = 0; l < net->L; l++) {
-        if (NT_LAYER(net, l)) continue; /* its forward product reads W */
-        const Py_ssize_t in = net->in[l], out = net->out[l];
-        const T *restrict w = (const T *)net->p[net->w[l]];
-        T *restrict d = wt[l];
-        for (Py_ssize_t j0 = 0; j0 < out; j0 += 8)
-            for (Py_ssize_t i0 = 0; i0 < in; i0 += 8) {
-                const Py_ssize_t j1 = j0 + 8 < out ? j0 + 8 : out, i1 = i0 + 8 < in ? i0 + 8 : in;
-                for (Py_ssize_t j = j0; j < j1; j++)
-                    for (Py_ssize_t i = i0; i < i1; i++) d[i * out + j] = w[j * in + i];
-            }
+/* The update, chunk c: slice c of every parameter (x->urows[q] rows of a weight, or numbers of a bias). */
+static void FN(update_chunk)(const void *job, int c) {
+    const FN(Ctx) *x = (const FN(Ctx) *)job;
+    for (int q = 0; q < x->net->P; q++) {
+        const int l = x->layer_of[q];
+        const Py_ssize_t rows = l >= 0 ? x->net->out[l] : x->net->size[q], width = l >= 0 ? x->net->in[l] : 1;
+        const Py_ssize_t r0 = c * x->urows[q], r1 = r0 + x->urows[q] < rows ? r0 + x->urows[q] : rows;
+        if (r0 < r1) FN(update_range)(x, q, r0 * width, (r1 - r0) * width);
     }
 }
 
@@ -426,41 +443,80 @@ static void FN(transpose)(const Net *net, T **wt) {
  * (returns the batch's index with *diverged set; nothing of it was applied), the weights copied into the
  * backups (and, given a trajectory, appended to it), the δ recursion, the optimizer's step. The loop
  * runs without the GIL; every 32 batches it takes it back to run pending signals (Python's Ctrl-C handler)
- * and read ``interrupt.requested``: true stops after that batch. Returns the number of
- * batches done (a Python exception may be set: a second Ctrl-C), or −1 with one set (no memory). */
+ * and read ``interrupt.requested``: true stops after that batch. ``threads`` 2: the products and the update
+ * are shared with a second thread (the pool above; the same numbers). Returns the number of batches done (a
+ * Python exception may be set: a second Ctrl-C), or −1 with one set (no memory). */
 static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y, Py_ssize_t N, Py_ssize_t B,
                             double *losses, T *outputs, long t0, int first, PyObject *interrupt, int *diverged,
-                            T *trajectory, const npy_int64 *order) {
+                            T *trajectory, const npy_int64 *order, int threads) {
     const int L = net->L;
-    const Py_ssize_t C = net->out[L - 1];
+    const Py_ssize_t C = net->out[L - 1], VW = (Py_ssize_t)(64 / sizeof(T)), TW = (Py_ssize_t)(32 / sizeof(T));
     Py_ssize_t widest = net->in[0], wsize = 0;
     for (int l = 0; l < L; l++) {
         widest = net->out[l] > widest ? net->out[l] : widest;
         widest = net->in[l] > widest ? net->in[l] : widest;
-        wsize += net->in[l] * net->out[l];
+        wsize += net->in[l] * WT_STRIDE(net->out[l]);
     }
     Py_ssize_t asize = 0;
     for (int l = 0; l < L; l++) asize += B * net->out[l];
     const Py_ssize_t gathered = order ? B * (net->in[0] + C) : 0; /* a batch's rows, when given an order */
+    FN(Ctx) x;
+    memset(&x, 0, sizeof x);
+    x.net = net;
+    x.o = o;
+    /* how each phase is cut: whole with one thread; with two, into up to MAX_SLICES chunks of about CHUNK_WORK
+     * multiply-adds (whole strips of the products) or CHUNK_UPDATE weights (whole rows of a weight matrix) */
+#define SLICES(work, unit) (threads > 1 ? ((work) / (unit) < 1 ? 1 : (work) / (unit) > MAX_SLICES ? MAX_SLICES : (work) / (unit)) : 1)
+#define SLICE(n, parts, align) ROUND_UP(((n) + (parts)-1) / (parts), (align))
+    int fchunks[MAX_LAYERS], bchunks[MAX_LAYERS], uchunks = 1;
+    for (int l = 0; l < L; l++) {
+        const Py_ssize_t in = net->in[l], out = net->out[l], f = SLICES(B * in * out, CHUNK_WORK),
+                         b = SLICES((l > 0 ? 2 : 1) * B * in * out, CHUNK_WORK);
+        x.fcols[l] = SLICE(out, f, 2 * VW);
+        x.wrows[l] = SLICE(out, b, 4);
+        x.xcols[l] = SLICE(in, b, 2 * VW);
+        fchunks[l] = (int)((out + x.fcols[l] - 1) / x.fcols[l]);
+        bchunks[l] = (int)((out + x.wrows[l] - 1) / x.wrows[l]);
+        const int dx = (int)((in + x.xcols[l] - 1) / x.xcols[l]);
+        if (l > 0 && dx > bchunks[l]) bchunks[l] = dx;
+    }
+    for (int q = 0; q < net->P; q++) x.layer_of[q] = -1;
+    for (int l = 0; l < L; l++) x.layer_of[net->w[l]] = l;
+    Py_ssize_t total = 0;
+    for (int q = 0; q < net->P; q++) total += net->size[q];
+    const Py_ssize_t u = SLICES(total, CHUNK_UPDATE);
+    for (int q = 0; q < net->P; q++) {
+        const int l = x.layer_of[q];
+        const Py_ssize_t rows = l >= 0 ? net->out[l] : net->size[q];
+        x.urows[q] = SLICE(rows, u, l >= 0 ? TW : VW);
+        const int n = (int)((rows + x.urows[q] - 1) / x.urows[q]);
+        uchunks = n > uchunks ? n : uchunks;
+    }
+#undef SLICES
+#undef SLICE
     T *mem = (T *)PyMem_Malloc(sizeof(T) * (size_t)(asize + 2 * B * widest + wsize + gathered));
     if (!mem) {
         PyErr_NoMemory();
         return -1;
     }
-    T *acts[MAX_LAYERS + 1], *wt[MAX_LAYERS];
     T *cursor = mem;
     for (int l = 0; l < L; l++) {
-        acts[l + 1] = cursor;
+        x.acts[l + 1] = cursor;
         cursor += B * net->out[l];
     }
     T *g = cursor, *other = cursor + B * widest;
     cursor += 2 * B * widest;
+    x.scratch = other;
     for (int l = 0; l < L; l++) {
-        wt[l] = cursor;
-        cursor += net->in[l] * net->out[l];
+        x.wt[l] = cursor;
+        cursor += net->in[l] * WT_STRIDE(net->out[l]);
     }
+    memset(x.wt[0], 0, sizeof(T) * (size_t)wsize); /* the rows' padding: read by the products, never used */
     T *xb = cursor, *yb = cursor + B * net->in[0];
-    FN(transpose)(net, wt);
+    for (int l = 0; l < L; l++) /* Wᵀ for the first step; each update then writes the rows it changed */
+        FN(transpose_into)(net->out[l], net->in[l], (const T *)net->p[net->w[l]], net->in[l], x.wt[l],
+                           WT_STRIDE(net->out[l]));
+    Pool pool, *pp = threads > 1 && pool_start(&pool) ? &pool : NULL;
     const Py_ssize_t steps = (N + B - 1) / B;
     Py_ssize_t done = 0;
     *diverged = 0;
@@ -474,13 +530,17 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
                 memcpy(xb + i * in, X + order[r0 + i] * in, sizeof(T) * (size_t)in);
                 memcpy(yb + i * C, Y + order[r0 + i] * C, sizeof(T) * (size_t)C);
             }
-            acts[0] = xb;
+            x.acts[0] = xb;
             y = yb;
         } else {
-            acts[0] = (T *)(X + r0 * net->in[0]);
+            x.acts[0] = (T *)(X + r0 * net->in[0]);
         }
-        FN(forward)(net, acts, wt, k, other);
-        const T *a = acts[L];
+        x.k = k;
+        for (int l = 0; l < L; l++) {
+            x.l = l;
+            pool_run(pp, FN(forward_chunk), &x, fchunks[l]);
+        }
+        const T *a = x.acts[L];
         const double value = (double)(T)FN(loss)(net, a, y, g, k, other);
         losses[s] = value;
         memcpy(outputs + r0 * C, a, sizeof(T) * (size_t)(k * C));
@@ -493,9 +553,24 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
                 memcpy(trajectory, net->p[q], sizeof(T) * (size_t)net->size[q]);
                 trajectory += net->size[q];
             }
-        FN(backward)(net, acts, g, other, k);
-        FN(update)(net, o, t0 + s + 1, first && s == 0);
-        FN(transpose)(net, wt);
+        FN(derivative)(net->act[L - 1], (T)net->slope[L - 1], g, a, k * C); /* the δ recursion, from the top */
+        x.g = g;
+        x.other = other;
+        for (int l = L - 1; l >= 0; l--) {
+            x.l = l;
+            pool_run(pp, FN(backward_chunk), &x, bchunks[l]);
+            T *swap = x.g; /* the layer below's δ is in other */
+            x.g = x.other;
+            x.other = swap;
+        }
+        const long t = t0 + s + 1;
+        if (o->kind == OPT_ADAM || o->kind == OPT_ADAMW) {
+            const double root = sqrt(1.0 - pow(o->b2, (double)t));
+            x.eps = (T)(o->eps * root);
+            x.step = (T)(o->lr * root / (1.0 - pow(o->b1, (double)t)));
+        }
+        x.first = first && s == 0;
+        pool_run(pp, FN(update_chunk), &x, uchunks);
         done = s + 1;
         if ((s & 31) == 31 && s + 1 < steps) { /* every 32 steps: Python's signal handlers, then the request */
             PyEval_RestoreThread(ts);
@@ -512,6 +587,7 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
             ts = PyEval_SaveThread();
         }
     }
+    if (pp) pool_stop(pp);
     if (ts) PyEval_RestoreThread(ts);
     PyMem_Free(mem);
     return done;
