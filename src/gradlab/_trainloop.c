@@ -23,11 +23,6 @@
 #include <Python.h>
 #include <math.h>
 #include <string.h>
-#ifndef _WIN32
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#endif
 
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
@@ -46,168 +41,10 @@
 #define GEMM_CLONES
 #endif
 
-/* ------------------------------------------------------------------------------------------------- the pool
- * A second thread for an epoch whose steps are large enough (the caller asks for it: gradlab/train/
- * compiled.py). Each phase of a step (a layer's forward product, a layer's backward products, the update) is
- * cut into chunks 0..n−1, and chunk c is slice c of every range the phase writes (columns of an output, rows
- * of a gradient, rows of each weight matrix). The main thread claims chunks from the front and the worker
- * from the back, each with one compare-and-swap on a shared ticket, until they meet; the main thread then
- * waits only for the chunks the worker took. So each thread keeps to about the same half of every layer's
- * units from phase to phase and step to step, and that half's weights, moments, gradients and activations
- * stay in its own core's cache; and a worker that is late (its core busy elsewhere) costs nothing: the main
- * thread does every chunk itself. A chunk's numbers come from the same code in the same order whichever
- * thread runs it, so they do not depend on the threads: the tests compare one thread with two bit for bit.
- * The worker touches no Python object and blocks every signal (Ctrl-C reaches the main thread, which checks
- * it between steps as before). */
-typedef void (*ChunkFn)(const void *job, int chunk);
-
-#ifndef _WIN32
-#define HAVE_POOL 1
-typedef struct {
-    _Atomic unsigned long long ticket; /* the phase's generation (bits 40-63), front (20-39) and back (0-19) */
-    _Atomic int finished;              /* chunks of the phase done */
-    _Atomic int sleeping, quit;
-    ChunkFn fn;                        /* the phase's work: written before its ticket, read after a claim */
-    const void *job;
-    unsigned long long gen;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-} Pool;
-
-#define TICKET(g, front, back)                                                                                    \
-    ((((unsigned long long)(g)&0xFFFFFFull) << 40) | ((unsigned long long)(front) << 20) | (unsigned long long)(back))
-#define TICKET_GEN(t) ((t) >> 40)
-#define TICKET_FRONT(t) (((t) >> 20) & 0xFFFFFull)
-#define TICKET_BACK(t) ((t)&0xFFFFFull)
-#define POOL_SPINS 4096 /* about 0.1-0.5 ms of pauses before the worker sleeps */
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-/* The main thread's claims, from the front, until the two ends meet. */
-static void pool_front(Pool *pool) {
-    unsigned long long t = atomic_load(&pool->ticket);
-    while (TICKET_FRONT(t) < TICKET_BACK(t))
-        if (atomic_compare_exchange_weak(&pool->ticket, &t, t + (1ull << 20))) {
-            pool->fn(pool->job, (int)TICKET_FRONT(t));
-            atomic_fetch_add_explicit(&pool->finished, 1, memory_order_release);
-            t = atomic_load(&pool->ticket);
-        }
-}
-
-/* The worker's claims, from the back; returns the generation of the phase it found done. A claim succeeds
- * only in the phase the main thread is running (it waits for every chunk of a phase before the next), so
- * fn and job, read after the claim, are that phase's. */
-static unsigned long long pool_back(Pool *pool) {
-    unsigned long long t = atomic_load(&pool->ticket);
-    while (TICKET_FRONT(t) < TICKET_BACK(t))
-        if (atomic_compare_exchange_weak(&pool->ticket, &t, t - 1)) {
-            pool->fn(pool->job, (int)TICKET_BACK(t) - 1);
-            atomic_fetch_add_explicit(&pool->finished, 1, memory_order_release);
-            t = atomic_load(&pool->ticket);
-        }
-    return TICKET_GEN(t);
-}
-
-static void *pool_worker(void *arg) {
-    Pool *pool = (Pool *)arg;
-    unsigned long long last = TICKET_GEN(atomic_load(&pool->ticket));
-    for (;;) {
-        int spins = 0;
-        while (TICKET_GEN(atomic_load(&pool->ticket)) == last && !atomic_load(&pool->quit)) {
-            if (++spins < POOL_SPINS) {
-                cpu_relax();
-                continue;
-            }
-            pthread_mutex_lock(&pool->mu); /* a long wait (the main thread in Python, running signal handlers) */
-            atomic_store(&pool->sleeping, 1);
-            while (TICKET_GEN(atomic_load(&pool->ticket)) == last && !atomic_load(&pool->quit))
-                pthread_cond_wait(&pool->cv, &pool->mu);
-            atomic_store(&pool->sleeping, 0);
-            pthread_mutex_unlock(&pool->mu);
-            spins = 0;
-        }
-        if (atomic_load(&pool->quit)) return NULL;
-        last = pool_back(pool);
-    }
-}
-
-/* Start the worker; 0 (run on one thread) where it cannot start. */
-static int pool_start(Pool *pool) {
-    memset(pool, 0, sizeof *pool);
-    atomic_store(&pool->ticket, TICKET(0, 0, 0));
-    if (pthread_mutex_init(&pool->mu, NULL)) return 0;
-    if (pthread_cond_init(&pool->cv, NULL)) {
-        pthread_mutex_destroy(&pool->mu);
-        return 0;
-    }
-    sigset_t all, old; /* the worker inherits a mask blocking every signal */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    const int failed = pthread_create(&pool->thread, NULL, pool_worker, pool);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (failed) {
-        pthread_cond_destroy(&pool->cv);
-        pthread_mutex_destroy(&pool->mu);
-        return 0;
-    }
-    return 1;
-}
-
-static void pool_stop(Pool *pool) {
-    pthread_mutex_lock(&pool->mu);
-    atomic_store(&pool->quit, 1);
-    pthread_cond_signal(&pool->cv);
-    pthread_mutex_unlock(&pool->mu);
-    pthread_join(pool->thread, NULL);
-    pthread_cond_destroy(&pool->cv);
-    pthread_mutex_destroy(&pool->mu);
-}
-
-/* Run chunks 0..chunks−1 of fn on job: on this thread alone without a pool, else on both threads. */
-static void pool_run(Pool *pool, ChunkFn fn, const void *job, int chunks) {
-    if (!pool || chunks < 2) {
-        for (int c = 0; c < chunks; c++) fn(job, c);
-        return;
-    }
-    pool->fn = fn;
-    pool->job = job;
-    atomic_store_explicit(&pool->finished, 0, memory_order_relaxed);
-    pool->gen++;
-    atomic_store(&pool->ticket, TICKET(pool->gen, 0, chunks)); /* publishes fn and job */
-    if (atomic_load(&pool->sleeping)) {
-        pthread_mutex_lock(&pool->mu);
-        pthread_cond_signal(&pool->cv);
-        pthread_mutex_unlock(&pool->mu);
-    }
-    pool_front(pool);
-    while (atomic_load_explicit(&pool->finished, memory_order_acquire) < chunks) cpu_relax();
-}
-#else /* no threads here: every phase on the calling thread */
-typedef int Pool;
-static int pool_start(Pool *pool) {
-    (void)pool;
-    return 0;
-}
-static void pool_stop(Pool *pool) { (void)pool; }
-static void pool_run(Pool *pool, ChunkFn fn, const void *job, int chunks) {
-    (void)pool;
-    for (int c = 0; c < chunks; c++) fn(job, c);
-}
-#endif
-
 enum { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY = 2, ACT_SIGMOID = 3, ACT_TANH = 4 };
 enum { LOSS_MSE = 0, LOSS_BCE_LOGITS = 1, LOSS_XENT = 2 };
 enum { OPT_SGD_PLAIN = 0, OPT_SGD = 1, OPT_ADAM = 2, OPT_ADAMW = 3 };
 #define MAX_LAYERS 64
-#define ROUND_UP(x, m) (((x) + (m)-1) / (m) * (m))
-#define CHUNK_WORK 32768  /* with two threads: multiply-adds per chunk of a product (about a microsecond), */
-#define CHUNK_UPDATE 1024 /* weights per chunk of the update, */
-#define MAX_SLICES 8      /* and at most this many chunks a phase */
 #define MAX_PARAMS (2 * MAX_LAYERS)
 
 typedef struct {
@@ -302,7 +139,7 @@ static int buffers(PyObject *list, int type, const Net *net, void **out) {
 }
 
 /* run_epoch(X, Y, params, grads, backups, layers, loss, reduce_sum, batch, opt, s1, s2, t0, first, losses,
- *           outputs, interrupt, trajectory=None, order=None, threads=1)
+ *           outputs, interrupt, trajectory=None, order=None)
  *   -> (batches done, diverged, weights finite, exception or None) or None
  *
  * X (N, in), Y (N, C): the epoch's rows in their order; params, grads, backups: lists of arrays (the
@@ -315,18 +152,17 @@ static int buffers(PyObject *list, int type, const Net *net, void **out) {
  * interrupt: an object whose ``requested`` attribute stops the loop, or None; trajectory (optional):
  * None, or an array of steps × (all parameters' sizes) that receives each step's weights before it (the
  * explorer's live training keeps them); order (optional): None, or int64 row indices: train on X[order] and
- * Y[order] (outputs in that order) without the copy; threads (optional): 2 shares each step's products and
- * update with a second thread (the same numbers), 1 (default) does not. None when an argument does not fit
- * (nothing was changed). */
+ * Y[order] (outputs in that order) without the copy. None when an argument does not fit (nothing was
+ * changed). */
 static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *Xo, *Yo, *params, *grads, *backups, *layers, *opt, *s1o, *s2o, *losses_o, *outputs_o, *interrupt;
     PyObject *trajectory_o = Py_None, *order_o = Py_None;
-    int loss, sum, first, threads = 1;
+    int loss, sum, first;
     Py_ssize_t B;
     long t0;
-    if (!PyArg_ParseTuple(args, "OOOOOOiinOOOlpOOO|OOi:run_epoch", &Xo, &Yo, &params, &grads, &backups, &layers, &loss,
+    if (!PyArg_ParseTuple(args, "OOOOOOiinOOOlpOOO|OO:run_epoch", &Xo, &Yo, &params, &grads, &backups, &layers, &loss,
                           &sum, &B, &opt, &s1o, &s2o, &t0, &first, &losses_o, &outputs_o, &interrupt, &trajectory_o,
-                          &order_o, &threads))
+                          &order_o))
         return NULL;
     if (!PyArray_Check(Xo) || !PyTuple_Check(layers) || !PyList_Check(params) || B < 1 || loss < 0 || loss > 2)
         Py_RETURN_NONE;
@@ -423,10 +259,10 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t done;
     if (type == NPY_FLOAT64)
         done = epoch_f64(&net, &o, (const double *)Xd, (const double *)Yd, N, B, lossd, (double *)outd, t0, first,
-                         interrupt, &diverged, (double *)traj, order, threads);
+                         interrupt, &diverged, (double *)traj, order);
     else
         done = epoch_f32(&net, &o, (const float *)Xd, (const float *)Yd, N, B, lossd, (float *)outd, t0, first,
-                         interrupt, &diverged, (float *)traj, order, threads);
+                         interrupt, &diverged, (float *)traj, order);
     if (done < 0) return NULL;
     PyObject *raised = Py_None; /* an exception from a signal handler (a second Ctrl-C), after `done` steps */
     Py_INCREF(raised);
@@ -450,7 +286,7 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
 static PyMethodDef methods[] = {
     {"run_epoch", run_epoch, METH_VARARGS,
      "run_epoch(X, Y, params, grads, backups, layers, loss, reduce_sum, batch, opt, s1, s2, t0, first, losses, "
-     "outputs, interrupt, trajectory=None, order=None, threads=1) -> (batches done, diverged, weights finite, "
+     "outputs, interrupt, trajectory=None, order=None) -> (batches done, diverged, weights finite, "
      "exception or None) or None: one epoch of a small dense network, compiled."},
     {NULL, NULL, 0, NULL}};
 

@@ -171,21 +171,13 @@ static void FN(transpose_into)(Py_ssize_t m, Py_ssize_t n, const T *restrict w, 
  * vectors, plus one vector, so that rows a power of two apart do not fall into the same cache sets. */
 #define WT_STRIDE(out) (((out) + (Py_ssize_t)(64 / sizeof(T)) - 1) / (Py_ssize_t)(64 / sizeof(T)) * (Py_ssize_t)(64 / sizeof(T)) + (Py_ssize_t)(64 / sizeof(T)))
 
-/* One epoch's state, shared by the main thread and the pool's worker. Each chunk function below does one
- * part of a phase (a strip of a product and what follows it element by element), so either thread may run
- * any chunk, and no value depends on which one did or on how the phase was cut. */
+/* One epoch's state. */
 typedef struct {
     const Net *net;
     const Opt *o;
     T *acts[MAX_LAYERS + 1], *wt[MAX_LAYERS]; /* each layer's input and output rows; Wᵀ, row stride WT_STRIDE */
-    T *g, *other;       /* the current layer's δ (k × out), and ∂L/∂x into the layer below (k × in) */
-    T *scratch;         /* k × widest, for the forward pass's sigmoid */
-    Py_ssize_t k;       /* rows in this batch */
-    int l;              /* the layer of the phase */
-    /* chunk c's slice of each range: forward columns, ∂W rows and ∂x columns of each layer, and rows (of a
-     * weight matrix; numbers of any other parameter) of each parameter in the update */
-    Py_ssize_t fcols[MAX_LAYERS], wrows[MAX_LAYERS], xcols[MAX_LAYERS], urows[MAX_PARAMS];
-    int layer_of[MAX_PARAMS]; /* the layer a parameter is the weight of (its new rows go into wt), or −1 */
+    T *g, *other;       /* δ of the top layer (k × C), then of each layer in turn; ∂L/∂x into the layer below */
+    T *scratch;         /* k × widest, for the sigmoid */
     int first;          /* SGD's momentum buffers are made on this step */
     T eps, step;        /* Adam's ε √(1 − β₂ᵗ) and η √(1 − β₂ᵗ) / (1 − β₁ᵗ) for this step */
 } FN(Ctx);
@@ -210,10 +202,8 @@ static inline void FN(derivative)(int act, T slope, T *restrict g, const T *rest
     }
 }
 
-/* z ← f(z + b) on n numbers (b: n biases, or NULL); exp and tanh are NumPy's own loops, as the rows use. */
-static inline void FN(activate)(int act, T slope, T *restrict z, const T *restrict b, Py_ssize_t n, T *scratch) {
-    if (b)
-        for (Py_ssize_t j = 0; j < n; j++) z[j] += b[j];
+/* z ← f(z) on n numbers; exp and tanh are NumPy's own loops, as the rows use. */
+static inline void FN(activate)(int act, T slope, T *restrict z, Py_ssize_t n, T *scratch) {
     switch (act) {
     case ACT_RELU:
         for (Py_ssize_t i = 0; i < n; i++) z[i] = z[i] > (T)0 ? z[i] : (T)0;
@@ -237,30 +227,87 @@ static inline void FN(activate)(int act, T slope, T *restrict z, const T *restri
     }
 }
 
-/* Forward, layer x->l, chunk c: columns [j0, j1) of the output, acts[l + 1] (k × out) = f(acts[l] Wᵀ + b),
- * the product over the transposed weights wt[l]. */
+/* Columns [j0, j1) of k rows (row stride ld) ← f(z + b) (b: the layer's biases, or NULL). */
 VECTOR_CLONES
-static void FN(forward_chunk)(const void *job, int c) {
-    const FN(Ctx) *x = (const FN(Ctx) *)job;
-    const Net *net = x->net;
-    const int l = x->l;
-    const Py_ssize_t in = net->in[l], out = net->out[l], k = x->k, j0 = c * x->fcols[l];
-    const Py_ssize_t j1 = j0 + x->fcols[l] < out ? j0 + x->fcols[l] : out, w = j1 - j0;
-    T *z = x->acts[l + 1];
-    FN(gemm)(k, w, in, x->acts[l], in, 1, x->wt[l] + j0, WT_STRIDE(out), 1, z + j0, out);
+static void FN(bias_activate)(const Net *net, int l, T *z, Py_ssize_t ld, Py_ssize_t k, Py_ssize_t j0, Py_ssize_t j1,
+                              T *scratch) {
     const T *b = net->b[l] < 0 ? NULL : (const T *)net->p[net->b[l]];
     const T slope = (T)net->slope[l];
-    if (w == out) { /* whole rows: the biases, then one pass over the batch */
-        if (b)
-            for (Py_ssize_t r = 0; r < k; r++) {
-                T *restrict zr = z + r * out;
-                for (Py_ssize_t j = 0; j < out; j++) zr[j] += b[j];
-            }
-        FN(activate)(net->act[l], slope, z, NULL, k * out, x->scratch);
+    if (b)
+        for (Py_ssize_t r = 0; r < k; r++) {
+            T *restrict zr = z + r * ld;
+            for (Py_ssize_t j = j0; j < j1; j++) zr[j] += b[j];
+        }
+    if (j1 - j0 == ld) { /* whole rows: one pass over the batch */
+        FN(activate)(net->act[l], slope, z, k * ld, scratch);
         return;
     }
-    for (Py_ssize_t r = 0; r < k; r++)
-        FN(activate)(net->act[l], slope, z + r * out + j0, b ? b + j0 : NULL, w, x->scratch + r * out + j0);
+    for (Py_ssize_t r = 0; r < k; r++) FN(activate)(net->act[l], slope, z + r * ld + j0, j1 - j0, scratch);
+}
+
+/* The optimizer's step on elements [lo, lo + n) of parameter q: the operations of optim/sgd.py and
+ * optim/adam.py in their order and dtype, each weight copied into the backups (net->k) as it is read. */
+VECTOR_CLONES
+static void FN(update)(const FN(Ctx) *x, int q, Py_ssize_t lo, Py_ssize_t n) {
+    const Net *net = x->net;
+    const Opt *o = x->o;
+    const int first = x->first;
+    T *restrict p = (T *)net->p[q] + lo, *restrict k = (T *)net->k[q] + lo; /* k: the weights before */
+    const T *restrict g = (const T *)net->g[q] + lo;
+    if (o->kind == OPT_SGD_PLAIN) { /* every branch outside the loops, so each loop vectorizes */
+        const T lr = (T)o->lr;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const T pi = p[i];
+            k[i] = pi;
+            p[i] = pi - lr * g[i];
+        }
+    } else if (o->kind == OPT_SGD) {
+        T *restrict buf = o->s1 ? (T *)o->s1[q] + lo : NULL;
+        const T lr = (T)o->lr, wd = (T)o->wd, mu = (T)o->mu, keep = (T)o->keep;
+        const int decay = o->wd != 0.0, damp = o->keep != 1.0;
+        if (!buf) { /* weight decay alone: g + λp */
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const T pi = p[i];
+                k[i] = pi;
+                p[i] = pi - lr * (g[i] + wd * pi);
+            }
+        } else {
+            for (Py_ssize_t i = 0; i < n; i++) { /* b ← g (first step) or μ b + (1 − τ) g */
+                const T gi = decay ? g[i] + wd * p[i] : g[i];
+                buf[i] = first ? gi : buf[i] * mu + (damp ? keep * gi : gi);
+            }
+            if (o->nesterov)
+                for (Py_ssize_t i = 0; i < n; i++) {
+                    const T pi = p[i], gi = decay ? g[i] + wd * pi : g[i];
+                    k[i] = pi;
+                    p[i] = pi - lr * (gi + mu * buf[i]);
+                }
+            else
+                for (Py_ssize_t i = 0; i < n; i++) {
+                    const T pi = p[i];
+                    k[i] = pi;
+                    p[i] = pi - lr * buf[i];
+                }
+        }
+    } else { /* Adam (L2 decay in the gradient) or AdamW (decoupled: p scaled first, a pass of its own) */
+        T *restrict m = (T *)o->s1[q] + lo, *restrict v = (T *)o->s2[q] + lo;
+        const T b1 = (T)o->b1, c1 = (T)(1.0 - o->b1), b2 = (T)o->b2, c2 = (T)(1.0 - o->b2);
+        const T eps = x->eps, step = x->step, wd = (T)o->wd, decay = (T)(1.0 - o->lr * o->wd);
+        const int decoupled = o->kind == OPT_ADAMW && o->wd != 0.0, l2 = o->kind == OPT_ADAM && o->wd != 0.0;
+        if (decoupled) /* AdamW: p (1 − ηλ) first, a pass of its own (the backups taken in it) */
+            for (Py_ssize_t i = 0; i < n; i++) {
+                k[i] = p[i];
+                p[i] = p[i] * decay;
+            }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const T pi = p[i], gi = l2 ? g[i] + pi * wd : g[i];
+            const T mi = m[i] * b1 + gi * c1, vi = v[i] * b2 + (gi * gi) * c2;
+            m[i] = mi;
+            v[i] = vi;
+            if (!decoupled) k[i] = pi; /* (AdamW's were kept in its first pass) */
+            p[i] = pi - (mi / (SQRT(vi) + eps)) * step;
+        }
+    }
 }
 
 /* The loss of k rows of the output a (k × C) against the targets t, and into g its gradient ∂L/∂a. */
@@ -322,118 +369,61 @@ static double FN(loss)(const Net *net, const T *a, const T *t, T *g, Py_ssize_t 
     return net->sum ? total : total / (double)k;
 }
 
-/* Backward, layer x->l (δ = ∂L/∂z in x->g, k × out), chunk c: rows [j0, j1) of ∂L/∂W = δᵀ x (out × in) and
- * of ∂L/∂b = 1ᵀ δ, and (l > 0) columns [i0, i1) of ∂L/∂x = δ W (k × in) into x->other, made there into the
- * layer below's δ (⊙ f′ of its output). Either slice may be empty. */
-VECTOR_CLONES
-static void FN(backward_chunk)(const void *job, int c) {
-    const FN(Ctx) *x = (const FN(Ctx) *)job;
+/* ----------------------------------------------------------------------------------- any chain, one thread */
+
+/* The forward pass through every layer: acts[l + 1] (k × out) = f(acts[l] Wᵀ + b), over the transposed
+ * weights wt[l]. */
+static void FN(forward)(const FN(Ctx) *x, Py_ssize_t k) {
     const Net *net = x->net;
-    const int l = x->l;
-    const Py_ssize_t in = net->in[l], out = net->out[l], k = x->k;
-    const T *g = x->g;
-    const Py_ssize_t j0 = c * x->wrows[l], j1 = j0 + x->wrows[l] < out ? j0 + x->wrows[l] : out;
-    if (j0 < j1) {
-        FN(gemm)(j1 - j0, in, k, g + j0, 1, out, x->acts[l], in, 0, (T *)net->g[net->w[l]] + j0 * in, in);
-        if (net->b[l] >= 0) {
-            T *restrict gb = (T *)net->g[net->b[l]];
-            for (Py_ssize_t j = j0; j < j1; j++) gb[j] = (T)0;
-            for (Py_ssize_t r = 0; r < k; r++)
-                for (Py_ssize_t j = j0; j < j1; j++) gb[j] += g[r * out + j];
-        }
+    for (int l = 0; l < net->L; l++) {
+        const Py_ssize_t in = net->in[l], out = net->out[l];
+        FN(gemm)(k, out, in, x->acts[l], in, 1, x->wt[l], WT_STRIDE(out), 1, x->acts[l + 1], out);
+        FN(bias_activate)(net, l, x->acts[l + 1], out, k, 0, out, x->scratch);
     }
-    const Py_ssize_t i0 = c * x->xcols[l], i1 = i0 + x->xcols[l] < in ? i0 + x->xcols[l] : in;
-    if (l == 0 || i0 >= i1) return;
-    T *d = x->other;
-    FN(gemm)(k, i1 - i0, out, g, out, 1, (const T *)net->p[net->w[l]] + i0, in, 0, d + i0, in);
-    const T slope = (T)net->slope[l - 1];
-    if (i1 - i0 == in) {
-        FN(derivative)(net->act[l - 1], slope, d, x->acts[l], k * in);
-        return;
-    }
+}
+
+/* ∂L/∂b = 1ᵀ δ for columns [j0, j1) of δ (k × ld), if layer l has biases */
+static void FN(bias_grad)(const Net *net, int l, const T *d, Py_ssize_t ld, Py_ssize_t k, Py_ssize_t j0,
+                          Py_ssize_t j1) {
+    if (net->b[l] < 0) return;
+    T *restrict gb = (T *)net->g[net->b[l]];
+    for (Py_ssize_t j = j0; j < j1; j++) gb[j] = (T)0;
     for (Py_ssize_t r = 0; r < k; r++)
-        FN(derivative)(net->act[l - 1], slope, d + r * in + i0, x->acts[l] + r * in + i0, i1 - i0);
+        for (Py_ssize_t j = j0; j < j1; j++) gb[j] += d[r * ld + j];
 }
 
-/* The optimizer's step on elements [lo, lo + n) of parameter q, the operations of optim/sgd.py and
- * optim/adam.py in their order and dtype, each weight copied into the backups (net->k) as it is read; for a
- * weight (whole rows), those rows are then transposed into the forward pass's copy wt. */
-VECTOR_CLONES
-static void FN(update_range)(const FN(Ctx) *x, int q, Py_ssize_t lo, Py_ssize_t n) {
+/* The δ recursion from x->g = δ of the top layer (k × C, ⊙ f′ already applied): every parameter's gradient
+ * into net->g (∂L/∂W = δᵀ x, ∂L/∂b = 1ᵀ δ, and ∂L/∂x = δ W ⊙ f′ below, through x->g and x->other). */
+static void FN(backward)(const FN(Ctx) *x, Py_ssize_t k) {
     const Net *net = x->net;
-    const Opt *o = x->o;
-    const int first = x->first;
-    T *restrict p = (T *)net->p[q] + lo, *restrict k = (T *)net->k[q] + lo; /* k: the weights before */
-    const T *restrict g = (const T *)net->g[q] + lo;
-    if (o->kind == OPT_SGD_PLAIN) { /* every branch outside the loops, so each loop vectorizes */
-        const T lr = (T)o->lr;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            const T pi = p[i];
-            k[i] = pi;
-            p[i] = pi - lr * g[i];
+    T *g = x->g, *other = x->other;
+    for (int l = net->L - 1; l >= 0; l--) {
+        const Py_ssize_t in = net->in[l], out = net->out[l];
+        FN(gemm)(out, in, k, g, 1, out, x->acts[l], in, 0, (T *)net->g[net->w[l]], in);
+        FN(bias_grad)(net, l, g, out, k, 0, out);
+        if (l > 0) {
+            FN(gemm)(k, in, out, g, out, 1, (const T *)net->p[net->w[l]], in, 0, other, in);
+            FN(derivative)(net->act[l - 1], (T)net->slope[l - 1], other, x->acts[l], k * in);
+            T *swap = g;
+            g = other;
+            other = swap;
         }
-    } else if (o->kind == OPT_SGD) {
-        T *restrict buf = o->s1 ? (T *)o->s1[q] + lo : NULL;
-        const T lr = (T)o->lr, wd = (T)o->wd, mu = (T)o->mu, keep = (T)o->keep;
-        const int decay = o->wd != 0.0, damp = o->keep != 1.0;
-        if (!buf) { /* weight decay alone: g + λp */
-            for (Py_ssize_t i = 0; i < n; i++) {
-                const T pi = p[i];
-                k[i] = pi;
-                p[i] = pi - lr * (g[i] + wd * pi);
-            }
-        } else {
-            for (Py_ssize_t i = 0; i < n; i++) { /* b ← g (first step) or μ b + (1 − τ) g */
-                const T gi = decay ? g[i] + wd * p[i] : g[i];
-                buf[i] = first ? gi : buf[i] * mu + (damp ? keep * gi : gi);
-            }
-            if (o->nesterov)
-                for (Py_ssize_t i = 0; i < n; i++) {
-                    const T pi = p[i], gi = decay ? g[i] + wd * pi : g[i];
-                    k[i] = pi;
-                    p[i] = pi - lr * (gi + mu * buf[i]);
-                }
-            else
-                for (Py_ssize_t i = 0; i < n; i++) {
-                    const T pi = p[i];
-                    k[i] = pi;
-                    p[i] = pi - lr * buf[i];
-                }
-        }
-    } else { /* Adam (L2 decay in the gradient) or AdamW (decoupled: p scaled first, a pass of its own) */
-        T *restrict m = (T *)o->s1[q] + lo, *restrict v = (T *)o->s2[q] + lo;
-        const T b1 = (T)o->b1, c1 = (T)(1.0 - o->b1), b2 = (T)o->b2, c2 = (T)(1.0 - o->b2);
-        const T eps = x->eps, step = x->step, wd = (T)o->wd, decay = (T)(1.0 - o->lr * o->wd);
-        const int decoupled = o->kind == OPT_ADAMW && o->wd != 0.0, l2 = o->kind == OPT_ADAM && o->wd != 0.0;
-        if (decoupled) /* AdamW: p (1 − ηλ) first, a pass of its own (the backups taken in it) */
-            for (Py_ssize_t i = 0; i < n; i++) {
-                k[i] = p[i];
-                p[i] = p[i] * decay;
-            }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            const T pi = p[i], gi = l2 ? g[i] + pi * wd : g[i];
-            const T mi = m[i] * b1 + gi * c1, vi = v[i] * b2 + (gi * gi) * c2;
-            m[i] = mi;
-            v[i] = vi;
-            if (!decoupled) k[i] = pi; /* (AdamW's were kept in its first pass) */
-            p[i] = pi - (mi / (SQRT(vi) + eps)) * step;
-        }
-    }
-    const int l = x->layer_of[q];
-    if (l >= 0) { /* rows [lo / in, hi / in) of W, into columns of Wᵀ */
-        const Py_ssize_t in = net->in[l];
-        FN(transpose_into)(n / in, in, p, in, x->wt[l] + lo / in, WT_STRIDE(net->out[l]));
     }
 }
 
-/* The update, chunk c: slice c of every parameter (x->urows[q] rows of a weight, or numbers of a bias). */
-static void FN(update_chunk)(const void *job, int c) {
-    const FN(Ctx) *x = (const FN(Ctx) *)job;
-    for (int q = 0; q < x->net->P; q++) {
-        const int l = x->layer_of[q];
-        const Py_ssize_t rows = l >= 0 ? x->net->out[l] : x->net->size[q], width = l >= 0 ? x->net->in[l] : 1;
-        const Py_ssize_t r0 = c * x->urows[q], r1 = r0 + x->urows[q] < rows ? r0 + x->urows[q] : rows;
-        if (r0 < r1) FN(update_range)(x, q, r0 * width, (r1 - r0) * width);
+/* Every parameter's step; a weight matrix in blocks of rows, each transposed into wt while it is in cache. */
+static void FN(update_all)(const FN(Ctx) *x) {
+    const Net *net = x->net;
+    const Py_ssize_t TW = (Py_ssize_t)(32 / sizeof(T));
+    for (int l = 0; l < net->L; l++) {
+        const Py_ssize_t in = net->in[l], out = net->out[l], rows = (1024 / in) / TW * TW > TW ? (1024 / in) / TW * TW : TW;
+        const T *w = (const T *)net->p[net->w[l]];
+        for (Py_ssize_t j = 0; j < out; j += rows) {
+            const Py_ssize_t n = j + rows < out ? rows : out - j;
+            FN(update)(x, net->w[l], j * in, n * in);
+            FN(transpose_into)(n, in, w + j * in, in, x->wt[l] + j, WT_STRIDE(out));
+        }
+        if (net->b[l] >= 0) FN(update)(x, net->b[l], 0, out);
     }
 }
 
@@ -443,15 +433,14 @@ static void FN(update_chunk)(const void *job, int c) {
  * (returns the batch's index with *diverged set; nothing of it was applied), the weights copied into the
  * backups (and, given a trajectory, appended to it), the δ recursion, the optimizer's step. The loop
  * runs without the GIL; every 32 batches it takes it back to run pending signals (Python's Ctrl-C handler)
- * and read ``interrupt.requested``: true stops after that batch. ``threads`` 2: the products and the update
- * are shared with a second thread (the pool above; the same numbers). Returns the number of batches done (a
+ * and read ``interrupt.requested``: true stops after that batch. Returns the number of batches done (a
  * Python exception may be set: a second Ctrl-C), or −1 with one set (no memory). */
 static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y, Py_ssize_t N, Py_ssize_t B,
                             double *losses, T *outputs, long t0, int first, PyObject *interrupt, int *diverged,
-                            T *trajectory, const npy_int64 *order, int threads) {
+                            T *trajectory, const npy_int64 *order) {
     const int L = net->L;
-    const Py_ssize_t C = net->out[L - 1], VW = (Py_ssize_t)(64 / sizeof(T)), TW = (Py_ssize_t)(32 / sizeof(T));
-    Py_ssize_t widest = net->in[0], wsize = 0;
+    const Py_ssize_t C = net->out[L - 1], in0 = net->in[0];
+    Py_ssize_t widest = in0, wsize = 0;
     for (int l = 0; l < L; l++) {
         widest = net->out[l] > widest ? net->out[l] : widest;
         widest = net->in[l] > widest ? net->in[l] : widest;
@@ -459,46 +448,16 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
     }
     Py_ssize_t asize = 0;
     for (int l = 0; l < L; l++) asize += B * net->out[l];
-    const Py_ssize_t gathered = order ? B * (net->in[0] + C) : 0; /* a batch's rows, when given an order */
-    FN(Ctx) x;
-    memset(&x, 0, sizeof x);
-    x.net = net;
-    x.o = o;
-    /* how each phase is cut: whole with one thread; with two, into up to MAX_SLICES chunks of about CHUNK_WORK
-     * multiply-adds (whole strips of the products) or CHUNK_UPDATE weights (whole rows of a weight matrix) */
-#define SLICES(work, unit) (threads > 1 ? ((work) / (unit) < 1 ? 1 : (work) / (unit) > MAX_SLICES ? MAX_SLICES : (work) / (unit)) : 1)
-#define SLICE(n, parts, align) ROUND_UP(((n) + (parts)-1) / (parts), (align))
-    int fchunks[MAX_LAYERS], bchunks[MAX_LAYERS], uchunks = 1;
-    for (int l = 0; l < L; l++) {
-        const Py_ssize_t in = net->in[l], out = net->out[l], f = SLICES(B * in * out, CHUNK_WORK),
-                         b = SLICES((l > 0 ? 2 : 1) * B * in * out, CHUNK_WORK);
-        x.fcols[l] = SLICE(out, f, 2 * VW);
-        x.wrows[l] = SLICE(out, b, 4);
-        x.xcols[l] = SLICE(in, b, 2 * VW);
-        fchunks[l] = (int)((out + x.fcols[l] - 1) / x.fcols[l]);
-        bchunks[l] = (int)((out + x.wrows[l] - 1) / x.wrows[l]);
-        const int dx = (int)((in + x.xcols[l] - 1) / x.xcols[l]);
-        if (l > 0 && dx > bchunks[l]) bchunks[l] = dx;
-    }
-    for (int q = 0; q < net->P; q++) x.layer_of[q] = -1;
-    for (int l = 0; l < L; l++) x.layer_of[net->w[l]] = l;
-    Py_ssize_t total = 0;
-    for (int q = 0; q < net->P; q++) total += net->size[q];
-    const Py_ssize_t u = SLICES(total, CHUNK_UPDATE);
-    for (int q = 0; q < net->P; q++) {
-        const int l = x.layer_of[q];
-        const Py_ssize_t rows = l >= 0 ? net->out[l] : net->size[q];
-        x.urows[q] = SLICE(rows, u, l >= 0 ? TW : VW);
-        const int n = (int)((rows + x.urows[q] - 1) / x.urows[q]);
-        uchunks = n > uchunks ? n : uchunks;
-    }
-#undef SLICES
-#undef SLICE
+    const Py_ssize_t gathered = order ? B * (in0 + C) : 0; /* a batch's rows, when given an order */
     T *mem = (T *)PyMem_Malloc(sizeof(T) * (size_t)(asize + 2 * B * widest + wsize + gathered));
     if (!mem) {
         PyErr_NoMemory();
         return -1;
     }
+    FN(Ctx) x;
+    memset(&x, 0, sizeof x);
+    x.net = net;
+    x.o = o;
     T *cursor = mem;
     for (int l = 0; l < L; l++) {
         x.acts[l + 1] = cursor;
@@ -506,17 +465,18 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
     }
     T *g = cursor, *other = cursor + B * widest;
     cursor += 2 * B * widest;
+    x.g = g;
+    x.other = other;
     x.scratch = other;
     for (int l = 0; l < L; l++) {
         x.wt[l] = cursor;
         cursor += net->in[l] * WT_STRIDE(net->out[l]);
     }
     memset(x.wt[0], 0, sizeof(T) * (size_t)wsize); /* the rows' padding: read by the products, never used */
-    T *xb = cursor, *yb = cursor + B * net->in[0];
     for (int l = 0; l < L; l++) /* Wᵀ for the first step; each update then writes the rows it changed */
         FN(transpose_into)(net->out[l], net->in[l], (const T *)net->p[net->w[l]], net->in[l], x.wt[l],
                            WT_STRIDE(net->out[l]));
-    Pool pool, *pp = threads > 1 && pool_start(&pool) ? &pool : NULL;
+    T *xb = cursor, *yb = cursor + B * in0;
     const Py_ssize_t steps = (N + B - 1) / B;
     Py_ssize_t done = 0;
     *diverged = 0;
@@ -525,21 +485,14 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
         const Py_ssize_t r0 = s * B, k = N - r0 < B ? N - r0 : B;
         const T *y = Y + r0 * C;
         if (order) { /* the batch's rows of X and Y, gathered in the epoch's order */
-            const Py_ssize_t in = net->in[0];
             for (Py_ssize_t i = 0; i < k; i++) {
-                memcpy(xb + i * in, X + order[r0 + i] * in, sizeof(T) * (size_t)in);
+                memcpy(xb + i * in0, X + order[r0 + i] * in0, sizeof(T) * (size_t)in0);
                 memcpy(yb + i * C, Y + order[r0 + i] * C, sizeof(T) * (size_t)C);
             }
-            x.acts[0] = xb;
             y = yb;
-        } else {
-            x.acts[0] = (T *)(X + r0 * net->in[0]);
         }
-        x.k = k;
-        for (int l = 0; l < L; l++) {
-            x.l = l;
-            pool_run(pp, FN(forward_chunk), &x, fchunks[l]);
-        }
+        x.acts[0] = order ? xb : (T *)(X + r0 * in0);
+        FN(forward)(&x, k);
         const T *a = x.acts[L];
         const double value = (double)(T)FN(loss)(net, a, y, g, k, other);
         losses[s] = value;
@@ -553,16 +506,7 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
                 memcpy(trajectory, net->p[q], sizeof(T) * (size_t)net->size[q]);
                 trajectory += net->size[q];
             }
-        FN(derivative)(net->act[L - 1], (T)net->slope[L - 1], g, a, k * C); /* the δ recursion, from the top */
-        x.g = g;
-        x.other = other;
-        for (int l = L - 1; l >= 0; l--) {
-            x.l = l;
-            pool_run(pp, FN(backward_chunk), &x, bchunks[l]);
-            T *swap = x.g; /* the layer below's δ is in other */
-            x.g = x.other;
-            x.other = swap;
-        }
+        FN(derivative)(net->act[L - 1], (T)net->slope[L - 1], g, a, k * C); /* δ of the top layer */
         const long t = t0 + s + 1;
         if (o->kind == OPT_ADAM || o->kind == OPT_ADAMW) {
             const double root = sqrt(1.0 - pow(o->b2, (double)t));
@@ -570,7 +514,8 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
             x.step = (T)(o->lr * root / (1.0 - pow(o->b1, (double)t)));
         }
         x.first = first && s == 0;
-        pool_run(pp, FN(update_chunk), &x, uchunks);
+        FN(backward)(&x, k);
+        FN(update_all)(&x);
         done = s + 1;
         if ((s & 31) == 31 && s + 1 < steps) { /* every 32 steps: Python's signal handlers, then the request */
             PyEval_RestoreThread(ts);
@@ -587,7 +532,6 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
             ts = PyEval_SaveThread();
         }
     }
-    if (pp) pool_stop(pp);
     if (ts) PyEval_RestoreThread(ts);
     PyMem_Free(mem);
     return done;
