@@ -149,6 +149,38 @@ def test_a_network_of_single_products_is_bit_for_bit(loss, opt):
     assert w1 == w2 and l1 == l2
 
 
+WIDE_SHAPES = [(70, 37, 21, 3), (13, 40, 19, 2), (33, 64, 10), (5, 16, 1)]
+
+
+@pytest.mark.parametrize("sizes", WIDE_SHAPES, ids=["-".join(map(str, s)) for s in WIDE_SHAPES])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("batch", [1, 7, 33])
+def test_wider_layers_take_every_path_of_the_products(sizes, dtype, batch):
+    """Widths around the loop's vector widths (8 float64, 16 float32 numbers): outputs in strips of two
+    vectors, one vector and a part of one (read from the padded transposed weights), inputs and batches
+    that leave rows and columns over; every product trained both ways from the same weights."""
+    def run(loop):
+        with loop_on(loop):
+            rng = np.random.default_rng(3)
+            X = rng.normal(size=(75, sizes[0])).astype(dtype)
+            labels = np.argmax(X[:, :sizes[-1]] + 0.3 * rng.normal(size=(75, sizes[-1])), axis=1) \
+                if sizes[-1] > 1 else None
+            y = labels if labels is not None else np.tanh(X[:, :1] - X[:, 1:2]).astype(dtype)
+            loss = gl.nn.CrossEntropyLoss() if labels is not None else gl.nn.MSELoss()
+            gl.manual_seed(5)
+            layers = []
+            for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+                layers.append(gl.nn.Linear(a, b, dtype=dtype))
+                if k < len(sizes) - 2:
+                    layers.append(gl.nn.Tanh() if k % 2 else gl.nn.ReLU())
+            model = gl.nn.Sequential(*layers)
+            opt = gl.optim.Adam(model.parameters(), lr=0.01)
+            h = gl.fit(model, loss, opt, X, y, epochs=3, batch_size=batch, seed=2, verbose=0, metrics=())
+            return model, h, opt
+
+    assert_same_training(run(True), run(False), dtype)
+
+
 def test_validation_custom_metrics_and_epoch_callbacks_keep_working():
     seen = []
 
