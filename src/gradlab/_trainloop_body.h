@@ -182,7 +182,7 @@ typedef struct {
     T eps, step;        /* Adam's ε √(1 − β₂ᵗ) and η √(1 − β₂ᵗ) / (1 − β₁ᵗ) for this step */
 } FN(Ctx);
 
-/* δ = g ⊙ f′ on n numbers, from the output a = f(z) */
+/* δ = g ⊙ f′ on n numbers, from the output a = f(z) (inlined into each caller's vector widths) */
 static inline void FN(derivative)(int act, T slope, T *restrict g, const T *restrict a, Py_ssize_t n) {
     switch (act) {
     case ACT_RELU:
@@ -373,6 +373,7 @@ static double FN(loss)(const Net *net, const T *a, const T *t, T *g, Py_ssize_t 
 
 /* The forward pass through every layer: acts[l + 1] (k × out) = f(acts[l] Wᵀ + b), over the transposed
  * weights wt[l]. */
+VECTOR_CLONES
 static void FN(forward)(const FN(Ctx) *x, Py_ssize_t k) {
     const Net *net = x->net;
     for (int l = 0; l < net->L; l++) {
@@ -383,6 +384,7 @@ static void FN(forward)(const FN(Ctx) *x, Py_ssize_t k) {
 }
 
 /* ∂L/∂b = 1ᵀ δ for columns [j0, j1) of δ (k × ld), if layer l has biases */
+VECTOR_CLONES
 static void FN(bias_grad)(const Net *net, int l, const T *d, Py_ssize_t ld, Py_ssize_t k, Py_ssize_t j0,
                           Py_ssize_t j1) {
     if (net->b[l] < 0) return;
@@ -392,11 +394,13 @@ static void FN(bias_grad)(const Net *net, int l, const T *d, Py_ssize_t ld, Py_s
         for (Py_ssize_t j = j0; j < j1; j++) gb[j] += d[r * ld + j];
 }
 
-/* The δ recursion from x->g = δ of the top layer (k × C, ⊙ f′ already applied): every parameter's gradient
+/* The δ recursion from x->g = ∂L/∂a of the top layer (k × C; ⊙ f′ here): every parameter's gradient
  * into net->g (∂L/∂W = δᵀ x, ∂L/∂b = 1ᵀ δ, and ∂L/∂x = δ W ⊙ f′ below, through x->g and x->other). */
+VECTOR_CLONES
 static void FN(backward)(const FN(Ctx) *x, Py_ssize_t k) {
     const Net *net = x->net;
     T *g = x->g, *other = x->other;
+    FN(derivative)(net->act[net->L - 1], (T)net->slope[net->L - 1], g, x->acts[net->L], k * net->out[net->L - 1]);
     for (int l = net->L - 1; l >= 0; l--) {
         const Py_ssize_t in = net->in[l], out = net->out[l];
         FN(gemm)(out, in, k, g, 1, out, x->acts[l], in, 0, (T *)net->g[net->w[l]], in);
@@ -506,7 +510,6 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
                 memcpy(trajectory, net->p[q], sizeof(T) * (size_t)net->size[q]);
                 trajectory += net->size[q];
             }
-        FN(derivative)(net->act[L - 1], (T)net->slope[L - 1], g, a, k * C); /* δ of the top layer */
         const long t = t0 + s + 1;
         if (o->kind == OPT_ADAM || o->kind == OPT_ADAMW) {
             const double root = sqrt(1.0 - pow(o->b2, (double)t));
