@@ -301,7 +301,7 @@ def report(rows, e2e, live, cross):
     if cross:
         out += ["", "Where BLAS overtakes the compiled loop (`--crossover`: `fit` on 2-w-w-1, general path time / "
                 "compiled time; the loop runs on one core, BLAS on all). `gradlab.train.compiled.SMALL_WORK` takes "
-                "the compiled loop up to 1M multiply-adds per step (batch × Σ in·out) in float64 and 2M in float32:",
+                "the compiled loop up to 2M multiply-adds per step (batch × Σ in·out) in float64 and 4M in float32:",
                 "", "| dtype | batch | w | multiply-adds | compiled µs | general µs | general / compiled |",
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for dtype, batch, w, work, a, b in cross:

@@ -188,6 +188,7 @@ static PyObject *run_epoch(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         if (w < 0 || w >= net.P || b >= net.P || act < 0 || act > 4 || (act == ACT_LEAKY && !(slope >= 0)))
             Py_RETURN_NONE;
+        if (net.p[w] || (b >= 0 && (net.p[b] || b == w))) Py_RETURN_NONE; /* each parameter in one place only */
         PyObject *W = PyList_GET_ITEM(params, w);
         if (!PyArray_Check(W) || PyArray_NDIM((PyArrayObject *)W) != 2 ||
             PyArray_DIM((PyArrayObject *)W, 1) != width)

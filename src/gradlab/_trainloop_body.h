@@ -8,12 +8,13 @@
 
 /* C (m × n, row stride cs) = A (m × p) B (p × n, row stride bs), A read through strides (a row, a column), so
  * A may be a transpose. Every entry is one sum over p in order, from zero, with the multiply-adds fused where
- * the CPU has them (as BLAS does), so an entry's value does not depend on which block computed it: callers
- * may split C into parts (rows, columns) and get the same numbers. Strips of two vectors of columns (GCC's
+ * the CPU has them (as BLAS does), so an entry's value does not depend on which of the blocks below computed
+ * it. Strips of two vectors of columns (GCC's
  * vector extension: 64 bytes, split into the widths the CPU has) are taken over every block of four rows, so
  * a strip of B stays in the first-level cache while it is used; then one vector of columns, then the
- * columns left over (fewer than a vector): with ``bpad`` (B's rows readable to a whole vector past n, as in
- * the loop's transposed weights) as a vector whose extra lanes are dropped, otherwise one at a time. */
+ * columns left over (fewer than a vector): with ``bpad`` (each row of B readable up to n rounded up to a whole
+ * vector, as in the loop's transposed weights) as a vector whose extra lanes are dropped, otherwise one at a
+ * time. */
 typedef T FN(vec) __attribute__((vector_size(64)));
 #define LOADV(v, ptr) memcpy(&(v), (ptr), 64)
 GEMM_CLONES
@@ -168,8 +169,13 @@ static void FN(transpose_into)(Py_ssize_t m, Py_ssize_t n, const T *restrict w, 
 }
 
 /* The row stride of a transposed weight matrix (in × out) in the loop's own buffer: out rounded up to whole
- * vectors, plus one vector, so that rows a power of two apart do not fall into the same cache sets. */
-#define WT_STRIDE(out) (((out) + (Py_ssize_t)(64 / sizeof(T)) - 1) / (Py_ssize_t)(64 / sizeof(T)) * (Py_ssize_t)(64 / sizeof(T)) + (Py_ssize_t)(64 / sizeof(T)))
+ * vectors (the products read the last partial vector whole), plus one vector, and one more where that would
+ * make the rows a multiple of 512 bytes apart (rows that fall into the same cache sets). */
+static inline Py_ssize_t FN(wt_stride)(Py_ssize_t out) {
+    const Py_ssize_t VW = (Py_ssize_t)(64 / sizeof(T)), s = (out + VW - 1) / VW * VW + VW;
+    return (s * (Py_ssize_t)sizeof(T)) % 512 ? s : s + VW;
+}
+#define WT_STRIDE(out) FN(wt_stride)(out)
 
 /* One epoch's state. */
 typedef struct {
@@ -183,7 +189,7 @@ typedef struct {
 } FN(Ctx);
 
 /* δ = g ⊙ f′ on n numbers, from the output a = f(z) (inlined into each caller's vector widths) */
-static inline void FN(derivative)(int act, T slope, T *restrict g, const T *restrict a, Py_ssize_t n) {
+static inline __attribute__((always_inline)) void FN(derivative)(int act, T slope, T *restrict g, const T *restrict a, Py_ssize_t n) {
     switch (act) {
     case ACT_RELU:
         for (Py_ssize_t i = 0; i < n; i++) g[i] = a[i] > (T)0 ? g[i] : (T)0;
@@ -202,8 +208,8 @@ static inline void FN(derivative)(int act, T slope, T *restrict g, const T *rest
     }
 }
 
-/* z ← f(z) on n numbers; exp and tanh are NumPy's own loops, as the rows use. */
-static inline void FN(activate)(int act, T slope, T *restrict z, Py_ssize_t n, T *scratch) {
+/* z ← f(z) on n numbers; exp and tanh are NumPy's own loops, as the rows use (inlined as derivative is). */
+static inline __attribute__((always_inline)) void FN(activate)(int act, T slope, T *restrict z, Py_ssize_t n, T *scratch) {
     switch (act) {
     case ACT_RELU:
         for (Py_ssize_t i = 0; i < n; i++) z[i] = z[i] > (T)0 ? z[i] : (T)0;
@@ -227,22 +233,17 @@ static inline void FN(activate)(int act, T slope, T *restrict z, Py_ssize_t n, T
     }
 }
 
-/* Columns [j0, j1) of k rows (row stride ld) ← f(z + b) (b: the layer's biases, or NULL). */
+/* Layer l's k output rows z (k × out) ← f(z + b), in one pass over the batch (scratch: k × out, the sigmoid's). */
 VECTOR_CLONES
-static void FN(bias_activate)(const Net *net, int l, T *z, Py_ssize_t ld, Py_ssize_t k, Py_ssize_t j0, Py_ssize_t j1,
-                              T *scratch) {
+static void FN(bias_activate)(const Net *net, int l, T *z, Py_ssize_t k, T *scratch) {
+    const Py_ssize_t out = net->out[l];
     const T *b = net->b[l] < 0 ? NULL : (const T *)net->p[net->b[l]];
-    const T slope = (T)net->slope[l];
     if (b)
         for (Py_ssize_t r = 0; r < k; r++) {
-            T *restrict zr = z + r * ld;
-            for (Py_ssize_t j = j0; j < j1; j++) zr[j] += b[j];
+            T *restrict zr = z + r * out;
+            for (Py_ssize_t j = 0; j < out; j++) zr[j] += b[j];
         }
-    if (j1 - j0 == ld) { /* whole rows: one pass over the batch */
-        FN(activate)(net->act[l], slope, z, k * ld, scratch);
-        return;
-    }
-    for (Py_ssize_t r = 0; r < k; r++) FN(activate)(net->act[l], slope, z + r * ld + j0, j1 - j0, scratch);
+    FN(activate)(net->act[l], (T)net->slope[l], z, k * out, scratch);
 }
 
 /* The optimizer's step on elements [lo, lo + n) of parameter q: the operations of optim/sgd.py and
@@ -379,19 +380,19 @@ static void FN(forward)(const FN(Ctx) *x, Py_ssize_t k) {
     for (int l = 0; l < net->L; l++) {
         const Py_ssize_t in = net->in[l], out = net->out[l];
         FN(gemm)(k, out, in, x->acts[l], in, 1, x->wt[l], WT_STRIDE(out), 1, x->acts[l + 1], out);
-        FN(bias_activate)(net, l, x->acts[l + 1], out, k, 0, out, x->scratch);
+        FN(bias_activate)(net, l, x->acts[l + 1], k, x->scratch);
     }
 }
 
-/* ∂L/∂b = 1ᵀ δ for columns [j0, j1) of δ (k × ld), if layer l has biases */
+/* ∂L/∂b = 1ᵀ δ for layer l's δ (k × out), if it has biases */
 VECTOR_CLONES
-static void FN(bias_grad)(const Net *net, int l, const T *d, Py_ssize_t ld, Py_ssize_t k, Py_ssize_t j0,
-                          Py_ssize_t j1) {
+static void FN(bias_grad)(const Net *net, int l, const T *d, Py_ssize_t k) {
     if (net->b[l] < 0) return;
+    const Py_ssize_t out = net->out[l];
     T *restrict gb = (T *)net->g[net->b[l]];
-    for (Py_ssize_t j = j0; j < j1; j++) gb[j] = (T)0;
+    for (Py_ssize_t j = 0; j < out; j++) gb[j] = (T)0;
     for (Py_ssize_t r = 0; r < k; r++)
-        for (Py_ssize_t j = j0; j < j1; j++) gb[j] += d[r * ld + j];
+        for (Py_ssize_t j = 0; j < out; j++) gb[j] += d[r * out + j];
 }
 
 /* The δ recursion from x->g = ∂L/∂a of the top layer (k × C; ⊙ f′ here): every parameter's gradient
@@ -404,7 +405,7 @@ static void FN(backward)(const FN(Ctx) *x, Py_ssize_t k) {
     for (int l = net->L - 1; l >= 0; l--) {
         const Py_ssize_t in = net->in[l], out = net->out[l];
         FN(gemm)(out, in, k, g, 1, out, x->acts[l], in, 0, (T *)net->g[net->w[l]], in);
-        FN(bias_grad)(net, l, g, out, k, 0, out);
+        FN(bias_grad)(net, l, g, k);
         if (l > 0) {
             FN(gemm)(k, in, out, g, out, 1, (const T *)net->p[net->w[l]], in, 0, other, in);
             FN(derivative)(net->act[l - 1], (T)net->slope[l - 1], other, x->acts[l], k * in);
@@ -444,7 +445,7 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
                             T *trajectory, const npy_int64 *order) {
     const int L = net->L;
     const Py_ssize_t C = net->out[L - 1], in0 = net->in[0];
-    Py_ssize_t widest = in0, wsize = 0;
+    Py_ssize_t widest = 2, wsize = 0; /* at least 2: the cross-entropy loss keeps two numbers a row in `other` */
     for (int l = 0; l < L; l++) {
         widest = net->out[l] > widest ? net->out[l] : widest;
         widest = net->in[l] > widest ? net->in[l] : widest;

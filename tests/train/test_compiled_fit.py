@@ -10,6 +10,8 @@ off (``compiled.TRAINLOOP = None``), as GRADLAB_NUMPY_ONLY=1 does at import.
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -252,12 +254,12 @@ def test_a_batch_callback_a_large_step_or_another_layer_takes_the_general_path()
     _, h, _ = train(True, callbacks=[EveryBatch()])
     assert h.params["compiled_epochs"] == 0
     X = np.random.default_rng(0).normal(size=(40, 200))
-    for width, expected in ((155, 1), (156, 0)):  # 32 rows × (200·w + w) multiply-adds: 996,960 and 1,003,392
+    for width, expected in ((310, 1), (311, 0)):  # 32 rows × (200·w + w) multiply-adds: 1,993,920 and 2,000,352
         model = gl.nn.MLP([200, width, 1], rng=0)
         h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.01), X, X[:, :1], epochs=1,
                    verbose=0, metrics=())
         assert h.params["compiled_epochs"] == expected
-    assert compiled.SMALL_WORK[np.dtype("float64")] == 1_000_000
+    assert compiled.SMALL_WORK[np.dtype("float64")] == 2_000_000
     model = gl.nn.Sequential(gl.nn.Linear(2, 4), gl.nn.Softmax(), gl.nn.Linear(4, 1))  # not a supported layer
     h = gl.fit(model, gl.nn.MSELoss(), gl.optim.SGD(model.parameters(), lr=0.01), X[:, :2], X[:, :1], epochs=1,
                verbose=0, metrics=())
@@ -392,3 +394,38 @@ def test_a_metric_of_another_dtype_is_summed_as_the_general_path_sums_it():
     fast = train(True, loss="bce", metrics=(mean_abs_f32,))
     slow = train(False, loss="bce", metrics=(mean_abs_f32,))
     assert fast[1].history["mean_abs_f32"] == slow[1].history["mean_abs_f32"]
+
+
+def test_a_one_output_cross_entropy_stays_inside_the_loops_buffers():
+    """One class and one output: the loss's two numbers a row once ran past the loop's buffer, which Python's
+    debugging allocator reports when the buffer is freed (as a fatal error)."""
+    code = (
+        "import numpy as np, gradlab as gl\n"
+        "gl.manual_seed(0)\n"
+        "model = gl.nn.Sequential(gl.nn.Linear(1, 1))\n"
+        "X = np.linspace(-1, 1, 200).reshape(-1, 1)\n"
+        "h = gl.fit(model, gl.nn.CrossEntropyLoss(), gl.optim.SGD(model.parameters(), lr=0.1), X,\n"
+        "           np.zeros(200, dtype=int), epochs=3, batch_size=64, shuffle=False, verbose=0, metrics=())\n"
+        "assert h.params['compiled_epochs'] == 3, h.params\n"
+        "print('trained')\n")
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONMALLOC="debug"),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "trained", out.stderr[-3000:]
+
+
+def test_the_loop_refuses_layers_that_share_a_parameter():
+    """run_epoch checks what compiled.plan guarantees: each parameter belongs to one place in one layer (else a
+    weight would be stepped twice a step). It answers None and changes nothing."""
+    W = np.array([[0.5, -0.25], [0.125, 1.0]])
+    before = W.copy()
+    X = np.ones((4, 2))
+    Y = np.zeros((4, 2))
+    layers = ((0, -1, 0, 0.0), (0, -1, 0, 0.0))
+    done = native.TRAINLOOP.run_epoch(X, Y, [W], [np.empty_like(W)], [np.empty_like(W)], layers, 0, False, 2,
+                                      (0, 0.1, 0.0, 1.0, False, 0.0, 0.9, 0.999, 1e-8), [None], [None], 0, True,
+                                      np.empty(2), np.empty((4, 2)), None)
+    assert done is None and np.array_equal(W, before)
+    layers = ((0, 0, 0, 0.0),)  # the weight given as its own bias
+    assert native.TRAINLOOP.run_epoch(X, Y, [W], [np.empty_like(W)], [np.empty_like(W)], layers, 0, False, 2,
+                                      (0, 0.1, 0.0, 1.0, False, 0.0, 0.9, 0.999, 1e-8), [None], [None], 0, True,
+                                      np.empty(2), np.empty((4, 2)), None) is None

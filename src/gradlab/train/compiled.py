@@ -51,13 +51,13 @@ from ..optim.sgd import SGD
 from .metrics import batch_accuracies
 
 # The most multiply-adds in a step's forward pass (batch × Σ in·out) the compiled loop takes, by dtype: its
-# products run on one core, and BLAS (on every core) overtakes them as a step grows. Measured with `fit` on
-# 2-w-w-1 networks, general path time / compiled time (benchmarks/bench_compiled.py --crossover, RESULTS.md):
-# float64 2.3× at w = 64, batch 32 (137k), 1.3× at w = 64, batch 128 (549k), 1.65× at w = 192, batch 32
-# (1.2M), but 0.91× at w = 96, batch 128 (1.2M) and 0.72× at w = 128, batch 128 (2.1M); float32 1.45× at
-# w = 96, batch 128 (1.2M), 0.99× at w = 128, batch 128 (2.1M), 0.67× at w = 192, batch 128 (4.7M).
-# MNIST-sized steps (784-128-10, batch 64: 6.5M) stay with BLAS.
-SMALL_WORK = {np.dtype(np.float64): 1_000_000, np.dtype(np.float32): 2_000_000}
+# products run on one core, and BLAS (on every core) overtakes them as a step grows. Measured with `fit`, general
+# path time / compiled time (benchmarks/bench_compiled.py --crossover, RESULTS.md), on 2-w-w-1 networks: float64
+# 1.34× at w = 96, batch 128 (1.2M), 1.87× at w = 192, batch 32 (1.2M), 0.99–1.04× at 2.1M, 0.93× at 4.8M;
+# float32 1.43× at 2.1M, 1.60× at 4.8M, 0.85× at 8.5M; and on 784-128-10 with Adam: float64 1.16× at batch 16
+# (1.6M), 1.09× at batch 24 (2.4M); float32 1.32× at batch 32 (3.3M), 1.12× at batch 48 (4.9M).
+# MNIST-sized steps at batch 64 (6.5M) stay with BLAS.
+SMALL_WORK = {np.dtype(np.float64): 2_000_000, np.dtype(np.float32): 4_000_000}
 
 ACTIVATION_CODES = {"identity": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh": 4}
 LOSS_CODES = {MSELoss: 0, BCEWithLogitsLoss: 1, CrossEntropyLoss: 2}
