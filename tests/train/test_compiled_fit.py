@@ -418,14 +418,14 @@ def test_the_loop_refuses_layers_that_share_a_parameter():
     weight would be stepped twice a step). It answers None and changes nothing."""
     W = np.array([[0.5, -0.25], [0.125, 1.0]])
     before = W.copy()
-    X = np.ones((4, 2))
-    Y = np.zeros((4, 2))
-    layers = ((0, -1, 0, 0.0), (0, -1, 0, 0.0))
-    done = native.TRAINLOOP.run_epoch(X, Y, [W], [np.empty_like(W)], [np.empty_like(W)], layers, 0, False, 2,
-                                      (0, 0.1, 0.0, 1.0, False, 0.0, 0.9, 0.999, 1e-8), [None], [None], 0, True,
-                                      np.empty(2), np.empty((4, 2)), None)
-    assert done is None and np.array_equal(W, before)
-    layers = ((0, 0, 0, 0.0),)  # the weight given as its own bias
-    assert native.TRAINLOOP.run_epoch(X, Y, [W], [np.empty_like(W)], [np.empty_like(W)], layers, 0, False, 2,
-                                      (0, 0.1, 0.0, 1.0, False, 0.0, 0.9, 0.999, 1e-8), [None], [None], 0, True,
-                                      np.empty(2), np.empty((4, 2)), None) is None
+    X, Y = np.ones((4, 2)), np.zeros((4, 2))
+
+    def run(layers):
+        return native.TRAINLOOP.run_epoch(X, Y, [W], [np.empty_like(W)], [np.empty_like(W)], layers, 0, False, 2,
+                                          (0, 0.1, 0.0, 1.0, False, 0.0, 0.9, 0.999, 1e-8), [None], [None], 0, True,
+                                          np.empty(2), np.empty((4, 2)), None)
+
+    assert run(((0, -1, 0, 0.0), (0, -1, 0, 0.0))) is None  # one weight in two layers
+    assert run(((0, 0, 0, 0.0),)) is None  # the weight given as its own bias
+    assert np.array_equal(W, before)
+    assert run(((0, -1, 0, 0.0),)) is not None and not np.array_equal(W, before)  # alone, it trains
