@@ -9,8 +9,8 @@
  * probability rows; 'mean' or 'sum'), the δ recursion and the optimizer's update (SGD with momentum,
  * dampening, Nesterov and weight decay; Adam; AdamW), batch after batch.
  *
- * The rows in gradlab/ops stay the reference: the same formulas in the same order, with two
- * bit: the matrix products and the loss's sums add in their own order (BLAS sums in blocks, NumPy
+ * The rows in gradlab/ops stay the reference: the same formulas in the same order, bit for bit except in
+ * two places: the matrix products and the loss's sums add in their own order (BLAS sums in blocks, NumPy
  * pairwise). exp, log, log1p and tanh are NumPy's own loops, as the rows use. The optimizers' updates are the
  * operations of optim/sgd.py and optim/adam.py in their order and dtype. tests/train/
  * test_compiled_fit.py trains every supported combination both ways and compares the weights.
