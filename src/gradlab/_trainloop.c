@@ -67,45 +67,20 @@ typedef struct {
 /* NumPy's own exp, log (...) loops: Loop, run_loop and find_loops in _numpy_loops.h */
 static Loop exp_loops[2], log_loops[2], log1p_loops[2], tanh_loops[2];
 
+/* The body once per float type; it undefines these five itself. */
 #define T double
 #define KIND 0
 #define SUF f64
-#define EXP exp
-#define LOG log
-#define LOG1P log1p
-#define TANH tanh
 #define SQRT sqrt
 #define FABS fabs
 #include "_trainloop_body.h"
-#undef T
-#undef KIND
-#undef SUF
-#undef EXP
-#undef LOG
-#undef LOG1P
-#undef TANH
-#undef SQRT
-#undef FABS
 
 #define T float
 #define KIND 1
 #define SUF f32
-#define EXP expf
-#define LOG logf
-#define LOG1P log1pf
-#define TANH tanhf
 #define SQRT sqrtf
 #define FABS fabsf
 #include "_trainloop_body.h"
-#undef T
-#undef KIND
-#undef SUF
-#undef EXP
-#undef LOG
-#undef LOG1P
-#undef TANH
-#undef SQRT
-#undef FABS
 
 /* The data pointer of a C-contiguous, aligned, writable array of the given type and element count, or NULL. */
 static void *array_data(PyObject *obj, int type, Py_ssize_t count, int ndim, const Py_ssize_t *shape, int writable) {

@@ -1,6 +1,7 @@
 /*
  * The whole-epoch training loop of gradlab._trainloop for one float type, included twice by
- * _trainloop.c with T = double, SUF = f64 and T = float, SUF = f32 (see that file for what it does).
+ * _trainloop.c with T = double, SUF = f64 and T = float, SUF = f32 (see that file for what it does), and
+ * KIND (0, 1: the index of NumPy's loops for the type), SQRT and FABS; all are undefined at the end.
  */
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -544,3 +545,8 @@ static Py_ssize_t FN(epoch)(const Net *net, const Opt *o, const T *X, const T *Y
 #undef FN
 #undef CAT
 #undef CAT_
+#undef T
+#undef KIND
+#undef SUF
+#undef SQRT
+#undef FABS
